@@ -1,0 +1,22 @@
+// Bundles every front end with esbuild into dist/. Type checking is tsc's job (npm run typecheck).
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'es2022' };
+
+const targets = [
+  { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
+  { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
+    external: ['vscode'] },
+  { entryPoints: ['media/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
+];
+
+mkdirSync('dist', { recursive: true });
+await Promise.all(targets.filter((t) => existsSync(t.entryPoints[0])).map((t) => build({ ...common, ...t })));
+// Static webview assets (stylesheet) are copied as they are.
+if (existsSync('media')) {
+  for (const f of readdirSync('media')) if (f.endsWith('.css')) copyFileSync(`media/${f}`, `dist/${f}`);
+}

@@ -1,0 +1,301 @@
+import { Geometry } from '../format/geometry';
+import { MetadataRange, overlaps, slotOrigin } from './metadata';
+
+/** Problems a single BAT entry can have, as bits. */
+export const enum EntryFlag {
+  BeyondEof = 1,
+  BeforeData = 2,
+  Misaligned = 4,
+  BeyondDisk = 8,
+  Duplicate = 16,
+  OverlapsMetadata = 32,
+}
+
+/**
+ * The result of the one pass over the BAT that the BAT and space rules share. A 16M-entry BAT is scanned in a
+ * single tight loop over a typed array: per-entry rule dispatch would cost several times more.
+ */
+export interface BatScan {
+  allocated: number;
+  /** Indices of entries with at least one problem, ascending. */
+  problemIndex: Uint32Array;
+  problemFlags: Uint8Array;
+  /** For duplicates: the index of the earliest entry whose host range overlaps this one's. */
+  problemPeer: Int32Array;
+  problemCount: number;
+  /** End of the last byte range in use (header, BAT, data clusters inside the file, metadata clusters). */
+  usedEnd: number;
+  /** Cluster-sized ranges in the data area below `usedEnd` that nothing uses: [start, end) pairs, merged. */
+  holes: Array<[number, number]>;
+}
+
+/** Above this many slots, overlap detection sorts instead of keeping a bitmap (memory stays O(entries)). */
+const MAX_BITMAP_SLOTS = 1 << 28;
+
+export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[]): BatScan {
+  const builder = new ProblemList();
+  const cluster = g.clusterSize;
+  const origin = slotOrigin(g);
+  const fileSize = g.fileSize;
+  const limitSlots = Math.ceil(Math.max(0, fileSize - origin) / cluster);
+  const useBitmap = limitSlots <= MAX_BITMAP_SLOTS;
+  const seen = useBitmap ? new Uint32Array(Math.ceil(limitSlots / 32) + 1) : undefined;
+  // Without the bitmap, regular entries' indices are kept and sorted by host offset afterwards.
+  const regularList = useBitmap ? undefined : new Uint32Array(bat.length);
+  let regularCount = 0;
+  const irregular: number[] = [];
+  let allocated = 0;
+  let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, fileSize));
+
+  for (let i = 0; i < bat.length; i++) {
+    const e = bat[i];
+    if (e === 0) continue;
+    allocated++;
+    const host = e * g.unit;
+    let flags = 0;
+    if (host + cluster > fileSize) flags |= EntryFlag.BeyondEof;
+    if (i >= g.diskClusters) flags |= EntryFlag.BeyondDisk;
+    if (host < g.dataOffset) flags |= EntryFlag.BeforeData;
+    else if ((host - origin) % cluster !== 0) flags |= EntryFlag.Misaligned;
+    if (host < fileSize) {
+      if (host + cluster > usedEnd) usedEnd = host + cluster;
+      if ((flags & (EntryFlag.BeforeData | EntryFlag.Misaligned)) !== 0) irregular.push(i);
+      else {
+        const slot = (host - origin) / cluster;
+        if (seen) {
+          const bit = 1 << (slot & 31);
+          if ((seen[slot >>> 5] & bit) !== 0) flags |= EntryFlag.Duplicate;
+          else seen[slot >>> 5] |= bit;
+        } else if (regularList) regularList[regularCount++] = i;
+      }
+    }
+    if (flags !== 0) builder.add(i, flags);
+  }
+  for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
+
+  const occupied = seen ? new BitmapSlots(seen) : sortedSlots(bat, regularList!.subarray(0, regularCount), g, builder);
+  markIrregularOverlaps(g, bat, irregular, occupied, builder);
+  if (metadata.length > 0) markMetadataOverlaps(g, bat, metadata, builder);
+  builder.resolvePeers(bat);
+  const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
+  return { allocated, ...builder.finish(), usedEnd, holes };
+}
+
+/** Growable columns of (index, flags, peer); entries may be flagged again later (overlap passes). */
+class ProblemList {
+  private index = new Uint32Array(64);
+  private flags = new Uint8Array(64);
+  private count = 0;
+  private late = new Map<number, number>();
+  private peers = new Map<number, number>();
+
+  add(i: number, flags: number): void {
+    if (this.count === this.index.length) {
+      const index = new Uint32Array(this.count * 2);
+      index.set(this.index);
+      const f = new Uint8Array(this.count * 2);
+      f.set(this.flags);
+      this.index = index;
+      this.flags = f;
+    }
+    this.index[this.count] = i;
+    this.flags[this.count++] = flags;
+  }
+
+  /** Flags an entry found by a later pass (it may already be listed). */
+  mark(i: number, flags: number, peer?: number): void {
+    this.late.set(i, (this.late.get(i) ?? 0) | flags);
+    if (peer !== undefined && !this.peers.has(i)) this.peers.set(i, peer);
+  }
+
+  /**
+   * Duplicates found by the bitmap know only that their slot was taken: find each slot's first owner with one
+   * more pass, needed only when there are duplicates.
+   */
+  resolvePeers(bat: Uint32Array): void {
+    const wanted = new Map<number, number>();
+    for (let k = 0; k < this.count; k++) {
+      if ((this.flags[k] & EntryFlag.Duplicate) !== 0 && !this.peers.has(this.index[k])) wanted.set(bat[this.index[k]], -1);
+    }
+    if (wanted.size === 0) return;
+    for (let i = 0; i < bat.length; i++) {
+      const e = bat[i];
+      if (e !== 0 && wanted.get(e) === -1) wanted.set(e, i);
+    }
+    for (let k = 0; k < this.count; k++) {
+      const i = this.index[k];
+      if ((this.flags[k] & EntryFlag.Duplicate) !== 0 && !this.peers.has(i)) this.peers.set(i, wanted.get(bat[i]) ?? -1);
+    }
+  }
+
+  finish(): Pick<BatScan, 'problemIndex' | 'problemFlags' | 'problemPeer' | 'problemCount'> {
+    const merged = new Map<number, number>();
+    for (let k = 0; k < this.count; k++) merged.set(this.index[k], this.flags[k]);
+    for (const [i, f] of this.late) merged.set(i, (merged.get(i) ?? 0) | f);
+    const order = [...merged.keys()].sort((a, b) => a - b);
+    const problemIndex = Uint32Array.from(order);
+    const problemFlags = Uint8Array.from(order, (i) => merged.get(i) ?? 0);
+    const problemPeer = Int32Array.from(order, (i) => this.peers.get(i) ?? -1);
+    return { problemIndex, problemFlags, problemPeer, problemCount: order.length };
+  }
+}
+
+/** Which cluster slots of the data area regular (aligned, in-data) entries occupy. */
+interface OccupiedSlots {
+  has(slot: number): boolean;
+  /** Free slots in [from, to), as merged [first, end) slot runs. */
+  freeRuns(from: number, to: number): Array<[number, number]>;
+}
+
+class BitmapSlots implements OccupiedSlots {
+  constructor(private readonly bits: Uint32Array) {}
+
+  has(slot: number): boolean {
+    return slot >= 0 && slot < this.bits.length * 32 && (this.bits[slot >>> 5] & (1 << (slot & 31))) !== 0;
+  }
+
+  freeRuns(from: number, to: number): Array<[number, number]> {
+    const runs: Array<[number, number]> = [];
+    let runStart = -1;
+    for (let s = from; s < to; s++) {
+      // Whole words in use are skipped at once: dense images cost a word test per 32 clusters.
+      if ((s & 31) === 0 && s + 32 <= to && runStart < 0 && this.bits[s >>> 5] === 0xffffffff) {
+        s += 31;
+        continue;
+      }
+      const used = this.has(s);
+      if (!used && runStart < 0) runStart = s;
+      else if (used && runStart >= 0) {
+        runs.push([runStart, s]);
+        runStart = -1;
+      }
+    }
+    if (runStart >= 0) runs.push([runStart, to]);
+    return runs;
+  }
+}
+
+class SortedSlots implements OccupiedSlots {
+  /** Unique occupied slots, ascending. */
+  constructor(private readonly slots: Float64Array) {}
+
+  has(slot: number): boolean {
+    let lo = 0;
+    let hi = this.slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.slots[mid] < slot) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.slots.length && this.slots[lo] === slot;
+  }
+
+  freeRuns(from: number, to: number): Array<[number, number]> {
+    const runs: Array<[number, number]> = [];
+    let next = from;
+    for (const s of this.slots) {
+      if (s < next) continue;
+      if (s >= to) break;
+      if (s > next) runs.push([next, s]);
+      next = s + 1;
+    }
+    if (next < to) runs.push([next, to]);
+    return runs;
+  }
+}
+
+/** The fallback for huge sparse slot spaces: sort regular entries by host offset; equal neighbours are duplicates. */
+function sortedSlots(bat: Uint32Array, regular: Uint32Array, g: Geometry, problems: ProblemList): SortedSlots {
+  regular.sort((a, b) => bat[a] - bat[b] || a - b);
+  const unique: number[] = [];
+  const origin = slotOrigin(g);
+  for (let k = 0; k < regular.length; k++) {
+    const i = regular[k];
+    if (k > 0 && bat[regular[k - 1]] === bat[i]) {
+      let first = k - 1;
+      while (first > 0 && bat[regular[first - 1]] === bat[i]) first--;
+      problems.mark(i, EntryFlag.Duplicate, regular[first]);
+    } else unique.push((bat[i] * g.unit - origin) / g.clusterSize);
+  }
+  return new SortedSlots(Float64Array.from(unique));
+}
+
+/**
+ * Misaligned and before-data entries cover parts of one or two slots and may overlap each other: compare them
+ * with the regular slots they touch and, sorted by host offset, with each other. They are few in real images.
+ */
+function markIrregularOverlaps(
+  g: Geometry,
+  bat: Uint32Array,
+  irregular: number[],
+  occupied: OccupiedSlots,
+  problems: ProblemList,
+): void {
+  if (irregular.length === 0) return;
+  const origin = slotOrigin(g);
+  for (const i of irregular) {
+    const host = bat[i] * g.unit;
+    const first = Math.floor((host - origin) / g.clusterSize);
+    const last = Math.floor((host + g.clusterSize - 1 - origin) / g.clusterSize);
+    for (let s = first; s <= last; s++) {
+      const slotHost = origin + s * g.clusterSize;
+      if (slotHost >= g.dataOffset && occupied.has(s)) {
+        problems.mark(i, EntryFlag.Duplicate, indexOfValue(bat, slotHost / g.unit));
+      }
+    }
+  }
+  const byHost = [...irregular].sort((a, b) => bat[a] - bat[b] || a - b);
+  for (let k = 1; k < byHost.length; k++) {
+    // Every earlier entry whose range reaches this one's start overlaps it; ranges are equal-sized, so only the
+    // ones within a cluster before it can.
+    for (let j = k - 1; j >= 0 && bat[byHost[j]] * g.unit + g.clusterSize > bat[byHost[k]] * g.unit; j--) {
+      const [early, late] = byHost[j] < byHost[k] ? [byHost[j], byHost[k]] : [byHost[k], byHost[j]];
+      problems.mark(late, EntryFlag.Duplicate, early);
+    }
+  }
+}
+
+function indexOfValue(bat: Uint32Array, value: number): number {
+  return bat.indexOf(value);
+}
+
+function markMetadataOverlaps(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[], problems: ProblemList): void {
+  for (let i = 0; i < bat.length; i++) {
+    const e = bat[i];
+    if (e === 0) continue;
+    const host = e * g.unit;
+    for (const m of metadata) {
+      if (overlaps(host, host + g.clusterSize, m.start, m.end)) problems.mark(i, EntryFlag.OverlapsMetadata);
+    }
+  }
+}
+
+/** Whole clusters of the data area below `usedEnd` that no entry and no metadata uses. */
+function findHoles(
+  g: Geometry,
+  bat: Uint32Array,
+  occupied: OccupiedSlots,
+  irregular: number[],
+  metadata: readonly MetadataRange[],
+  usedEnd: number,
+): Array<[number, number]> {
+  const origin = slotOrigin(g);
+  const from = Math.ceil((g.dataOffset - origin) / g.clusterSize);
+  const to = Math.floor((usedEnd - origin) / g.clusterSize);
+  if (to <= from) return [];
+  let holes = occupied.freeRuns(from, to).map(([a, b]): [number, number] => [origin + a * g.clusterSize, origin + b * g.clusterSize]);
+  const used = [
+    ...irregular.map((i) => [bat[i] * g.unit, bat[i] * g.unit + g.clusterSize] as [number, number]),
+    ...metadata.map((m) => [m.start, m.end] as [number, number]),
+  ];
+  for (const [us, ue] of used) holes = holes.flatMap(([hs, he]) => subtract(hs, he, us, ue));
+  return holes;
+}
+
+function subtract(hs: number, he: number, us: number, ue: number): Array<[number, number]> {
+  if (!overlaps(hs, he, us, ue)) return [[hs, he]];
+  const out: Array<[number, number]> = [];
+  if (us > hs) out.push([hs, us]);
+  if (ue < he) out.push([ue, he]);
+  return out;
+}

@@ -1,0 +1,67 @@
+import { DecodedImage } from '../format/image';
+import { Geometry } from '../format/geometry';
+import { BatScan, scanBat } from './batScan';
+import { Finding } from './finding';
+import { MetadataRange, metadataRanges } from './metadata';
+import type { RuleInfo } from './rule';
+
+/**
+ * What every rule sees: the decoded image and the shared, lazily computed analyses (the BAT scan, the metadata
+ * ranges), so that the costly pass over the BAT runs once however many rules read it.
+ */
+export class CheckContext {
+  private scanCache: BatScan | undefined;
+  private metadataCache: MetadataRange[] | undefined;
+
+  constructor(
+    readonly image: DecodedImage,
+    /** Most instances one rule reports one by one before folding the rest into a summary finding. */
+    readonly findingLimit = 10000,
+  ) {}
+
+  /** The geometry, or undefined when a fatal header problem hides it (rules then have nothing to check). */
+  get geometry(): Geometry | undefined {
+    return this.image.geometry;
+  }
+
+  get bat(): Uint32Array {
+    return this.image.bat ?? new Uint32Array(0);
+  }
+
+  get metadata(): MetadataRange[] {
+    return (this.metadataCache ??= metadataRanges(this.image));
+  }
+
+  /** The shared BAT pass; undefined when there is no geometry. */
+  get scan(): BatScan | undefined {
+    const g = this.geometry;
+    if (!g) return undefined;
+    return (this.scanCache ??= scanBat(g, this.bat, this.metadata));
+  }
+
+  /** A finding of `rule` with the rule's code, severity, category and repair text filled in. */
+  finding(rule: RuleInfo, message: string, offset: number, length: number, extra: Partial<Finding> = {}): Finding {
+    const f: Finding = { code: rule.code, severity: rule.severity, category: rule.category, message, offset, length, ...extra };
+    if (rule.fix !== undefined && f.repair === undefined) {
+      f.repair = rule.fix;
+      f.repairMode = rule.category === 'leak' ? 'leaks' : 'all';
+    }
+    return f;
+  }
+
+  /**
+   * Findings for many instances: the first `findingLimit` one by one, the rest as one summary (a 16M-entry BAT
+   * of duplicates must not become 16M objects).
+   */
+  capped<T>(rule: RuleInfo, items: Iterable<T>, make: (item: T) => Finding, summary: (rest: number, first: T) => Finding): Finding[] {
+    const out: Finding[] = [];
+    let rest = 0;
+    let firstRest: T | undefined;
+    for (const item of items) {
+      if (out.length < this.findingLimit) out.push(make(item));
+      else if (rest++ === 0) firstRest = item;
+    }
+    if (rest > 0) out.push({ ...summary(rest, firstRest as T), count: rest, code: rule.code });
+    return out;
+  }
+}

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { ByteSource } from '../io/byteSource';
+import {
+  BITMAP_HEADER_SIZE,
+  EXT_HEADER_SIZE,
+  EXT_MAGIC,
+  FEATURE_DIRTY_BITMAP,
+  FEATURE_END,
+  FEATURE_FLAG_NECESSARY,
+  FEATURE_FLAG_TRANSIT,
+} from './constants';
+import { Geometry } from './geometry';
+import { u32, u64, u64n } from './le';
+
+/** One feature section of the format extension cluster. */
+export interface Feature {
+  /** Absolute file offset of the section header. */
+  offset: number;
+  magic: bigint;
+  flags: bigint;
+  dataSize: number;
+  /** Absolute file offset of the feature data. */
+  dataOffset: number;
+  kind: 'end' | 'dirty-bitmap' | 'unknown';
+  /** The section claims more data than the cluster holds. */
+  truncated: boolean;
+  bitmap?: DirtyBitmap;
+}
+
+export interface DirtyBitmap {
+  /** Bits cover this many sectors; should equal the disk size. */
+  size: number;
+  /** The 16 id bytes as a UUID string. */
+  id: string;
+  granularity: number;
+  l1Size: number;
+  /** Absolute file offset of the L1 table. */
+  l1Offset: number;
+  /** The L1 entries the feature data holds (fewer than l1Size when the table runs past the data). */
+  l1: number[];
+}
+
+export interface Extension {
+  offset: number;
+  /** Bytes of the cluster the file holds (the rest reads as zeros). */
+  bytesPresent: number;
+  magic: bigint;
+  storedChecksum: Uint8Array;
+  computedChecksum: Uint8Array;
+  features: Feature[];
+  /** The End-of-features section was found. */
+  endFound: boolean;
+}
+
+/** Parsing never reads more than this of an extension cluster (QEMU clusters are at most 2 GiB). */
+export const EXT_PARSE_CAP = 64 * 1024 * 1024;
+
+export function decodeExtension(src: ByteSource, g: Geometry): Extension {
+  const offset = g.extOffset;
+  const parseLength = Math.min(g.clusterSize, EXT_PARSE_CAP);
+  const bytes = new Uint8Array(parseLength);
+  const bytesPresent = Math.min(g.clusterSize, Math.max(0, src.size - offset));
+  src.readInto(offset, bytes);
+  return {
+    offset,
+    bytesPresent,
+    magic: u64n(bytes, 0),
+    storedChecksum: bytes.slice(8, 24),
+    computedChecksum: extensionChecksum(src, offset, g.clusterSize, bytes),
+    ...parseFeatures(bytes, offset, g.clusterSize),
+  };
+}
+
+/** MD5 of the cluster past its first 24 bytes; bytes past the end of the file count as zeros. */
+export function extensionChecksum(src: ByteSource, offset: number, clusterSize: number, head: Uint8Array): Uint8Array {
+  const md5 = createHash('md5');
+  md5.update(head.subarray(EXT_HEADER_SIZE));
+  const chunk = new Uint8Array(4 * 1024 * 1024);
+  for (let at = head.length; at < clusterSize; at += chunk.length) {
+    const piece = chunk.subarray(0, Math.min(chunk.length, clusterSize - at));
+    piece.fill(0);
+    src.readInto(offset + at, piece);
+    md5.update(piece);
+  }
+  return new Uint8Array(md5.digest());
+}
+
+function parseFeatures(bytes: Uint8Array, base: number, clusterSize: number): { features: Feature[]; endFound: boolean } {
+  const features: Feature[] = [];
+  const limit = Math.min(bytes.length, clusterSize);
+  let pos = EXT_HEADER_SIZE;
+  while (pos + 24 <= limit) {
+    const magic = u64n(bytes, pos);
+    const dataSize = u32(bytes, pos + 16);
+    const dataStart = pos + 24;
+    const truncated = dataStart + dataSize > limit;
+    const kind = magic === FEATURE_END ? 'end' : magic === FEATURE_DIRTY_BITMAP ? 'dirty-bitmap' : 'unknown';
+    const feature: Feature = {
+      offset: base + pos,
+      magic,
+      flags: u64n(bytes, pos + 8),
+      dataSize,
+      dataOffset: base + dataStart,
+      kind,
+      truncated,
+    };
+    if (kind === 'dirty-bitmap' && !truncated) {
+      feature.bitmap = parseBitmap(bytes.subarray(dataStart, dataStart + dataSize), base + dataStart);
+    }
+    features.push(feature);
+    if (kind === 'end') return { features, endFound: true };
+    if (truncated) break;
+    pos = dataStart + Math.ceil(dataSize / 8) * 8;
+  }
+  return { features, endFound: false };
+}
+
+function parseBitmap(data: Uint8Array, dataOffset: number): DirtyBitmap | undefined {
+  if (data.length < BITMAP_HEADER_SIZE) return undefined;
+  const l1Size = u32(data, 28);
+  const held = Math.min(l1Size, Math.floor((data.length - BITMAP_HEADER_SIZE) / 8));
+  const l1: number[] = new Array(held);
+  for (let i = 0; i < held; i++) l1[i] = u64(data, BITMAP_HEADER_SIZE + i * 8);
+  return {
+    size: u64(data, 0),
+    id: formatUuid(data.subarray(8, 24)),
+    granularity: u32(data, 24),
+    l1Size,
+    l1Offset: dataOffset + BITMAP_HEADER_SIZE,
+    l1,
+  };
+}
+
+function formatUuid(b: Uint8Array): string {
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function isNecessary(f: Feature): boolean {
+  return (f.flags & FEATURE_FLAG_NECESSARY) !== 0n;
+}
+
+export function isTransit(f: Feature): boolean {
+  return (f.flags & FEATURE_FLAG_TRANSIT) !== 0n;
+}
+
+export function extensionMagicOk(e: Extension): boolean {
+  return e.magic === EXT_MAGIC;
+}
+
+export function checksumOk(e: Extension): boolean {
+  return e.storedChecksum.every((b, i) => b === e.computedChecksum[i]);
+}
+
+/** Bytes of bitmap data a bitmap of this size and granularity needs (one bit per granule). */
+export function bitmapBytes(bm: DirtyBitmap): number {
+  return bm.granularity > 0 ? Math.ceil(Math.ceil(bm.size / bm.granularity) / 8) : 0;
+}

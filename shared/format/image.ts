@@ -1,0 +1,31 @@
+import { ByteSource } from '../io/byteSource';
+import { readBat } from './bat';
+import { Extension, decodeExtension } from './extension';
+import { Geometry, deriveGeometry, geometryBlocker } from './geometry';
+import { Header, decodeHeader } from './header';
+
+/**
+ * Everything the engine decodes from an image, as far as it can be decoded. A header too broken to locate the
+ * BAT still yields the header (and `blocker` says why the rest is missing): decoding never throws on content.
+ */
+export interface DecodedImage {
+  source: ByteSource;
+  header: Header;
+  blocker: ReturnType<typeof geometryBlocker>;
+  geometry?: Geometry;
+  /** The BAT entries the file holds. */
+  bat?: Uint32Array;
+  /** Decoded when ext_off is non-zero and the cluster starts inside the file. */
+  extension?: Extension;
+}
+
+export function decodeImage(source: ByteSource): DecodedImage {
+  const header = decodeHeader(source);
+  const blocker = geometryBlocker(header);
+  if (blocker !== undefined) return { source, header, blocker };
+  const geometry = deriveGeometry(header, source.size);
+  const bat = readBat(source, geometry);
+  const extension =
+    geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
+  return { source, header, blocker, geometry, bat, extension };
+}

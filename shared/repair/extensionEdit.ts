@@ -1,0 +1,69 @@
+import { CheckContext } from '../check/context';
+import { FEATURE_HEADER_SIZE } from '../format/constants';
+import { EXT_PARSE_CAP, Feature, extensionChecksum } from '../format/extension';
+import { u64Bytes } from '../format/le';
+import { PlanBuilder } from './planBuilder';
+
+/** Edits of the format extension cluster; each leaves a correct checksum behind. */
+
+/** Recomputes the MD5 of the extension cluster as the plan's state has it now and stores it. */
+export function storeChecksum(ctx: CheckContext, plan: PlanBuilder): void {
+  const g = ctx.geometry;
+  const ext = ctx.image.extension;
+  if (!g || !ext) return;
+  const head = new Uint8Array(Math.min(g.clusterSize, EXT_PARSE_CAP));
+  plan.state.readInto(ext.offset, head);
+  plan.write(ext.offset + 8, extensionChecksum(plan.state, ext.offset, g.clusterSize, head));
+}
+
+/**
+ * Marks every dirty bitmap "all dirty", which is always safe: a backup made from it copies more, never less.
+ * L1 entries 0 (clean) become 1 (dirty); stored bitmap clusters inside the file are filled with ones, so the
+ * layout (and what counts as used space) does not change; entries that point nowhere usable become 1.
+ */
+export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: string): void {
+  const g = ctx.geometry;
+  const ext = ctx.image.extension;
+  if (!g || !ext) return;
+  let marked = 0;
+  for (const f of ext.features) {
+    const bm = f.bitmap;
+    if (!bm) continue;
+    bm.l1.forEach((entry, i) => {
+      const at = bm.l1Offset + i * 8;
+      if (entry > 1 && entry * 512 + g.clusterSize <= plan.state.size ) {
+        plan.write(entry * 512, new Uint8Array(g.clusterSize).fill(0xff));
+      } else if (entry !== 1) plan.write(at, u64Bytes(1));
+    });
+    marked++;
+  }
+  if (marked === 0) return;
+  storeChecksum(ctx, plan);
+  plan.step(`marked ${marked} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
+}
+
+/**
+ * Removes one feature section: later sections move down, the freed tail is zeroed, the checksum is redone.
+ * What the section referenced (bitmap clusters) becomes unused space.
+ */
+export function dropFeature(ctx: CheckContext, plan: PlanBuilder, feature: Feature, why: string): void {
+  const g = ctx.geometry;
+  const ext = ctx.image.extension;
+  if (!g || !ext || !plan.claim('extension-layout')) return;
+  const clusterEnd = ext.offset + Math.min(g.clusterSize, EXT_PARSE_CAP);
+  const sectionEnd = Math.min(clusterEnd, feature.dataOffset + Math.ceil(feature.dataSize / 8) * 8);
+  const rest = plan.state.read(sectionEnd, clusterEnd - sectionEnd);
+  const moved = new Uint8Array(clusterEnd - feature.offset);
+  moved.set(rest);
+  plan.write(feature.offset, moved);
+  storeChecksum(ctx, plan);
+  plan.step(`dropped the feature section at ${'0x' + feature.offset.toString(16)} (${why})`);
+}
+
+/** Writes an End-of-features section at `offset` (24 zero bytes) and redoes the checksum. */
+export function writeEnd(ctx: CheckContext, plan: PlanBuilder, offset: number, why: string): void {
+  if (!plan.claim('extension-layout')) return;
+  plan.write(offset, new Uint8Array(FEATURE_HEADER_SIZE));
+  storeChecksum(ctx, plan);
+  plan.step(`wrote an End-of-features section at 0x${offset.toString(16)} (${why})`);
+}

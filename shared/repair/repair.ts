@@ -1,0 +1,100 @@
+import { ByteSource } from '../io/byteSource';
+import { OverlaySource } from '../io/overlaySource';
+import { EditSet } from '../io/patch';
+import { decodeImage } from '../format/image';
+import { CheckContext } from '../check/context';
+import { Finding } from '../check/finding';
+import { PHASES, Rule } from '../check/rule';
+import { runRules } from '../check/run';
+import { RULES, ruleByCode } from '../rules/catalogue';
+import { PlanBuilder, RepairError } from './planBuilder';
+
+/** Each pass repairs a phase; passes beyond this mean repairs that do not converge (a bug, reported as such). */
+const MAX_PASSES = 64;
+
+export type RepairMode = 'leaks' | 'all';
+
+/** A repair as data: what to write, in words and in bytes. Applying it is the caller's business. */
+export interface RepairPlan extends EditSet {
+  title: string;
+  /** What each repair step does, in order. */
+  steps: string[];
+}
+
+export interface RepairOutcome {
+  plan: RepairPlan;
+  /** Why nothing may be written (a NECESSARY extension feature this tool does not know), if so. */
+  refused?: string;
+  /** Findings left after the plan, as the planner sees the repaired state. */
+  remaining: Finding[];
+}
+
+/** The rule code whose presence forbids any write (spec: "the file should not be changed"). */
+export const WRITE_BLOCKING_CODE = 'ext-unknown-necessary';
+
+/** Whether a finding is repaired in this mode. */
+export function repairable(f: Finding, mode: RepairMode): boolean {
+  return f.repairMode !== undefined && (mode === 'all' || f.repairMode === 'leaks');
+}
+
+/**
+ * Plans the repair of everything repairable in `mode`, phase by phase (header, space, BAT, extension): each phase
+ * is planned on the state the previous ones left, re-decoded, so repairs compose. Stops when a pass changes
+ * nothing, which also makes a second `-r all` a no-op.
+ */
+export function planRepair(source: ByteSource, mode: RepairMode, options: { force?: boolean; ignore?: readonly string[] } = {}): RepairOutcome {
+  const state = new OverlaySource(source);
+  const steps: string[] = [];
+  const title = mode === 'all' ? 'Repair all problems' : 'Repair leaks';
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const ctx = new CheckContext(decodeImage(state));
+    const findings = runRules(ctx, { ignore: options.ignore });
+    const refused = refusal(findings, options.force);
+    if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: findings };
+    const todo = findings.filter((f) => repairable(f, mode));
+    const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
+    const g = ctx.geometry;
+    if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings };
+    const builder = new PlanBuilder(state, g);
+    try {
+      for (const rule of rulesToRun(todo, phase)) rule.repair?.(ctx, builder);
+    } catch (e) {
+      if (!(e instanceof RepairError)) throw e;
+      return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: findings };
+    }
+    steps.push(...builder.steps);
+    // Every repair names what it wrote; a pass that wrote nothing cannot make progress on another try.
+    if (builder.steps.length === 0) break;
+  }
+  const findings = runRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
+  return { plan: { title, ...state.edits, steps }, remaining: findings };
+}
+
+/** Plans the fix of one finding alone (a quick fix): the same repair code, restricted to that instance. */
+export function planFix(source: ByteSource, finding: Finding, options: { force?: boolean } = {}): RepairPlan | undefined {
+  const rule = ruleByCode(finding.code);
+  if (!rule?.repair || finding.repairMode === undefined) return undefined;
+  const ctx = new CheckContext(decodeImage(source));
+  if (!ctx.geometry) return undefined;
+  if (refusal(runRules(ctx, { rules: RULES.filter((r) => r.code === WRITE_BLOCKING_CODE) }), options.force)) return undefined;
+  const state = new OverlaySource(source);
+  const builder = new PlanBuilder(state, ctx.geometry);
+  try {
+    rule.repair(ctx, builder, finding);
+  } catch (e) {
+    if (e instanceof RepairError) return undefined;
+    throw e;
+  }
+  if (builder.steps.length === 0) return undefined;
+  return { title: builder.steps.join('; '), steps: builder.steps, ...state.edits };
+}
+
+function refusal(findings: readonly Finding[], force = false): string | undefined {
+  const blocking = findings.find((f) => f.code === WRITE_BLOCKING_CODE);
+  return blocking && !force ? `refusing to write: ${blocking.message} (the format forbids changing such a file; --force overrides)` : undefined;
+}
+
+function rulesToRun(todo: readonly Finding[], phase: string): Rule[] {
+  const codes = new Set(todo.map((f) => f.code));
+  return RULES.filter((r) => r.phase === phase && codes.has(r.code));
+}

@@ -1,0 +1,39 @@
+import { EntryFlag } from '../../check/batScan';
+import { defineRule } from '../../check/rule';
+import { entryFindings, repairEntries } from './entryRule';
+import { hex, size } from '../words';
+
+export default defineRule({
+  code: 'bat-entry-beyond-eof',
+  title: 'BAT entry points past the end of the file',
+  severity: 'error',
+  category: 'corruption',
+  phase: 'bat',
+  doc: `A BAT entry's cluster must lie inside the file ("the value must be lower than the desired file size"). A
+cluster that starts past the end holds nothing: the guest reads zeros, and a writer may allocate the same range
+again for another cluster. A cluster that starts inside the file but ends past it (the file was cut short) keeps
+its first part. qemu-img 10 aborts its check on such images, 7.2 misses clusters that start exactly at the end.`,
+  fix: 'unmap the entry if its cluster lies wholly past the end (nothing of it is stored); extend the file with zeros to the end of the cluster if it starts inside',
+  check(ctx) {
+    const g = ctx.geometry;
+    if (!g) return [];
+    return entryFindings(ctx, this, EntryFlag.BeyondEof, (p) =>
+      p.host >= g.fileSize
+        ? `points past the end of the file (${size(g.fileSize)})`
+        : `ends past the end of the file: only ${size(g.fileSize - p.host)} of its ${size(g.clusterSize)} are stored`,
+    );
+  },
+  repair(ctx, plan, only) {
+    const g = ctx.geometry;
+    if (!g) return;
+    repairEntries(ctx, plan, EntryFlag.BeyondEof, only, (p) => {
+      if (p.host >= g.fileSize) {
+        plan.writeBatEntry(p.index, 0);
+        plan.step(`BAT entry ${p.index}: unmapped (its cluster at ${hex(p.host)} is past the end of the file; the guest already read zeros)`);
+      } else if (p.host + g.clusterSize > plan.state.size) {
+        plan.resize(p.host + g.clusterSize);
+        plan.step(`extended the file to ${hex(p.host + g.clusterSize)} to complete the cluster of BAT entry ${p.index}`);
+      }
+    });
+  },
+});

@@ -1,0 +1,30 @@
+import { EntryFlag } from '../../check/batScan';
+import { defineRule } from '../../check/rule';
+import { entryFindings, relocate, repairEntries } from './entryRule';
+import { hex, size } from '../words';
+
+export default defineRule({
+  code: 'bat-entry-misaligned',
+  title: 'BAT entry is not on a cluster boundary',
+  severity: 'error',
+  category: 'corruption',
+  phase: 'bat',
+  doc: `"(cluster offset - data offset) must be aligned to cluster size". Only sector-addressed entries
+(WithoutFreeSpace) can break this. A misaligned cluster straddles two cluster slots, so it overlaps its neighbours'
+data, and writers that allocate by slot will hand the same bytes out twice. QEMU does not detect it. The repair
+copies the bytes the entry maps now into a new, aligned cluster: the guest sees the same data.`,
+  fix: 'copy the bytes the entry maps into a new aligned cluster at the end of the file and point the entry there',
+  check(ctx) {
+    const g = ctx.geometry;
+    if (!g) return [];
+    return entryFindings(
+      ctx,
+      this,
+      EntryFlag.Misaligned,
+      (p) => `is ${size((p.host - g.dataOffset) % g.clusterSize)} off a cluster boundary of the data area (which starts at ${hex(g.dataOffset)})`,
+    );
+  },
+  repair(ctx, plan, only) {
+    repairEntries(ctx, plan, EntryFlag.Misaligned, only, (p) => relocate(plan, p, 'it was not cluster aligned'));
+  },
+});

@@ -1,0 +1,28 @@
+import { EntryFlag } from '../../check/batScan';
+import { defineRule } from '../../check/rule';
+import { overlaps } from '../../check/metadata';
+import { entryFindings, relocate, repairEntries } from './entryRule';
+
+export default defineRule({
+  code: 'bat-entry-overlaps-metadata',
+  title: 'BAT entry overlaps the format extension or a bitmap cluster',
+  severity: 'error',
+  category: 'corruption',
+  phase: 'bat',
+  doc: `Clusters "allocated by ext_off and extensions should meet the same requirements as clusters specified by
+BAT entries": a data cluster must not share bytes with the format extension cluster or a dirty bitmap's data
+cluster. A guest write there corrupts the extension (its checksum fails, the bitmaps are lost) and the metadata
+shows up as guest data. The repair copies the bytes into a new cluster for the entry; the metadata stays put.`,
+  fix: 'copy the bytes the entry maps into a new cluster at the end of the file and point the entry there',
+  check(ctx) {
+    const g = ctx.geometry;
+    if (!g) return [];
+    return entryFindings(ctx, this, EntryFlag.OverlapsMetadata, (p) => {
+      const what = ctx.metadata.filter((m) => overlaps(p.host, p.host + g.clusterSize, m.start, m.end)).map((m) => m.what);
+      return `overlaps the ${what.join(' and ') || 'format metadata'}`;
+    });
+  },
+  repair(ctx, plan, only) {
+    repairEntries(ctx, plan, EntryFlag.OverlapsMetadata, only, (p) => relocate(plan, p, 'it overlapped format metadata'));
+  },
+});

@@ -1,0 +1,74 @@
+import { EntryFlag } from '../../check/batScan';
+import { CheckContext } from '../../check/context';
+import { Finding } from '../../check/finding';
+import { RuleInfo } from '../../check/rule';
+import { BAT_OFFSET } from '../../format/constants';
+import { PlanBuilder } from '../../repair/planBuilder';
+import { entryWhere, hex, plural } from '../words';
+
+/** One BAT entry with a problem, as the BAT scan found it. */
+export interface EntryProblem {
+  index: number;
+  value: number;
+  host: number;
+  flags: number;
+  /** The earlier entry it overlaps, for duplicates. */
+  peer: number;
+}
+
+/** The entries the BAT scan flagged with `flag`, in index order. */
+export function* entriesWith(ctx: CheckContext, flag: EntryFlag): Generator<EntryProblem> {
+  const scan = ctx.scan;
+  const g = ctx.geometry;
+  if (!scan || !g) return;
+  for (let k = 0; k < scan.problemCount; k++) {
+    if ((scan.problemFlags[k] & flag) === 0) continue;
+    const index = scan.problemIndex[k];
+    const value = ctx.bat[index];
+    yield { index, value, host: value * g.unit, flags: scan.problemFlags[k], peer: scan.problemPeer[k] };
+  }
+}
+
+/** Findings on the 4 bytes of each flagged entry, folded into a summary past the context's limit. */
+export function entryFindings(ctx: CheckContext, rule: RuleInfo, flag: EntryFlag, problem: (p: EntryProblem) => string): Finding[] {
+  const g = ctx.geometry;
+  if (!g) return [];
+  return ctx.capped(
+    rule,
+    entriesWith(ctx, flag),
+    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, BAT_OFFSET + p.index * 4, 4, { batIndex: p.index }),
+    (rest, first) =>
+      ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, BAT_OFFSET + first.index * 4, 4, {
+        batIndex: first.index,
+      }),
+  );
+}
+
+/**
+ * Repairs each flagged entry (or only the one of `only`), once per pass: an entry another rule already repaired
+ * in this pass is left for the next pass.
+ */
+export function repairEntries(
+  ctx: CheckContext,
+  plan: PlanBuilder,
+  flag: EntryFlag,
+  only: Finding | undefined,
+  fix: (p: EntryProblem) => void,
+): void {
+  for (const p of entriesWith(ctx, flag)) {
+    if (only && !coversEntry(only, p.index)) continue;
+    if (!plan.claim(`bat:${p.index}`)) continue;
+    fix(p);
+  }
+}
+
+/** A finding covers its own entry, and a summary finding every entry from its first on. */
+function coversEntry(f: Finding, index: number): boolean {
+  return f.batIndex === index || (f.count !== undefined && f.batIndex !== undefined && index >= f.batIndex);
+}
+
+/** Copies an entry's cluster to a fresh one and points the entry at it, saying so. */
+export function relocate(plan: PlanBuilder, p: EntryProblem, why: string): void {
+  const to = plan.relocateEntry(p.index, p.host);
+  plan.step(`BAT entry ${p.index} (${why}): copied its cluster from host ${hex(p.host)} to a new cluster at ${hex(to)}`);
+}

@@ -1,0 +1,9 @@
+import { H } from '../../format/constants';
+import { PlanBuilder } from '../../repair/planBuilder';
+
+/** Drops the whole format extension by clearing ext_off; its cluster becomes unused space. */
+export function clearExtOff(plan: PlanBuilder, why: string): void {
+  if (!plan.claim('extension-layout')) return;
+  plan.write(H.extOff, new Uint8Array(8));
+  plan.step(`cleared ext_off, dropping the format extension (${why})`);
+}

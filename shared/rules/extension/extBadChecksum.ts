@@ -1,0 +1,32 @@
+import { defineRule } from '../../check/rule';
+import { checksumOk, extensionMagicOk } from '../../format/extension';
+import { markBitmapsDirty, storeChecksum } from '../../repair/extensionEdit';
+import { hex } from '../words';
+
+function md5(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export default defineRule({
+  code: 'ext-bad-checksum',
+  title: 'Format extension checksum does not match',
+  severity: 'error',
+  category: 'corruption',
+  phase: 'extension',
+  doc: `Bytes 8-23 of the extension cluster hold the MD5 of the rest of the cluster (from byte 24). A mismatch
+means the cluster changed after it was written: its bitmaps may be wrong. QEMU refuses such an image. The repair
+marks every dirty bitmap all dirty (never clean: a wrong "clean" would make a backup miss data) and stores the
+checksum of the result.`,
+  fix: 'mark dirty bitmaps all dirty and store the correct checksum',
+  check(ctx) {
+    const ext = ctx.image.extension;
+    if (!ext || !extensionMagicOk(ext) || checksumOk(ext)) return [];
+    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} stores MD5 ${md5(ext.storedChecksum)} but its contents hash to ${md5(ext.computedChecksum)}`, ext.offset + 8, 16)];
+  },
+  repair(ctx, plan) {
+    if (!plan.claim('extension-checksum')) return;
+    markBitmapsDirty(ctx, plan, 'the checksum did not match');
+    storeChecksum(ctx, plan);
+    plan.step('stored the correct format extension checksum');
+  },
+});

@@ -1,0 +1,10 @@
+import { CheckContext } from '../../check/context';
+import { IN_USE_CLOSED } from '../../format/constants';
+
+/**
+ * The in_use value a repaired image gets: 0, as qemu-img writes on close, when there is no format extension;
+ * "v2.1" when there is one, since its bitmaps are then up to date (the repairs that set it make them so).
+ */
+export function closedInUse(ctx: CheckContext): number {
+  return ctx.image.extension ? IN_USE_CLOSED : 0;
+}

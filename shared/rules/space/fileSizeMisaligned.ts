@@ -1,0 +1,22 @@
+import { defineRule } from '../../check/rule';
+import { slotOrigin } from '../../check/metadata';
+import { hex, size } from '../words';
+
+export default defineRule({
+  code: 'file-size-misaligned',
+  title: 'File size is not a whole number of clusters',
+  severity: 'warning',
+  category: 'warning',
+  phase: 'space',
+  doc: `The data area is "a contiguous array of clusters", so the file should end on a cluster boundary (ploop
+requires it). A partial last cluster means the file was cut short or grown by a careless writer. It is repaired by
+the rule that explains it: a cluster in use that the end cuts is completed (bat-entry-beyond-eof), a leaked tail is
+truncated (leaked-tail).`,
+  check(ctx) {
+    const g = ctx.geometry;
+    if (!g || g.fileSize <= g.dataOffset) return [];
+    const partial = (g.fileSize - slotOrigin(g)) % g.clusterSize;
+    if (partial === 0) return [];
+    return [ctx.finding(this, `the file (${hex(g.fileSize)}) ends ${size(partial)} into a ${size(g.clusterSize)} cluster`, g.fileSize - partial, partial)];
+  },
+});

@@ -1,0 +1,93 @@
+import { DecodedImage } from './image';
+import { Geometry } from './geometry';
+
+/** Guest offset <-> host offset, through the BAT, as a reader of the image sees it. */
+
+export interface GuestLocation {
+  guestOffset: number;
+  batIndex: number;
+  /** Host byte offset, or undefined when the cluster is unallocated (reads as zeros). */
+  hostOffset?: number;
+}
+
+export function guestToHost(image: DecodedImage, guestOffset: number): GuestLocation | undefined {
+  const g = image.geometry;
+  const bat = image.bat;
+  if (!g || !bat || guestOffset < 0 || guestOffset >= g.diskBytes) return undefined;
+  const batIndex = Math.floor(guestOffset / g.clusterSize);
+  const entry = batIndex < bat.length ? bat[batIndex] : 0;
+  const loc: GuestLocation = { guestOffset, batIndex };
+  if (entry !== 0) loc.hostOffset = entry * g.unit + (guestOffset % g.clusterSize);
+  return loc;
+}
+
+/**
+ * Which guest offsets a host byte backs: every BAT entry whose cluster covers it (more than one means aliasing).
+ * Builds a sorted index of the BAT once per image (n log n), then answers each query by binary search.
+ */
+export class HostIndex {
+  private readonly order: Uint32Array;
+
+  constructor(private readonly image: DecodedImage) {
+    const bat = image.bat ?? new Uint32Array(0);
+    let n = 0;
+    for (let i = 0; i < bat.length; i++) if (bat[i] !== 0) n++;
+    const order = new Uint32Array(n);
+    for (let i = 0, k = 0; i < bat.length; i++) if (bat[i] !== 0) order[k++] = i;
+    order.sort((a, b) => bat[a] - bat[b] || a - b);
+    this.order = order;
+  }
+
+  hostToGuest(hostOffset: number): GuestLocation[] {
+    const g = this.image.geometry;
+    const bat = this.image.bat;
+    if (!g || !bat) return [];
+    // Entries whose cluster starts in (host - cluster, host]: values in that window of host offsets.
+    const lowValue = (hostOffset - g.clusterSize + 1) / g.unit;
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (bat[this.order[mid]] < lowValue) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: GuestLocation[] = [];
+    for (let k = lo; k < this.order.length; k++) {
+      const i = this.order[k];
+      const start = bat[i] * g.unit;
+      if (start > hostOffset) break;
+      const guestOffset = i * g.clusterSize + (hostOffset - start);
+      out.push({ guestOffset, batIndex: i, hostOffset });
+    }
+    return out;
+  }
+}
+
+/** One run of the guest disk: allocated runs are contiguous on the host too. */
+export interface MapRun {
+  start: number;
+  length: number;
+  /** Host offset of `start`, or undefined for an unallocated (zero) run. */
+  hostOffset?: number;
+}
+
+/**
+ * The guest disk as runs, merging neighbours that are both unallocated or host-contiguous, as `qemu-img map`
+ * does. Linear in the BAT; yields so that a 16M-entry map streams.
+ */
+export function* guestRuns(g: Geometry, bat: Uint32Array): Generator<MapRun> {
+  let run: MapRun | undefined;
+  for (let i = 0; i < g.diskClusters; i++) {
+    const start = i * g.clusterSize;
+    const length = Math.min(g.clusterSize, g.diskBytes - start);
+    const entry = i < bat.length ? bat[i] : 0;
+    const host = entry === 0 ? undefined : entry * g.unit;
+    if (run && (host === undefined ? run.hostOffset === undefined : run.hostOffset !== undefined && run.hostOffset + run.length === host)) {
+      run.length += length;
+      continue;
+    }
+    if (run) yield run;
+    run = host === undefined ? { start, length } : { start, length, hostOffset: host };
+  }
+  if (run) yield run;
+}

@@ -1,0 +1,166 @@
+/**
+ * The custom messages between the VS Code client and the language server, declared once and imported by both.
+ * Plain method names and parameter/result types only: the engine layer imports no LSP library, and each side
+ * wraps these in its own connection's typed send/on calls.
+ *
+ * Positions: a byte offset maps to line = offset div 16, character = offset mod 16 (the rows of a 16-byte hex
+ * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
+ */
+import type { FieldInfo, RegionKind } from './format/fieldInfo';
+import type { Category, Severity } from './check/finding';
+
+export const BYTES_PER_LINE = 16;
+
+export interface BytePosition {
+  line: number;
+  character: number;
+}
+
+export function offsetToPosition(offset: number): BytePosition {
+  return { line: Math.floor(offset / BYTES_PER_LINE), character: offset % BYTES_PER_LINE };
+}
+
+export function positionToOffset(p: BytePosition): number {
+  return p.line * BYTES_PER_LINE + p.character;
+}
+
+/** A typed request or notification: the method name, with its parameter and result types attached. */
+export interface RequestSig<P, R> {
+  readonly method: string;
+  readonly _types?: [P, R];
+}
+export interface NotificationSig<P> {
+  readonly method: string;
+  readonly _types?: P;
+}
+const request = <P, R>(method: string): RequestSig<P, R> => ({ method });
+const notification = <P>(method: string): NotificationSig<P> => ({ method });
+
+/** A byte patch on the wire: data is base64. */
+export interface WireEdit {
+  offset: number;
+  data: string;
+}
+
+export interface DocumentRef {
+  uri: string;
+}
+
+export interface VersionedDocument extends DocumentRef {
+  version: number;
+}
+
+/**
+ * Edits made since the previous change (or since open or save), applied on top of the document's current state.
+ * Undo is sent as edits that restore the previous bytes (and size).
+ */
+export interface DidChangeParams extends VersionedDocument {
+  edits: WireEdit[];
+  /** New file size after the edits, when it changed. */
+  size?: number;
+}
+
+export const didOpen = notification<VersionedDocument>('hddLens/didOpen');
+export const didChange = notification<DidChangeParams>('hddLens/didChange');
+/** The document was written to disk: the server drops its overlay and reads the file again. */
+export const didSave = notification<VersionedDocument>('hddLens/didSave');
+export const didClose = notification<DocumentRef>('hddLens/didClose');
+
+/** One node of the decoded structure tree. */
+export interface StructureNode {
+  label: string;
+  kind: 'image' | 'header' | 'field' | 'bat' | 'batPage' | 'batEntry' | 'data' | 'extension' | 'feature' | 'bitmap' | 'l1Entry' | 'space';
+  offset: number;
+  length: number;
+  value?: string;
+  detail?: string;
+  /** Codes of the findings on this node's bytes (deepest node only). */
+  problems?: string[];
+  children?: StructureNode[];
+  /** For a BAT page whose entries are not included: ask again with `batPage` to get them. */
+  batPage?: number;
+}
+
+export interface StructureParams extends DocumentRef {
+  /** Return the entries of this BAT page instead of the whole tree. */
+  batPage?: number;
+}
+export const structure = request<StructureParams, StructureNode | null>('hddLens/structure');
+
+export interface AllocationMapParams extends DocumentRef {
+  buckets: number;
+}
+/** Per bucket of host space, how many bytes are of each kind. */
+export interface AllocationBucket {
+  offset: number;
+  length: number;
+  metadata: number;
+  allocated: number;
+  free: number;
+  corrupt: number;
+}
+export interface AllocationMapResult {
+  fileSize: number;
+  buckets: AllocationBucket[];
+}
+export const allocationMap = request<AllocationMapParams, AllocationMapResult | null>('hddLens/allocationMap');
+
+export interface GuestLocationResult {
+  guestOffset: number;
+  batIndex: number;
+  hostOffset?: number;
+}
+export const guestToHost = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
+export const hostToGuest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
+
+/** Coloured regions of a byte window, for the grid. */
+export interface RegionsParams extends DocumentRef {
+  offset: number;
+  length: number;
+}
+export interface Region {
+  offset: number;
+  length: number;
+  kind: RegionKind;
+  /** Worst severity of the findings on these bytes, for underlining. */
+  severity?: Severity;
+}
+export const regions = request<RegionsParams, Region[]>('hddLens/regions');
+
+/** Everything the webview's hover card shows for one byte, structured. */
+export interface InspectResult {
+  field?: FieldInfo;
+  findings: WireFinding[];
+  fixes: ApplyFixArgs[];
+  /** For data bytes: the guest offsets this host byte backs. */
+  guest?: GuestLocationResult[];
+}
+export const inspect = request<DocumentRef & { offset: number }, InspectResult>('hddLens/inspect');
+
+export interface WireFinding {
+  code: string;
+  severity: Severity;
+  category: Category;
+  message: string;
+  offset: number;
+  length: number;
+  batIndex?: number;
+  repair?: string;
+}
+export const findings = request<DocumentRef, { version: number; findings: WireFinding[] }>('hddLens/findings');
+
+/** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
+export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
+
+/** The argument of the `hddLens.applyFix` command that quick fixes carry. */
+export interface ApplyFixArgs {
+  uri: string;
+  version: number;
+  title: string;
+  edits: WireEdit[];
+  size?: number;
+}
+export const APPLY_FIX_COMMAND = 'hddLens.applyFix';
+
+/** URI scheme of the server's text structure view (LSP 3.18 workspace/textDocumentContent). */
+export const STRUCTURE_SCHEME = 'hdd-structure';

@@ -45,32 +45,51 @@ export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly Metada
   let regularCount = 0;
   const irregular: number[] = [];
   let allocated = 0;
-  let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, fileSize));
+  let maxInFile = -1;
+
+  // Every test below is an integer comparison in BAT-entry units, precomputed from the byte-offset rules: host
+  // offsets reach 2^44, and double arithmetic (fmod above all) would cost 10x in this loop.
+  const unit = g.unit;
+  const perCluster = cluster / unit;
+  const shift = (perCluster & (perCluster - 1)) === 0 ? Math.log2(perCluster) : -1;
+  const originUnits = origin / unit;
+  const dataStart = small(Math.ceil(g.dataOffset / unit)); // e < dataStart  <=>  host < dataOffset
+  const lastWhole = small(Math.floor((fileSize - cluster) / unit)); // e > lastWhole  <=>  host + cluster > fileSize
+  const inFile = small(Math.ceil(fileSize / unit)); // e < inFile  <=>  host < fileSize
+  const diskClusters = g.diskClusters;
 
   for (let i = 0; i < bat.length; i++) {
     const e = bat[i];
     if (e === 0) continue;
     allocated++;
-    const host = e * g.unit;
     let flags = 0;
-    if (host + cluster > fileSize) flags |= EntryFlag.BeyondEof;
-    if (i >= g.diskClusters) flags |= EntryFlag.BeyondDisk;
-    if (host < g.dataOffset) flags |= EntryFlag.BeforeData;
-    else if ((host - origin) % cluster !== 0) flags |= EntryFlag.Misaligned;
-    if (host < fileSize) {
-      if (host + cluster > usedEnd) usedEnd = host + cluster;
-      if ((flags & (EntryFlag.BeforeData | EntryFlag.Misaligned)) !== 0) irregular.push(i);
-      else {
-        const slot = (host - origin) / cluster;
-        if (seen) {
-          const bit = 1 << (slot & 31);
-          if ((seen[slot >>> 5] & bit) !== 0) flags |= EntryFlag.Duplicate;
-          else seen[slot >>> 5] |= bit;
-        } else if (regularList) regularList[regularCount++] = i;
-      }
+    if (e > lastWhole) flags |= EntryFlag.BeyondEof;
+    if (i >= diskClusters) flags |= EntryFlag.BeyondDisk;
+    let slot = -1;
+    if (e < dataStart) flags |= EntryFlag.BeforeData;
+    else if (shift === 0) slot = e - originUnits;
+    else if (shift > 0) {
+      const d = e - originUnits;
+      if ((d & (perCluster - 1)) === 0) slot = d >>> shift;
+      else flags |= EntryFlag.Misaligned;
+    } else {
+      const d = e - originUnits;
+      if (d % perCluster === 0) slot = d / perCluster;
+      else flags |= EntryFlag.Misaligned;
+    }
+    if (e < inFile) {
+      if (e > maxInFile) maxInFile = e;
+      if (slot < 0) irregular.push(i);
+      else if (seen) {
+        const bit = 1 << (slot & 31);
+        if ((seen[slot >>> 5] & bit) !== 0) flags |= EntryFlag.Duplicate;
+        else seen[slot >>> 5] |= bit;
+      } else if (regularList) regularList[regularCount++] = i;
     }
     if (flags !== 0) builder.add(i, flags);
   }
+  let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, fileSize));
+  if (maxInFile >= 0) usedEnd = Math.max(usedEnd, maxInFile * unit + cluster);
   for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
 
   const occupied = seen ? new BitmapSlots(seen) : sortedSlots(bat, regularList!.subarray(0, regularCount), g, builder);
@@ -79,6 +98,11 @@ export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly Metada
   builder.resolvePeers(bat);
   const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
   return { allocated, ...builder.finish(), usedEnd, holes };
+}
+
+/** An integer in int32 range as a small integer, so the JIT compares entries without float conversions. */
+function small(v: number): number {
+  return v >= -0x80000000 && v <= 0x7fffffff ? v | 0 : v;
 }
 
 /** Growable columns of (index, flags, peer); entries may be flagged again later (overlap passes). */

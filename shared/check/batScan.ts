@@ -33,71 +33,128 @@ export interface BatScan {
 const MAX_BITMAP_SLOTS = 1 << 28;
 
 export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[]): BatScan {
-  const builder = new ProblemList();
-  const cluster = g.clusterSize;
-  const origin = slotOrigin(g);
-  const fileSize = g.fileSize;
-  const limitSlots = Math.ceil(Math.max(0, fileSize - origin) / cluster);
-  const useBitmap = limitSlots <= MAX_BITMAP_SLOTS;
-  const seen = useBitmap ? new Uint32Array(Math.ceil(limitSlots / 32) + 1) : undefined;
-  // Without the bitmap, regular entries' indices are kept and sorted by host offset afterwards.
-  const regularList = useBitmap ? undefined : new Uint32Array(bat.length);
-  let regularCount = 0;
-  const irregular: number[] = [];
-  let allocated = 0;
-  let maxInFile = -1;
+  const scanner = new BatScanner(g, bat);
+  scanner.feed(0, bat.length);
+  return scanner.finish(metadata);
+}
 
-  // Every test below is an integer comparison in BAT-entry units, precomputed from the byte-offset rules: host
-  // offsets reach 2^44, and double arithmetic (fmod above all) would cost 10x in this loop.
-  const unit = g.unit;
-  const perCluster = cluster / unit;
-  const shift = (perCluster & (perCluster - 1)) === 0 ? Math.log2(perCluster) : -1;
-  const originUnits = origin / unit;
-  const dataStart = small(Math.ceil(g.dataOffset / unit)); // e < dataStart  <=>  host < dataOffset
-  const lastWhole = small(Math.floor((fileSize - cluster) / unit)); // e > lastWhole  <=>  host + cluster > fileSize
-  const inFile = small(Math.ceil(fileSize / unit)); // e < inFile  <=>  host < fileSize
-  const diskClusters = g.diskClusters;
+/**
+ * The BAT pass in pieces: `feed` scans a range of entries (as they arrive from the file, or between turns of an
+ * event loop), `finish` runs the cross-entry checks once all are in. Feeding the ranges in any order, each once,
+ * gives the same result as one pass.
+ */
+export class BatScanner {
+  private readonly problems = new ProblemList();
+  private readonly seen: Int32Array | undefined;
+  /** Without the bitmap, regular entries' indices are kept and sorted by host offset afterwards. */
+  private readonly regularList: Uint32Array | undefined;
+  private regularCount = 0;
+  private readonly irregular: number[] = [];
+  private allocated = 0;
+  private maxInFile = -1;
+  // Every per-entry test is an integer comparison in BAT-entry units, precomputed from the byte-offset rules:
+  // host offsets reach 2^44, and double arithmetic (fmod above all) would cost 10x in the loop.
+  private readonly perCluster: number;
+  private readonly shift: number;
+  private readonly originUnits: number;
+  /** e < dataStart  <=>  host < dataOffset */
+  private readonly dataStart: number;
+  /** e > lastWhole  <=>  host + cluster > fileSize */
+  private readonly lastWhole: number;
+  /** e < inFile  <=>  host < fileSize */
+  private readonly inFile: number;
 
-  for (let i = 0; i < bat.length; i++) {
-    const e = bat[i];
-    if (e === 0) continue;
-    allocated++;
+  constructor(
+    private readonly g: Geometry,
+    private readonly bat: Uint32Array,
+  ) {
+    const origin = slotOrigin(g);
+    const limitSlots = Math.ceil(Math.max(0, g.fileSize - origin) / g.clusterSize);
+    if (limitSlots <= MAX_BITMAP_SLOTS) this.seen = new Int32Array(Math.ceil(limitSlots / 32) + 1);
+    else this.regularList = new Uint32Array(bat.length);
+    this.perCluster = small(g.clusterSize / g.unit);
+    this.shift = (this.perCluster & (this.perCluster - 1)) === 0 ? small(Math.log2(this.perCluster)) : -1;
+    this.originUnits = small(origin / g.unit);
+    this.dataStart = small(Math.ceil(g.dataOffset / g.unit));
+    this.lastWhole = small(Math.floor((g.fileSize - g.clusterSize) / g.unit));
+    this.inFile = small(Math.ceil(g.fileSize / g.unit));
+  }
+
+  feed(from: number, to: number): void {
+    const { bat, seen, originUnits, dataStart, lastWhole } = this;
+    if (!seen || this.shift < 0) {
+      for (let i = from; i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
+      return;
+    }
+    // The common case in a tight loop: an entry inside the data area, inside the file, on the cluster grid, within
+    // the disk, is only checked for duplicates. Anything else takes the full classification.
+    const mask = this.perCluster - 1;
+    const shift = this.shift;
+    const regularEnd = Math.min(to, this.g.diskClusters);
+    let allocated = 0;
+    let maxInFile = this.maxInFile;
+    for (let i = from; i < regularEnd; i++) {
+      const e = bat[i];
+      if (e === 0) continue;
+      const d = e - originUnits;
+      if (e < dataStart || e > lastWhole || (d & mask) !== 0) {
+        this.classify(i, e);
+        continue;
+      }
+      allocated++;
+      if (e > maxInFile) maxInFile = e;
+      const slot = d >>> shift;
+      const bit = 1 << (slot & 31);
+      const word = seen[slot >>> 5];
+      if ((word & bit) !== 0) this.problems.add(i, EntryFlag.Duplicate);
+      else seen[slot >>> 5] = word | bit;
+    }
+    this.allocated += allocated;
+    if (maxInFile > this.maxInFile) this.maxInFile = maxInFile;
+    for (let i = Math.max(from, regularEnd); i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
+  }
+
+  /** The full tests of one allocated entry. */
+  private classify(i: number, e: number): void {
+    const { seen, perCluster, shift, originUnits } = this;
+    this.allocated++;
     let flags = 0;
-    if (e > lastWhole) flags |= EntryFlag.BeyondEof;
-    if (i >= diskClusters) flags |= EntryFlag.BeyondDisk;
+    if (e > this.lastWhole) flags |= EntryFlag.BeyondEof;
+    if (i >= this.g.diskClusters) flags |= EntryFlag.BeyondDisk;
     let slot = -1;
-    if (e < dataStart) flags |= EntryFlag.BeforeData;
-    else if (shift === 0) slot = e - originUnits;
-    else if (shift > 0) {
+    if (e < this.dataStart) flags |= EntryFlag.BeforeData;
+    else {
       const d = e - originUnits;
-      if ((d & (perCluster - 1)) === 0) slot = d >>> shift;
-      else flags |= EntryFlag.Misaligned;
-    } else {
-      const d = e - originUnits;
-      if (d % perCluster === 0) slot = d / perCluster;
+      const aligned = shift >= 0 ? (d & (perCluster - 1)) === 0 : d % perCluster === 0;
+      if (aligned) slot = shift >= 0 ? d >>> shift : d / perCluster;
       else flags |= EntryFlag.Misaligned;
     }
-    if (e < inFile) {
-      if (e > maxInFile) maxInFile = e;
-      if (slot < 0) irregular.push(i);
+    if (e < this.inFile) {
+      if (e > this.maxInFile) this.maxInFile = e;
+      if (slot < 0) this.irregular.push(i);
       else if (seen) {
         const bit = 1 << (slot & 31);
         if ((seen[slot >>> 5] & bit) !== 0) flags |= EntryFlag.Duplicate;
         else seen[slot >>> 5] |= bit;
-      } else if (regularList) regularList[regularCount++] = i;
+      } else if (this.regularList) this.regularList[this.regularCount++] = i;
     }
-    if (flags !== 0) builder.add(i, flags);
+    if (flags !== 0) this.problems.add(i, flags);
   }
-  let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, fileSize));
-  if (maxInFile >= 0) usedEnd = Math.max(usedEnd, maxInFile * unit + cluster);
-  for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
 
-  const occupied = seen ? new BitmapSlots(seen) : sortedSlots(bat, regularList!.subarray(0, regularCount), g, builder);
-  markIrregularOverlaps(g, bat, irregular, occupied, builder);
-  if (metadata.length > 0) markMetadataOverlaps(g, bat, metadata, builder);
-  builder.resolvePeers(bat);
-  const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
-  return { allocated, ...builder.finish(), usedEnd, holes };
+  finish(metadata: readonly MetadataRange[]): BatScan {
+    const { g, bat, problems, irregular } = this;
+    let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, g.fileSize));
+    if (this.maxInFile >= 0) usedEnd = Math.max(usedEnd, this.maxInFile * g.unit + g.clusterSize);
+    for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
+    const occupied = this.seen
+      ? new BitmapSlots(this.seen)
+      : sortedSlots(bat, (this.regularList as Uint32Array).subarray(0, this.regularCount), g, problems);
+    markIrregularOverlaps(g, bat, irregular, occupied, problems);
+    if (metadata.length > 0) markMetadataOverlaps(g, bat, metadata, problems);
+    problems.resolvePeers(bat);
+    const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
+    return { allocated: this.allocated, ...problems.finish(), usedEnd, holes };
+  }
 }
 
 /** An integer in int32 range as a small integer, so the JIT compares entries without float conversions. */
@@ -172,7 +229,7 @@ interface OccupiedSlots {
 }
 
 class BitmapSlots implements OccupiedSlots {
-  constructor(private readonly bits: Uint32Array) {}
+  constructor(private readonly bits: Int32Array) {}
 
   has(slot: number): boolean {
     return slot >= 0 && slot < this.bits.length * 32 && (this.bits[slot >>> 5] & (1 << (slot & 31))) !== 0;
@@ -183,7 +240,7 @@ class BitmapSlots implements OccupiedSlots {
     let runStart = -1;
     for (let s = from; s < to; s++) {
       // Whole words in use are skipped at once: dense images cost a word test per 32 clusters.
-      if ((s & 31) === 0 && s + 32 <= to && runStart < 0 && this.bits[s >>> 5] === 0xffffffff) {
+      if ((s & 31) === 0 && s + 32 <= to && runStart < 0 && this.bits[s >>> 5] === -1) {
         s += 31;
         continue;
       }

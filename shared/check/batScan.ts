@@ -222,7 +222,7 @@ class ProblemList {
 }
 
 /** Which cluster slots of the data area regular (aligned, in-data) entries occupy. */
-interface OccupiedSlots {
+export interface OccupiedSlots {
   has(slot: number): boolean;
   /** Free slots in [from, to), as merged [first, end) slot runs. */
   freeRuns(from: number, to: number): Array<[number, number]>;
@@ -352,7 +352,7 @@ function markMetadataOverlaps(g: Geometry, bat: Uint32Array, metadata: readonly 
 }
 
 /** Whole clusters of the data area below `usedEnd` that no entry and no metadata uses. */
-function findHoles(
+export function findHoles(
   g: Geometry,
   bat: Uint32Array,
   occupied: OccupiedSlots,

@@ -17,7 +17,11 @@ export class CheckContext {
     readonly image: DecodedImage,
     /** Most instances one rule reports one by one before folding the rest into a summary finding. */
     readonly findingLimit = 10000,
-  ) {}
+    /** A BAT scan of this image made elsewhere (another thread, or kept current by edits), used instead of a new one. */
+    scan?: BatScan,
+  ) {
+    this.scanCache = scan;
+  }
 
   /** The geometry, or undefined when a fatal header problem hides it (rules then have nothing to check). */
   get geometry(): Geometry | undefined {

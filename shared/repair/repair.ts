@@ -71,10 +71,11 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
 }
 
 /** Plans the fix of one finding alone (a quick fix): the same repair code, restricted to that instance. */
-export function planFix(source: ByteSource, finding: Finding, options: { force?: boolean } = {}): RepairPlan | undefined {
+export function planFix(source: ByteSource, finding: Finding, options: { force?: boolean; context?: CheckContext } = {}): RepairPlan | undefined {
   const rule = ruleByCode(finding.code);
   if (!rule?.repair || finding.repairMode === undefined) return undefined;
-  const ctx = new CheckContext(decodeImage(source));
+  // A caller that holds the source's checked context (the language server) passes it: no second decode and scan.
+  const ctx = options.context ?? new CheckContext(decodeImage(source));
   if (!ctx.geometry) return undefined;
   if (refusal(runRules(ctx, { rules: RULES.filter((r) => r.code === WRITE_BLOCKING_CODE) }), options.force)) return undefined;
   const state = new OverlaySource(source);

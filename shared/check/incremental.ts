@@ -1,0 +1,160 @@
+import { Geometry } from '../format/geometry';
+import { BAT_OFFSET } from '../format/constants';
+import { Patch } from '../io/patch';
+import { BatScan, EntryFlag, findHoles } from './batScan';
+import { ClusterIndex } from './clusterIndex';
+import { MetadataRange, overlaps, slotOrigin } from './metadata';
+
+/** A BAT entry that an edit changed; the BAT array already holds its new value. */
+export interface EntryChange {
+  index: number;
+  previous: number;
+}
+
+/**
+ * Keeps a BAT scan current while BAT entries are edited, without scanning the BAT again: an entry's own problems
+ * depend only on its value, and its duplicate status only on the entries sharing its host cluster, which the
+ * cluster index lists. So an edit re-checks the edited entries and the co-owners of the clusters they left and
+ * joined; the only whole-image work left is the hole search over the slot array.
+ *
+ * Images with irregular entries (below the data area or off the cluster grid) are not tracked: their overlaps
+ * span slots and are rare enough that a full scan is the simpler answer (`apply` then returns undefined).
+ */
+export class IncrementalBatScan {
+  constructor(
+    private readonly g: Geometry,
+    private readonly bat: Uint32Array,
+    private readonly metadata: readonly MetadataRange[],
+    readonly index: ClusterIndex,
+    private current: BatScan,
+  ) {}
+
+  get scan(): BatScan {
+    return this.current;
+  }
+
+  /** Whether `apply` can follow edits of this image (no irregular entries now). */
+  get tracking(): boolean {
+    return this.index.irregularCount === 0;
+  }
+
+  /**
+   * Brings the scan up to date with changed entries. Returns the new scan, or undefined when a change involves
+   * an irregular entry (nothing is updated then: the caller scans again).
+   */
+  apply(changes: readonly EntryChange[]): BatScan | undefined {
+    if (!this.tracking) return undefined;
+    const real = changes.filter((c) => this.bat[c.index] !== c.previous);
+    for (const c of real) {
+      if (this.index.place(c.previous).kind === 'irregular' || this.index.place(this.bat[c.index]).kind === 'irregular') return undefined;
+    }
+    const affected = new Set<number>();
+    for (const c of real) {
+      const before = this.index.place(c.previous);
+      this.index.update(c.index, c.previous, this.bat[c.index]);
+      const after = this.index.place(this.bat[c.index]);
+      affected.add(c.index);
+      if (before.kind === 'regular') for (const j of this.index.owners(before.slot)) affected.add(j);
+      if (after.kind === 'regular') for (const j of this.index.owners(after.slot)) affected.add(j);
+    }
+    this.current = this.rebuild(affected);
+    return this.current;
+  }
+
+  private rebuild(affected: Set<number>): BatScan {
+    const old = this.current;
+    const fresh = [...affected].sort((a, b) => a - b).map((i) => ({ i, ...this.entryProblems(i) }));
+    const index: number[] = [];
+    const flags: number[] = [];
+    const peer: number[] = [];
+    let k = 0;
+    const push = (i: number, f: number, p: number): void => {
+      index.push(i);
+      flags.push(f);
+      peer.push(p);
+    };
+    // Merge the old problem list (minus the re-checked entries) with the re-checked ones, both ascending.
+    for (const n of fresh) {
+      while (k < old.problemCount && old.problemIndex[k] < n.i) {
+        if (!affected.has(old.problemIndex[k])) push(old.problemIndex[k], old.problemFlags[k], old.problemPeer[k]);
+        k++;
+      }
+      if (n.flags !== 0) push(n.i, n.flags, n.peer);
+    }
+    for (; k < old.problemCount; k++) {
+      if (!affected.has(old.problemIndex[k])) push(old.problemIndex[k], old.problemFlags[k], old.problemPeer[k]);
+    }
+    const usedEnd = this.usedEnd();
+    return {
+      allocated: this.index.allocated,
+      problemIndex: Uint32Array.from(index),
+      problemFlags: Uint8Array.from(flags),
+      problemPeer: Int32Array.from(peer),
+      problemCount: index.length,
+      usedEnd,
+      holes: findHoles(this.g, this.bat, this.index, [], this.metadata, usedEnd),
+    };
+  }
+
+  /** The flags the full scan gives entry `i`, knowing the image has no irregular entries. */
+  private entryProblems(i: number): { flags: number; peer: number } {
+    const g = this.g;
+    const e = this.bat[i];
+    if (e === 0) return { flags: 0, peer: -1 };
+    const host = e * g.unit;
+    let flags = 0;
+    let peer = -1;
+    if (host + g.clusterSize > g.fileSize) flags |= EntryFlag.BeyondEof;
+    if (i >= g.diskClusters) flags |= EntryFlag.BeyondDisk;
+    if (host < g.dataOffset) flags |= EntryFlag.BeforeData;
+    else if ((host - slotOrigin(g)) % g.clusterSize !== 0) flags |= EntryFlag.Misaligned;
+    const p = this.index.place(e);
+    if (p.kind === 'regular') {
+      const first = this.index.firstOwner(p.slot);
+      if (first !== i) {
+        flags |= EntryFlag.Duplicate;
+        peer = first;
+      }
+    }
+    for (const m of this.metadata) if (overlaps(host, host + g.clusterSize, m.start, m.end)) flags |= EntryFlag.OverlapsMetadata;
+    return { flags, peer };
+  }
+
+  private usedEnd(): number {
+    const g = this.g;
+    let end = Math.max(g.batEnd, Math.min(g.dataOffset, g.fileSize), this.index.regularEnd);
+    for (const m of this.metadata) end = Math.max(end, m.end);
+    return end;
+  }
+}
+
+/**
+ * Applies patches to a decoded BAT array when they change nothing but BAT entries, returning the changed entries
+ * with their previous values; undefined (and the array untouched) when a patch reaches outside the BAT or into
+ * format metadata, since then more than the BAT scan depends on the edit. `readEntry` reads an entry's new value
+ * from the edited source.
+ */
+export function applyBatPatches(
+  bat: Uint32Array,
+  patches: readonly Patch[],
+  metadata: readonly MetadataRange[],
+  readEntry: (index: number) => number,
+): EntryChange[] | undefined {
+  const end = BAT_OFFSET + bat.length * 4;
+  const touched = new Set<number>();
+  for (const p of patches) {
+    if (p.data.length === 0) continue;
+    const pEnd = p.offset + p.data.length;
+    if (p.offset < BAT_OFFSET || pEnd > end || metadata.some((m) => overlaps(p.offset, pEnd, m.start, m.end))) return undefined;
+    const first = Math.floor((p.offset - BAT_OFFSET) / 4);
+    const last = Math.floor((pEnd - 1 - BAT_OFFSET) / 4);
+    for (let i = first; i <= last; i++) touched.add(i);
+  }
+  const changes: EntryChange[] = [];
+  for (const i of [...touched].sort((a, b) => a - b)) {
+    const previous = bat[i];
+    bat[i] = readEntry(i);
+    changes.push({ index: i, previous });
+  }
+  return changes;
+}

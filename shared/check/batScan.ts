@@ -361,7 +361,8 @@ export function findHoles(
   usedEnd: number,
 ): Array<[number, number]> {
   const origin = slotOrigin(g);
-  const from = Math.ceil((g.dataOffset - origin) / g.clusterSize);
+  // A data_off inside the header/BAT (data-off-invalid) must not make the header look like free clusters.
+  const from = Math.ceil((Math.max(g.dataOffset, g.batEnd) - origin) / g.clusterSize);
   const to = Math.floor((usedEnd - origin) / g.clusterSize);
   if (to <= from) return [];
   let holes = occupied.freeRuns(from, to).map(([a, b]): [number, number] => [origin + a * g.clusterSize, origin + b * g.clusterSize]);

@@ -1,0 +1,189 @@
+import type { ByteSource } from '../../shared/io/byteSource';
+import { OverlaySource } from '../../shared/io/overlaySource';
+import type { EditSet } from '../../shared/io/patch';
+import { EditLog } from './editLog';
+import { EditRecord, recordEdit, touchedRanges } from './editRecord';
+
+/** The file under a document: a positional reader, reopened after a save or an external change. */
+export interface BaseSource extends ByteSource {
+  close?(): void;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** What changed in a document, for the views (ranges to re-read) and the language server (edits to apply). */
+export interface ModelChange {
+  reason: 'edit' | 'undo' | 'redo' | 'revert' | 'reload' | 'save';
+  version: number;
+  size: number;
+  /** Byte ranges whose content changed, or 'all'. */
+  ranges: ByteRange[] | 'all';
+  /**
+   * The edits that turn the previous state into this one (for hddLens/didChange), 'resync' when the server must
+   * read the file again and take `pendingEdits` as the whole overlay, or 'none' (a save: same bytes).
+   */
+  wire: Required<EditSet> | 'resync' | 'none';
+  record?: EditRecord;
+}
+
+/**
+ * A binary document: the file, read lazily in pages, with an overlay of unsaved edits and an undo history of
+ * exact records. It never reads the whole file: a 1 TiB sparse image costs what the pages viewed cost. No VS Code
+ * types here, so it is tested with plain mocha; client/editor binds it to the editor.
+ */
+export class ImageModel {
+  private base: BaseSource;
+  private overlay: OverlaySource;
+  private readonly log = new EditLog();
+  private listeners: Array<(c: ModelChange) => void> = [];
+  private currentVersion = 1;
+  /** Edits restored from a hot-exit backup: unsaved, but part of no undoable record. */
+  private restored: EditSet | undefined;
+
+  constructor(
+    private readonly openBase: () => BaseSource,
+    restored?: EditSet,
+  ) {
+    this.base = openBase();
+    this.overlay = new OverlaySource(this.base);
+    if (restored && (restored.patches.length > 0 || restored.size !== undefined)) {
+      this.restored = restored;
+      this.overlay.apply(restored);
+    }
+  }
+
+  get size(): number {
+    return this.overlay.size;
+  }
+
+  /** Increases with every change of content (the version the language server sees). */
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  get history(): EditLog {
+    return this.log;
+  }
+
+  /** True when the content may differ from the file (VS Code tracks its own dirty flag the same way). */
+  get isDirty(): boolean {
+    return this.restored !== undefined || this.log.movedFromSave;
+  }
+
+  /** The unsaved state as one edit set over the file: what a save writes and a backup stores. */
+  get pendingEdits(): EditSet {
+    return this.overlay.edits;
+  }
+
+  /** Size of the file under the edits. */
+  get fileSize(): number {
+    return this.base.size;
+  }
+
+  onChange(listener: (c: ModelChange) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    return this.overlay.read(offset, length);
+  }
+
+  /** Applies an edit as one undoable record. */
+  edit(label: string, edits: EditSet): EditRecord {
+    const sizeBefore = this.size;
+    const record = recordEdit(this.log.newId(), label, this.overlay, edits);
+    this.overlay.apply(record.after);
+    this.log.push(record);
+    this.emit('edit', touchedRanges(record.after, sizeBefore), record.after, record);
+    return record;
+  }
+
+  undo(expected?: EditRecord): EditRecord {
+    const record = this.log.top;
+    if (record && !record.exact && !this.log.sinceSave()?.includes(record)) {
+      // Its cut-off bytes were never kept and the file no longer holds them.
+      throw new Error(`Cannot undo "${record.label}": the bytes it truncated were saved away`);
+    }
+    const sizeBefore = this.size;
+    this.log.popForUndo(expected);
+    if (record!.exact) {
+      this.overlay.apply(record!.before);
+      this.emit('undo', touchedRanges(record!.before, sizeBefore), record!.before, record);
+    } else {
+      this.replay();
+      this.emit('undo', 'all', 'resync', record);
+    }
+    return record!;
+  }
+
+  redo(expected?: EditRecord): EditRecord {
+    const sizeBefore = this.size;
+    const record = this.log.popForRedo(expected);
+    this.overlay.apply(record.after);
+    this.emit('redo', touchedRanges(record.after, sizeBefore), record.after, record);
+    return record;
+  }
+
+  /** Discards unsaved edits: the file as it is on disk, with the history at the save point. */
+  revert(): void {
+    this.restored = undefined;
+    this.log.rewindToSave();
+    this.reopen();
+    this.emit('revert', 'all', 'resync');
+  }
+
+  /**
+   * The file changed on disk (another program wrote it). Clean: show the new file. Dirty and `keepEdits`: the
+   * unsaved edits stay on top of the new file content.
+   */
+  reload(keepEdits: boolean): void {
+    const pending = keepEdits ? this.overlay.edits : undefined;
+    if (!keepEdits) {
+      this.restored = undefined;
+      this.log.rewindToSave();
+    }
+    this.base.close?.();
+    this.base = this.openBase();
+    this.overlay = new OverlaySource(this.base, pending);
+    this.emit('reload', 'all', 'resync');
+  }
+
+  /** The file now holds the current state (written by `saveImage`): read it afresh, no overlay left. */
+  markSaved(): void {
+    this.restored = undefined;
+    this.log.markSaved();
+    this.reopen();
+    this.emit('save', [], 'none');
+  }
+
+  close(): void {
+    this.base.close?.();
+    this.listeners = [];
+  }
+
+  private reopen(): void {
+    this.base.close?.();
+    this.base = this.openBase();
+    this.overlay = new OverlaySource(this.base);
+  }
+
+  /** Rebuilds the overlay from the file and the records applied since the save point. */
+  private replay(): void {
+    const since = this.log.sinceSave();
+    if (!since) throw new Error('The history no longer leads back to the file');
+    this.overlay = new OverlaySource(this.base, this.restored);
+    for (const r of since) this.overlay.apply(r.after);
+  }
+
+  private emit(reason: ModelChange['reason'], ranges: ModelChange['ranges'], wire: ModelChange['wire'], record?: EditRecord): void {
+    if (reason !== 'save') this.currentVersion++;
+    const change: ModelChange = { reason, version: this.currentVersion, size: this.size, ranges, wire, record };
+    for (const l of this.listeners) l(change);
+  }
+}

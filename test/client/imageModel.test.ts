@@ -1,0 +1,218 @@
+import { strict as assert } from 'node:assert';
+import { closeSync, openSync, ftruncateSync, writeSync } from 'node:fs';
+import { FileSource } from '../../shared/io/fileSource';
+import { ImageModel, ModelChange } from '../../client/document/imageModel';
+import { MAX_TRUNCATED_BYTES } from '../../client/document/editRecord';
+import { applyToBytes, bufferBase, patch, randomBytes, tempDir } from './helpers';
+
+function wholeState(m: ImageModel): Uint8Array {
+  return m.read(0, m.size);
+}
+
+describe('client document model: edit log', () => {
+  const original = randomBytes(4096, 7);
+
+  it('applies an edit, undoes and redoes it exactly', () => {
+    const m = new ImageModel(bufferBase(original));
+    const edits = { patches: [patch(10, 1, 2, 3), patch(4000, 9)] };
+    m.edit('poke', edits);
+    assert.deepEqual(wholeState(m), applyToBytes(original, edits));
+    assert.equal(m.isDirty, true);
+    m.undo();
+    assert.deepEqual(wholeState(m), original);
+    assert.equal(m.isDirty, false);
+    m.redo();
+    assert.deepEqual(wholeState(m), applyToBytes(original, edits));
+  });
+
+  it('records the old bytes of overlapping edits so undo restores each layer', () => {
+    const m = new ImageModel(bufferBase(original));
+    const states = [original];
+    const steps = [
+      { patches: [{ offset: 100, data: new Uint8Array(50).fill(0xaa) }] },
+      { patches: [{ offset: 120, data: new Uint8Array(50).fill(0xbb) }] },
+      // Overlaps both, and itself: later patches of one edit win.
+      { patches: [{ offset: 90, data: new Uint8Array(100).fill(0xcc) }, patch(95, 1, 2)] },
+    ];
+    for (const s of steps) {
+      m.edit('layer', s);
+      states.push(applyToBytes(states[states.length - 1], s));
+      assert.deepEqual(wholeState(m), states[states.length - 1]);
+    }
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const r = m.undo();
+      assert.deepEqual(wholeState(m), states[k], `after undoing step ${k}`);
+      assert.equal(r.exact, true);
+    }
+    for (let k = 1; k <= steps.length; k++) {
+      m.redo();
+      assert.deepEqual(wholeState(m), states[k]);
+    }
+  });
+
+  it('resizes: growth reads as zeros, truncation keeps the cut bytes for undo', () => {
+    const m = new ImageModel(bufferBase(original));
+    m.edit('grow', { patches: [], size: 5000 });
+    assert.equal(m.size, 5000);
+    assert.deepEqual(m.read(4096, 904), new Uint8Array(904));
+    m.edit('write past the old end', { patches: [patch(6000, 7)] });
+    assert.equal(m.size, 6001);
+    m.edit('truncate', { patches: [patch(10, 0xff)], size: 1000 });
+    assert.equal(m.size, 1000);
+    assert.equal(m.read(10, 1)[0], 0xff);
+    m.undo();
+    assert.equal(m.size, 6001);
+    assert.equal(m.read(6000, 1)[0], 7);
+    assert.deepEqual(m.read(0, 4096), original);
+    m.undo();
+    m.undo();
+    assert.deepEqual(wholeState(m), original);
+  });
+
+  it('a new edit after undo drops the redo branch', () => {
+    const m = new ImageModel(bufferBase(original));
+    m.edit('a', { patches: [patch(0, 1)] });
+    m.undo();
+    m.edit('b', { patches: [patch(1, 2)] });
+    assert.equal(m.history.canRedo, false);
+    assert.throws(() => m.redo(), /Nothing to redo/);
+    assert.deepEqual(wholeState(m), applyToBytes(original, { patches: [patch(1, 2)] }));
+  });
+
+  it('refuses an undo that is not of the last edit (VS Code and the log must agree)', () => {
+    const m = new ImageModel(bufferBase(original));
+    const a = m.edit('a', { patches: [patch(0, 1)] });
+    m.edit('b', { patches: [patch(1, 2)] });
+    assert.throws(() => m.undo(a), /out of order/);
+  });
+
+  it('stays exact over many random edits, undone and redone in full', () => {
+    const m = new ImageModel(bufferBase(original));
+    const states = [original];
+    let seed = 99;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 300; i++) {
+      const cur = states[states.length - 1];
+      const patches = Array.from({ length: 1 + next(3) }, () => ({
+        offset: next(cur.length + 64),
+        data: randomBytes(1 + next(40), i + 1),
+      }));
+      const edits = next(10) === 0 ? { patches, size: 1 + next(cur.length + 200) } : { patches };
+      m.edit(`edit ${i}`, edits);
+      states.push(applyToBytes(cur, edits));
+    }
+    assert.deepEqual(wholeState(m), states[states.length - 1]);
+    for (let k = states.length - 2; k >= 0; k--) {
+      m.undo();
+      if (k % 37 === 0) assert.deepEqual(wholeState(m), states[k], `after undo to ${k}`);
+    }
+    assert.deepEqual(wholeState(m), original);
+    for (let k = 1; k < states.length; k++) m.redo();
+    assert.deepEqual(wholeState(m), states[states.length - 1]);
+  });
+
+  it('revert returns to the save point, whichever side of it the history is', () => {
+    const m = new ImageModel(bufferBase(original));
+    m.edit('a', { patches: [patch(0, 1)] });
+    m.edit('b', { patches: [patch(1, 2)] });
+    // A save (the base here stays the original bytes, so mark the history only and compare the log).
+    m.history.markSaved();
+    m.edit('c', { patches: [patch(2, 3)] });
+    m.revert();
+    assert.deepEqual(m.history.applied.map((r) => r.label), ['a', 'b']);
+    assert.equal(m.history.canRedo, false);
+    m.undo();
+    m.undo();
+    m.revert();
+    assert.deepEqual(m.history.applied.map((r) => r.label), ['a', 'b']);
+    assert.equal(m.isDirty, false);
+  });
+
+  it('reports changes with increasing versions and the wire edits for the server', () => {
+    const m = new ImageModel(bufferBase(original));
+    const seen: ModelChange[] = [];
+    m.onChange((c) => seen.push(c));
+    m.edit('a', { patches: [patch(8, 0xee, 0xef)] });
+    m.undo();
+    m.redo();
+    assert.deepEqual(seen.map((c) => c.reason), ['edit', 'undo', 'redo']);
+    assert.deepEqual(seen.map((c) => c.version), [2, 3, 4]);
+    assert.deepEqual(seen[0].ranges, [{ offset: 8, length: 2 }]);
+    // Undo sends the old bytes, so the server's overlay ends up where the client is.
+    const undoWire = seen[1].wire;
+    assert.ok(undoWire !== 'resync' && undoWire !== 'none');
+    assert.deepEqual([...undoWire.patches[0].data], [original[8], original[9]]);
+    assert.equal(undoWire.size, original.length);
+  });
+});
+
+describe('client document model: paged reads over file + edits', () => {
+  it('reads pages of a 1 TiB sparse file without reading it whole', function () {
+    const t = tempDir();
+    try {
+      const path = t.file('huge.img');
+      const fd = openSync(path, 'w');
+      ftruncateSync(fd, 2 ** 40);
+      writeSync(fd, Buffer.from('tail'), 0, 4, 2 ** 40 - 4);
+      closeSync(fd);
+      const started = Date.now();
+      const m = new ImageModel(() => new FileSource(path));
+      assert.equal(m.size, 2 ** 40);
+      assert.equal(Buffer.from(m.read(2 ** 40 - 4, 4)).toString(), 'tail');
+      m.edit('poke far away', { patches: [patch(2 ** 39, 1, 2, 3)] });
+      const page = m.read(2 ** 39 - 2, 8);
+      assert.deepEqual([...page], [0, 0, 1, 2, 3, 0, 0, 0]);
+      assert.ok(Date.now() - started < 1000, 'a page of a 1 TiB image must read instantly');
+      m.close();
+    } finally {
+      t.remove();
+    }
+  });
+
+  it('reads across patch boundaries and past the end', () => {
+    const original = randomBytes(1000, 3);
+    const m = new ImageModel(bufferBase(original));
+    m.edit('a', { patches: [patch(500, 1, 1, 1, 1)] });
+    m.edit('b', { patches: [patch(502, 2, 2, 2, 2)] });
+    const got = m.read(498, 10);
+    const want = applyToBytes(original, { patches: [patch(500, 1, 1, 1, 1), patch(502, 2, 2, 2, 2)] }).slice(498, 508);
+    assert.deepEqual(got, want);
+    assert.equal(m.read(995, 100).length, 5);
+    assert.equal(m.read(2000, 10).length, 0);
+  });
+
+  it('a truncation larger than the kept limit undoes by replaying from the file', () => {
+    const original = randomBytes(64, 5);
+    // A base that claims more than the limit, without holding it: only the first bytes are real.
+    const size = MAX_TRUNCATED_BYTES + 4096;
+    const base = (): { name: string; size: number; read: (o: number, l: number) => Uint8Array; readInto: (o: number, t: Uint8Array) => number } => ({
+      name: 'big',
+      size,
+      read: (o, l) => {
+        const out = new Uint8Array(Math.max(0, Math.min(l, size - o)));
+        if (o < original.length) out.set(original.subarray(o, Math.min(original.length, o + out.length)));
+        return out;
+      },
+      readInto: (o, t) => {
+        const n = Math.max(0, Math.min(t.length, size - o));
+        t.fill(0, 0, n);
+        if (o < original.length) t.set(original.subarray(o, Math.min(original.length, o + n)));
+        return n;
+      },
+    });
+    const m = new ImageModel(base);
+    const seen: ModelChange[] = [];
+    m.onChange((c) => seen.push(c));
+    m.edit('poke', { patches: [patch(0, 0xff)] });
+    const cut = m.edit('cut', { patches: [], size: 32 });
+    assert.equal(cut.exact, false);
+    m.undo();
+    assert.equal(m.size, size);
+    assert.equal(m.read(0, 1)[0], 0xff);
+    assert.deepEqual(m.read(1, 63), original.subarray(1));
+    assert.equal(seen[seen.length - 1].wire, 'resync');
+  });
+});

@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { checkImage } from '../../shared/check/run';
+import { Finding } from '../../shared/check/finding';
+import { FileSource } from '../../shared/io/fileSource';
+import { RULES } from '../../shared/rules/catalogue';
+import { FIXTURES, sharedFixtures } from '../fixtures';
+import { expectedSummary, findingDifferences } from '../fixtures/expect';
+
+function check(path: string): Finding[] {
+  const src = new FileSource(path);
+  try {
+    return checkImage(src).findings;
+  } finally {
+    src.close();
+  }
+}
+
+describe('engine: each fixture gives exactly its findings', function () {
+  let paths: Map<string, string>;
+  before(async () => {
+    paths = await sharedFixtures();
+  });
+
+  for (const spec of FIXTURES) {
+    it(`${spec.name}: ${expectedSummary(spec.expect)}`, () => {
+      const findings = check(paths.get(spec.name)!);
+      const diff = findingDifferences(findings, spec.expect);
+      assert.deepEqual(diff, [], `${spec.about}\n${findings.map((f) => `  ${f.code}: ${f.message}`).join('\n')}`);
+    });
+  }
+});
+
+describe('fixtures cover the rule catalogue', () => {
+  it('every rule has a fixture made for it, which triggers it', () => {
+    const missing = RULES.filter((r) => !FIXTURES.some((f) => f.rule === r.code && f.expect.some((e) => e.code === r.code)));
+    assert.deepEqual(missing.map((r) => r.code), []);
+  });
+
+  it('every fixture names a rule of the catalogue (or is clean), and its codes exist', () => {
+    const codes = new Set(RULES.map((r) => r.code));
+    for (const f of FIXTURES) {
+      if (f.rule !== undefined) assert.ok(codes.has(f.rule), `${f.name}: unknown rule ${f.rule}`);
+      else assert.deepEqual(f.expect, [], `${f.name}: a fixture without a rule must be clean`);
+      for (const e of f.expect) assert.ok(codes.has(e.code), `${f.name}: unknown code ${e.code}`);
+    }
+  });
+
+  it('fixture names are unique', () => {
+    const names = FIXTURES.map((f) => f.name);
+    assert.equal(new Set(names).size, names.length);
+  });
+});

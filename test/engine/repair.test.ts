@@ -1,0 +1,142 @@
+import { strict as assert } from 'node:assert';
+import { stat } from 'node:fs/promises';
+import { checkImage, countFindings } from '../../shared/check/run';
+import { FileSource } from '../../shared/io/fileSource';
+import { RepairMode, RepairOutcome, WRITE_BLOCKING_CODE, planRepair, repairable } from '../../shared/repair/repair';
+import { qemu10 } from '../oracles';
+import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
+import { cleanedBits, dirtyBitmaps } from '../fixtures/bitmaps';
+import { applyEdits, scratchCopy, sha256 } from '../fixtures/files';
+import { differingClusters, engineGuest, qemuGuest } from '../fixtures/guest';
+import { qemuCheck } from '../fixtures/qemu';
+
+function withSource<T>(path: string, f: (src: FileSource) => T): T {
+  const src = new FileSource(path);
+  try {
+    return f(src);
+  } finally {
+    src.close();
+  }
+}
+
+const plan = (path: string, mode: RepairMode): RepairOutcome => withSource(path, (src) => planRepair(src, mode));
+const findings = (path: string) => withSource(path, (src) => checkImage(src).findings);
+const clusterSize = (path: string): number => withSource(path, (src) => checkImage(src).image.geometry?.clusterSize ?? 0);
+
+/** The guest disk before a repair: as QEMU 10 reads it where it can, else as the engine maps it. */
+async function guestBefore(spec: FixtureSpec, path: string): Promise<Buffer> {
+  return spec.qemuReads.includes('qemu10') && !spec.notComparable ? qemuGuest(qemu10(), path) : engineGuest(path);
+}
+
+/**
+ * Guest clusters a repair may change, and why. Everything else (relocated clusters included: a relocation copies
+ * the bytes) must read the same after the repair.
+ */
+function mayChange(spec: FixtureSpec): string | undefined {
+  if (spec.expect.some((e) => e.code === 'disk-size-exceeds-bat')) return 'the disk shrinks to what the BAT covers';
+  return undefined;
+}
+
+describe('repair (-r all) of each fixture', function () {
+  let paths: Map<string, string>;
+  before(async () => {
+    paths = await sharedFixtures();
+  });
+
+  for (const spec of FIXTURES) {
+    const canRepair = spec.expect.length > 0;
+    it(`${spec.name}`, async function () {
+      const original = paths.get(spec.name)!;
+      const before = findings(original);
+      const outcome = plan(original, 'all');
+      const todo = before.filter((f) => repairable(f, 'all'));
+
+      if (before.some((f) => f.code === WRITE_BLOCKING_CODE)) {
+        assert.ok(outcome.refused, 'a NECESSARY unknown feature must make the planner refuse');
+        assert.deepEqual(outcome.plan.patches, []);
+        assert.equal(outcome.plan.size, undefined);
+        return;
+      }
+      if (todo.length === 0) {
+        // Nothing repairable: the plan must not write a byte.
+        assert.deepEqual({ steps: outcome.plan.steps, patches: outcome.plan.patches.length, size: outcome.plan.size }, { steps: [], patches: 0, size: undefined });
+        return;
+      }
+      assert.ok(canRepair);
+      assert.equal(outcome.refused, undefined);
+      assert.ok(outcome.plan.steps.length > 0, 'a repairable finding must give steps');
+
+      const copy = await scratchCopy(original);
+      await applyEdits(copy, outcome.plan);
+
+      // Our own check: nothing a repair can fix is left.
+      const after = findings(copy);
+      const counts = countFindings(after);
+      assert.deepEqual({ corruptions: counts.corruptions, leaks: counts.leaks }, { corruptions: 0, leaks: 0 }, after.map((f) => `${f.code}: ${f.message}`).join('\n'));
+      assert.deepEqual(after.filter((f) => repairable(f, 'all')).map((f) => f.code), []);
+
+      // A second repair has nothing to do.
+      const again = plan(copy, 'all');
+      assert.deepEqual(again.plan.steps, [], 'second -r all');
+      assert.deepEqual(again.plan.patches, []);
+
+      // QEMU 10 agrees the image is clean, except where its own verdict is wrong (then it says what we expect).
+      const scratch = await scratchCopy(copy);
+      const q = await qemuCheck(qemu10(), scratch);
+      const wrong = spec.qemuWrongAfterRepair;
+      assert.equal(q.code, wrong?.exit ?? 0, `qemu-img 10 check${wrong ? ` (expected wrong: ${wrong.why})` : ''}:\n${q.stdout}${q.stderr}`);
+
+      // Bitmaps that stay never lose a dirty bit: a wrong "clean" would make a backup miss data.
+      const bitmapsBefore = dirtyBitmaps(original);
+      for (const [id, bits] of dirtyBitmaps(copy)) {
+        const old = bitmapsBefore.get(id);
+        if (old) assert.equal(cleanedBits(old, bits), 0, `bitmap ${id} lost dirty bits`);
+      }
+
+      // The guest sees the same data, cluster for cluster.
+      const guestA = await guestBefore(spec, original);
+      const guestB = await qemuGuest(qemu10(), copy);
+      const cs = clusterSize(copy);
+      assert.deepEqual(differingClusters(guestA, guestB, cs), [], 'guest clusters changed by the repair');
+      if (guestA.length !== guestB.length) {
+        assert.ok(mayChange(spec), `the disk size changed from ${guestA.length} to ${guestB.length}`);
+        const cut = guestA.subarray(guestB.length);
+        assert.ok(cut.every((b) => b === 0), 'the part of the disk a repair cut off held data');
+      }
+    });
+  }
+
+  it('ext-unknown-necessary: -r all writes nothing (the file is byte for byte the same)', async () => {
+    const copy = await scratchCopy(paths.get('ext-unknown-necessary')!);
+    const hash = await sha256(copy);
+    const outcome = plan(copy, 'all');
+    await applyEdits(copy, outcome.plan);
+    assert.equal(await sha256(copy), hash);
+    assert.equal((await stat(copy)).size, (await stat(paths.get('ext-unknown-necessary')!)).size);
+  });
+});
+
+describe('repair (-r leaks) of each fixture', function () {
+  let paths: Map<string, string>;
+  before(async () => {
+    paths = await sharedFixtures();
+  });
+
+  for (const spec of FIXTURES.filter((f) => f.expect.length > 0)) {
+    it(`${spec.name}: leaks go, every other finding stays`, async () => {
+      const original = paths.get(spec.name)!;
+      const before = findings(original);
+      const outcome = plan(original, 'leaks');
+      if (outcome.refused) {
+        assert.ok(before.some((f) => f.code === WRITE_BLOCKING_CODE));
+        return;
+      }
+      const copy = await scratchCopy(original);
+      await applyEdits(copy, outcome.plan);
+      const after = findings(copy);
+      assert.equal(countFindings(after).leaks, 0);
+      const corruptions = (fs: typeof before) => fs.filter((f) => f.category === 'corruption').map((f) => f.code).sort();
+      assert.deepEqual(corruptions(after), corruptions(before), 'leak repair must not touch corruptions');
+    });
+  }
+});

@@ -1,18 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { checkImage } from '../../shared/check/run';
 import { Finding } from '../../shared/check/finding';
-import { FileSource } from '../../shared/io/fileSource';
 import { RULES } from '../../shared/rules/catalogue';
 import { FIXTURES, sharedFixtures } from '../fixtures';
 import { expectedSummary, findingDifferences } from '../fixtures/expect';
+import { withImage } from '../fixtures/files';
 
 function check(path: string): Finding[] {
-  const src = new FileSource(path);
-  try {
-    return checkImage(src).findings;
-  } finally {
-    src.close();
-  }
+  return withImage(path, (src) => checkImage(src).findings);
 }
 
 describe('engine: each fixture gives exactly its findings', function () {

@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import { checkImage } from '../../shared/check/run';
-import { FileSource } from '../../shared/io/fileSource';
 import { ORACLES } from '../oracles';
 import { BaseRecipe, ImageBytes, PatternWrite, addDirtyBitmap, makeBase, qemuCheck } from '../fixtures';
-import { scratchCopy, scratchPath } from '../fixtures/files';
+import { scratchCopy, scratchPath, withImage } from '../fixtures/files';
 
 const KiB = 1024;
 
@@ -46,12 +45,7 @@ const CASES: Case[] = [
 }));
 
 function findings(path: string): string[] {
-  const src = new FileSource(path);
-  try {
-    return checkImage(src).findings.map((f) => `${f.code}: ${f.message}`);
-  } finally {
-    src.close();
-  }
+  return withImage(path, (src) => checkImage(src).findings.map((f) => `${f.code}: ${f.message}`));
 }
 
 async function variant(path: string, edit: (img: ImageBytes) => void): Promise<string> {

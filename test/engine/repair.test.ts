@@ -1,27 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { stat } from 'node:fs/promises';
 import { checkImage, countFindings } from '../../shared/check/run';
-import { FileSource } from '../../shared/io/fileSource';
 import { RepairMode, RepairOutcome, WRITE_BLOCKING_CODE, planRepair, repairable } from '../../shared/repair/repair';
 import { qemu10 } from '../oracles';
 import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
 import { cleanedBits, dirtyBitmaps } from '../fixtures/bitmaps';
-import { applyEdits, scratchCopy, sha256 } from '../fixtures/files';
+import { applyEdits, scratchCopy, sha256, withImage } from '../fixtures/files';
 import { differingClusters, engineGuest, qemuGuest } from '../fixtures/guest';
 import { qemuCheck } from '../fixtures/qemu';
 
-function withSource<T>(path: string, f: (src: FileSource) => T): T {
-  const src = new FileSource(path);
-  try {
-    return f(src);
-  } finally {
-    src.close();
-  }
-}
-
-const plan = (path: string, mode: RepairMode): RepairOutcome => withSource(path, (src) => planRepair(src, mode));
-const findings = (path: string) => withSource(path, (src) => checkImage(src).findings);
-const clusterSize = (path: string): number => withSource(path, (src) => checkImage(src).image.geometry?.clusterSize ?? 0);
+const plan = (path: string, mode: RepairMode): RepairOutcome => withImage(path, (src) => planRepair(src, mode));
+const findings = (path: string) => withImage(path, (src) => checkImage(src).findings);
+const clusterSize = (path: string): number => withImage(path, (src) => checkImage(src).image.geometry?.clusterSize ?? 0);
 
 /** The guest disk before a repair: as QEMU 10 reads it where it can, else as the engine maps it. */
 async function guestBefore(spec: FixtureSpec, path: string): Promise<Buffer> {

@@ -70,6 +70,10 @@ export class ClusterIndex {
     return this.s.allocated;
   }
 
+  get slotCount(): number {
+    return this.s.slots;
+  }
+
   get irregularCount(): number {
     return this.s.irregular.length;
   }

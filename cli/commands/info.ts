@@ -1,0 +1,77 @@
+import { fstatSync, openSync, closeSync } from 'node:fs';
+import { withFile } from '../../shared/ops/check';
+import { InfoReport, imageInfo } from '../../shared/ops/info';
+import { flag, parseCommand } from '../args';
+import { printUsage } from '../help';
+import { recoverBeforeUse } from '../journalHooks';
+import { stdout } from '../output';
+import { qemuSize } from '../qemuSize';
+
+export function runInfo(argv: string[]): number {
+  const p = parseCommand('info', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
+  if (flag(p, 'help')) return printUsage('info');
+  const path = p.positionals[0];
+  recoverBeforeUse(path);
+  const report = withFile(path, (src) => imageInfo(src, { actualSize: diskUsage(path) }));
+  if (flag(p, 'json')) stdout.line(JSON.stringify(report, null, 4));
+  else printInfo(report);
+  return 0;
+}
+
+/** Bytes the file occupies on disk, as qemu-img's "disk size" (allocated blocks, not the length). */
+function diskUsage(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    return fstatSync(fd).blocks * 512;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** qemu-img info's first lines, then what the Parallels header and extension say, indented as qemu-img does. */
+function printInfo(r: InfoReport): void {
+  const d = r['format-specific'].data;
+  stdout.line(`image: ${r.filename}`);
+  stdout.line('file format: parallels');
+  stdout.line(`virtual size: ${qemuSize(r['virtual-size'])} (${r['virtual-size']} bytes)`);
+  if (r['actual-size'] !== undefined) stdout.line(`disk size: ${qemuSize(r['actual-size'])}`);
+  stdout.line(`cluster_size: ${r['cluster-size']}`);
+  stdout.line('Format specific information:');
+  const field = (name: string, value: string | number): void => stdout.line(`    ${name}: ${value}`);
+  field('variant', `${d.variant} (${d.magic})`);
+  field('version', d.version);
+  field('geometry', `${d.heads} heads, ${d.cylinders} cylinders, ${d['cluster-sectors']} sectors per cluster`);
+  field('nb_sectors', d['nb-sectors']);
+  field('bat entries', `${d['bat-entries']} (${d['disk-clusters']} cover the disk, ${d['allocated-clusters']} allocated)`);
+  field('data offset', `${d['data-offset']} (0x${d['data-offset'].toString(16)})`);
+  field('in_use', inUseText(d['in-use']));
+  field('flags', `0x${d.flags.value.toString(16)}${d.flags.empty ? ' (Empty)' : ''}${d.flags.reserved ? ' (reserved bits set)' : ''}`);
+  field('file length', d['file-length']);
+  const ext = d.extension;
+  if (!ext) {
+    field('format extension', d['ext-offset'] ? `ext_off 0x${d['ext-offset'].toString(16)} is past the end of the file` : 'none');
+    return;
+  }
+  field('format extension', `at 0x${ext.offset.toString(16)}, magic ${ext['magic-ok'] ? 'ok' : 'WRONG'}, checksum ${ext['checksum-ok'] ? 'ok' : 'WRONG'}${ext['end-found'] ? '' : ', no End-of-features'}`);
+  ext.features.forEach((f, i) => {
+    if (f.kind === 'end') return;
+    const flags = [f.necessary ? 'NECESSARY' : '', f.transit ? 'TRANSIT' : ''].filter((s) => s !== '').join(',') || 'none';
+    stdout.line(`        feature ${i}: ${f.kind} (magic ${f.magic}), flags ${flags}, ${f['data-size']} bytes of data${f.truncated ? ' (truncated)' : ''}`);
+  });
+  for (const b of ext.bitmaps) {
+    const dirty = b['dirty-clusters'] === null ? 'dirty clusters unreadable' : `${b['dirty-clusters']} dirty clusters (${qemuSize(b['dirty-bytes'] ?? 0)})`;
+    stdout.line(`        bitmap ${b.id}: granularity ${b.granularity} sectors (${qemuSize(b['granularity-bytes'])}), l1 size ${b['l1-size']}, ${dirty}`);
+  }
+}
+
+function inUseText(u: InfoReport['format-specific']['data']['in-use']): string {
+  const raw = `0x${u.value.toString(16)}${u.tag ? ` ("${u.tag}")` : ''}`;
+  const meaning: Record<typeof u.state, string> = {
+    dirty: 'dirty: open by a writer, or not closed correctly',
+    closed: 'closed',
+    'v2.1': 'closed, format extension current',
+    'parallels-desktop': 'Parallels Desktop',
+    unknown: 'not a value the format allows',
+  };
+  return `${raw}, ${meaning[u.state]}`;
+}

@@ -1,0 +1,42 @@
+import { decodeImage } from '../../shared/format/image';
+import { withFile } from '../../shared/ops/check';
+import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
+import { flag, parseCommand } from '../args';
+import { printUsage } from '../help';
+import { recoverBeforeUse } from '../journalHooks';
+import { stdout } from '../output';
+
+/** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
+export function runMap(argv: string[]): number {
+  const p = parseCommand('map', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
+  if (flag(p, 'help')) return printUsage('map');
+  const path = p.positionals[0];
+  const json = flag(p, 'json');
+  recoverBeforeUse(path);
+  withFile(path, (src) => {
+    const entries = mapEntries(decodeImage(src));
+    if (json) printJson(entries);
+    else printHuman(entries, path);
+  });
+  return 0;
+}
+
+function printJson(entries: Iterable<MapEntry>): void {
+  let first = true;
+  for (const e of entries) {
+    stdout.text(first ? '[' : ',\n');
+    stdout.text(mapEntryJson(e));
+    first = false;
+  }
+  stdout.text(']\n');
+}
+
+function printHuman(entries: Iterable<MapEntry>, file: string): void {
+  let headerDone = false;
+  for (const e of entries) {
+    if (!headerDone) stdout.line(MAP_HUMAN_HEADER);
+    headerDone = true;
+    const line = mapEntryHuman(e, file);
+    if (line !== undefined) stdout.line(line);
+  }
+}

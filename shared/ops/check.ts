@@ -1,0 +1,164 @@
+/**
+ * `check` as data: the report that `hdd-lens check --json` prints (a public contract: users script against its
+ * field names), and the repair run behind `check -r`. No printing here; the CLI formats these objects.
+ */
+import { ByteSource } from '../io/byteSource';
+import { FileSource } from '../io/fileSource';
+import { ApplyResult, JournalOptions, applyJournaled } from '../io/journal';
+import { Category, Finding, Severity } from '../check/finding';
+import { checkImage, countFindings } from '../check/run';
+import { Geometry } from '../format/geometry';
+import { Variant } from '../format/header';
+import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
+
+/** One finding as the JSON report shows it: the stable fields of `Finding`, nothing internal. */
+export interface FindingReport {
+  code: string;
+  severity: Severity;
+  category: Category;
+  message: string;
+  offset: number;
+  length: number;
+  batIndex?: number;
+  repair?: string;
+  count?: number;
+}
+
+export interface CheckReport {
+  filename: string;
+  format: 'parallels';
+  variant: Variant | null;
+  findings: FindingReport[];
+  corruptions: number;
+  leaks: number;
+  warnings: number;
+  infos: number;
+  /** Allocated BAT entries, as qemu-img's "N/M = x% allocated". */
+  allocatedClusters: number;
+  /** BAT entries (nb_bat_entries), qemu-img's M. */
+  totalClusters: number;
+  /** Allocated clusters whose host cluster does not follow the previous entry's (qemu-img's definition). */
+  fragmentedClusters: number;
+  /** End of the last cluster in use (what a leak repair truncates to), as qemu-img's "Image end offset". */
+  imageEndOffset: number;
+  /** 1 when the check could not complete: the header hides the rest of the image. */
+  checkErrors: 0 | 1;
+  repair?: RepairReport;
+}
+
+export interface RepairReport {
+  mode: RepairMode;
+  /** What the repair did (or would have done, when refused), in order. */
+  steps: string[];
+  /** Why nothing was written, when nothing may be. */
+  refused?: string;
+  /** The counts before the repair (the report's own counts are the state after it). */
+  before: { corruptions: number; leaks: number };
+}
+
+/** Checks an image read through `source` (which names the file) and reports as `check --json` does. */
+export function checkReport(source: ByteSource): CheckReport {
+  const { image, context, findings } = checkImage(source);
+  const g = image.geometry;
+  const scan = context.scan;
+  const bat = image.bat ?? new Uint32Array(0);
+  return {
+    filename: source.name,
+    format: 'parallels',
+    variant: image.header.variant ?? null,
+    findings: findings.map(findingReport),
+    ...countFindings(findings),
+    allocatedClusters: scan?.allocated ?? 0,
+    totalClusters: g ? g.batEntries : 0,
+    fragmentedClusters: g ? fragmentedClusters(g, bat) : 0,
+    imageEndOffset: scan?.usedEnd ?? 0,
+    checkErrors: image.blocker === undefined ? 0 : 1,
+  };
+}
+
+export function findingReport(f: Finding): FindingReport {
+  const r: FindingReport = { code: f.code, severity: f.severity, category: f.category, message: f.message, offset: f.offset, length: f.length };
+  if (f.batIndex !== undefined) r.batIndex = f.batIndex;
+  if (f.repair !== undefined) r.repair = f.repair;
+  if (f.count !== undefined) r.count = f.count;
+  return r;
+}
+
+/**
+ * qemu-img counts an allocated entry as fragmented when the entry before it is allocated too and its cluster
+ * does not directly follow that one's on the host; an unallocated entry breaks the chain (it is not a jump).
+ */
+export function fragmentedClusters(g: Geometry, bat: Uint32Array): number {
+  const step = g.clusterSize / g.unit;
+  let fragmented = 0;
+  let prev = 0;
+  for (let i = 0; i < bat.length; i++) {
+    const e = bat[i];
+    if (e !== 0 && prev !== 0 && prev + step !== e) fragmented++;
+    prev = e;
+  }
+  return fragmented;
+}
+
+/** The exit status `qemu-img check` would give: 1 incomplete, 2 corruptions, 3 leaks only, 0 clean. */
+export function checkExitCode(r: Pick<CheckReport, 'checkErrors' | 'corruptions' | 'leaks'>): 0 | 1 | 2 | 3 {
+  if (r.checkErrors) return 1;
+  if (r.corruptions > 0) return 2;
+  if (r.leaks > 0) return 3;
+  return 0;
+}
+
+export interface RepairRun {
+  before: CheckReport;
+  outcome: RepairOutcome;
+  /** Set when the plan was written (absent when refused, impossible or there was nothing to write). */
+  applied?: ApplyResult;
+  /** The report of the image after the repair, with its `repair` section. */
+  after: CheckReport;
+}
+
+export interface RepairOptions extends JournalOptions {
+  force?: boolean;
+  /** Called with the plan before anything is written (the CLI prints its "Repairing ..." lines). */
+  onPlan?: (outcome: RepairOutcome) => void;
+}
+
+/**
+ * `check -r MODE` on a file: check, plan (`planRepair`), write the plan through the journal, check again. An
+ * image whose header hides the rest (check errors) is never written. Journal recovery is the caller's first step.
+ */
+export function repairImage(path: string, mode: RepairMode, options: RepairOptions = {}): RepairRun {
+  const { before, outcome } = withFile(path, (src) => {
+    const report = checkReport(src);
+    const planned: RepairOutcome = report.checkErrors
+      ? { plan: { title: '', patches: [], steps: [] }, refused: 'not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written', remaining: [] }
+      : planRepair(src, mode, { force: options.force });
+    return { before: report, outcome: planned };
+  });
+  options.onPlan?.(outcome);
+  const applied = !outcome.refused && writesSomething(outcome) ? applyJournaled(path, outcome.plan, options) : undefined;
+  const after = applied ? withFile(path, checkReport) : before;
+  const repair: RepairReport = {
+    mode,
+    steps: outcome.plan.steps,
+    before: { corruptions: before.corruptions, leaks: before.leaks },
+  };
+  if (outcome.refused !== undefined) repair.refused = outcome.refused;
+  const run: RepairRun = { before, outcome, after: { ...after, repair } };
+  if (applied) run.applied = applied;
+  return run;
+}
+
+function writesSomething(outcome: RepairOutcome): boolean {
+  return outcome.plan.patches.length > 0 || outcome.plan.size !== undefined;
+}
+
+/** Runs `f` on the file opened as a byte source, closing it afterwards. */
+export function withFile<T>(path: string, f: (src: FileSource) => T): T {
+  const src = new FileSource(path);
+  try {
+    return f(src);
+  } finally {
+    src.close();
+  }
+}

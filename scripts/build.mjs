@@ -20,3 +20,8 @@ await Promise.all(targets.filter((t) => existsSync(t.entryPoints[0])).map((t) =>
 if (existsSync('media')) {
   for (const f of readdirSync('media')) if (f.endsWith('.css')) copyFileSync(`media/${f}`, `dist/${f}`);
 }
+// Codicons for the webview (it may load nothing from outside dist/).
+for (const f of ['codicon.css', 'codicon.ttf']) {
+  const from = `node_modules/@vscode/codicons/dist/${f}`;
+  if (existsSync(from)) copyFileSync(from, `dist/${f}`);
+}

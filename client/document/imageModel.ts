@@ -23,7 +23,8 @@ export interface ModelChange {
   ranges: ByteRange[] | 'all';
   /**
    * The edits that turn the previous state into this one (for hddLens/didChange), 'resync' when the server must
-   * read the file again and take `pendingEdits` as the whole overlay, or 'none' (a save: same bytes).
+   * read the file again and take `pendingEdits` as the whole overlay, or 'none' (a save: same bytes). A resync
+   * advances the version by two: `version - 1` names the file as on disk, `version` the file with the edits.
    */
   wire: Required<EditSet> | 'resync' | 'none';
   record?: EditRecord;
@@ -39,7 +40,7 @@ export class ImageModel {
   private overlay: OverlaySource;
   private readonly log = new EditLog();
   private listeners: Array<(c: ModelChange) => void> = [];
-  private currentVersion = 1;
+  private currentVersion: number;
   /** Edits restored from a hot-exit backup: unsaved, but part of no undoable record. */
   private restored: EditSet | undefined;
 
@@ -53,6 +54,8 @@ export class ImageModel {
       this.restored = restored;
       this.overlay.apply(restored);
     }
+    // As after a resync: version - 1 is the file as on disk, `version` the file with the restored edits.
+    this.currentVersion = this.restored ? 2 : 1;
   }
 
   get size(): number {
@@ -182,7 +185,7 @@ export class ImageModel {
   }
 
   private emit(reason: ModelChange['reason'], ranges: ModelChange['ranges'], wire: ModelChange['wire'], record?: EditRecord): void {
-    if (reason !== 'save') this.currentVersion++;
+    if (reason !== 'save') this.currentVersion += wire === 'resync' ? 2 : 1;
     const change: ModelChange = { reason, version: this.currentVersion, size: this.size, ranges, wire, record };
     for (const l of this.listeners) l(change);
   }

@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import { BAT_OFFSET } from '../../shared/format/constants';
+import { ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
+import type { ImageEditors } from '../editor/imageEditorProvider';
+import type { DocumentSync } from '../lsp/documentSync';
+import type { ServerConnection } from '../lsp/serverConnection';
+
+/** A BAT entry is a 32-bit word: its position is BAT_OFFSET + 4 * index (layout, not decoding). */
+const BAT_ENTRY_BYTES = 4;
+
+export interface CommandDeps {
+  editors: ImageEditors;
+  server: ServerConnection;
+  sync: DocumentSync;
+}
+
+function noImage(what: string): void {
+  void vscode.window.showInformationMessage(`hdd-lens: open an image, or choose one in the explorer, to ${what}.`);
+}
+
+/** "Check Image": diagnostics in the Problems panel, for an open editor or a file chosen in the explorer. */
+export async function checkImage(d: CommandDeps, uri?: vscode.Uri): Promise<void> {
+  const image = d.editors.target(uri);
+  if (!image) return noImage('check it');
+  // An open document is checked continuously; a file without an editor is opened on the server only.
+  if (!d.editors.documentFor(image)) d.sync.checkFile(image);
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
+}
+
+/** "Fix All Problems" / "Fix Leaks": the server plans the repair, applied as one undoable edit (saved by the user). */
+export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode.Uri): Promise<void> {
+  const image = d.editors.target(uri);
+  if (!image) return noImage('repair it');
+  const { doc, opened } = await d.editors.ensureOpen(image);
+  const plan = await d.server.request(planRepair, { uri: doc.uri.toString(), mode });
+  if (plan === null) {
+    return void vscode.window.showInformationMessage(`hdd-lens: nothing to ${mode === 'all' ? 'repair' : 'reclaim'} in ${doc.uri.fsPath}.`);
+  }
+  if ('refused' in plan) return void vscode.window.showWarningMessage(`hdd-lens: ${plan.refused}`);
+  if (d.editors.applyFix(doc, plan, opened)) {
+    void vscode.window.showInformationMessage(`hdd-lens: applied "${plan.title}". Review it, then save (or undo).`);
+  }
+}
+
+/** The `hddLens.applyFix` command of quick fixes (from the structure view, or any place the server offers one). */
+export async function applyFixCommand(d: CommandDeps, fix: ApplyFixArgs): Promise<void> {
+  if (!fix || typeof fix.uri !== 'string' || !Array.isArray(fix.edits)) throw new Error('hddLens.applyFix needs the fix planned by the server');
+  const { doc, opened } = await d.editors.ensureOpen(vscode.Uri.parse(fix.uri));
+  d.editors.applyFix(doc, fix, opened);
+}
+
+/** "Show Structure View": the server's annotated text dump, with hover, outline and quick fixes. */
+export async function showStructure(d: CommandDeps, uri?: vscode.Uri): Promise<void> {
+  const image = d.editors.target(uri);
+  if (!image) return noImage('show its structure');
+  // The server must be up: the content provider of the scheme is registered when it announces it.
+  await d.server.whenReady();
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(structureUri(image.toString())));
+  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+}
+
+/** Offsets as people type them: decimal, or hexadecimal with 0x (or a trailing h). */
+export function parseOffset(text: string): number | undefined {
+  const t = text.trim().replace(/[_\s]/g, '');
+  let v: number;
+  if (/^0x[0-9a-f]+$/i.test(t)) v = parseInt(t.slice(2), 16);
+  else if (/^[0-9a-f]+h$/i.test(t)) v = parseInt(t.slice(0, -1), 16);
+  else if (/^\d+$/.test(t)) v = parseInt(t, 10);
+  else return undefined;
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+async function askNumber(title: string, prompt: string): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    validateInput: (v) => (parseOffset(v) === undefined ? 'A decimal number, or hexadecimal with 0x (e.g. 0x10000)' : undefined),
+  });
+  return text === undefined ? undefined : parseOffset(text);
+}
+
+export async function goToOffset(d: CommandDeps): Promise<void> {
+  const host = d.editors.activeHost;
+  if (!host) return noImage('go to an offset');
+  const offset = await askNumber('Go to Offset', `Byte offset in ${host.doc.uri.fsPath} (size ${host.doc.model.size})`);
+  if (offset === undefined) return;
+  if (offset >= host.doc.model.size) return void vscode.window.showWarningMessage(`hdd-lens: offset ${offset} is past the end of the file (${host.doc.model.size} bytes).`);
+  host.reveal(offset, 1);
+}
+
+export async function goToGuestOffset(d: CommandDeps): Promise<void> {
+  const host = d.editors.activeHost;
+  if (!host) return noImage('go to a guest offset');
+  const guestOffset = await askNumber('Go to Guest Offset', 'Offset on the virtual disk; the BAT maps it to the byte in the image file');
+  if (guestOffset === undefined) return;
+  const r = await d.server.request(guestToHost, { uri: host.doc.uri.toString(), guestOffset });
+  if (!r) return void vscode.window.showWarningMessage(`hdd-lens: guest offset ${guestOffset} is outside the virtual disk.`);
+  if (r.hostOffset === undefined) {
+    void vscode.window.showInformationMessage(`hdd-lens: guest offset ${guestOffset} is in BAT entry ${r.batIndex}, which is not allocated (it reads as zeros). Showing the entry.`);
+    return host.reveal(BAT_OFFSET + BAT_ENTRY_BYTES * r.batIndex, BAT_ENTRY_BYTES);
+  }
+  host.reveal(r.hostOffset, 1);
+}
+
+export async function goToBatEntry(d: CommandDeps): Promise<void> {
+  const host = d.editors.activeHost;
+  if (!host) return noImage('go to a BAT entry');
+  const index = await askNumber('Go to BAT Entry', 'Index of the BAT entry (0 is the first cluster of the virtual disk)');
+  if (index === undefined) return;
+  const offset = BAT_OFFSET + BAT_ENTRY_BYTES * index;
+  if (offset >= host.doc.model.size) return void vscode.window.showWarningMessage(`hdd-lens: BAT entry ${index} would be past the end of the file.`);
+  host.reveal(offset, BAT_ENTRY_BYTES);
+}

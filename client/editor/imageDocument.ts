@@ -1,0 +1,178 @@
+import * as vscode from 'vscode';
+import { statSync } from 'node:fs';
+import { FileSource } from '../../shared/io/fileSource';
+import { JournalError, recoverJournal } from '../../shared/io/journal';
+import type { EditSet } from '../../shared/io/patch';
+import type { WireFinding } from '../../shared/protocol';
+import { FileStamp, parseBackup, serializeBackup } from '../document/backup';
+import type { EditRecord } from '../document/editRecord';
+import { ImageModel, ModelChange } from '../document/imageModel';
+import { saveImage, saveImageAs } from '../document/saveImage';
+
+/** The latest findings the server reported for a document, with the version they are for. */
+export interface FindingsState {
+  version: number;
+  findings: WireFinding[];
+}
+
+/**
+ * One open image: binds the VS Code-free ImageModel to the editor. Edits become CustomDocumentEditEvents whose
+ * undo/redo call back into the model; saves go through the journal; backups store the unsaved edits only.
+ */
+export class ImageDocument implements vscode.CustomDocument {
+  static async open(uri: vscode.Uri, viewType: string, backupId: string | undefined, readOnly: boolean): Promise<ImageDocument> {
+    if (uri.scheme !== 'file') throw new Error(`hdd-lens opens images on a file system with positional reads (not ${uri.scheme}:)`);
+    const path = uri.fsPath;
+    let locked = false;
+    try {
+      const r = recoverJournal(path);
+      if (r.recovered) void vscode.window.showWarningMessage(`${path}: ${r.message}.`);
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw e;
+      // The journal does not fit the image: a person must look. Show the image, but never write to it.
+      locked = true;
+      void vscode.window.showErrorMessage(`${e.message}. The image is open read-only.`, { modal: true });
+    }
+    let restored: EditSet | undefined;
+    if (backupId) {
+      const backup = parseBackup(await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId)));
+      const now = stampOf(path);
+      if (now.size !== backup.file.size || now.mtimeMs !== backup.file.mtimeMs) {
+        void vscode.window.showWarningMessage(
+          `${path} changed on disk since your unsaved edits were backed up; they were restored on top of the file as it is now. Review before saving.`,
+        );
+      }
+      restored = backup.edits;
+    }
+    return new ImageDocument(uri, viewType, new ImageModel(() => new FileSource(path), restored), readOnly || locked);
+  }
+
+  /** The file as it was when last read or written by us: a different stamp on disk means another writer. */
+  stamp: FileStamp;
+  findings: FindingsState | undefined;
+  /** The server's findings for the file as on disk (a clean version) included image-unclean. */
+  diskInUse = false;
+  /** The document's version when it opened (a fix planned on the file before the editor opened has no version). */
+  readonly openedVersion: number;
+
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+  private readonly changeEmitter = new vscode.EventEmitter<ModelChange>();
+  /** Every content change (edit, undo, redo, revert, reload, save). */
+  readonly onDidChangeContent = this.changeEmitter.event;
+  private readonly editEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ImageDocument>>();
+  /** New undoable edits, for the provider's onDidChangeCustomDocument. */
+  readonly onDidEdit = this.editEmitter.event;
+  private readonly findingsEmitter = new vscode.EventEmitter<FindingsState>();
+  readonly onDidChangeFindings = this.findingsEmitter.event;
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    /** The editor it was opened with (VS Code keeps one document per view type and file). */
+    readonly viewType: string,
+    readonly model: ImageModel,
+    readonly readOnly: boolean,
+  ) {
+    this.stamp = stampOf(uri.fsPath);
+    this.openedVersion = model.version;
+    model.onChange((c) => this.changeEmitter.fire(c));
+  }
+
+  get path(): string {
+    return this.uri.fsPath;
+  }
+
+  get version(): number {
+    return this.model.version;
+  }
+
+  /** Applies an edit as one undoable step of VS Code's undo stack. */
+  applyEdit(label: string, edits: EditSet): EditRecord {
+    if (this.readOnly) throw new Error(`${this.path} is open read-only (setting hddLens.readOnly, or an unrecovered journal)`);
+    const record = this.model.edit(label, edits);
+    this.editEmitter.fire({
+      document: this,
+      label,
+      undo: () => void this.model.undo(record),
+      redo: () => void this.model.redo(record),
+    });
+    return record;
+  }
+
+  setFindings(state: FindingsState): void {
+    // Findings of an older version than one already seen arrive late: ignore them.
+    if (this.findings && state.version < this.findings.version) return;
+    this.findings = state;
+    if (state.version === this.version && !this.model.isDirty) this.diskInUse = hasUnclean(state.findings);
+    this.findingsEmitter.fire(state);
+  }
+
+  /** Whether saving may write under a running VM: the file on disk, or the state to be written, is marked in use. */
+  get mayBeInUse(): boolean {
+    return this.diskInUse || (this.findings?.version === this.version && hasUnclean(this.findings.findings));
+  }
+
+  /** True when another program changed the file since we last read or wrote it. */
+  changedOnDisk(): boolean {
+    const now = stampOf(this.path);
+    return now.size !== this.stamp.size || now.mtimeMs !== this.stamp.mtimeMs;
+  }
+
+  save(): void {
+    try {
+      saveImage(this.model, this.path);
+    } catch (e) {
+      // Leave the image whole now, not at the next open: roll the interrupted write back (or forward).
+      const r = recoverJournal(this.path);
+      throw new Error(`${errorMessage(e)}${r.recovered ? ` (${r.message})` : ''}`);
+    } finally {
+      this.stamp = stampOf(this.path);
+    }
+  }
+
+  async saveAs(target: vscode.Uri): Promise<void> {
+    if (target.scheme !== 'file') throw new Error(`hdd-lens saves images to a file system (not ${target.scheme}:)`);
+    if (target.fsPath === this.path) return this.save();
+    await saveImageAs(this.model, this.path, target.fsPath);
+  }
+
+  revert(): void {
+    this.model.revert();
+    this.stamp = stampOf(this.path);
+  }
+
+  /** The file changed on disk: show the new content, keeping the unsaved edits on top if asked. */
+  reload(keepEdits: boolean): void {
+    this.model.reload(keepEdits);
+    this.stamp = stampOf(this.path);
+  }
+
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    const labels = (this.model.history.sinceSave() ?? []).map((r) => r.label);
+    const bytes = serializeBackup({ file: this.stamp, labels, edits: this.model.pendingEdits });
+    await vscode.workspace.fs.writeFile(destination, bytes);
+    return {
+      id: destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),
+    };
+  }
+
+  dispose(): void {
+    this.disposeEmitter.fire();
+    this.model.close();
+    for (const e of [this.disposeEmitter, this.changeEmitter, this.editEmitter, this.findingsEmitter]) e.dispose();
+  }
+}
+
+export function stampOf(path: string): FileStamp {
+  const s = statSync(path);
+  return { size: s.size, mtimeMs: s.mtimeMs };
+}
+
+function hasUnclean(findings: readonly WireFinding[]): boolean {
+  return findings.some((f) => f.code === 'image-unclean');
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,147 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { ApplyFixArgs } from '../../shared/protocol';
+import type { ModelChange } from '../document/imageModel';
+import type { ServerConnection } from '../lsp/serverConnection';
+import { errorText } from '../lsp/serverConnection';
+import type { FromWebview, ProxiedMethod, ToWebview } from '../webviewProtocol';
+import type { ImageDocument } from './imageDocument';
+import { webviewHtml } from './webviewHtml';
+
+/** Largest read the webview may ask for at once: pages are small, this only bounds a misbehaving page. */
+const MAX_READ = 4 * 1024 * 1024;
+
+const PROXIED: ReadonlySet<ProxiedMethod> = new Set<ProxiedMethod>([
+  'hddLens/structure',
+  'hddLens/allocationMap',
+  'hddLens/guestToHost',
+  'hddLens/hostToGuest',
+  'hddLens/regions',
+  'hddLens/inspect',
+  'hddLens/planRepair',
+]);
+
+export interface HostServices {
+  server: ServerConnection;
+  extensionUri: vscode.Uri;
+  applyFix(doc: ImageDocument, fix: ApplyFixArgs): Promise<boolean>;
+  onSelection(host: WebviewHost, offset: number, length: number): void;
+}
+
+/**
+ * The extension side of one editor panel: serves the page's reads from the document (file + unsaved edits),
+ * forwards its server requests (adding the document's URI), applies its edits and fixes as undoable edits, and
+ * pushes content changes, findings and reveals to it.
+ */
+export class WebviewHost implements vscode.Disposable {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private ready = false;
+  /** Messages for the page before it said it is ready (a reveal from the command that opened it). */
+  private readonly early: ToWebview[] = [];
+  selection = { offset: 0, length: 0 };
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly doc: ImageDocument,
+    private readonly services: HostServices,
+  ) {
+    const webview = panel.webview;
+    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path));
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m)),
+      doc.onDidChangeContent((c) => this.contentChanged(c)),
+      doc.onDidChangeFindings((f) => this.post({ type: 'findings', version: f.version, findings: f.findings })),
+    );
+  }
+
+  post(message: ToWebview): void {
+    if (!this.ready && message.type !== 'init') {
+      if (message.type === 'reveal') this.early.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  reveal(offset: number, length: number): void {
+    this.panel.reveal();
+    this.post({ type: 'reveal', offset, length });
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+
+  private async receive(m: FromWebview): Promise<void> {
+    try {
+      switch (m.type) {
+        case 'ready':
+          return this.init();
+        case 'read':
+          return this.read(m.requestId, m.offset, m.length);
+        case 'request':
+          return await this.forward(m.requestId, m.method, m.params);
+        case 'applyFix':
+          await this.services.applyFix(this.doc, m.fix);
+          return;
+        case 'edit':
+          this.doc.applyEdit(m.label || 'Edit bytes', { patches: [{ offset: checkedOffset(m.offset), data: toBytes(m.data) }] });
+          return;
+        case 'command':
+          if (!m.command.startsWith('hddLens.')) throw new Error(`The editor may not run ${m.command}`);
+          await vscode.commands.executeCommand(m.command, this.doc.uri);
+          return;
+        case 'selection':
+          this.selection = { offset: m.offset, length: m.length };
+          this.services.onSelection(this, m.offset, m.length);
+          return;
+      }
+    } catch (e) {
+      void vscode.window.showErrorMessage(`hdd-lens: ${errorText(e)}`);
+    }
+  }
+
+  private init(): void {
+    this.ready = true;
+    this.post({ type: 'init', fileName: basename(this.doc.path), size: this.doc.model.size, readOnly: this.doc.readOnly });
+    const f = this.doc.findings;
+    if (f) this.post({ type: 'findings', version: f.version, findings: f.findings });
+    for (const m of this.early.splice(0)) this.post(m);
+  }
+
+  private read(requestId: number, offset: number, length: number): void {
+    const data = this.doc.model.read(checkedOffset(offset), Math.min(Math.max(0, length), MAX_READ));
+    this.post({ type: 'bytes', requestId, offset, data });
+  }
+
+  private async forward(requestId: number, method: ProxiedMethod, params: Record<string, unknown>): Promise<void> {
+    if (!PROXIED.has(method)) {
+      this.post({ type: 'response', requestId, error: `not a forwarded method: ${method}` });
+      return;
+    }
+    try {
+      // The page never names files: the request is always about this document.
+      const result = await this.services.server.requestMethod(method, { ...params, uri: this.doc.uri.toString() });
+      this.post({ type: 'response', requestId, result });
+    } catch (e) {
+      this.post({ type: 'response', requestId, error: errorText(e) });
+    }
+  }
+
+  private contentChanged(c: ModelChange): void {
+    if (c.reason === 'save') return;
+    this.post({ type: 'changed', size: c.size, ranges: c.ranges });
+  }
+}
+
+function checkedOffset(offset: unknown): number {
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new Error(`bad offset ${String(offset)}`);
+  return offset;
+}
+
+/** Bytes from the page: a Uint8Array normally, a plain array or an ArrayBuffer from older serialisers. */
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (Array.isArray(data) && data.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return Uint8Array.from(data as number[]);
+  throw new Error('edit data must be bytes');
+}

@@ -1,0 +1,63 @@
+/**
+ * hdd-lens for VS Code: the custom editor of Parallels images, backed by the language server (dist/server.js),
+ * with commands that run the bundled CLI (dist/cli.js). The extension never decodes the format itself: the
+ * server does, and the editor shows what it says.
+ */
+import * as vscode from 'vscode';
+import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
+import { convertToRaw, createImage } from './commands/cliCommands';
+import { CommandDeps, applyFixCommand, checkImage, goToBatEntry, goToGuestOffset, goToOffset, repair, showStructure } from './commands/imageCommands';
+import { ANY_FILE_VIEW_TYPE, ImageEditorProvider, ImageEditors, VIEW_TYPE } from './editor/imageEditorProvider';
+import { DiagnosticDecorations } from './lsp/decorations';
+import { DocumentSync } from './lsp/documentSync';
+import { trackFindings } from './lsp/findingsTracker';
+import { createLanguageClient } from './lsp/languageClient';
+import { ServerConnection, errorText } from './lsp/serverConnection';
+
+let server: ServerConnection | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  server = new ServerConnection(createLanguageClient(context));
+  const sync = new DocumentSync(server);
+  const editors = new ImageEditors(context, server, sync);
+  const deps: CommandDeps = { editors, server, sync };
+  const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
+  const decorations = new DiagnosticDecorations();
+  context.subscriptions.push(
+    editors,
+    sync,
+    decorations,
+    vscode.window.registerCustomEditorProvider(VIEW_TYPE, new ImageEditorProvider(editors, VIEW_TYPE), options),
+    vscode.window.registerCustomEditorProvider(ANY_FILE_VIEW_TYPE, new ImageEditorProvider(editors, ANY_FILE_VIEW_TYPE), options),
+    vscode.window.registerFileDecorationProvider(decorations),
+    trackFindings(server, (uri) => editors.documentFor(uri)),
+    command('hddLens.checkImage', (uri?: vscode.Uri) => checkImage(deps, uri)),
+    command('hddLens.fixAll', (uri?: vscode.Uri) => repair(deps, 'all', uri)),
+    command('hddLens.fixLeaks', (uri?: vscode.Uri) => repair(deps, 'leaks', uri)),
+    command('hddLens.showStructure', (uri?: vscode.Uri) => showStructure(deps, uri)),
+    command('hddLens.convertToRaw', (uri?: vscode.Uri) => convertToRaw(editors, context.extensionUri, uri)),
+    command('hddLens.createImage', (folder?: vscode.Uri) => createImage(context.extensionUri, folder)),
+    command('hddLens.goToOffset', () => goToOffset(deps)),
+    command('hddLens.goToGuestOffset', () => goToGuestOffset(deps)),
+    command('hddLens.goToBatEntry', () => goToBatEntry(deps)),
+    command(APPLY_FIX_COMMAND, (fix: ApplyFixArgs) => applyFixCommand(deps, fix)),
+  );
+}
+
+export function deactivate(): Promise<void> | undefined {
+  const s = server;
+  server = undefined;
+  return s?.languageClient.stop().catch(() => undefined);
+}
+
+/** A command whose failures are shown to the user, not lost in the log. */
+function command<A extends unknown[]>(id: string, run: (...args: A) => Promise<void>): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: A) => {
+    try {
+      await run(...args);
+    } catch (e) {
+      if (e instanceof vscode.CancellationError) return;
+      void vscode.window.showErrorMessage(`hdd-lens: ${errorText(e)}`);
+    }
+  });
+}

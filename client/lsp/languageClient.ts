@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { STRUCTURE_SCHEME } from '../../shared/protocol';
+
+/**
+ * The language server (dist/server.js) over node IPC. Binary documents are synced by our own notifications
+ * (ServerSync), so the standard text sync covers only the server's text structure view (scheme hdd-structure),
+ * on which hover, outline and quick fixes work as in any text document. vscode-languageclient 11 registers the
+ * TextDocumentContentProvider for that scheme itself when the server announces workspace.textDocumentContent.
+ */
+export function createLanguageClient(context: vscode.ExtensionContext): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: STRUCTURE_SCHEME }],
+    // The server pulls rule settings with workspace/configuration; this also tells it when they change.
+    synchronize: { configurationSection: 'hddLens' },
+    diagnosticCollectionName: 'hdd-lens',
+    outputChannelName: 'hdd-lens',
+  };
+  return new LanguageClient('hddLens', 'hdd-lens', serverOptions, clientOptions);
+}

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { NotificationSig, RequestSig } from '../../shared/protocol';
+
+/**
+ * Typed access to the language server through the signatures of shared/protocol.ts. Calls made before the
+ * client has started wait for it; if it failed to start they fail with its error.
+ */
+export class ServerConnection implements vscode.Disposable {
+  private readonly started: Promise<LanguageClient>;
+
+  constructor(private readonly client: LanguageClient) {
+    this.started = client.start().then(() => client);
+    // A start failure is reported once here; each call then fails with it.
+    this.started.catch((e: unknown) => {
+      void vscode.window.showErrorMessage(`hdd-lens: the language server did not start: ${errorText(e)}`);
+    });
+  }
+
+  get languageClient(): LanguageClient {
+    return this.client;
+  }
+
+  whenReady(): Promise<LanguageClient> {
+    return this.started;
+  }
+
+  async request<P, R>(sig: RequestSig<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    const c = await this.started;
+    return c.sendRequest<R>(sig.method, params, token);
+  }
+
+  /** A request by method name (forwarded from the webview, which knows the method but not the signature). */
+  async requestMethod(method: string, params: Record<string, unknown>): Promise<unknown> {
+    const c = await this.started;
+    return c.sendRequest<unknown>(method, params);
+  }
+
+  async notify<P>(sig: NotificationSig<P>, params: P): Promise<void> {
+    const c = await this.started;
+    await c.sendNotification(sig.method, params);
+  }
+
+  dispose(): void {
+    void this.client.stop().catch(() => undefined);
+  }
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

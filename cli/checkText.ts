@@ -83,8 +83,8 @@ function printSummary(out: Output, r: CheckReport): void {
   const notes = [r.warnings > 0 ? plural(r.warnings, 'warning') : '', r.infos > 0 ? plural(r.infos, 'note') : ''].filter((s) => s !== '');
   if (notes.length > 0) out.line(`Also found: ${notes.join(' and ')} (warnings and notes do not change the exit status).`);
   if (r.totalClusters > 0 && r.allocatedClusters > 0) {
-    const allocated = ((r.allocatedClusters * 100) / r.totalClusters).toFixed(2);
-    const fragmented = ((r.fragmentedClusters * 100) / r.allocatedClusters).toFixed(2);
+    const allocated = fixed2((r.allocatedClusters * 100) / r.totalClusters);
+    const fragmented = fixed2((r.fragmentedClusters * 100) / r.allocatedClusters);
     out.line(`${r.allocatedClusters}/${r.totalClusters} = ${allocated}% allocated, ${fragmented}% fragmented, 0.00% compressed clusters`);
   }
   if (r.imageEndOffset > 0) out.line(`Image end offset: ${r.imageEndOffset}`);
@@ -98,6 +98,22 @@ export function printRepaired(out: Output, leaksFixed: number, corruptionsFixed:
   out.line(`    ${corruptionsFixed} corruptions`);
   out.line();
   out.line('Double checking the fixed image now...');
+}
+
+/**
+ * printf("%0.2f"): C rounds the exact binary value half to even (15.625 prints 15.62), where JavaScript's toFixed
+ * rounds ties up (15.63). Decide on the exact decimal expansion, which toFixed gives to 40 places.
+ */
+export function fixed2(x: number): string {
+  const exact = x.toFixed(40);
+  const point = exact.indexOf('.');
+  const kept = exact.slice(0, point + 3);
+  const rest = exact.slice(point + 3);
+  const half = rest[0] === '5' && /^5?0*$/.test(rest);
+  const up = rest[0] > '5' || (rest[0] === '5' && !half) || (half && Number(kept[kept.length - 1]) % 2 === 1);
+  if (!up) return kept;
+  const cents = Math.round(Number(kept) * 100) + 1;
+  return (cents / 100).toFixed(2);
 }
 
 function plural(n: number, word: string): string {

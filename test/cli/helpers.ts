@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../oracles';
+
+/** The bundled CLI as users run it (`npm test` builds it first). */
+export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/cli.js ARGS` with extra environment variables (the journal's crash hooks). */
+export function hdd(args: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+  const childEnv = { ...process.env, ...env };
+  // A crash hook inherited from the test runner's environment would kill every run.
+  for (const k of ['HDD_LENS_CRASH_AFTER_STEP', 'HDD_LENS_TRACE_JOURNAL', 'HDD_LENS_STEP_DELAY_MS']) if (!(k in env)) delete childEnv[k];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, ...args], { env: childEnv, cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number' && !err.signal) return reject(err);
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, signal: err?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+/** Overwrites bytes of a file in place (test images are always scratch copies). */
+export async function patchFile(path: string, offset: number, bytes: Uint8Array): Promise<void> {
+  const f = await open(path, 'r+');
+  try {
+    await f.write(bytes, 0, bytes.length, offset);
+  } finally {
+    await f.close();
+  }
+}
+
+export function u32le(...values: number[]): Uint8Array {
+  const b = Buffer.alloc(4 * values.length);
+  values.forEach((v, i) => b.writeUInt32LE(v, 4 * i));
+  return b;
+}
+
+/** Sets BAT entries (index -> value) of an image. */
+export async function setBat(path: string, entries: Record<number, number>): Promise<void> {
+  for (const [i, v] of Object.entries(entries)) await patchFile(path, 64 + 4 * Number(i), u32le(v));
+}
+
+export async function bytesOf(path: string): Promise<Buffer> {
+  return readFile(path);
+}

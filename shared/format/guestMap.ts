@@ -77,10 +77,12 @@ export interface MapRun {
  */
 export function* guestRuns(g: Geometry, bat: Uint32Array): Generator<MapRun> {
   let run: MapRun | undefined;
-  for (let i = 0; i < g.diskClusters; i++) {
+  // Past the BAT the disk is unallocated: one step covers it, so a huge nb_sectors costs nothing.
+  const mapped = Math.min(g.diskClusters, bat.length);
+  for (let i = 0; i <= mapped && i < g.diskClusters; i++) {
     const start = i * g.clusterSize;
-    const length = Math.min(g.clusterSize, g.diskBytes - start);
-    const entry = i < bat.length ? bat[i] : 0;
+    const length = i < mapped ? Math.min(g.clusterSize, g.diskBytes - start) : g.diskBytes - start;
+    const entry = i < mapped ? bat[i] : 0;
     const host = entry === 0 ? undefined : entry * g.unit;
     if (run && (host === undefined ? run.hostOffset === undefined : run.hostOffset !== undefined && run.hostOffset + run.length === host)) {
       run.length += length;

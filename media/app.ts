@@ -1,0 +1,87 @@
+/**
+ * Builds the editor's layout and wires its parts to each other and to the host's messages:
+ *
+ *   toolbar (file, go to)
+ *   structure tree + field editor | hex grid | allocation map + problems
+ *   status line
+ */
+import { el } from './dom';
+import { debounce } from './events';
+import { AllocationMap } from './allocationMap';
+import { FieldEditor } from './fieldEditor';
+import { GoTo } from './goTo';
+import { HexGrid } from './hexGrid';
+import { Host, HostEvent } from './host';
+import { HoverCard } from './hoverCard';
+import { Model } from './model';
+import { sizeText } from './numbers';
+import { ProblemsList } from './problemsList';
+import { StatusLine } from './statusLine';
+import { StructureTree } from './structureTree';
+
+export class App {
+  readonly model: Model;
+  readonly grid: HexGrid;
+  private readonly title = el('span', { class: 'title' });
+  private firstFindings = true;
+
+  constructor(host: Host, root: HTMLElement) {
+    const model = (this.model = new Model(host));
+    const grid = (this.grid = new HexGrid(model));
+    const card = new HoverCard(model, host);
+    const tree = new StructureTree(model, host);
+    const editor = new FieldEditor(model, host);
+    const map = new AllocationMap(model, host);
+    const problems = new ProblemsList(model, host, card);
+    const goTo = new GoTo(model, host, (i) => tree.batEntryOffset(i));
+    const status = new StatusLine(model);
+
+    grid.onHover.on((ev) => card.hover(ev));
+    grid.onActivate.on((ev) => void card.show(ev.offset, ev.rect, true));
+    grid.onEscape.on(() => card.hide());
+    grid.onGotoKey.on(() => goTo.focus());
+    grid.onViewport.on((v) => map.setViewport(v));
+    tree.onEdit.on((n) => void editor.open(n));
+    // A pinned card closes when the person clicks anywhere else.
+    document.addEventListener('pointerdown', (e) => {
+      if (card.visible && e.target instanceof Node && !card.element.contains(e.target)) card.hide();
+    });
+
+    const refreshViews = debounce(() => {
+      void tree.load();
+      void map.load();
+    }, 300);
+    model.onChanged.on(refreshViews);
+    model.onFindings.on(refreshViews);
+    model.onSelection.on(debounce(() => host.post({ type: 'selection', offset: model.selStart, length: model.selLength }), 100));
+
+    const toolbar = el('header', { class: 'toolbar' }, [this.title, el('span', { class: 'spacer' }), goTo.element]);
+    const left = el('aside', { class: 'side left' }, [tree.element, editor.element]);
+    const center = el('main', { class: 'center' }, [grid.element]);
+    const right = el('aside', { class: 'side right' }, [map.element, problems.element]);
+    root.classList.add('app');
+    root.replaceChildren(toolbar, el('div', { class: 'panes' }, [left, center, right]), status.element, card.element);
+    host.onEvent.on((e) => this.handle(e));
+  }
+
+  private handle(e: HostEvent): void {
+    switch (e.type) {
+      case 'init':
+        this.model.init(e.fileName, e.size, e.readOnly);
+        this.title.textContent = `${e.fileName} · ${sizeText(e.size)}${e.readOnly ? ' · read-only' : ''}`;
+        this.grid.focus();
+        break;
+      case 'changed':
+        this.model.changed(e.size, e.ranges);
+        break;
+      case 'findings':
+        if (this.firstFindings) performance.mark('hddlens-first-findings');
+        this.firstFindings = false;
+        this.model.setFindings(e.version, e.findings);
+        break;
+      case 'reveal':
+        this.model.select(e.offset, e.length, { source: 'host', reveal: true });
+        break;
+    }
+  }
+}

@@ -46,7 +46,8 @@ export class CheckContext {
   /** A finding of `rule` with the rule's code, severity, category and repair text filled in. */
   finding(rule: RuleInfo, message: string, offset: number, length: number, extra: Partial<Finding> = {}): Finding {
     const f: Finding = { code: rule.code, severity: rule.severity, category: rule.category, message, offset, length, ...extra };
-    if (rule.fix !== undefined && f.repair === undefined) {
+    // A rule passing `repair: undefined` says this instance has no repair (an info-level variant, a NECESSARY feature).
+    if (rule.fix !== undefined && !('repair' in extra)) {
       f.repair = rule.fix;
       f.repairMode = rule.category === 'leak' ? 'leaks' : 'all';
     }

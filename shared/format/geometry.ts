@@ -13,8 +13,14 @@ export interface Geometry {
   batEntries: number;
   batOffset: number;
   batEnd: number;
-  /** Where the data area starts: data_off, or for legacy data_off = 0 the BAT end rounded up to a sector. */
+  /**
+   * Where the data area starts: data_off, or for legacy data_off = 0 the BAT end rounded up to a sector. A data_off
+   * out of range (data-off-invalid) counts as `minDataOffset`, the value its repair sets: entries are judged against
+   * where the data area can be, not each reported for the one broken header field.
+   */
   dataOffset: number;
+  /** The data area start data_off gives, valid or not (what data-off-invalid reports). */
+  storedDataOffset: number;
   /** The smallest data offset the format allows: BAT end, rounded up to a sector (legacy) or cluster (ext). */
   minDataOffset: number;
   diskSectors: number;
@@ -48,6 +54,8 @@ export function deriveGeometry(h: Header, fileSize: number): Geometry {
   const batEnd = BAT_OFFSET + h.batEntries * 4;
   const minDataOffset = roundUp(batEnd, variant === 'ext' ? clusterSize : SECTOR);
   const diskSectors = effectiveSectors(h);
+  const storedDataOffset = variant === 'legacy' && h.dataOff === 0 ? roundUp(batEnd, SECTOR) : h.dataOff * SECTOR;
+  const dataOffValid = !(variant === 'ext' && h.dataOff === 0) && storedDataOffset >= minDataOffset && storedDataOffset <= fileSize;
   return {
     variant,
     clusterSize,
@@ -55,7 +63,8 @@ export function deriveGeometry(h: Header, fileSize: number): Geometry {
     batEntries: h.batEntries,
     batOffset: BAT_OFFSET,
     batEnd,
-    dataOffset: variant === 'legacy' && h.dataOff === 0 ? roundUp(batEnd, SECTOR) : h.dataOff * SECTOR,
+    dataOffset: dataOffValid ? storedDataOffset : minDataOffset,
+    storedDataOffset,
     minDataOffset,
     diskSectors,
     diskBytes: diskSectors * SECTOR,

@@ -20,10 +20,10 @@ The repair sets the smallest valid value, as qemu-img does.`,
     const why =
       g.variant === 'ext' && h.dataOff === 0
         ? 'is 0, which a WithouFreSpacExt image does not allow'
-        : g.dataOffset < g.minDataOffset
-          ? `puts the data area at ${hex(g.dataOffset)}, inside the header/BAT (which need ${hex(g.minDataOffset)})`
-          : g.dataOffset > g.fileSize
-            ? `puts the data area at ${hex(g.dataOffset)}, past the end of the file (${hex(g.fileSize)})`
+        : g.storedDataOffset < g.minDataOffset
+          ? `puts the data area at ${hex(g.storedDataOffset)}, inside the header/BAT (which need ${hex(g.minDataOffset)})`
+          : g.storedDataOffset > g.fileSize
+            ? `puts the data area at ${hex(g.storedDataOffset)}, past the end of the file (${hex(g.fileSize)})`
             : undefined;
     return why ? [ctx.finding(this, `data_off ${h.dataOff} ${why}`, H.dataOff, 4)] : [];
   },

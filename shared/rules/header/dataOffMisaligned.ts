@@ -16,7 +16,8 @@ an ext image's data_off down to a cluster boundary when the BAT still fits, else
   check(ctx) {
     const g = ctx.geometry;
     const h = ctx.image.header;
-    if (!g || h.dataOff === 0 || g.dataOffset % g.clusterSize === 0) return [];
+    // An out-of-range data_off is data-off-invalid's (its repair also aligns it).
+    if (!g || h.dataOff === 0 || g.dataOffset !== g.storedDataOffset || g.dataOffset % g.clusterSize === 0) return [];
     const msg = `data_off ${h.dataOff} (${hex(g.dataOffset)}) is not a multiple of the cluster size (${size(g.clusterSize)})`;
     if (g.variant === 'ext') return [ctx.finding(this, msg, H.dataOff, 4)];
     return [

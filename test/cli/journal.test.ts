@@ -1,0 +1,223 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { qemuCreate, qemuWrite } from '../fixtures';
+import { scratchPath } from '../fixtures/files';
+import { qemu72 } from '../oracles';
+import { CliResult, hdd, setBat } from './helpers';
+import { EditSpec } from './journalChild';
+
+const K64 = 64 * 1024;
+const JOURNAL = '.hdd-lens-journal';
+
+/**
+ * An image whose repair has many steps: 8 data clusters, and 12 BAT entries (not adjacent, so each is its own
+ * patch) that duplicate them; -r all copies 12 clusters to the end of the file.
+ */
+async function manyDuplicates(): Promise<string> {
+  const path = await scratchPath('dups.hdd');
+  await qemuCreate(qemu72(), path, 4 * 1024 * 1024, K64);
+  await qemuWrite(qemu72(), path, Array.from({ length: 8 }, (_, i) => ({ offset: i * K64, length: K64, pattern: 0x10 + i })));
+  const dups: Record<number, number> = {};
+  for (let k = 0; k < 12; k++) dups[20 + 3 * k] = 1 + (k % 8);
+  await setBat(path, dups);
+  return path;
+}
+
+/** An image with a leaked tail: -r leaks only truncates (the truncation is the last, irreversible step). */
+async function leaked(): Promise<string> {
+  const path = await scratchPath('leak.hdd');
+  await qemuCreate(qemu72(), path, 4 * 1024 * 1024, K64);
+  await qemuWrite(qemu72(), path, [{ offset: 0, length: 2 * K64, pattern: 0x77 }]);
+  await appendFile(path, Buffer.alloc(3 * K64 + 100, 0xee));
+  return path;
+}
+
+/** The journal steps a run goes through, from HDD_LENS_TRACE_JOURNAL's lines. */
+function stepsOf(r: CliResult): string[] {
+  return [...r.stderr.matchAll(/^hdd-lens: journal step \d+: (.*)$/gm)].map((m) => m[1]);
+}
+
+interface Outcome {
+  step: string;
+  result: 'old' | 'new';
+  message: string;
+}
+
+/**
+ * Runs `args` on a fresh copy of `image` once per journal step, SIGKILLing it right after that step, then lets the
+ * next command (check, which recovers first) clean up, and says whether the image is the old or the new one.
+ */
+async function crashAtEveryStep(image: string, args: string[]): Promise<{ steps: string[]; outcomes: Outcome[] }> {
+  const old = await readFile(image);
+  const reference = await scratchPath('reference.hdd');
+  await copyFile(image, reference);
+  const traced = await hdd([...args.slice(0, 1), reference, ...args.slice(1)], { HDD_LENS_TRACE_JOURNAL: '1' });
+  assert.ok(traced.code !== null && traced.code !== 1, traced.stderr);
+  const expected = await readFile(reference);
+  assert.notDeepEqual(expected, old, 'the repair changed nothing: the test would prove nothing');
+  const steps = stepsOf(traced);
+  const outcomes = await eachStep(steps.length, async (k): Promise<Outcome> => {
+    const copy = await scratchPath(`crash-${k}.hdd`);
+    await copyFile(image, copy);
+    const crashed = await hdd([args[0], copy, ...args.slice(1)], { HDD_LENS_CRASH_AFTER_STEP: String(k) });
+    assert.equal(crashed.signal, 'SIGKILL', `step ${k} (${steps[k - 1]}): not killed: ${crashed.stderr}`);
+    const after = await hdd(['check', copy, '--json']);
+    assert.equal(existsSync(copy + JOURNAL), false, `step ${k}: journal left after recovery`);
+    const bytes = await readFile(copy);
+    const result = bytes.equals(old) ? 'old' : bytes.equals(expected) ? 'new' : undefined;
+    assert.ok(result, `step ${k} (${steps[k - 1]}): after recovery the image is neither the old nor the new one`);
+    return { step: steps[k - 1], result, message: after.stderr.trim() };
+  });
+  return { steps, outcomes };
+}
+
+describe('crash-safe repairs: the journal', function () {
+  this.timeout(300000);
+
+  it('a kill after any step of -r all (many duplicates) leaves the old or the new image after recovery', async () => {
+    const { steps, outcomes } = await crashAtEveryStep(await manyDuplicates(), ['check', '-r', 'all']);
+    assert.ok(steps.filter((s) => s.startsWith('patch ')).length >= 13, steps.join(', '));
+    for (const o of outcomes) {
+      if (o.step === 'journal-removed') {
+        assert.equal(o.result, 'new');
+        assert.equal(o.message, '');
+      } else if (o.step === 'journal-body') {
+        assert.equal(o.result, 'old');
+        assert.match(o.message, /removed an incomplete journal .*had not touched the image/);
+      } else {
+        assert.equal(o.result, 'old', o.step);
+        assert.match(o.message, /: rolled back an interrupted repair \(journal .*\.hdd-lens-journal\)$/);
+      }
+    }
+  });
+
+  it('a kill after the truncation of -r leaks keeps the repaired image (the tail is gone; the patches were durable)', async () => {
+    const { steps, outcomes } = await crashAtEveryStep(await leaked(), ['check', '-r', 'leaks']);
+    assert.deepEqual(steps, ['journal-body', 'journal-committed', 'image-synced', `resized to ${3 * K64}`, 'journal-removed']);
+    assert.deepEqual(
+      outcomes.map((o) => o.result),
+      ['old', 'old', 'old', 'new', 'new'],
+    );
+    assert.match(outcomes[3].message, /had finished writing; kept the repaired image/);
+  });
+
+  it('a kill during recovery is recovered by the next command', async () => {
+    const image = await manyDuplicates();
+    const old = await readFile(image);
+    const copy = await scratchPath('recovery.hdd');
+    await copyFile(image, copy);
+    const crashed = await hdd(['check', copy, '-r', 'all'], { HDD_LENS_CRASH_AFTER_STEP: '6' });
+    assert.equal(crashed.signal, 'SIGKILL');
+    assert.notDeepEqual(await readFile(copy), old, 'the kill came before any patch: the test proves nothing');
+    for (const step of ['1', '2']) {
+      const r = await hdd(['info', copy], { HDD_LENS_CRASH_AFTER_STEP: step });
+      assert.equal(r.signal, 'SIGKILL');
+      assert.equal(existsSync(copy + JOURNAL), true);
+    }
+    const r = await hdd(['map', copy, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rolled back an interrupted repair/);
+    assert.deepEqual(await readFile(copy), old);
+  });
+
+  it('a torn journal (no commit trailer) means the image was not touched: it is removed', async () => {
+    const image = await manyDuplicates();
+    const old = await readFile(image);
+    const copy = await scratchPath('torn.hdd');
+    await copyFile(image, copy);
+    await hdd(['check', copy, '-r', 'all'], { HDD_LENS_CRASH_AFTER_STEP: '2' });
+    const size = (await stat(copy + JOURNAL)).size;
+    await truncate(copy + JOURNAL, size - 7);
+    const r = await hdd(['check', copy]);
+    assert.match(r.stderr, /removed an incomplete journal/);
+    assert.equal(existsSync(copy + JOURNAL), false);
+    assert.deepEqual(await readFile(copy), old);
+  });
+
+  it('a journal that does not fit the image is kept and nothing is written (exit 1)', async () => {
+    const image = await manyDuplicates();
+    const copy = await scratchPath('mismatch.hdd');
+    await copyFile(image, copy);
+    await hdd(['check', copy, '-r', 'all'], { HDD_LENS_CRASH_AFTER_STEP: '2' });
+    await appendFile(copy, Buffer.alloc(64 * K64, 1));
+    const before = await readFile(copy);
+    const r = await hdd(['check', copy]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /does not match its journal/);
+    assert.equal(existsSync(copy + JOURNAL), true);
+    assert.deepEqual(await readFile(copy), before);
+    const create = await hdd(['create', copy, '1M', '--overwrite']);
+    assert.equal(create.code, 1, 'create must not replace an image with a pending journal');
+  });
+
+  describe('applyJournaled on any edit set (growth with a gap, patches across the old end, shrinks)', () => {
+    const CASES: Array<{ name: string; size: number; spec: EditSpec }> = [
+      { name: 'patches inside, same size', size: 50000, spec: { patches: [{ offset: 10, fill: 1, length: 100 }, { offset: 40000, fill: 2, length: 9000 }] } },
+      { name: 'a patch across the old end, and one past a gap', size: 50000, spec: { patches: [{ offset: 49000, fill: 3, length: 3000 }, { offset: 90000, fill: 4, length: 500 }] } },
+      { name: 'growth by size only', size: 50000, spec: { patches: [{ offset: 0, fill: 5, length: 8 }], size: 200000 } },
+      { name: 'a shrink with patches before it', size: 50000, spec: { patches: [{ offset: 100, fill: 6, length: 1000 }, { offset: 20000, fill: 7, length: 50 }], size: 30000 } },
+      { name: 'a shrink that cuts a patch', size: 50000, spec: { patches: [{ offset: 29000, fill: 8, length: 5000 }], size: 30000 } },
+    ];
+    for (const c of CASES) {
+      it(`${c.name}: old or new after a kill at every step`, async () => {
+        const path = await scratchPath('api.bin');
+        const old = Buffer.alloc(c.size);
+        for (let i = 0; i < old.length; i++) old[i] = (i * 7) & 0xff;
+        const expected = model(old, c.spec);
+        await writeFile(path, old);
+        const traced = await child(['apply', path, JSON.stringify(c.spec)], { HDD_LENS_TRACE_JOURNAL: '1' });
+        assert.equal(traced.code, 0, traced.stderr);
+        assert.deepEqual(await readFile(path), expected, 'applyJournaled wrote something else than the edits');
+        const steps = stepsOf(traced);
+        await eachStep(steps.length, async (k) => {
+          const file = await scratchPath(`api-${k}.bin`);
+          await writeFile(file, old);
+          const crashed = await child(['apply', file, JSON.stringify(c.spec)], { HDD_LENS_CRASH_AFTER_STEP: String(k) });
+          assert.equal(crashed.signal, 'SIGKILL', steps[k - 1]);
+          const recovered = await child(['recover', file]);
+          assert.equal(recovered.code, 0, recovered.stderr);
+          const bytes = await readFile(file);
+          assert.ok(bytes.equals(old) || bytes.equals(expected), `kill after ${steps[k - 1]}: neither old nor new`);
+          assert.equal(existsSync(file + JOURNAL), false);
+        });
+      });
+    }
+  });
+});
+
+/** Runs `f(1..n)`, a few at a time (each run is a pair of processes on its own file); results in order. */
+async function eachStep<T>(n: number, f: (k: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(n);
+  let next = 1;
+  const worker = async (): Promise<void> => {
+    while (next <= n) {
+      const k = next++;
+      results[k - 1] = await f(k);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return results;
+}
+
+/** The edit set applied in memory, the plain way: the expected new file. */
+function model(old: Buffer, spec: EditSpec): Buffer {
+  let bytes = Buffer.from(old);
+  for (const p of spec.patches) {
+    if (p.offset + p.length > bytes.length) bytes = Buffer.concat([bytes, Buffer.alloc(p.offset + p.length - bytes.length)]);
+    bytes.fill(p.fill, p.offset, p.offset + p.length);
+  }
+  if (spec.size !== undefined) bytes = spec.size <= bytes.length ? bytes.subarray(0, spec.size) : Buffer.concat([bytes, Buffer.alloc(spec.size - bytes.length)]);
+  return bytes;
+}
+
+function child(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const script = join(__dirname, 'journalChild.js');
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, signal: err?.signal ?? null, stdout, stderr });
+    });
+  });
+}

@@ -2,7 +2,7 @@
  * Sizes as qemu-img reads them: a decimal number (a fraction only with a unit suffix, truncated to whole bytes) or
  * a 0x hexadecimal one, then an optional suffix b/B (bytes), k/K, m/M, g/G, t/T, p/P, e/E (powers of 1024).
  * "1.5M", "64k", "1T", "1048576", "0x100000". Exponents ("1e3") and two-letter units ("1kB") are refused, as
- * qemu-img refuses them. Sizes above 2^53 bytes (8 PiB) are refused too: no valid image is that large.
+ * qemu-img refuses them. Sizes above 2^53 bytes (8 PiB), which JavaScript numbers do not hold exactly, are refused too.
  */
 const UNITS: Record<string, bigint> = { b: 1n, k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n, e: 1n << 60n };
 

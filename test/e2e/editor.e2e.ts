@@ -1,0 +1,131 @@
+/**
+ * End to end in a real VS Code (code-server + Debian chromium): a person opens a corrupt image, sees its structure
+ * and its problem, fixes it from the hover card of the BAT entry, undoes and redoes the fix, saves, and qemu-img
+ * then finds the saved image clean with the same guest data. Screenshots of every step go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Browser } from 'playwright-core';
+import { BAT_OFFSET } from '../../shared/format/constants';
+import { buildFixture, fixtureByName } from '../fixtures';
+import { EXT64K } from '../fixtures/specs/layout';
+import { qemu10, qemu72 } from '../oracles';
+import { CodeServer, startCodeServer } from './codeServer';
+import { requireSetup } from './env';
+import { HddEditor } from './hddEditor';
+import { guestHash, qemuCheck } from './qemu';
+import { LONG, Workbench, launchBrowser } from './workbench';
+
+const CODE = 'bat-entry-duplicate';
+/** The fixture's damaged entry: BAT entry 7 points at guest 0's cluster. */
+const ENTRY = EXT64K.free;
+const ENTRY_OFFSET = BAT_OFFSET + ENTRY * 4;
+
+describe('the hdd-lens editor in VS Code (code-server)', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let workspace: string;
+  let image: string;
+  let wb: Workbench;
+  let editor: HddEditor;
+  let guestBefore: string;
+
+  before(async () => {
+    requireSetup();
+    workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-ws-'));
+    image = await buildFixture(fixtureByName(CODE), workspace);
+    guestBefore = guestHash(qemu10(), image);
+    [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
+    wb = await Workbench.open(browser, server.url, workspace);
+    editor = new HddEditor(wb);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      void wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
+    }
+  });
+
+  it('opens the corrupt image in the custom editor with its structure and coloured regions', async () => {
+    await wb.openFile(basename(image));
+    await editor.waitLoaded();
+    const tree = await editor.view.locator('.tree-row').allInnerTexts();
+    for (const label of ['header', 'BAT', 'data area']) assert.ok(tree.some((t) => t.includes(label)), `tree has ${label}: ${tree.join(' | ')}`);
+    // The damaged entry is underlined as an error, and its bytes are BAT bytes.
+    await editor.cell(ENTRY_OFFSET).and(editor.view.locator('.s-error.k-bat')).waitFor({ timeout: LONG });
+    await wb.screenshot('01-editor.png');
+  });
+
+  it('lists the finding in the Problems panel and in the editor', async () => {
+    await wb.showProblems();
+    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: CODE }).first().waitFor({ timeout: LONG });
+    assert.equal((await wb.problemCounts()).errors, 1);
+    await editor.problemItems().filter({ hasText: CODE }).waitFor({ timeout: LONG });
+    await wb.screenshot('02-problems.png');
+  });
+
+  it('shows the BAT entry card on hover, with the finding and its quick fix', async () => {
+    await editor.goTo('BAT entry', String(ENTRY));
+    await editor.cell(ENTRY_OFFSET).hover();
+    const card = editor.card();
+    await card.locator('.fix').first().waitFor({ timeout: LONG });
+    const text = await card.innerText();
+    assert.match(text, new RegExp(`\\b${ENTRY}\\b`), `the card names entry ${ENTRY}: ${text}`);
+    assert.match(text, new RegExp(CODE));
+    await wb.screenshot('03-hover-card.png');
+  });
+
+  it('repairs the entry with the quick fix from the card', async () => {
+    const before = await editor.cell(ENTRY_OFFSET).innerText();
+    await editor.card().locator('.fix').first().click();
+    await waitNoProblem();
+    assert.notEqual(await editor.cell(ENTRY_OFFSET).innerText(), before, 'the entry was rewritten');
+    await wb.page.locator('.tab.dirty').first().waitFor({ timeout: LONG });
+    await wb.screenshot('04-fixed.png');
+  });
+
+  it('undoes and redoes the fix', async () => {
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+Z');
+    await waitProblem();
+    await wb.screenshot('05-undone.png');
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+Shift+Z');
+    await waitNoProblem();
+    await wb.screenshot('06-redone.png');
+  });
+
+  it('saves, and qemu-img finds the saved image clean with the same guest data', async () => {
+    const mtime = statSync(image).mtimeMs;
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+S');
+    await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
+    assert.ok(statSync(image).mtimeMs > mtime, 'the file was written');
+    await wb.screenshot('07-saved.png');
+    for (const q of [qemu72(), qemu10()]) {
+      const r = qemuCheck(q, image);
+      assert.equal(r.status, 0, `qemu-img ${q.version} check: ${r.output}`);
+    }
+    assert.equal(guestHash(qemu10(), image), guestBefore, 'the guest disk reads the same');
+  });
+
+  async function waitProblem(): Promise<void> {
+    await editor.problemItems().filter({ hasText: CODE }).waitFor({ timeout: LONG });
+    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: CODE }).first().waitFor({ timeout: LONG });
+  }
+
+  async function waitNoProblem(): Promise<void> {
+    await editor.problemItems().filter({ hasText: CODE }).waitFor({ state: 'detached', timeout: LONG });
+    await wb.page.locator('.markers-panel .monaco-list-row', { hasText: CODE }).first().waitFor({ state: 'detached', timeout: LONG });
+  }
+});

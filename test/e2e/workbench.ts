@@ -1,0 +1,102 @@
+/**
+ * Driving the VS Code workbench in chromium: open a folder, open files through Quick Open, run commands through
+ * F1, read the Problems panel, and reach the editor's webview (two nested iframes) as a frame.
+ */
+import { Browser, Frame, FrameLocator, Page, chromium } from 'playwright-core';
+import { CHROMIUM, EXTENSION_ID, artifactPath } from './env';
+
+export const LONG = 45_000;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--enable-precise-memory-info',
+    ],
+  });
+}
+
+export class Workbench {
+  /** Console errors of the workbench and the webview, for failure messages. */
+  readonly errors: string[] = [];
+
+  private constructor(readonly page: Page) {
+    page.on('pageerror', (e) => this.errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.errors.push(`console: ${m.text()}`);
+    });
+  }
+
+  static async open(browser: Browser, url: string, folder: string): Promise<Workbench> {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const wb = new Workbench(page);
+    await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: LONG });
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: LONG });
+    return wb;
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: artifactPath(name) });
+  }
+
+  /** Quick Open (Ctrl+P) a file of the workspace by name. */
+  async openFile(name: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: LONG });
+    await input.fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: LONG });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Runs a command by its title through F1. */
+  async command(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: LONG });
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: LONG });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The hdd-lens editor's webview content, as a locator root. */
+  webview(): FrameLocator {
+    return this.page.frameLocator(`iframe.webview.ready[src*="${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
+  }
+
+  /** The webview content as a Frame, for page.evaluate inside it (measurements). */
+  async webviewFrame(): Promise<Frame> {
+    const deadline = Date.now() + LONG;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        const parent = f.parentFrame();
+        // VS Code names the inner frame "active-frame" after creating it as "pending-frame": match by parent.
+        if (parent && parent.url().includes(`extensionId=${EXTENSION_ID}`)) {
+          if (await f.evaluate(() => 'hddLens' in window).catch(() => false)) return f;
+        }
+      }
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error('the hdd-lens webview did not appear');
+  }
+
+  async showProblems(): Promise<void> {
+    const panel = this.page.locator('.markers-panel');
+    if (!(await panel.isVisible())) await this.page.keyboard.press('Control+Shift+M');
+    await panel.waitFor({ timeout: LONG });
+  }
+
+  /** The Problems panel's rows (file rows and marker rows). */
+  problemRows(): Promise<string[]> {
+    return this.page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  }
+
+  /** The status bar's problem counts, from its aria-label ("Errors: 1, Warnings: 2"; a zero count is left out). */
+  async problemCounts(): Promise<{ errors: number; warnings: number }> {
+    const label = (await this.page.locator('[id="status.problems"]').getAttribute('aria-label')) ?? '';
+    const n = (re: RegExp): number => Number(re.exec(label)?.[1] ?? 0);
+    return { errors: n(/Errors?:\s*(\d+)/i), warnings: n(/Warnings?:\s*(\d+)/i) };
+  }
+}

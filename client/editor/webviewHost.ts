@@ -138,10 +138,11 @@ function checkedOffset(offset: unknown): number {
   return offset;
 }
 
-/** Bytes from the page: a Uint8Array normally, a plain array or an ArrayBuffer from older serialisers. */
+/** Bytes from the page: a Uint8Array normally; an ArrayBuffer, array or index-keyed object from older serialisers. */
 function toBytes(data: unknown): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (Array.isArray(data) && data.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return Uint8Array.from(data as number[]);
+  const values = Array.isArray(data) ? data : data && typeof data === 'object' ? Object.values(data) : undefined;
+  if (values && values.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return Uint8Array.from(values as number[]);
   throw new Error('edit data must be bytes');
 }

@@ -7,6 +7,7 @@ import { STRUCTURE_SCHEME } from '../../shared/protocol';
  * (ServerSync), so the standard text sync covers only the server's text structure view (scheme hdd-structure),
  * on which hover, outline and quick fixes work as in any text document. vscode-languageclient 11 registers the
  * TextDocumentContentProvider for that scheme itself when the server announces workspace.textDocumentContent.
+ * Settings: the server pulls the hddLens section (workspace/configuration) and registers for its changes itself.
  */
 export function createLanguageClient(context: vscode.ExtensionContext): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
@@ -16,8 +17,6 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: STRUCTURE_SCHEME }],
-    // The server pulls rule settings with workspace/configuration; this also tells it when they change.
-    synchronize: { configurationSection: 'hddLens' },
     diagnosticCollectionName: 'hdd-lens',
     outputChannelName: 'hdd-lens',
   };

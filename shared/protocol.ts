@@ -164,3 +164,43 @@ export const APPLY_FIX_COMMAND = 'hddLens.applyFix';
 
 /** URI scheme of the server's text structure view (LSP 3.18 workspace/textDocumentContent). */
 export const STRUCTURE_SCHEME = 'hdd-structure';
+
+/**
+ * The structure view's URI for an image: `hdd-structure:<image path>.structure?<the image URI, percent-encoded>`,
+ * with `#page=N` to show the entries of BAT page N of a BAT too large to list whole. The path is only for
+ * display (the editor tab reads "image.hdd.structure"); the query names the image.
+ */
+export function structureUri(imageUri: string, page?: number): string {
+  const path = imageUri.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/]*)?/i, '').split(/[?#]/)[0] || '/image';
+  return `${STRUCTURE_SCHEME}:${path}.structure?${encodeURIComponent(imageUri)}${page === undefined ? '' : `#page=${page}`}`;
+}
+
+/** The image URI and page a structure view URI names, or undefined for another scheme. */
+export function parseStructureUri(uri: string): { imageUri: string; page?: number } | undefined {
+  if (!uri.startsWith(`${STRUCTURE_SCHEME}:`)) return undefined;
+  const hash = uri.indexOf('#');
+  const fragment = hash >= 0 ? uri.slice(hash + 1) : '';
+  const rest = hash >= 0 ? uri.slice(0, hash) : uri;
+  const q = rest.indexOf('?');
+  let imageUri: string | undefined;
+  if (q >= 0) {
+    try {
+      imageUri = decodeURIComponent(rest.slice(q + 1));
+    } catch {
+      imageUri = undefined;
+    }
+  }
+  if (!imageUri) {
+    // No query (typed by hand): the path without ".structure" is a file path.
+    const path = decodeURIComponent(rest.slice(STRUCTURE_SCHEME.length + 1)).replace(/\.structure$/, '');
+    imageUri = `file://${path.startsWith('/') ? '' : '/'}${path}`;
+  }
+  const page = /(?:^|&)page=(\d+)/.exec(decodeURIComponent(fragment))?.[1];
+  return page === undefined ? { imageUri } : { imageUri, page: Number(page) };
+}
+
+/**
+ * Where a rule is documented: diagnostics carry `codeDescription.href = RULE_DOC_BASE + code`, and hovers link it.
+ * The same text is in the hover itself (the rule's catalogue entry), so nothing depends on the link resolving.
+ */
+export const RULE_DOC_BASE = 'https://github.com/hdd-lens/hdd-lens/blob/main/docs/rules.md#';

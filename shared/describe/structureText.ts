@@ -23,6 +23,8 @@ export interface StructureText {
   text: string;
   /** For each line, the bytes it is about (undefined for headings without a position). */
   lines: Array<ByteRange | undefined>;
+  /** The line where each finding is first shown (under its bytes, else in the closing list). */
+  findingLines: Map<TextFinding, number>;
   outline: OutlineItem[];
 }
 
@@ -66,7 +68,7 @@ export function structureText(input: TextInput): StructureText {
   const max = input.maxFindings ?? 5000;
   for (const f of all.slice(0, max)) {
     const item = w.open(`${f.code} at ${hex(f.offset)}`, 'finding', f.message);
-    w.line(`  ${MARK[f.severity].padEnd(7)} ${f.code}  ${hex(f.offset)}+${f.length}: ${f.message}`, f);
+    w.finding(`  ${MARK[f.severity].padEnd(7)} ${f.code}  ${hex(f.offset)}+${f.length}: ${f.message}`, f);
     w.close(item);
   }
   if (all.length > max) w.line(`  ... ${all.length - max} more`);
@@ -77,7 +79,7 @@ export function structureText(input: TextInput): StructureText {
 function writeBat(w: Writer, input: TextInput, bat: StructureNode, shown: Set<TextFinding>): void {
   const pages = bat.children ?? [];
   const expandAll = (input.image.geometry?.batEntries ?? 0) <= (input.expandEntries ?? 4096);
-  if (!expandAll) w.line(`  ${pages.length} pages; the entries of page N are in the view of this URI with "&page=N"`);
+  if (!expandAll) w.line(`  ${pages.length} pages; the entries of page N are in the view of this URI with "#page=N"`);
   for (const p of pages) {
     const expand = expandAll || p.batPage === input.page;
     const item = w.open(`page ${p.batPage}: ${p.label}`, 'batPage', p.value);
@@ -119,7 +121,7 @@ function inlineFindings(w: Writer, input: TextInput, n: StructureNode, depth: nu
   for (const f of input.findings.overlapping(n.offset, n.offset + Math.max(1, n.length))) {
     if (shown.has(f) || f.offset < n.offset) continue;
     shown.add(f);
-    w.line(`${pad}^ ${MARK[f.severity]} ${f.code}: ${f.message}`, f);
+    w.finding(`${pad}^ ${MARK[f.severity]} ${f.code}: ${f.message}`, f);
   }
 }
 
@@ -139,10 +141,17 @@ class Writer {
   private readonly ranges: Array<ByteRange | undefined> = [];
   private readonly stack: OutlineItem[] = [];
   private readonly roots: OutlineItem[] = [];
+  private readonly findingLines = new Map<TextFinding, number>();
 
   line(text: string, at?: ByteRange): void {
     this.out.push(text.trimEnd());
     this.ranges.push(at ? { offset: at.offset, length: at.length } : undefined);
+  }
+
+  /** A line about a finding; the first one of each finding is where its diagnostic goes. */
+  finding(text: string, f: TextFinding): void {
+    if (!this.findingLines.has(f)) this.findingLines.set(f, this.out.length);
+    this.line(text, f);
   }
 
   open(name: string, kind: OutlineItem['kind'], detail?: string): OutlineItem {
@@ -159,6 +168,6 @@ class Writer {
   }
 
   result(): StructureText {
-    return { text: `${this.out.join('\n')}\n`, lines: this.ranges, outline: this.roots };
+    return { text: `${this.out.join('\n')}\n`, lines: this.ranges, outline: this.roots, findingLines: this.findingLines };
   }
 }

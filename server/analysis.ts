@@ -1,0 +1,117 @@
+import { CheckContext } from '../shared/check/context';
+import { Finding } from '../shared/check/finding';
+import { IncrementalBatScan } from '../shared/check/incremental';
+import { DecodedImage } from '../shared/format/image';
+import { HostSpace } from '../shared/describe/hostSpace';
+import { RangeIndex } from '../shared/describe/rangeIndex';
+import type { WireFinding } from '../shared/protocol';
+import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
+
+/** A finding as the settings show it: the engine's finding, its shown severity, and its wire form. */
+export interface ShownFinding extends WireFinding {
+  finding: Finding;
+  shown: SeverityOverride;
+}
+
+/** The findings of one analysis as one set of settings shows them, indexed by byte range. */
+export class FindingView {
+  readonly shown: ShownFinding[];
+  readonly index: RangeIndex<ShownFinding>;
+
+  constructor(findings: readonly Finding[], settings: Settings) {
+    this.shown = [];
+    for (const f of findings) {
+      const s = shownSeverity(settings, f.code, f.severity);
+      if (s === undefined) continue;
+      this.shown.push({ ...toWire(f), severity: wireSeverity(s), finding: f, shown: s });
+    }
+    this.index = new RangeIndex(this.shown);
+  }
+
+  get wire(): WireFinding[] {
+    return this.shown.map(({ finding: _f, shown: _s, ...w }) => w);
+  }
+}
+
+export function toWire(f: Finding): WireFinding {
+  const w: WireFinding = { code: f.code, severity: f.severity, category: f.category, message: f.message, offset: f.offset, length: f.length };
+  if (f.batIndex !== undefined) w.batIndex = f.batIndex;
+  if (f.repair !== undefined) w.repair = f.repair;
+  return w;
+}
+
+/** The checked parts of an analysis, present once the BAT scan is done. */
+export interface Checked {
+  context: CheckContext;
+  findings: Finding[];
+  /** Undefined when the header hides the geometry. */
+  space?: HostSpace;
+  /** Follows BAT edits without a new scan; undefined when the image cannot be indexed. */
+  incremental?: IncrementalBatScan;
+}
+
+/**
+ * Everything the server knows about one state of a document: the decoded image at once, the check results when
+ * the scan is done. Derived products (allocation maps, bulk repair plans, views per settings) are cached here, so
+ * they live exactly as long as the state they describe.
+ */
+export class Analysis {
+  private checkedPart: Checked | undefined;
+  private readonly views = new WeakMap<Settings, FindingView>();
+  readonly cache = new Map<string, Promise<unknown>>();
+  private readonly syncCache = new Map<string, unknown>();
+  private readonly perSettings = new WeakMap<Settings, Map<string, unknown>>();
+
+  constructor(
+    /** Increases with every new state of the document, including changes on disk that keep the version. */
+    readonly generation: number,
+    readonly version: number,
+    readonly image: DecodedImage,
+  ) {}
+
+  get checked(): Checked | undefined {
+    return this.checkedPart;
+  }
+
+  complete(checked: Checked): void {
+    this.checkedPart = checked;
+  }
+
+  view(settings: Settings): FindingView {
+    let v = this.views.get(settings);
+    if (!v) {
+      v = new FindingView(this.checkedPart?.findings ?? [], settings);
+      this.views.set(settings, v);
+    }
+    return v;
+  }
+
+  /** A derived product that depends on the settings too (the structure view's text). */
+  memoFor<T>(settings: Settings, key: string, make: () => T): T {
+    let m = this.perSettings.get(settings);
+    if (!m) {
+      m = new Map();
+      this.perSettings.set(settings, m);
+    }
+    if (!m.has(key)) m.set(key, make());
+    return m.get(key) as T;
+  }
+
+  /** A cheap derived product (a quick fix's plan), computed once per analysis and key. */
+  memoSync<T>(key: string, make: () => T): T {
+    if (!this.syncCache.has(key)) this.syncCache.set(key, make());
+    return this.syncCache.get(key) as T;
+  }
+
+  /** A derived product, computed once per analysis and key. */
+  memo<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let p = this.cache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = make();
+      this.cache.set(key, p);
+      // A failed computation may succeed later (the worker restarts): do not cache the failure.
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+}

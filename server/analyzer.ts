@@ -1,0 +1,101 @@
+import { BatScan } from '../shared/check/batScan';
+import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
+import { CheckContext } from '../shared/check/context';
+import { IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
+import { runRules } from '../shared/check/run';
+import { BAT_OFFSET } from '../shared/format/constants';
+import { decodeImage } from '../shared/format/image';
+import { u32 } from '../shared/format/le';
+import { HostSpace } from '../shared/describe/hostSpace';
+import { ByteSource } from '../shared/io/byteSource';
+import { EditSet } from '../shared/io/patch';
+import { Analysis, Checked } from './analysis';
+import { WorkerClient } from './workerClient';
+
+/** BATs up to this many entries are checked on the main thread: a 1M-entry scan takes a few milliseconds. */
+export const DEFAULT_INLINE_ENTRIES = 1 << 20;
+
+/** What the analyzer needs of a document. */
+export interface AnalysisTarget {
+  readonly path: string;
+  readonly source: ByteSource;
+  /** The unsaved edits over the file, for the worker to apply to its own reading of it. */
+  readonly edits: EditSet;
+}
+
+/**
+ * Turns document states into analyses. A state is decoded at once on the main thread (header, BAT, extension:
+ * enough to describe any byte); the BAT scan runs inline for small BATs and in the worker for large ones, and BAT
+ * edits on a checked state update the previous scan instead of making a new one.
+ */
+export class Analyzer {
+  constructor(
+    private readonly worker: WorkerClient,
+    readonly inlineEntries: number,
+  ) {}
+
+  /**
+   * A full analysis of the target's current state. The returned analysis has its image; `done` resolves when it
+   * is checked (it may resolve late, after newer states: callers compare generations).
+   */
+  analyze(target: AnalysisTarget, generation: number, version: number): { analysis: Analysis; done: Promise<Analysis> } {
+    const image = decodeImage(target.source);
+    const analysis = new Analysis(generation, version, image);
+    const bat = image.bat;
+    if (!image.geometry || !bat || bat.length <= this.inlineEntries) {
+      analysis.complete(checkedFrom(new CheckContext(image), true));
+      return { analysis, done: Promise.resolve(analysis) };
+    }
+    const done = this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
+      (reply) => {
+        analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
+        return analysis;
+      },
+      () => {
+        // The worker failed (it should not): check here rather than show nothing.
+        analysis.complete(checkedFrom(new CheckContext(image), true));
+        return analysis;
+      },
+    );
+    return { analysis, done };
+  }
+
+  /**
+   * The analysis after `edits` when they change only BAT entries of a checked state whose scan can follow them;
+   * undefined when a full analysis is needed. `previous.image.bat` is updated in place either way once the edits
+   * are BAT-only: the previous state is gone, and a full analysis decodes afresh.
+   */
+  followEdits(previous: Analysis, source: ByteSource, edits: EditSet, generation: number, version: number): Analysis | undefined {
+    const checked = previous.checked;
+    const bat = previous.image.bat;
+    const g = previous.image.geometry;
+    if (!checked?.incremental?.tracking || !bat || !g) return undefined;
+    if (edits.size !== undefined && edits.size !== g.fileSize) return undefined;
+    const changes = applyBatPatches(bat, edits.patches, checked.context.metadata, (i) => u32(source.read(BAT_OFFSET + i * 4, 4), 0));
+    if (!changes) return undefined;
+    const scan = checked.incremental.apply(changes);
+    if (!scan) return undefined;
+    const analysis = new Analysis(generation, version, previous.image);
+    const context = new CheckContext(previous.image, undefined, scan);
+    analysis.complete({
+      context,
+      findings: runRules(context),
+      space: new HostSpace(previous.image, scan, context.metadata, checked.incremental.index),
+      incremental: checked.incremental,
+    });
+    return analysis;
+  }
+}
+
+/** Runs the rules on a context (its scan made here or given) and indexes the host space. */
+function checkedFrom(context: CheckContext, buildIndex: boolean, indexState?: ClusterIndexState): Checked {
+  const findings = runRules(context);
+  const image = context.image;
+  const g = image.geometry;
+  const scan: BatScan | undefined = context.scan;
+  if (!g || !image.bat || !scan) return { context, findings };
+  const index = indexState ? ClusterIndex.fromState(g, indexState) : buildIndex ? ClusterIndex.build(g, image.bat) : undefined;
+  const checked: Checked = { context, findings, space: new HostSpace(image, scan, context.metadata, index) };
+  if (index) checked.incremental = new IncrementalBatScan(g, image.bat, context.metadata, index, scan);
+  return checked;
+}

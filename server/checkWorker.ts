@@ -1,0 +1,93 @@
+import { MessagePort } from 'node:worker_threads';
+import { BatScan } from '../shared/check/batScan';
+import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
+import { CheckContext } from '../shared/check/context';
+import { decodeImage } from '../shared/format/image';
+import { FileSource } from '../shared/io/fileSource';
+import { OverlaySource } from '../shared/io/overlaySource';
+import { EditSet } from '../shared/io/patch';
+import { RepairMode, planRepair } from '../shared/repair/repair';
+
+/**
+ * The whole-image work of the server, run in a worker thread so that a 16M-entry BAT never stalls hovers: the BAT
+ * scan with the cluster index, and bulk repair plans. The worker reads the file itself (positional reads, as the
+ * main thread does) and applies the document's unsaved edits over it.
+ */
+export type WorkerJob =
+  | { id: number; kind: 'check'; path: string; edits: EditSet }
+  | { id: number; kind: 'repair'; path: string; edits: EditSet; mode: RepairMode; ignore: string[] };
+
+export interface CheckReply {
+  id: number;
+  kind: 'check';
+  /** Undefined when the header hides the geometry (there is no BAT to scan). */
+  scan?: BatScan;
+  index?: ClusterIndexState;
+  fileSize: number;
+}
+
+export interface RepairReply {
+  id: number;
+  kind: 'repair';
+  title: string;
+  patches: Array<{ offset: number; data: Uint8Array }>;
+  size?: number;
+  refused?: string;
+}
+
+export type WorkerReply = CheckReply | RepairReply | { id: number; kind: 'error'; message: string };
+
+export function serveJobs(port: MessagePort): void {
+  port.on('message', (job: WorkerJob) => {
+    try {
+      const reply = job.kind === 'check' ? check(job) : repair(job);
+      port.postMessage(reply, transferList(reply));
+    } catch (e) {
+      port.postMessage({ id: job.id, kind: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
+
+function withSource<T>(path: string, edits: EditSet, use: (source: OverlaySource) => T): T {
+  const file = new FileSource(path);
+  try {
+    return use(new OverlaySource(file, edits));
+  } finally {
+    file.close();
+  }
+}
+
+function check(job: Extract<WorkerJob, { kind: 'check' }>): CheckReply {
+  return withSource(job.path, job.edits, (source) => {
+    const image = decodeImage(source);
+    const g = image.geometry;
+    const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size };
+    if (!g || !image.bat) return reply;
+    reply.scan = new CheckContext(image).scan;
+    const index = ClusterIndex.build(g, image.bat);
+    if (index) reply.index = index.state;
+    return reply;
+  });
+}
+
+function repair(job: Extract<WorkerJob, { kind: 'repair' }>): RepairReply {
+  return withSource(job.path, job.edits, (source) => {
+    const outcome = planRepair(source, job.mode, { ignore: job.ignore });
+    const reply: RepairReply = { id: job.id, kind: 'repair', title: outcome.plan.title, patches: outcome.plan.patches };
+    if (outcome.plan.size !== undefined) reply.size = outcome.plan.size;
+    if (outcome.refused !== undefined) reply.refused = outcome.refused;
+    return reply;
+  });
+}
+
+function transferList(reply: WorkerReply): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView): void => {
+    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
+  };
+  if (reply.kind === 'check') {
+    if (reply.scan) [reply.scan.problemIndex, reply.scan.problemFlags, reply.scan.problemPeer].forEach(add);
+    if (reply.index) [reply.index.owner, reply.index.irregular].forEach(add);
+  }
+  return [...out];
+}

@@ -1,0 +1,156 @@
+import { FSWatcher, Stats, statSync, watch } from 'node:fs';
+import { FileSource } from '../shared/io/fileSource';
+import { OverlaySource } from '../shared/io/overlaySource';
+import { EditSet } from '../shared/io/patch';
+import { Analysis } from './analysis';
+import { AnalysisTarget, Analyzer } from './analyzer';
+
+/** Changes on disk are handled once they settle for this long (a writer may touch the file several times). */
+const SETTLE_MS = 60;
+
+/**
+ * One open image: the file (read with positional reads, never whole), the client's unsaved edits as an overlay,
+ * the document version, and the analysis of the current state. It never writes the file. While open it watches
+ * the file, and a change on disk re-analyzes it (the unsaved edits stay on top, as the client still has them).
+ */
+export class ImageDocument implements AnalysisTarget {
+  private base: FileSource;
+  private overlay: OverlaySource;
+  private generation = 0;
+  private current!: Analysis;
+  private waiters: Array<(a: Analysis) => void> = [];
+  private watcher: FSWatcher | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private seen: Stats | undefined;
+  private closed = false;
+
+  constructor(
+    readonly uri: string,
+    readonly path: string,
+    public version: number,
+    private readonly analyzer: Analyzer,
+    /** Called whenever the current state is checked (diagnostics are due). */
+    private readonly onChecked: (doc: ImageDocument, analysis: Analysis) => void,
+  ) {
+    this.base = new FileSource(path);
+    this.overlay = new OverlaySource(this.base);
+    this.seen = statQuiet(path);
+    this.watch();
+    this.reanalyze();
+  }
+
+  get source(): OverlaySource {
+    return this.overlay;
+  }
+
+  get edits(): EditSet {
+    return this.overlay.edits;
+  }
+
+  /** The analysis of the current state (its check may still be running: see `ready`). */
+  get analysis(): Analysis {
+    return this.current;
+  }
+
+  /** The current state's analysis once checked. */
+  ready(): Promise<Analysis> {
+    if (this.current.checked) return Promise.resolve(this.current);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Unsaved edits since the last change, from the client. */
+  change(edits: EditSet, version: number): void {
+    this.overlay.apply(edits);
+    this.version = version;
+    const followed = this.analyzer.followEdits(this.current, this.overlay, edits, this.generation + 1, version);
+    if (!followed) {
+      this.reanalyze();
+      return;
+    }
+    this.generation++;
+    this.current = followed;
+    this.checked(followed);
+  }
+
+  /** The client wrote the document: its edits are in the file now. */
+  saved(version: number): void {
+    this.version = version;
+    this.reopen(false);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.base.close();
+  }
+
+  /** Re-reads the file, keeping (or dropping) the unsaved edits, and analyzes the result. */
+  private reopen(keepEdits: boolean): void {
+    const edits = keepEdits ? this.overlay.edits : undefined;
+    this.base.close();
+    this.base = new FileSource(this.path);
+    this.overlay = new OverlaySource(this.base, edits);
+    this.seen = statQuiet(this.path);
+    this.reanalyze();
+  }
+
+  private reanalyze(): void {
+    const { analysis, done } = this.analyzer.analyze(this, ++this.generation, this.version);
+    this.current = analysis;
+    void done.then((a) => {
+      if (a === this.current && !this.closed) this.checked(a);
+    });
+  }
+
+  private checked(a: Analysis): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w(a);
+    this.onChecked(this, a);
+  }
+
+  /**
+   * Watches the file; a replaced file (written elsewhere and renamed over it) ends the watch, so the watch is
+   * set up again after every event, and retried while the file is missing.
+   */
+  private watch(): void {
+    if (this.closed) return;
+    try {
+      this.watcher = watch(this.path, { persistent: false }, () => this.onDiskEvent());
+      this.watcher.on('error', () => this.onDiskEvent());
+    } catch {
+      this.settleTimer = setTimeout(() => this.watch(), 500);
+    }
+  }
+
+  private onDiskEvent(): void {
+    if (this.closed) return;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.watcher?.close();
+      this.watcher = undefined;
+      const now = statQuiet(this.path);
+      if (now && changed(this.seen, now)) {
+        try {
+          this.reopen(true);
+        } catch {
+          // Gone between the stat and the open: the next event or retry picks it up.
+        }
+      }
+      this.watch();
+    }, SETTLE_MS);
+  }
+}
+
+function statQuiet(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function changed(before: Stats | undefined, now: Stats): boolean {
+  return !before || before.size !== now.size || before.mtimeMs !== now.mtimeMs || before.ino !== now.ino || before.ctimeMs !== now.ctimeMs;
+}

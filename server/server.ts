@@ -1,0 +1,422 @@
+import {
+  CodeAction,
+  CodeActionKind,
+  CodeActionParams,
+  Connection,
+  DidChangeConfigurationNotification,
+  DocumentSymbol,
+  Hover,
+  HoverParams,
+  InitializeParams,
+  InitializeResult,
+  MarkupKind,
+  SymbolKind,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { guestToHost as mapGuest } from '../shared/format/guestMap';
+import { AllocationMapBuilder } from '../shared/describe/allocationMap';
+import { regionsOf } from '../shared/describe/regions';
+import { batPageNode, structureTree } from '../shared/describe/structureTree';
+import { RepairMode } from '../shared/repair/repair';
+import * as P from '../shared/protocol';
+import { Analysis, ShownFinding } from './analysis';
+import { Analyzer, DEFAULT_INLINE_ENTRIES } from './analyzer';
+import { codeActions, commandAction, isBulkData } from './codeActions';
+import { byteRange, sameFinding, toDiagnostic } from './diagnostics';
+import { BULK_TITLES, BulkResult, bulkFix } from './fixes';
+import { hoverMarkdown } from './hover';
+import { ImageDocument } from './imageDocument';
+import { guestOf, inspectByte, inspectResult } from './inspect';
+import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
+import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureSymbols } from './structureView';
+import { isImageUri, uriToPath } from './uri';
+import { WorkerClient } from './workerClient';
+
+/** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
+export interface InitOptions {
+  /** BATs with more entries than this are checked in the worker thread. */
+  inlineCheckEntries?: number;
+}
+
+/** BAT entries per slice when mapping allocation, between which other requests run. */
+const ALLOCATION_SLICE = 1 << 20;
+
+/**
+ * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
+ * byte patches), diagnostics, hovers, quick fixes and the custom requests of shared/protocol.ts, plus the text
+ * structure view (scheme hdd-structure) for any LSP client. It never writes an image.
+ */
+export class HddLensServer {
+  private readonly docs = new Map<string, ImageDocument>();
+  /** Images the client opened (the others are open only for a structure view). */
+  private readonly explicit = new Set<string>();
+  /** Open structure views: their URI -> image URI and page. */
+  private readonly views = new Map<string, { imageUri: string; page?: number }>();
+  /** Structure URIs whose content was served: refreshed when their image changes. */
+  private readonly served = new Map<string, string>();
+  private settings: Settings = DEFAULT_SETTINGS;
+  private analyzer!: Analyzer;
+  private canPullConfig = false;
+  private canRegisterConfig = false;
+  private canRefreshContent = false;
+  private resolvesCommands = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly worker: WorkerClient,
+  ) {}
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => void this.initialized());
+    c.onShutdown(() => this.shutdown());
+    c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
+
+    c.onNotification(P.didOpen.method, (p: P.VersionedDocument) => void this.openImage(p.uri, p.version, true));
+    c.onNotification(P.didChange.method, (p: P.DidChangeParams) => this.changeImage(p));
+    c.onNotification(P.didSave.method, (p: P.VersionedDocument) => this.docs.get(p.uri)?.saved(p.version));
+    c.onNotification(P.didClose.method, (p: P.DocumentRef) => this.closeImage(p.uri));
+
+    c.onDidOpenTextDocument((p) => void this.openText(p.textDocument.uri, p.textDocument.version));
+    c.onDidCloseTextDocument((p) => this.closeText(p.textDocument.uri));
+
+    c.onHover((p) => this.hover(p));
+    c.onCodeAction((p) => this.codeAction(p));
+    c.onCodeActionResolve((a) => this.resolveAction(a));
+    c.onDocumentSymbol((p) => this.symbols(p.textDocument.uri));
+    c.workspace.textDocumentContent.on((p) => this.content(p.uri));
+
+    c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
+    c.onRequest(P.inspect.method, (p: P.DocumentRef & { offset: number }) => this.inspect(p));
+    c.onRequest(P.regions.method, (p: P.RegionsParams) => this.regions(p));
+    c.onRequest(P.structure.method, (p: P.StructureParams) => this.structure(p));
+    c.onRequest(P.allocationMap.method, (p: P.AllocationMapParams) => this.allocationMap(p));
+    c.onRequest(P.guestToHost.method, (p: P.DocumentRef & { guestOffset: number }) => this.guestToHost(p));
+    c.onRequest(P.hostToGuest.method, (p: P.DocumentRef & { hostOffset: number }) => this.hostToGuest(p));
+    c.onRequest(P.planRepair.method, (p: P.DocumentRef & { mode: RepairMode }) => this.planRepair(p));
+    c.listen();
+  }
+
+  private initialize(p: InitializeParams): InitializeResult {
+    const caps = p.capabilities;
+    this.canPullConfig = caps.workspace?.configuration === true;
+    this.canRegisterConfig = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    this.canRefreshContent = caps.workspace?.textDocumentContent !== undefined;
+    this.resolvesCommands = caps.textDocument?.codeAction?.resolveSupport?.properties.includes('command') === true;
+    const options = (p.initializationOptions ?? {}) as InitOptions;
+    const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
+    this.analyzer = new Analyzer(this.worker, inline);
+    this.worker.warm();
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.None },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
+        documentSymbolProvider: true,
+        workspace: { textDocumentContent: { schemes: [P.STRUCTURE_SCHEME] } },
+      },
+      serverInfo: { name: 'hdd-lens' },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    if (this.canRegisterConfig) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'hddLens' });
+    await this.pullSettings();
+  }
+
+  private shutdown(): void {
+    for (const d of this.docs.values()) d.close();
+    this.docs.clear();
+    this.worker.dispose();
+  }
+
+  // ---- settings ----
+
+  private async pullSettings(pushed?: unknown): Promise<void> {
+    let section = pushed;
+    if (this.canPullConfig) {
+      try {
+        section = await this.connection.workspace.getConfiguration({ section: 'hddLens' });
+      } catch {
+        section = pushed;
+      }
+    }
+    if (section === undefined) return;
+    this.settings = parseSettings(section);
+    for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
+  }
+
+  private async configurationChanged(pushed: unknown): Promise<void> {
+    const section = (pushed as { hddLens?: unknown } | null)?.hddLens;
+    await this.pullSettings(section);
+  }
+
+  // ---- documents ----
+
+  private openImage(uri: string, version: number, explicit: boolean): ImageDocument | undefined {
+    if (explicit) this.explicit.add(uri);
+    const existing = this.docs.get(uri);
+    if (existing) {
+      if (explicit) existing.saved(version);
+      return existing;
+    }
+    const path = uriToPath(uri);
+    if (!path) {
+      this.connection.console.error(`hdd-lens: cannot read ${uri}: only file: URIs are supported`);
+      return undefined;
+    }
+    try {
+      const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
+      this.docs.set(uri, doc);
+      return doc;
+    } catch (e) {
+      this.connection.console.error(`hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
+
+  private changeImage(p: P.DidChangeParams): void {
+    const doc = this.docs.get(p.uri);
+    if (!doc) return;
+    const patches = p.edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
+    doc.change(p.size === undefined ? { patches } : { patches, size: p.size }, p.version);
+  }
+
+  private closeImage(uri: string): void {
+    this.explicit.delete(uri);
+    const doc = this.docs.get(uri);
+    if (!doc) return;
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    if ([...this.views.values()].some((v) => v.imageUri === uri)) {
+      // A structure view still shows it: keep it open, as the file on disk.
+      doc.saved(doc.version);
+      return;
+    }
+    doc.close();
+    this.docs.delete(uri);
+  }
+
+  private openText(uri: string, version: number): void {
+    const view = P.parseStructureUri(uri);
+    if (view) {
+      this.views.set(uri, view);
+      const doc = this.docs.get(view.imageUri) ?? this.openImage(view.imageUri, 0, false);
+      if (doc?.analysis.checked) this.publishView(uri, doc, doc.analysis);
+      return;
+    }
+    if (isImageUri(uri)) this.openImage(uri, version, true);
+  }
+
+  private closeText(uri: string): void {
+    const view = this.views.get(uri);
+    if (!view) {
+      if (isImageUri(uri)) this.closeImage(uri);
+      return;
+    }
+    this.views.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    const stillShown = [...this.views.values()].some((v) => v.imageUri === view.imageUri);
+    if (!stillShown && !this.explicit.has(view.imageUri)) {
+      this.docs.get(view.imageUri)?.close();
+      this.docs.delete(view.imageUri);
+    }
+  }
+
+  /** Diagnostics of a checked state, to the image and to its open structure views; served views are refreshed. */
+  private publish(doc: ImageDocument, analysis: Analysis): void {
+    if (this.explicit.has(doc.uri)) {
+      const diagnostics = analysis.view(this.settings).shown.map((s) => toDiagnostic(s));
+      void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics });
+    }
+    for (const [uri, view] of this.views) if (view.imageUri === doc.uri) this.publishView(uri, doc, analysis);
+    if (this.canRefreshContent) {
+      for (const [uri, imageUri] of this.served) {
+        if (imageUri === doc.uri) this.connection.workspace.textDocumentContent.refresh(uri).catch(() => this.served.delete(uri));
+      }
+    }
+  }
+
+  private publishView(uri: string, doc: ImageDocument, analysis: Analysis): void {
+    const text = renderStructure(doc, analysis, this.settings, this.views.get(uri)?.page);
+    void this.connection.sendDiagnostics({ uri, diagnostics: structureDiagnostics(text, analysis, this.settings) });
+  }
+
+  /** The document of an image or structure URI, checked. */
+  private async checked(uri: string): Promise<{ doc: ImageDocument; analysis: Analysis } | undefined> {
+    const imageUri = P.parseStructureUri(uri)?.imageUri ?? uri;
+    const doc = this.docs.get(imageUri);
+    if (!doc) return undefined;
+    return { doc, analysis: await doc.ready() };
+  }
+
+  // ---- LSP features ----
+
+  private hover(p: HoverParams): Hover | null {
+    const view = P.parseStructureUri(p.textDocument.uri);
+    const doc = this.docs.get(view?.imageUri ?? p.textDocument.uri);
+    if (!doc) return null;
+    const analysis = doc.analysis;
+    if (view) {
+      const text = renderStructure(doc, analysis, this.settings, view.page);
+      const bytes = text.lines[p.position.line];
+      if (!bytes) return null;
+      const info = inspectByte(analysis, this.settings, bytes.offset);
+      return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(info, bytes.offset) }, range: lineRange(text, p.position.line) };
+    }
+    const offset = P.positionToOffset(p.position);
+    if (offset < 0 || offset >= analysis.image.source.size) return null;
+    const info = inspectByte(analysis, this.settings, offset);
+    return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(info, offset) }, range: byteRange(info.field.offset, info.field.size) };
+  }
+
+  private async codeAction(p: CodeActionParams): Promise<CodeAction[]> {
+    const found = await this.checked(p.textDocument.uri);
+    if (!found) return [];
+    const { doc, analysis } = found;
+    const view = P.parseStructureUri(p.textDocument.uri);
+    let inRange: ShownFinding[];
+    let diagnostic: (s: ShownFinding) => ReturnType<typeof toDiagnostic>;
+    if (view) {
+      const text = renderStructure(doc, analysis, this.settings, view.page);
+      inRange = findingsOnLines(text, analysis, this.settings, p.range);
+      diagnostic = structureDiagnostic(text);
+    } else {
+      const start = P.positionToOffset(p.range.start);
+      const end = Math.max(start + 1, P.positionToOffset(p.range.end));
+      const index = analysis.view(this.settings).index;
+      const hits = new Set(index.overlapping(start, end));
+      // Diagnostics the client sends (from the Problems panel) may lie outside the cursor range.
+      for (const d of p.context.diagnostics) for (const s of analysis.view(this.settings).shown) if (sameFinding(d, s)) hits.add(s);
+      inRange = analysis.view(this.settings).shown.filter((s) => hits.has(s));
+      diagnostic = (s) => toDiagnostic(s);
+    }
+    const bat = analysis.image.bat;
+    return codeActions({
+      doc,
+      analysis,
+      settings: this.settings,
+      inRange,
+      diagnostic,
+      bulk: (mode) => this.bulk(doc, analysis, mode),
+      deferBulk: this.resolvesCommands && bat !== undefined && bat.length > this.analyzer.inlineEntries,
+    });
+  }
+
+  private async resolveAction(action: CodeAction): Promise<CodeAction> {
+    if (!isBulkData(action.data)) return action;
+    const doc = this.docs.get(action.data.uri);
+    if (!doc) return action;
+    const analysis = await doc.ready();
+    const plan = await this.bulk(doc, analysis, action.data.hddLensBulk);
+    if (!plan || 'refused' in plan) return action;
+    const full = commandAction(BULK_TITLES[action.data.hddLensBulk], plan, action.diagnostics ?? [], false);
+    return { ...action, command: full.command };
+  }
+
+  private bulk(doc: ImageDocument, analysis: Analysis, mode: RepairMode): Promise<BulkResult> {
+    return bulkFix(doc, analysis, mode, this.settings, this.worker, this.analyzer.inlineEntries);
+  }
+
+  private async symbols(uri: string): Promise<DocumentSymbol[]> {
+    const found = await this.checked(uri);
+    if (!found) return [];
+    const view = P.parseStructureUri(uri);
+    if (view) return structureSymbols(renderStructure(found.doc, found.analysis, this.settings, view.page));
+    return binarySymbols(this.tree(found.analysis));
+  }
+
+  private async content(uri: string): Promise<{ text: string }> {
+    const view = P.parseStructureUri(uri);
+    if (!view) throw new Error(`hdd-lens serves ${P.STRUCTURE_SCHEME}: URIs only, not ${uri}`);
+    const doc = this.docs.get(view.imageUri) ?? this.openImage(view.imageUri, 0, false);
+    if (!doc) throw new Error(`cannot open ${view.imageUri}`);
+    this.served.set(uri, view.imageUri);
+    const analysis = await doc.ready();
+    return { text: renderStructure(doc, analysis, this.settings, view.page).text };
+  }
+
+  // ---- custom requests ----
+
+  private async findings(p: P.DocumentRef): Promise<{ version: number; findings: P.WireFinding[] } | null> {
+    const found = await this.checked(p.uri);
+    return found ? { version: found.analysis.version, findings: found.analysis.view(this.settings).wire } : null;
+  }
+
+  private async inspect(p: P.DocumentRef & { offset: number }): Promise<P.InspectResult> {
+    const found = await this.checked(p.uri);
+    if (!found) return { findings: [], fixes: [] };
+    return inspectResult(found.doc, found.analysis, this.settings, p.offset);
+  }
+
+  private async regions(p: P.RegionsParams): Promise<P.Region[]> {
+    const found = await this.checked(p.uri);
+    const space = found?.analysis.checked?.space;
+    if (!found || !space) return found ? [{ offset: p.offset, length: Math.max(0, Math.min(p.length, found.analysis.image.source.size - p.offset)), kind: 'header' }] : [];
+    return regionsOf(space, found.analysis.view(this.settings).index, p.offset, p.length);
+  }
+
+  private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {
+    const found = await this.checked(p.uri);
+    if (!found) return null;
+    if (p.batPage !== undefined) return batPageNode(this.treeInput(found.analysis), p.batPage);
+    return this.tree(found.analysis);
+  }
+
+  private tree(analysis: Analysis): P.StructureNode {
+    return analysis.memoFor(this.settings, 'tree', () => structureTree(this.treeInput(analysis)));
+  }
+
+  private treeInput(analysis: Analysis): Parameters<typeof structureTree>[0] {
+    return { image: analysis.image, space: analysis.checked?.space, findings: analysis.view(this.settings).index, pageEntries: Math.max(1, this.settings.batPageSize / 4) };
+  }
+
+  private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {
+    const found = await this.checked(p.uri);
+    const space = found?.analysis.checked?.space;
+    if (!found || !space) return null;
+    const buckets = Math.max(1, Math.floor(p.buckets || 1));
+    return found.analysis.memo(`alloc:${buckets}`, async () => {
+      const builder = new AllocationMapBuilder(space, buckets);
+      while (!builder.done) {
+        builder.feed(ALLOCATION_SLICE);
+        if (!builder.done) await new Promise((r) => setImmediate(r));
+      }
+      return { fileSize: space.geometry.fileSize, buckets: builder.finish() };
+    });
+  }
+
+  private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
+    const doc = this.docs.get(p.uri);
+    if (!doc) return null;
+    const loc = mapGuest(doc.analysis.image, p.guestOffset);
+    if (!loc) return null;
+    const out: P.GuestLocationResult = { guestOffset: loc.guestOffset, batIndex: loc.batIndex };
+    if (loc.hostOffset !== undefined) out.hostOffset = loc.hostOffset;
+    return out;
+  }
+
+  private async hostToGuest(p: P.DocumentRef & { hostOffset: number }): Promise<P.GuestLocationResult[]> {
+    const found = await this.checked(p.uri);
+    return found ? guestOf(found.analysis, p.hostOffset) : [];
+  }
+
+  private async planRepair(p: P.DocumentRef & { mode: RepairMode }): Promise<BulkResult> {
+    const found = await this.checked(p.uri);
+    if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
+    return this.bulk(found.doc, found.analysis, p.mode);
+  }
+}
+
+/** The structure tree as document symbols of the binary document (byte ranges as positions). */
+function binarySymbols(tree: P.StructureNode): DocumentSymbol[] {
+  const convert = (n: P.StructureNode): DocumentSymbol => {
+    const range = byteRange(n.offset, Math.max(1, n.length));
+    const s: DocumentSymbol = { name: n.label, kind: SymbolKind.Field, range, selectionRange: range };
+    if (n.value) s.detail = n.value;
+    if (n.children && n.children.length > 0) s.children = n.children.map(convert);
+    return s;
+  };
+  return (tree.children ?? []).map(convert);
+}
+

@@ -1,0 +1,182 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionParams,
+  Diagnostic,
+  DocumentSymbol,
+  Hover,
+  InitializeParams,
+  MarkupContent,
+  MessageConnection,
+  PublishDiagnosticsParams,
+  Range,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createMessageConnection,
+} from 'vscode-languageserver-protocol/node';
+import * as P from '../../shared/protocol';
+import { PROJECT_ROOT } from '../oracles';
+
+/** The bundled server, as the extension and other editors start it. */
+export const SERVER_SCRIPT = join(PROJECT_ROOT, 'dist', 'server.js');
+
+export function fileUri(path: string): string {
+  return pathToFileURL(path).toString();
+}
+
+export interface ClientOptions {
+  /** The `hddLens` settings section the client answers workspace/configuration with. */
+  settings?: unknown;
+  initializationOptions?: unknown;
+}
+
+/**
+ * A real LSP client over the server's stdio: the bundled dist/server.js as a child process and a JSON-RPC message
+ * connection, with the client capabilities VS Code declares for what the server uses. Collects published
+ * diagnostics and lets tests wait for the ones they expect.
+ */
+export class LspClient {
+  readonly connection: MessageConnection;
+  private readonly child: ChildProcess;
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  private waiters: Array<() => void> = [];
+  settings: unknown;
+  readonly refreshed: string[] = [];
+  stderr = '';
+
+  private constructor(options: ClientOptions) {
+    this.settings = options.settings ?? {};
+    this.child = spawn(process.execPath, [SERVER_SCRIPT, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    const stdout = this.child.stdout;
+    const stdin = this.child.stdin;
+    if (!stdout || !stdin) throw new Error('server stdio missing');
+    this.connection = createMessageConnection(new StreamMessageReader(stdout), new StreamMessageWriter(stdin));
+    this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      const list = this.diagnostics.get(p.uri) ?? [];
+      list.push(p);
+      this.diagnostics.set(p.uri, list);
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w();
+    });
+    this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map(() => this.settings));
+    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('workspace/textDocumentContent/refresh', (p: { uri: string }) => {
+      this.refreshed.push(p.uri);
+      return null;
+    });
+    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.listen();
+  }
+
+  static async start(options: ClientOptions = {}): Promise<LspClient> {
+    const client = new LspClient(options);
+    const params: InitializeParams = {
+      processId: process.pid,
+      rootUri: null,
+      initializationOptions: options.initializationOptions,
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, textDocumentContent: { dynamicRegistration: false } },
+        textDocument: {
+          hover: { contentFormat: ['markdown', 'plaintext'] },
+          publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
+          codeAction: {
+            codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } },
+            resolveSupport: { properties: ['edit', 'command'] },
+            dataSupport: true,
+          },
+          documentSymbol: { hierarchicalDocumentSymbolSupport: true },
+        },
+      },
+    };
+    await client.connection.sendRequest('initialize', params);
+    await client.connection.sendNotification('initialized', {});
+    return client;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.connection.sendRequest('shutdown');
+      await this.connection.sendNotification('exit');
+    } catch {
+      // Already gone.
+    }
+    this.connection.dispose();
+    if (this.child.exitCode === null) this.child.kill();
+  }
+
+  /** All diagnostics published for a URI so far, in order. */
+  published(uri: string): PublishDiagnosticsParams[] {
+    return this.diagnostics.get(uri) ?? [];
+  }
+
+  /** Waits for a publication for `uri` that satisfies `ok` (already received ones count). */
+  async diagnosticsWhere(uri: string, ok: (p: PublishDiagnosticsParams) => boolean, timeoutMs = 20000): Promise<PublishDiagnosticsParams> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.published(uri).find(ok);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published(uri).map((p) => [p.version, p.diagnostics.map((d) => d.code)]))}\n${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The diagnostics of a given version (waits for them). */
+  async diagnosticsOf(uri: string, version: number): Promise<Diagnostic[]> {
+    return (await this.diagnosticsWhere(uri, (p) => p.version === version)).diagnostics;
+  }
+
+  openImage(uri: string, version = 1): Promise<void> {
+    return this.connection.sendNotification(P.didOpen.method, { uri, version });
+  }
+
+  change(params: P.DidChangeParams): Promise<void> {
+    return this.connection.sendNotification(P.didChange.method, params);
+  }
+
+  async hover(uri: string, line: number, character: number): Promise<{ text: string; range?: Range } | null> {
+    const h = (await this.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+    if (!h) return null;
+    const text = (h.contents as MarkupContent).value;
+    return h.range ? { text, range: h.range } : { text };
+  }
+
+  hoverAt(uri: string, offset: number): Promise<{ text: string; range?: Range } | null> {
+    const p = P.offsetToPosition(offset);
+    return this.hover(uri, p.line, p.character);
+  }
+
+  codeActions(uri: string, range: Range, diagnostics: Diagnostic[] = []): Promise<CodeAction[]> {
+    const params: CodeActionParams = { textDocument: { uri }, range, context: { diagnostics } };
+    return this.connection.sendRequest('textDocument/codeAction', params) as Promise<CodeAction[]>;
+  }
+
+  resolve(action: CodeAction): Promise<CodeAction> {
+    return this.connection.sendRequest('codeAction/resolve', action) as Promise<CodeAction>;
+  }
+
+  symbols(uri: string): Promise<DocumentSymbol[]> {
+    return this.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as Promise<DocumentSymbol[]>;
+  }
+
+  request<Params, Result>(sig: P.RequestSig<Params, Result>, params: Params): Promise<Result> {
+    return this.connection.sendRequest(sig.method, params) as Promise<Result>;
+  }
+}
+
+/** The fix a code action's command carries. */
+export function fixOf(action: CodeAction): P.ApplyFixArgs {
+  const args = action.command?.arguments?.[0] as P.ApplyFixArgs | undefined;
+  if (!args || action.command?.command !== P.APPLY_FIX_COMMAND) throw new Error(`not an applyFix action: ${JSON.stringify(action)}`);
+  return args;
+}

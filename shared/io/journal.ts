@@ -21,8 +21,10 @@
  * Recovery is idempotent: a kill during it leaves a state that the next recovery handles the same way. So a kill at
  * any moment leaves, after recovery, exactly the old image or exactly the new one.
  *
- * Only process kills and crashes of this program are covered as far as the kernel keeps its promises (fsync); two
- * writers on one image at once are not (the journal is created exclusively, so a second writer fails early).
+ * The journal names its writer (pid, process start time, machine and boot). Recovery leaves alone the journal of
+ * a writer that still runs (a write in progress, even one still writing its journal): the command fails instead.
+ * A second writer fails early too, since the journal is created exclusively. Crashes are covered as far as the
+ * kernel keeps its promises (fsync).
  */
 import { createHash, Hash } from 'node:crypto';
 import {
@@ -32,10 +34,12 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readFileSync,
   readSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { EditSet, Patch, mergePatches } from './patch';
 
@@ -84,7 +88,11 @@ export class JournalError extends Error {}
 const MAGIC = 'HDLJRNL1';
 const COMMIT = 'COMMITTD';
 const VERSION = 1;
-const HEADER_SIZE = 64;
+/**
+ * magic (0), version (8), record count (12), old size (16), new size (24), SHA-256 of the new bytes (32), then who
+ * writes: pid (64), a digest of the host name and boot id (72, 16 bytes), the process start time (88, u64).
+ */
+const HEADER_SIZE = 128;
 const RECORD_HEADER = 24;
 const TRAILER_SIZE = 40;
 /** Bytes moved per read or write: a multi-gigabyte patch never needs more memory than this. */
@@ -134,8 +142,12 @@ export function recoverJournal(path: string, options: JournalOptions = {}): Reco
   const jpath = journalPath(path);
   if (!existsSync(jpath)) return { recovered: false, message: '', action: 'none' };
   const step = options.onStep ?? (() => undefined);
-  const journal = readJournal(jpath);
   const name = basename(jpath);
+  const writer = liveWriter(jpath);
+  if (writer !== undefined) {
+    throw new JournalError(`${path}: process ${writer} is writing this image now (journal ${name}); try again when it has finished`);
+  }
+  const journal = readJournal(jpath);
   if (!journal) {
     removeJournal(path, step);
     return {
@@ -190,6 +202,56 @@ function rollBack(fd: number, journal: Journal, step: (s: JournalStep) => void):
   step({ kind: 'rollback-resized' });
 }
 
+/**
+ * The process that wrote the journal, if it still runs on this machine: its journal is not a crash's leftover but
+ * a write in progress (even a "torn" one: it may be writing the journal right now), and must not be touched.
+ */
+function liveWriter(jpath: string): number | undefined {
+  const head = Buffer.alloc(HEADER_SIZE);
+  const fd = openSync(jpath, 'r');
+  try {
+    readAll(fd, head, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.toString('latin1', 0, 8) !== MAGIC) return undefined;
+  const pid = head.readUInt32LE(64);
+  if (pid === 0 || pid === process.pid || !head.subarray(72, 88).equals(machineId())) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  // A pid can be reused by an unrelated process: compare start times where the system tells them.
+  const recorded = head.readBigUInt64LE(88);
+  const now = startTime(pid);
+  return recorded !== 0n && now !== undefined && now !== recorded ? undefined : pid;
+}
+
+/** This machine in this boot: a journal from before a reboot has no live writer, whatever its pid. */
+function machineId(): Buffer {
+  let boot = '';
+  try {
+    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // not Linux: the host name alone
+  }
+  return createHash('sha256').update(`${hostname()}\n${boot}`).digest().subarray(0, 16);
+}
+
+/** A process's start time in clock ticks since boot (Linux /proc/PID/stat field 22), if known. */
+function startTime(pid: number): bigint | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return BigInt(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Disjoint, sorted patches, cut to the new size (bytes past it would be truncated away anyway). */
 function normalise(edits: EditSet): Patch[] {
   const merged = mergePatches(edits.patches);
@@ -232,6 +294,9 @@ function writeJournal(path: string, image: number, patches: Patch[], oldSize: nu
     header.writeBigUInt64LE(BigInt(oldSize), 16);
     header.writeBigUInt64LE(BigInt(newSize), 24);
     hashNewBytes(patches).copy(header, 32);
+    header.writeUInt32LE(process.pid, 64);
+    machineId().copy(header, 72);
+    header.writeBigUInt64LE(startTime(process.pid) ?? 0n, 88);
     put(header);
     for (const p of patches) saved += putRecord(put, image, p, oldSize);
     step({ kind: 'journal-body' });
@@ -378,11 +443,22 @@ function readAll(fd: number, target: Uint8Array, position: number): void {
   target.fill(0, done);
 }
 
-/** Makes a file's creation or removal durable: fsync of the directory that holds it. */
+/**
+ * Makes a file's creation or removal durable: fsync of the directory that holds it. Systems that cannot open or
+ * sync a directory (Windows; some network file systems) are left to their own ordering.
+ */
 function fsyncDir(path: string): void {
-  const dfd = openSync(dirname(path), 'r');
+  let dfd: number;
+  try {
+    dfd = openSync(dirname(path), 'r');
+  } catch (e) {
+    if (['EISDIR', 'EPERM', 'EACCES'].includes((e as NodeJS.ErrnoException).code ?? '')) return;
+    throw e;
+  }
   try {
     fsyncSync(dfd);
+  } catch (e) {
+    if (!['EINVAL', 'ENOTSUP', 'EISDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
   } finally {
     closeSync(dfd);
   }

@@ -153,6 +153,24 @@ describe('crash-safe repairs: the journal', function () {
     assert.equal(create.code, 1, 'create must not replace an image with a pending journal');
   });
 
+  it("another command leaves a running writer's journal alone (it fails instead of rolling back a write in progress)", async () => {
+    const image = await manyDuplicates();
+    const copy = await scratchPath('busy.hdd');
+    await copyFile(image, copy);
+    let settled = false;
+    const writer = hdd(['check', copy, '-r', 'all'], { HDD_LENS_STEP_DELAY_MS: '150' }).finally(() => (settled = true));
+    while (!existsSync(copy + JOURNAL) && !settled) await new Promise((r) => setTimeout(r, 10));
+    const reader = await hdd(['check', copy, '--json']);
+    assert.equal(reader.code, 1);
+    assert.match(reader.stderr, /process \d+ is writing this image now/);
+    assert.equal(reader.stdout, '');
+    const done = await writer;
+    assert.equal(done.code, 0, done.stderr);
+    const after = await hdd(['check', copy, '--json']);
+    assert.equal(after.code, 0);
+    assert.equal(after.stderr, '');
+  });
+
   describe('applyJournaled on any edit set (growth with a gap, patches across the old end, shrinks)', () => {
     const CASES: Array<{ name: string; size: number; spec: EditSpec }> = [
       { name: 'patches inside, same size', size: 50000, spec: { patches: [{ offset: 10, fill: 1, length: 100 }, { offset: 40000, fill: 2, length: 9000 }] } },

@@ -7,6 +7,7 @@ import { Finding } from '../check/finding';
 import { PHASES, Rule } from '../check/rule';
 import { runRules } from '../check/run';
 import { RULES, ruleByCode } from '../rules/catalogue';
+import { isNecessary } from '../format/extension';
 import { PlanBuilder, RepairError } from './planBuilder';
 
 /** Each pass repairs a phase; passes beyond this mean repairs that do not converge (a bug, reported as such). */
@@ -49,7 +50,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ctx = new CheckContext(decodeImage(state));
     const findings = runRules(ctx, { ignore: options.ignore });
-    const refused = refusal(findings, options.force);
+    const refused = refusal(ctx, findings, options.force);
     if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: findings };
     const todo = findings.filter((f) => repairable(f, mode));
     const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
@@ -77,7 +78,8 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
   // A caller that holds the source's checked context (the language server) passes it: no second decode and scan.
   const ctx = options.context ?? new CheckContext(decodeImage(source));
   if (!ctx.geometry) return undefined;
-  if (refusal(runRules(ctx, { rules: RULES.filter((r) => r.code === WRITE_BLOCKING_CODE) }), options.force)) return undefined;
+  // The extension rules are all a refusal depends on, and they never scan the BAT.
+  if (refusal(ctx, runRules(ctx, { rules: RULES.filter((r) => r.phase === 'extension') }), options.force)) return undefined;
   const state = new OverlaySource(source);
   const builder = new PlanBuilder(state, ctx.geometry);
   try {
@@ -90,9 +92,23 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
   return { title: builder.steps.join('; '), steps: builder.steps, ...state.edits };
 }
 
-function refusal(findings: readonly Finding[], force = false): string | undefined {
-  const blocking = findings.find((f) => f.code === WRITE_BLOCKING_CODE);
-  return blocking && !force ? `refusing to write: ${blocking.message} (the format forbids changing such a file; --force overrides)` : undefined;
+/**
+ * Why nothing may be written: "If the software cannot load the extension (due to an unknown magic number or error)
+ * [and it is NECESSARY], the file should not be changed": an unknown NECESSARY feature, or a corruption inside a
+ * NECESSARY feature section, or a checksum that fails while one is present. Dropping such a feature is not allowed.
+ */
+function refusal(ctx: CheckContext, findings: readonly Finding[], force = false): string | undefined {
+  if (force) return undefined;
+  const unknown = findings.find((f) => f.code === WRITE_BLOCKING_CODE);
+  if (unknown) return `refusing to write: ${unknown.message} (the format forbids changing such a file; --force overrides)`;
+  const necessary = ctx.image.extension?.features.filter(isNecessary) ?? [];
+  const broken = findings.find(
+    (f) =>
+      f.category === 'corruption' &&
+      (f.code === 'ext-bad-checksum' || necessary.some((n) => f.offset >= n.offset && f.offset < n.dataOffset + n.dataSize)),
+  );
+  if (necessary.length === 0 || !broken) return undefined;
+  return `refusing to write: ${broken.message}, and the extension holds a NECESSARY feature that cannot be loaded (the format forbids changing such a file; --force overrides)`;
 }
 
 function rulesToRun(todo: readonly Finding[], phase: string): Rule[] {

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { stat } from 'node:fs/promises';
 import { checkImage, countFindings } from '../../shared/check/run';
-import { RepairMode, RepairOutcome, WRITE_BLOCKING_CODE, planRepair, repairable } from '../../shared/repair/repair';
+import { RepairMode, RepairOutcome, planRepair, repairable } from '../../shared/repair/repair';
 import { qemu10 } from '../oracles';
 import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
 import { cleanedBits, dirtyBitmaps } from '../fixtures/bitmaps';
@@ -41,8 +40,8 @@ describe('repair (-r all) of each fixture', function () {
       const outcome = plan(original, 'all');
       const todo = before.filter((f) => repairable(f, 'all'));
 
-      if (before.some((f) => f.code === WRITE_BLOCKING_CODE)) {
-        assert.ok(outcome.refused, 'a NECESSARY unknown feature must make the planner refuse');
+      assert.equal(outcome.refused !== undefined, spec.repairRefused === true, `refused: ${outcome.refused}`);
+      if (spec.repairRefused) {
         assert.deepEqual(outcome.plan.patches, []);
         assert.equal(outcome.plan.size, undefined);
         return;
@@ -96,14 +95,17 @@ describe('repair (-r all) of each fixture', function () {
     });
   }
 
-  it('ext-unknown-necessary: -r all writes nothing (the file is byte for byte the same)', async () => {
-    const copy = await scratchCopy(paths.get('ext-unknown-necessary')!);
-    const hash = await sha256(copy);
-    const outcome = plan(copy, 'all');
-    await applyEdits(copy, outcome.plan);
-    assert.equal(await sha256(copy), hash);
-    assert.equal((await stat(copy)).size, (await stat(paths.get('ext-unknown-necessary')!)).size);
-  });
+  for (const spec of FIXTURES.filter((f) => f.repairRefused)) {
+    it(`${spec.name}: -r all and --force`, async () => {
+      const copy = await scratchCopy(paths.get(spec.name)!);
+      const hash = await sha256(copy);
+      await applyEdits(copy, plan(copy, 'all').plan);
+      assert.equal(await sha256(copy), hash, 'the file changed');
+      // Forced, the repair goes ahead.
+      const forced = withImage(copy, (src) => planRepair(src, 'all', { force: true }));
+      assert.equal(forced.refused, undefined);
+    });
+  }
 });
 
 describe('repair (-r leaks) of each fixture', function () {
@@ -117,10 +119,8 @@ describe('repair (-r leaks) of each fixture', function () {
       const original = paths.get(spec.name)!;
       const before = findings(original);
       const outcome = plan(original, 'leaks');
-      if (outcome.refused) {
-        assert.ok(before.some((f) => f.code === WRITE_BLOCKING_CODE));
-        return;
-      }
+      assert.equal(outcome.refused !== undefined, spec.repairRefused === true, `refused: ${outcome.refused}`);
+      if (outcome.refused) return;
       const copy = await scratchCopy(original);
       await applyEdits(copy, outcome.plan);
       const after = findings(copy);

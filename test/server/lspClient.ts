@@ -180,3 +180,9 @@ export function fixOf(action: CodeAction): P.ApplyFixArgs {
   if (!args || action.command?.command !== P.APPLY_FIX_COMMAND) throw new Error(`not an applyFix action: ${JSON.stringify(action)}`);
   return args;
 }
+
+/** An ApplyFixArgs as the engine's edit set (what the client writes). */
+export function editsOf(fix: P.ApplyFixArgs): { patches: Array<{ offset: number; data: Uint8Array }>; size?: number } {
+  const patches = fix.edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
+  return fix.size === undefined ? { patches } : { patches, size: fix.size };
+}

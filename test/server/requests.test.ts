@@ -1,0 +1,167 @@
+import { strict as assert } from 'node:assert';
+import { stat } from 'node:fs/promises';
+import { countFindings, checkImage } from '../../shared/check/run';
+import { BAT_OFFSET } from '../../shared/format/constants';
+import * as P from '../../shared/protocol';
+import { qemu10 } from '../oracles';
+import { sharedFixtures } from '../fixtures';
+import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
+import { qemuCheck } from '../fixtures/qemu';
+import { CLUSTER, EXT64K } from '../fixtures/specs/layout';
+import { LspClient, editsOf, fileUri } from './lspClient';
+
+function isFix(r: unknown): r is P.ApplyFixArgs {
+  return r !== null && typeof r === 'object' && 'edits' in r;
+}
+
+describe('server custom requests', function () {
+  this.timeout(60000);
+  let client: LspClient;
+  let paths: Map<string, string>;
+
+  async function open(name: string): Promise<{ uri: string; path: string }> {
+    const path = paths.get(name) ?? '';
+    const uri = fileUri(path);
+    await client.openImage(uri, 4);
+    await client.diagnosticsOf(uri, 4);
+    return { uri, path };
+  }
+
+  before(async () => {
+    paths = await sharedFixtures();
+    client = await LspClient.start({ settings: { batPageSize: 32 } });
+  });
+  after(() => client?.stop());
+
+  it('hddLens/findings: the findings of the current version', async () => {
+    const { uri } = await open('bat-entry-duplicate');
+    const r = await client.request(P.findings, { uri });
+    assert.equal(r.version, 4);
+    assert.deepEqual(
+      r.findings.map((f) => [f.code, f.offset, f.length, f.batIndex]),
+      [['bat-entry-duplicate', BAT_OFFSET + EXT64K.free * 4, 4, EXT64K.free]],
+    );
+  });
+
+  it('hddLens/inspect: field, findings, their fixes, and guest locations of data bytes', async () => {
+    const { uri } = await open('bat-entry-duplicate');
+    const entry = await client.request(P.inspect, { uri, offset: BAT_OFFSET + EXT64K.free * 4 + 1 });
+    assert.equal(entry.field?.path, `bat[${EXT64K.free}]`);
+    assert.equal(entry.field?.raw, EXT64K.entry[0]);
+    assert.deepEqual(entry.findings.map((f) => f.code), ['bat-entry-duplicate']);
+    assert.equal(entry.fixes.length, 1);
+    assert.equal(entry.fixes[0].uri, uri);
+    assert.equal(entry.fixes[0].version, 4);
+    assert.equal(entry.guest, undefined);
+    const host = EXT64K.entry[0] * CLUSTER + 0x123;
+    const data = await client.request(P.inspect, { uri, offset: host });
+    assert.equal(data.field?.region, 'data');
+    assert.deepEqual(data.guest, [
+      { guestOffset: 0x123, batIndex: 0, hostOffset: host },
+      { guestOffset: EXT64K.free * CLUSTER + 0x123, batIndex: EXT64K.free, hostOffset: host },
+    ]);
+  });
+
+  it('hddLens/structure: the tree, the BAT in pages of the configured size, one page on request', async () => {
+    const { uri } = await open('bat-entry-duplicate');
+    const tree = await client.request(P.structure, { uri });
+    assert.ok(tree);
+    assert.deepEqual(tree.children?.map((c) => c.kind), ['header', 'bat', 'space', 'data']);
+    const header = tree.children?.[0];
+    assert.deepEqual(header?.children?.map((f) => f.offset), [0, 16, 20, 24, 28, 32, 36, 44, 48, 52, 56]);
+    const bat = tree.children?.[1];
+    // 32 bytes per page: 8 entries.
+    assert.deepEqual(bat?.children?.map((p) => [p.kind, p.batPage, p.offset, p.length]), [
+      ['batPage', 0, BAT_OFFSET, 32],
+      ['batPage', 1, BAT_OFFSET + 32, 32],
+    ]);
+    assert.deepEqual(bat?.children?.[0].problems, ['bat-entry-duplicate']);
+    assert.equal(bat?.children?.[1].problems, undefined);
+    const page = await client.request(P.structure, { uri, batPage: 0 });
+    assert.equal(page?.children?.length, 8);
+    const e7 = page?.children?.[EXT64K.free];
+    assert.equal(e7?.kind, 'batEntry');
+    assert.equal(e7?.offset, BAT_OFFSET + EXT64K.free * 4);
+    assert.deepEqual(e7?.problems, ['bat-entry-duplicate']);
+    assert.equal(await client.request(P.structure, { uri, batPage: 2 }), null);
+  });
+
+  it('hddLens/allocationMap: every byte counted once; the shared cluster corrupt, a leaked tail free', async () => {
+    const { uri, path } = await open('bat-entry-duplicate');
+    const size = (await stat(path)).size;
+    const map = await client.request(P.allocationMap, { uri, buckets: 10 });
+    assert.ok(map);
+    assert.equal(map.fileSize, size);
+    const sum = (k: 'metadata' | 'allocated' | 'free' | 'corrupt'): number => map.buckets.reduce((n, b) => n + b[k], 0);
+    for (const b of map.buckets) assert.equal(b.metadata + b.allocated + b.free + b.corrupt, b.length);
+    assert.equal(map.buckets.reduce((n, b) => n + b.length, 0), size);
+    assert.deepEqual({ metadata: sum('metadata'), allocated: sum('allocated'), corrupt: sum('corrupt'), free: sum('free') }, {
+      metadata: CLUSTER,
+      allocated: 3 * CLUSTER,
+      corrupt: CLUSTER,
+      free: 0,
+    });
+    const leaked = await open('leaked-tail');
+    const lm = await client.request(P.allocationMap, { uri: leaked.uri, buckets: 3 });
+    assert.equal(lm?.buckets.reduce((n, b) => n + b.free, 0), CLUSTER);
+  });
+
+  it('hddLens/regions: kinds of a window, problem bytes with their worst severity', async () => {
+    const { uri } = await open('bat-entry-duplicate');
+    const regions = await client.request(P.regions, { uri, offset: 0, length: 0x30000 });
+    const entry = BAT_OFFSET + EXT64K.free * 4;
+    assert.deepEqual(regions, [
+      { offset: 0, length: BAT_OFFSET, kind: 'header' },
+      { offset: BAT_OFFSET, length: entry - BAT_OFFSET, kind: 'bat' },
+      { offset: entry, length: 4, kind: 'bat', severity: 'error' },
+      { offset: entry + 4, length: BAT_OFFSET + EXT64K.entries * 4 - entry - 4, kind: 'bat' },
+      { offset: BAT_OFFSET + EXT64K.entries * 4, length: CLUSTER - BAT_OFFSET - EXT64K.entries * 4, kind: 'padding' },
+      { offset: CLUSTER, length: 2 * CLUSTER, kind: 'data' },
+    ]);
+  });
+
+  it('hddLens/guestToHost and hddLens/hostToGuest through the BAT', async () => {
+    const { uri } = await open('clean-ext64k');
+    const guest = 5 * CLUSTER + 7;
+    assert.deepEqual(await client.request(P.guestToHost, { uri, guestOffset: guest }), { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 });
+    assert.deepEqual(await client.request(P.guestToHost, { uri, guestOffset: 3 * CLUSTER }), { guestOffset: 3 * CLUSTER, batIndex: 3 });
+    assert.equal(await client.request(P.guestToHost, { uri, guestOffset: 16 * CLUSTER }), null);
+    assert.deepEqual(await client.request(P.hostToGuest, { uri, hostOffset: EXT64K.entry[5] * CLUSTER + 7 }), [
+      { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 },
+    ]);
+    assert.deepEqual(await client.request(P.hostToGuest, { uri, hostOffset: 0x30 }), []);
+  });
+
+  it('hddLens/planRepair: a plan that repairs the image (engine and qemu-img 10 agree)', async () => {
+    const { uri, path } = await open('bat-entry-duplicate');
+    const plan = await client.request(P.planRepair, { uri, mode: 'all' });
+    assert.ok(isFix(plan), JSON.stringify(plan));
+    assert.equal(plan.title, 'Fix all corruptions');
+    const copy = await scratchCopy(path);
+    await applyEdits(copy, editsOf(plan));
+    const after = withImage(copy, (src) => checkImage(src).findings);
+    assert.deepEqual(after.map((f) => f.code), []);
+    const q = await qemuCheck(qemu10(), await scratchCopy(copy));
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+  });
+
+  it('hddLens/planRepair leaks: truncates a leaked tail, nothing else', async () => {
+    const { uri, path } = await open('leaked-tail');
+    const plan = await client.request(P.planRepair, { uri, mode: 'leaks' });
+    assert.ok(isFix(plan));
+    assert.deepEqual({ edits: plan.edits, size: plan.size }, { edits: [], size: EXT64K.fileEnd });
+    const copy = await scratchCopy(path);
+    await applyEdits(copy, editsOf(plan));
+    assert.deepEqual(withImage(copy, (src) => countFindings(checkImage(src).findings)), { corruptions: 0, leaks: 0, warnings: 0, infos: 0 });
+    const q = await qemuCheck(qemu10(), await scratchCopy(copy));
+    assert.equal(q.code, 0, q.stdout + q.stderr);
+  });
+
+  it('hddLens/planRepair refuses on an unknown NECESSARY feature; nothing to do gives null', async () => {
+    const { uri } = await open('ext-unknown-necessary');
+    const refused = await client.request(P.planRepair, { uri, mode: 'all' });
+    assert.ok(refused && 'refused' in refused && /refusing to write/.test(refused.refused), JSON.stringify(refused));
+    const clean = await open('clean-ext64k');
+    assert.equal(await client.request(P.planRepair, { uri: clean.uri, mode: 'all' }), null);
+  });
+});

@@ -19,7 +19,7 @@ import { runRules } from './commands/rules';
 import { printUsage, usageError } from './help';
 import { complain, exitQuietlyOnClosedPipe, stderr, stdout } from './output';
 
-const COMMANDS: Record<string, (argv: string[]) => number> = {
+const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   check: runCheck,
   info: runInfo,
   map: runMap,
@@ -28,7 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => number> = {
   rules: runRules,
 };
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined) return usageError('no command given');
@@ -39,7 +39,7 @@ export function main(argv: string[]): number {
     }
     const run = COMMANDS[command];
     if (!run) return usageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
-    return run(rest);
+    return await run(rest);
   } catch (e) {
     return failure(e);
   } finally {
@@ -90,5 +90,5 @@ function version(): string {
 
 if (require.main === module) {
   exitQuietlyOnClosedPipe();
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -5,10 +5,12 @@
 import { ByteSource } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
 import { ApplyResult, JournalOptions, applyJournaled } from '../io/journal';
+import { CheckContext } from '../check/context';
 import { Category, Finding, Severity } from '../check/finding';
 import { checkImage, countFindings } from '../check/run';
 import { Geometry } from '../format/geometry';
 import { Variant } from '../format/header';
+import { DecodedImage } from '../format/image';
 import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
 
 /** One finding as the JSON report shows it: the stable fields of `Finding`, nothing internal. */
@@ -59,9 +61,14 @@ export interface RepairReport {
 /** Checks an image read through `source` (which names the file) and reports as `check --json` does. */
 export function checkReport(source: ByteSource): CheckReport {
   const { image, context, findings } = checkImage(source);
+  const fragmented = image.geometry && image.bat ? fragmentedClusters(image.geometry, image.bat) : 0;
+  return assembleReport(source, image, context, findings, fragmented);
+}
+
+/** The report of a finished check (however the image was read). */
+export function assembleReport(source: ByteSource, image: DecodedImage, context: CheckContext, findings: Finding[], fragmented: number): CheckReport {
   const g = image.geometry;
   const scan = context.scan;
-  const bat = image.bat ?? new Uint32Array(0);
   return {
     filename: source.name,
     format: 'parallels',
@@ -70,7 +77,7 @@ export function checkReport(source: ByteSource): CheckReport {
     ...countFindings(findings),
     allocatedClusters: scan?.allocated ?? 0,
     totalClusters: g ? g.batEntries : 0,
-    fragmentedClusters: g ? fragmentedClusters(g, bat) : 0,
+    fragmentedClusters: fragmented,
     imageEndOffset: scan?.usedEnd ?? 0,
     checkErrors: image.blocker === undefined ? 0 : 1,
   };
@@ -87,12 +94,13 @@ export function findingReport(f: Finding): FindingReport {
 /**
  * qemu-img counts an allocated entry as fragmented when the entry before it is allocated too and its cluster
  * does not directly follow that one's on the host; an unallocated entry breaks the chain (it is not a jump).
+ * Counts the entries in [from, to) (the entry before `from` must be in `bat` already).
  */
-export function fragmentedClusters(g: Geometry, bat: Uint32Array): number {
+export function fragmentedClusters(g: Geometry, bat: Uint32Array, from = 0, to = bat.length): number {
   const step = g.clusterSize / g.unit;
   let fragmented = 0;
-  let prev = 0;
-  for (let i = 0; i < bat.length; i++) {
+  let prev = from > 0 ? bat[from - 1] : 0;
+  for (let i = from; i < to; i++) {
     const e = bat[i];
     if (e !== 0 && prev !== 0 && prev + step !== e) fragmented++;
     prev = e;

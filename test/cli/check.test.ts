@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { RULES } from '../../shared/rules/catalogue';
-import { SAMPLES, fixturePath, qemuCheck, qemuConvert, qemuCreate, qemuWrite, samplePath } from '../fixtures';
+import { SAMPLES, fixturePath, qemuCheck, qemuConvert, samplePath } from '../fixtures';
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
 import { qemu10, qemu72 } from '../oracles';
 import { fixed2 } from '../../cli/checkText';
-import { hdd, patchFile, setBat } from './helpers';
+import { CLUSTER, dataImage, hdd, patchFile, setBat } from './helpers';
 
 /** The top-level fields of `check --json`: a public contract, exactly these (plus "repair" with -r). */
 const REPORT_KEYS = [
@@ -45,25 +45,6 @@ interface Report {
 async function checkJson(path: string, ...extra: string[]): Promise<{ code: number | null; report: Report; stderr: string }> {
   const r = await hdd(['check', path, '--json', ...extra]);
   return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
-}
-
-const CLUSTER = 64 * 1024;
-
-/**
- * A qemu-made image (64 KiB clusters, 2 MiB disk) with five data clusters written out of order: BAT entries 0-3
- * and 8 map host clusters 2, 3, 1, 5 and 4 (fragmented, as qemu-img counts it).
- */
-async function dataImage(): Promise<string> {
-  const path = await scratchPath('data.hdd');
-  await qemuCreate(qemu72(), path, 2 * 1024 * 1024, CLUSTER);
-  await qemuWrite(qemu72(), path, [
-    { offset: 2 * CLUSTER, length: CLUSTER, pattern: 0x5a },
-    { offset: 0, length: CLUSTER, pattern: 0x11 },
-    { offset: CLUSTER, length: CLUSTER, pattern: 0x22 },
-    { offset: 8 * CLUSTER, length: CLUSTER, pattern: 0x33 },
-    { offset: 3 * CLUSTER, length: CLUSTER, pattern: 0x44 },
-  ]);
-  return path;
 }
 
 /** Entries 5 and 9 point at the clusters of entries 0 and 1: two duplicates. */

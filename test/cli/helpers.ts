@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../oracles';
+import { PROJECT_ROOT, qemu72 } from '../oracles';
+import { qemuCreate, qemuWrite } from '../fixtures';
+import { scratchPath } from '../fixtures/files';
 
 /** The bundled CLI as users run it (`npm test` builds it first). */
 export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -52,3 +54,23 @@ export async function setBat(path: string, entries: Record<number, number>): Pro
 export async function bytesOf(path: string): Promise<Buffer> {
   return readFile(path);
 }
+
+export const CLUSTER = 64 * 1024;
+
+/**
+ * A qemu-made image (64 KiB clusters, 2 MiB disk) with five data clusters written out of order: BAT entries 0-3
+ * and 8 map host clusters 2, 3, 1, 5 and 4 (fragmented, as qemu-img counts it).
+ */
+export async function dataImage(): Promise<string> {
+  const path = await scratchPath('data.hdd');
+  await qemuCreate(qemu72(), path, 2 * 1024 * 1024, CLUSTER);
+  await qemuWrite(qemu72(), path, [
+    { offset: 2 * CLUSTER, length: CLUSTER, pattern: 0x5a },
+    { offset: 0, length: CLUSTER, pattern: 0x11 },
+    { offset: CLUSTER, length: CLUSTER, pattern: 0x22 },
+    { offset: 8 * CLUSTER, length: CLUSTER, pattern: 0x33 },
+    { offset: 3 * CLUSTER, length: CLUSTER, pattern: 0x44 },
+  ]);
+  return path;
+}
+

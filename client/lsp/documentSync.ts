@@ -1,16 +1,8 @@
 import * as vscode from 'vscode';
-import type { EditSet } from '../../shared/io/patch';
-import { WireEdit, didChange, didClose, didOpen, didSave } from '../../shared/protocol';
+import { didChange, didClose, didOpen, didSave } from '../../shared/protocol';
+import { toWire } from '../document/fixCheck';
 import type { ImageModel, ModelChange } from '../document/imageModel';
 import { ServerConnection, errorText } from './serverConnection';
-
-export function toWire(edits: EditSet): WireEdit[] {
-  return edits.patches.map((p) => ({ offset: p.offset, data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64') }));
-}
-
-export function fromWire(edits: readonly WireEdit[]): EditSet['patches'] {
-  return edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
-}
 
 /**
  * Keeps the server's view of each binary document equal to the editor's: hddLens/didOpen when a document opens,

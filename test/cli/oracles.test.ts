@@ -30,6 +30,8 @@ const WRITES = [
   { offset: 5 * K64 + 512, length: 3 * K64, pattern: 0x11 },
   { offset: 2 * K64, length: 4096, pattern: 0x22 },
   { offset: 1024 * 1024 - 4096, length: 8192, pattern: 0x33 },
+  // The last, partial cluster of a 3 MiB + 1000 byte disk: its last 1024 bytes (the size is rounded up to sectors).
+  { offset: 3 * 1024 * 1024, length: 1024, pattern: 0x44 },
 ];
 
 /** An image made by `create` (ours, or qemu's for the ext variant) and filled by qemu-io. */

@@ -40,7 +40,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { EditSet, Patch, mergePatches } from './patch';
 
 export const JOURNAL_SUFFIX = '.hdd-lens-journal';
@@ -142,7 +142,7 @@ export function recoverJournal(path: string, options: JournalOptions = {}): Reco
   const jpath = journalPath(path);
   if (!existsSync(jpath)) return { recovered: false, message: '', action: 'none' };
   const step = options.onStep ?? (() => undefined);
-  const name = basename(jpath);
+  const name = jpath;
   const writer = liveWriter(jpath);
   if (writer !== undefined) {
     throw new JournalError(`${path}: process ${writer} is writing this image now (journal ${name}); try again when it has finished`);
@@ -179,7 +179,7 @@ export function recoverJournal(path: string, options: JournalOptions = {}): Reco
  */
 function decide(path: string, fd: number, journal: Journal): 'rolled-back' | 'rolled-forward' {
   const size = fstatSync(fd).size;
-  const name = basename(journalPath(path));
+  const name = journalPath(path);
   if (size < journal.oldSize) {
     if (size === journal.newSize && newBytesMatch(fd, journal)) return 'rolled-forward';
     throw new JournalError(

@@ -60,6 +60,9 @@ export class HddLensServer {
   private canRegisterConfig = false;
   private canRefreshContent = false;
   private resolvesCommands = false;
+  /** Diagnostics wait for the first settings, so that ignored rules never flash up at open. */
+  private settingsLoaded: Promise<void> = Promise.resolve();
+  private settingsArrived: () => void = () => undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -107,6 +110,7 @@ export class HddLensServer {
     const options = (p.initializationOptions ?? {}) as InitOptions;
     const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
     this.analyzer = new Analyzer(this.worker, inline);
+    if (this.canPullConfig) this.settingsLoaded = new Promise((resolve) => (this.settingsArrived = resolve));
     this.worker.warm();
     return {
       capabilities: {
@@ -121,8 +125,12 @@ export class HddLensServer {
   }
 
   private async initialized(): Promise<void> {
-    if (this.canRegisterConfig) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'hddLens' });
-    await this.pullSettings();
+    try {
+      if (this.canRegisterConfig) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'hddLens' });
+      await this.pullSettings();
+    } finally {
+      this.settingsArrived();
+    }
   }
 
   private shutdown(): void {
@@ -225,6 +233,12 @@ export class HddLensServer {
 
   /** Diagnostics of a checked state, to the image and to its open structure views; served views are refreshed. */
   private publish(doc: ImageDocument, analysis: Analysis): void {
+    void this.settingsLoaded.then(() => {
+      if (doc.analysis === analysis) this.publishNow(doc, analysis);
+    });
+  }
+
+  private publishNow(doc: ImageDocument, analysis: Analysis): void {
     if (this.explicit.has(doc.uri)) {
       const diagnostics = analysis.view(this.settings).shown.map((s) => toDiagnostic(s));
       void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics });
@@ -351,9 +365,9 @@ export class HddLensServer {
 
   private async regions(p: P.RegionsParams): Promise<P.Region[]> {
     const found = await this.checked(p.uri);
-    const space = found?.analysis.checked?.space;
-    if (!found || !space) return found ? [{ offset: p.offset, length: Math.max(0, Math.min(p.length, found.analysis.image.source.size - p.offset)), kind: 'header' }] : [];
-    return regionsOf(space, found.analysis.view(this.settings).index, p.offset, p.length);
+    if (!found) return [];
+    const a = found.analysis;
+    return regionsOf(a.checked?.space, a.image.source.size, a.view(this.settings).index, p.offset, p.length);
   }
 
   private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {

@@ -1,5 +1,6 @@
 import type { Severity } from '../check/finding';
 import type { RegionKind } from '../format/fieldInfo';
+import { HEADER_SIZE } from '../format/constants';
 import { HostSpace } from './hostSpace';
 import { ByteRange, RangeIndex } from './rangeIndex';
 
@@ -22,16 +23,17 @@ export const MAX_REGION_WINDOW = 64 * 1024 * 1024;
 const RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
 
 /**
- * The coloured regions of a byte window: the host space's kinds, cut where findings start and end, each piece
+ * The coloured regions of a byte window (of a file of `fileSize` bytes): the host space's kinds (or, when the
+ * header is unusable, the header and unplaced bytes), cut where findings start and end, each piece
  * carrying the worst severity of the findings on it. Neighbours of equal kind and severity merge.
  */
-export function regionsOf(space: HostSpace, findings: RangeIndex<SeverityRange>, offset: number, length: number): ColouredRegion[] {
+export function regionsOf(space: HostSpace | undefined, fileSize: number, findings: RangeIndex<SeverityRange>, offset: number, length: number): ColouredRegion[] {
   const start = Math.max(0, offset);
-  const end = Math.min(start + Math.max(0, Math.min(length, MAX_REGION_WINDOW)), Math.max(space.geometry.fileSize, start));
+  const end = Math.min(start + Math.max(0, Math.min(length, MAX_REGION_WINDOW)), Math.max(fileSize, start));
   if (end <= start) return [];
   const hits = findings.overlapping(start, end);
   const out: ColouredRegion[] = [];
-  for (const seg of space.segments(start, end)) {
+  for (const seg of space ? space.segments(start, end) : unplaced(start, end)) {
     const cuts = new Set<number>([seg.start, seg.end]);
     for (const f of hits) {
       if (f.offset > seg.start && f.offset < seg.end) cuts.add(f.offset);
@@ -43,6 +45,14 @@ export function regionsOf(space: HostSpace, findings: RangeIndex<SeverityRange>,
       push(out, { offset: points[k], length: points[k + 1] - points[k], kind: seg.kind, severity: worst(hits, points[k]) });
     }
   }
+  return out;
+}
+
+/** Without a usable header only the header is known; the rest of the file cannot be placed. */
+function unplaced(start: number, end: number): Array<{ start: number; end: number; kind: RegionKind }> {
+  const out: Array<{ start: number; end: number; kind: RegionKind }> = [];
+  if (start < HEADER_SIZE) out.push({ start, end: Math.min(end, HEADER_SIZE), kind: 'header' });
+  if (end > HEADER_SIZE) out.push({ start: Math.max(start, HEADER_SIZE), end, kind: 'beyond' });
   return out;
 }
 

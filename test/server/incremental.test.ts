@@ -8,6 +8,9 @@ import { decodeImage } from '../../shared/format/image';
 import { u32Bytes } from '../../shared/format/le';
 import { BufferSource } from '../../shared/io/byteSource';
 import { OverlaySource } from '../../shared/io/overlaySource';
+import { checkImage } from '../../shared/check/run';
+import { Analyzer } from '../../server/analyzer';
+import { WorkerClient } from '../../server/workerClient';
 import { ImageBytes } from '../fixtures/imageBytes';
 
 /** A deterministic pseudo-random sequence, so a failure names the seed that reproduces it. */
@@ -105,5 +108,29 @@ describe('incremental BAT scan', () => {
     const changes = applyBatPatches(image.bat, [patch], [], () => g.dataOffset / 512 + 3);
     assert.ok(changes);
     assert.equal(inc.apply(changes), undefined);
+  });
+});
+
+describe('server analyzer follows BAT edits', () => {
+  it('updates a checked state without a new scan, with the findings a full check gives', async () => {
+    const img = randomImage(11, 'ext');
+    const source = new OverlaySource(new BufferSource(img.bytes));
+    const analyzer = new Analyzer(new WorkerClient(''), 1 << 20);
+    let { analysis } = analyzer.analyze({ path: '<memory>', source, edits: source.edits }, 1, 1);
+    const g = analysis.image.geometry;
+    assert.ok(g && analysis.checked?.incremental);
+    const r = rng(99);
+    for (let step = 2; step < 30; step++) {
+      const i = Math.floor(r() * g.batEntries);
+      const patch = { offset: BAT_OFFSET + i * 4, data: u32Bytes(randomValue(r, img, g.dataOffset, 60)) };
+      source.write(patch.offset, patch.data);
+      const next = analyzer.followEdits(analysis, source, { patches: [patch] }, step, step);
+      assert.ok(next, `step ${step}: not followed`);
+      assert.deepEqual(next.checked?.findings, checkImage(source).findings, `step ${step}`);
+      analysis = next;
+    }
+    const header = { offset: 44, data: u32Bytes(0x746f6e59) };
+    source.write(header.offset, header.data);
+    assert.equal(analyzer.followEdits(analysis, source, { patches: [header] }, 40, 40), undefined, 'a header edit needs a full check');
   });
 });

@@ -25,6 +25,7 @@ export class AllocationMap {
   private cursor = -1;
   private view: Viewport = { firstOffset: 0, length: 0 };
   private seq = 0;
+  private outlineColors = ['#007fd4', '#ccc'];
   readonly refresh = debounce(() => void this.load(), 400);
 
   constructor(private readonly model: Model, private readonly host: Host) {
@@ -87,6 +88,8 @@ export class AllocationMap {
       free: themeColor('--vscode-editorWidget-border', '#454545'),
       corrupt: themeColor('--vscode-charts-red', '#f14c4c'),
     };
+    // Read once here: getComputedStyle in the per-frame draw would force a style recalculation every frame.
+    this.outlineColors = [themeColor('--vscode-focusBorder', '#007fd4'), themeColor('--vscode-editor-foreground', '#ccc')];
     this.result.buckets.forEach((b, i) => {
       g.fillStyle = colors[dominant(b)];
       g.fillRect((i % this.cols) * CELL, Math.floor(i / this.cols) * CELL, CELL - 1, CELL - 1);
@@ -103,8 +106,8 @@ export class AllocationMap {
     if (!this.result) return;
     g.drawImage(this.base, 0, 0);
     g.scale(dpr, dpr);
-    this.outline(g, this.bucketsOverlapping(this.view.firstOffset, this.view.length), themeColor('--vscode-focusBorder', '#007fd4'));
-    if (this.cursor >= 0) this.outline(g, [this.cursor, this.cursor], themeColor('--vscode-editor-foreground', '#ccc'));
+    this.outline(g, this.bucketsOverlapping(this.view.firstOffset, this.view.length), this.outlineColors[0]);
+    if (this.cursor >= 0) this.outline(g, [this.cursor, this.cursor], this.outlineColors[1]);
   }
 
   private outline(g: CanvasRenderingContext2D, [first, last]: [number, number], color: string): void {

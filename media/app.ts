@@ -67,6 +67,7 @@ export class App {
   private handle(e: HostEvent): void {
     switch (e.type) {
       case 'init':
+        performance.mark('hddlens-init');
         this.model.init(e.fileName, e.size, e.readOnly);
         this.title.textContent = `${e.fileName} · ${sizeText(e.size)}${e.readOnly ? ' · read-only' : ''}`;
         this.grid.focus();
@@ -75,7 +76,9 @@ export class App {
         this.model.changed(e.size, e.ranges);
         break;
       case 'findings':
+        // Marks for measurements (the e2e tests read them): when findings first came, and each batch's size.
         if (this.firstFindings) performance.mark('hddlens-first-findings');
+        performance.mark('hddlens-findings', { detail: { version: e.version, count: e.findings.length } });
         this.firstFindings = false;
         this.model.setFindings(e.version, e.findings);
         break;

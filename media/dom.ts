@@ -30,11 +30,6 @@ export function button(label: string | Array<Node | string>, onClick: () => void
   return b;
 }
 
-/** Writes text only when it changed: the grid's render loop calls this for every cell of every frame. */
-export function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
-
 /** A theme colour from VS Code's injected CSS variables, for canvas drawing. */
 export function themeColor(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();

@@ -4,7 +4,7 @@
  * on the window's height, never on the file's size. The scroll position is a row number kept here (see
  * scrollbar.ts for why), so a 1 TiB file scrolls and jumps like a small one.
  */
-import { el, setText } from './dom';
+import { el } from './dom';
 import { Emitter } from './events';
 import { Model, SelectionChange } from './model';
 import { HEX_BYTE } from './numbers';
@@ -16,6 +16,8 @@ const BYTES_PER_ROW = 16;
 /** Class names per (region kind, severity), built once so the render loop only concatenates flags. */
 const CELL_CLASS: string[] = [];
 for (const kind of REGION_KINDS) for (const sev of SEVERITY_NAMES) CELL_CLASS.push(`b k-${kind} s-${sev}`);
+/** What a byte shows while its page is on the way. */
+const LOADING = '\u00B7\u00B7';
 const ASCII: string[] = Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.'));
 
 export interface CellEvent {
@@ -28,28 +30,70 @@ export interface Viewport {
   length: number;
 }
 
+/** One recycled row: its elements, and the text and class last written to each, so unchanged cells cost nothing. */
 class RowView {
   readonly element: HTMLElement;
-  readonly offsetCell: HTMLElement;
+  readonly offsetText = document.createTextNode('');
   readonly hex: HTMLElement[] = [];
   readonly ascii: HTMLElement[] = [];
-  /** Last class written per cell, to skip unchanged DOM writes. */
+  /** Text nodes of the cells: writing `.data` avoids replacing nodes on every frame. */
+  readonly hexText: Text[] = [];
+  readonly asciiText: Text[] = [];
+  readonly texts: string[] = new Array<string>(BYTES_PER_ROW).fill('');
   readonly classes: string[] = new Array<string>(BYTES_PER_ROW).fill('');
+  hidden = false;
+  /** The file row shown (-1: none yet). */
   row = -1;
+  private y = NaN;
 
   constructor(readonly slot: number) {
-    this.offsetCell = el('span', { class: 'off', attrs: { role: 'rowheader' } });
+    const offsetCell = el('span', { class: 'off', attrs: { role: 'rowheader' } }, [this.offsetText]);
     const hexBox = el('span', { class: 'hex' });
     const asciiBox = el('span', { class: 'asc', attrs: { 'aria-hidden': 'true' } });
     for (let c = 0; c < BYTES_PER_ROW; c++) {
-      const h = el('span', { class: 'b', attrs: { role: 'gridcell', id: `cell-${slot}-${c}`, 'data-col': String(c) } });
-      const a = el('span', { class: 'b', attrs: { 'data-col': String(c) } });
+      const ht = document.createTextNode('');
+      const at = document.createTextNode('');
+      const h = el('span', { class: 'b', attrs: { role: 'gridcell', id: `cell-${slot}-${c}`, 'data-col': String(c) } }, [ht]);
+      const a = el('span', { class: 'b', attrs: { 'data-col': String(c) } }, [at]);
       hexBox.append(h);
       asciiBox.append(a);
       this.hex.push(h);
       this.ascii.push(a);
+      this.hexText.push(ht);
+      this.asciiText.push(at);
     }
-    this.element = el('div', { class: 'row', attrs: { role: 'row', 'data-slot': String(slot) } }, [this.offsetCell, hexBox, asciiBox]);
+    this.element = el('div', { class: 'row', attrs: { role: 'row', 'data-slot': String(slot) } }, [offsetCell, hexBox, asciiBox]);
+  }
+
+  /** Moves the row to its place on screen: a compositor-only change, the row's text is not repainted. */
+  setY(y: number): void {
+    if (y === this.y) return;
+    this.y = y;
+    this.element.style.transform = `translateY(${y}px)`;
+  }
+
+  setHidden(hidden: boolean): void {
+    if (hidden === this.hidden) return;
+    this.hidden = hidden;
+    this.element.classList.toggle('hidden', hidden);
+  }
+
+  setOffset(text: string): void {
+    if (this.offsetText.data !== text) this.offsetText.data = text;
+  }
+
+  /** Writes a cell's byte text (hex) and ASCII glyph, and its class, when they changed. */
+  setCell(c: number, hex: string, ascii: string, cls: string): void {
+    if (this.texts[c] !== hex) {
+      this.texts[c] = hex;
+      this.hexText[c].data = hex;
+      this.asciiText[c].data = ascii;
+    }
+    if (this.classes[c] !== cls) {
+      this.classes[c] = cls;
+      this.hex[c].className = cls;
+      this.ascii[c].className = cls;
+    }
   }
 }
 
@@ -73,6 +117,7 @@ export class HexGrid {
   private wheelRemainder = 0;
   private dragging = false;
   private firstPaintDone = false;
+  private activeId = '';
 
   constructor(private readonly model: Model) {
     this.element = el('div', {
@@ -121,20 +166,22 @@ export class HexGrid {
     this.header.replaceChildren(el('span', { class: 'off', text: 'Offset'.padEnd(this.offsetDigits) }), el('span', { class: 'hex' }, cols), asc);
   }
 
-  /** Sizes the row pool to the viewport. */
+  /**
+   * Sizes the row pool to the viewport. File row N is always drawn by pool element N mod pool size, so a scroll
+   * by k rows rewrites only the k rows that come into view; the others just move.
+   */
   private layout(): void {
     this.rowHeight = this.measureRowHeight();
     const height = this.viewport.clientHeight;
+    this.scrollbar.resize(height);
     this.visibleRows = Math.max(1, Math.floor(height / this.rowHeight));
     const slots = Math.ceil(height / this.rowHeight) + 1;
-    while (this.rows.length < slots) {
-      const r = new RowView(this.rows.length);
-      r.element.style.transform = `translateY(${r.slot * this.rowHeight}px)`;
-      this.rows.push(r);
-      this.viewport.append(r.element);
+    if (slots !== this.rows.length) {
+      for (const r of this.rows) r.element.remove();
+      this.rows = Array.from({ length: slots }, (_, i) => new RowView(i));
+      this.viewport.append(...this.rows.map((r) => r.element));
     }
-    while (this.rows.length > slots) this.rows.pop()?.element.remove();
-    for (const r of this.rows) r.element.style.transform = `translateY(${r.slot * this.rowHeight}px)`;
+    for (const r of this.rows) r.row = -1;
     this.topRow = Math.min(this.topRow, this.maxTop);
     this.schedule();
   }
@@ -179,8 +226,10 @@ export class HexGrid {
     this.requestPages();
     const decors = new Map<number, PageDecor>();
     let complete = true;
-    for (const r of this.rows) {
-      const row = this.topRow + r.slot;
+    for (let i = 0; i < this.rows.length; i++) {
+      const row = this.topRow + i;
+      const r = this.rowView(row);
+      r.setY(i * this.rowHeight);
       if (!this.renderRow(r, row, size, decors)) complete = false;
     }
     this.scrollbar.update(this.topRow, this.maxTop, this.visibleRows, this.totalRows);
@@ -206,50 +255,55 @@ export class HexGrid {
     this.model.regions.want(visible);
   }
 
+  private rowView(row: number): RowView {
+    return this.rows[row % this.rows.length];
+  }
+
+  /** The pool element showing `row`, when that row is on screen. */
+  private visibleRowView(row: number): RowView | undefined {
+    return row >= this.topRow && row < this.topRow + this.rows.length ? this.rowView(row) : undefined;
+  }
+
   /** Writes one row; false when its bytes are not loaded yet. */
   private renderRow(r: RowView, row: number, size: number, decors: Map<number, PageDecor>): boolean {
     const start = row * BYTES_PER_ROW;
     const hidden = start >= size;
-    r.element.classList.toggle('hidden', hidden);
+    r.setHidden(hidden);
     if (hidden) return true;
     r.row = row;
-    setText(r.offsetCell, start.toString(16).toUpperCase().padStart(this.offsetDigits, '0'));
+    r.setOffset(start.toString(16).toUpperCase().padStart(this.offsetDigits, '0'));
     const page = Math.floor(start / PAGE_SIZE);
     const bytes = this.model.bytes.get(page);
     let decor = decors.get(page);
     if (!decor) decors.set(page, (decor = this.model.decorOf(page)));
     const failed = !bytes && this.model.bytes.hasFailed(page);
+    const missing = failed ? '??' : LOADING;
     const selA = this.model.selStart;
     const selB = selA + this.model.selLength - 1;
     for (let c = 0; c < BYTES_PER_ROW; c++) {
       const off = start + c;
-      const at = off - page * PAGE_SIZE;
-      let cls: string;
       if (off >= size) {
-        cls = 'b void';
-        setText(r.hex[c], '');
-        setText(r.ascii[c], '');
-      } else {
-        cls = CELL_CLASS[decor.kinds[at] * 4 + decor.severities[at]];
-        if (off >= selA && off <= selB) cls += ' sel';
-        if (off === this.model.active) cls += ' cur';
-        const b = bytes?.[at];
-        setText(r.hex[c], b === undefined ? (failed ? '??' : '··') : HEX_BYTE[b]);
-        setText(r.ascii[c], b === undefined ? ' ' : ASCII[b]);
+        r.setCell(c, '', '', 'b void');
+        continue;
       }
-      if (r.classes[c] !== cls) {
-        r.classes[c] = cls;
-        r.hex[c].className = cls;
-        r.ascii[c].className = cls;
-      }
+      const at = off - page * PAGE_SIZE;
+      let cls = CELL_CLASS[decor.kinds[at] * 4 + decor.severities[at]];
+      if (off >= selA && off <= selB) cls += ' sel';
+      if (off === this.model.active) cls += ' cur';
+      const b = bytes?.[at];
+      if (b === undefined) r.setCell(c, missing, ' ', cls);
+      else r.setCell(c, HEX_BYTE[b], ASCII[b], cls);
     }
     return bytes !== undefined || failed;
   }
 
   private updateActiveDescendant(): void {
-    const row = Math.floor(this.model.active / BYTES_PER_ROW) - this.topRow;
-    const slot = this.rows[row];
-    if (slot && row < this.visibleRows) this.element.setAttribute('aria-activedescendant', slot.hex[this.model.active % BYTES_PER_ROW].id);
+    const row = Math.floor(this.model.active / BYTES_PER_ROW);
+    const slot = row - this.topRow < this.visibleRows ? this.visibleRowView(row) : undefined;
+    const id = slot ? slot.hex[this.model.active % BYTES_PER_ROW].id : '';
+    if (id === this.activeId) return;
+    this.activeId = id;
+    if (id) this.element.setAttribute('aria-activedescendant', id);
     else this.element.removeAttribute('aria-activedescendant');
   }
 
@@ -259,13 +313,15 @@ export class HexGrid {
     const rowEl = target.closest<HTMLElement>('.row');
     const slot = rowEl?.dataset.slot;
     if (slot === undefined) return undefined;
-    const offset = (this.topRow + Number(slot)) * BYTES_PER_ROW + Number(target.dataset.col);
+    const row = this.rows[Number(slot)]?.row ?? -1;
+    if (row < 0) return undefined;
+    const offset = row * BYTES_PER_ROW + Number(target.dataset.col);
     return offset < this.model.size ? { offset, cell: target } : undefined;
   }
 
   /** Rect of the hex cell of a visible offset (for the keyboard-opened card). */
   cellRect(offset: number): DOMRect {
-    const slot = this.rows[Math.floor(offset / BYTES_PER_ROW) - this.topRow];
+    const slot = this.visibleRowView(Math.floor(offset / BYTES_PER_ROW));
     return (slot ? slot.hex[offset % BYTES_PER_ROW] : this.element).getBoundingClientRect();
   }
 

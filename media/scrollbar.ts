@@ -19,6 +19,8 @@ export class VirtualScrollbar {
   private maxTop = 0;
   private visible = 1;
   private total = 1;
+  private track = 0;
+  private lastStyle = '';
   private drag: { startY: number; startThumb: number } | undefined;
 
   constructor() {
@@ -37,13 +39,24 @@ export class VirtualScrollbar {
     this.maxTop = maxTop;
     this.visible = visible;
     this.total = total;
+    const style = `${maxTop <= 0}|${this.thumbHeight()}|${this.thumbTop()}`;
+    if (style === this.lastStyle) return;
+    this.lastStyle = style;
     this.element.classList.toggle('hidden', maxTop <= 0);
     this.thumb.style.height = `${this.thumbHeight()}px`;
     this.thumb.style.transform = `translateY(${this.thumbTop()}px)`;
   }
 
+  /**
+   * The track's height, told by the grid when it lays out (in its ResizeObserver callback): reading clientHeight
+   * here, after the grid wrote its rows, would force a layout on every frame.
+   */
+  resize(height: number): void {
+    this.track = height;
+  }
+
   private trackHeight(): number {
-    return this.element.clientHeight;
+    return this.track;
   }
 
   private thumbHeight(): number {

@@ -5,7 +5,7 @@
 import { el } from './dom';
 import { REGION_KINDS } from './decor';
 import { Model } from './model';
-import { hex, offsetText, readLE, sizeText } from './numbers';
+import { offsetText, readLE, sizeText } from './numbers';
 import { PAGE_SIZE } from './pageCache';
 
 const WIDTHS = [1, 2, 4, 8] as const;
@@ -38,9 +38,10 @@ export class StatusLine {
 
   private render(): void {
     const m = this.model;
-    const at = m.active;
+    // A range (a field, a BAT entry) is read from its first byte, where its value starts.
+    const at = m.selStart;
     const len = m.selLength;
-    this.where.textContent = `Offset ${offsetText(at)}${len > 1 ? ` · selection ${len.toLocaleString('en-US')} bytes from ${hex(m.selStart)}` : ''}`;
+    this.where.textContent = `Offset ${offsetText(at)}${len > 1 ? ` · ${len.toLocaleString('en-US')} bytes selected` : ''}`;
     const kind = REGION_KINDS[m.decorOf(Math.floor(at / PAGE_SIZE)).kinds[at % PAGE_SIZE]];
     this.region.textContent = kind === 'unknown' ? '' : kind;
     this.values.textContent = WIDTHS.filter((w) => at + w <= m.size)

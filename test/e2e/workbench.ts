@@ -41,14 +41,16 @@ export class Workbench {
     await this.page.screenshot({ path: artifactPath(name) });
   }
 
-  /** Quick Open (Ctrl+P) a file of the workspace by name. */
-  async openFile(name: string): Promise<void> {
+  /** Quick Open (Ctrl+P) a file of the workspace by name; returns the time (epoch ms) Enter was pressed. */
+  async openFile(name: string): Promise<number> {
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: LONG });
     await input.fill(name);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: LONG });
+    const at = Date.now();
     await this.page.keyboard.press('Enter');
+    return at;
   }
 
   /** Runs a command by its title through F1. */
@@ -66,15 +68,18 @@ export class Workbench {
     return this.page.frameLocator(`iframe.webview.ready[src*="${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
   }
 
-  /** The webview content as a Frame, for page.evaluate inside it (measurements). */
-  async webviewFrame(): Promise<Frame> {
+  /** The webview content as a Frame, for page.evaluate inside it (measurements); of one file when named. */
+  async webviewFrame(fileName?: string): Promise<Frame> {
     const deadline = Date.now() + LONG;
     while (Date.now() < deadline) {
       for (const f of this.page.frames()) {
         const parent = f.parentFrame();
         // VS Code names the inner frame "active-frame" after creating it as "pending-frame": match by parent.
         if (parent && parent.url().includes(`extensionId=${EXTENSION_ID}`)) {
-          if (await f.evaluate(() => 'hddLens' in window).catch(() => false)) return f;
+          const shown = await f
+            .evaluate(() => (window as unknown as { hddLens?: { model: { fileName: string } } }).hddLens?.model.fileName)
+            .catch(() => undefined);
+          if (shown !== undefined && (fileName === undefined || shown === fileName)) return f;
         }
       }
       await this.page.waitForTimeout(100);

@@ -1,0 +1,159 @@
+/**
+ * The editor on a huge image in a real VS Code: a 16M-entry BAT (1 TiB disk, 64 KiB clusters, every cluster
+ * allocated, so the sparse host file is 1 TiB too) with planted corruptions. It must paint at once, find the
+ * planted problems, jump to the far end and to the last BAT entry, and scroll without jank, with a DOM bounded by
+ * the window. The figures (open to first paint and to diagnostics, frame times, memory) are written to
+ * test-artifacts/perf.json and printed; a small image is opened first as the baseline of VS Code's own cost.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Browser, Frame } from 'playwright-core';
+import { GeneratedImage, generateImage } from '../../bench/generate';
+import { BAT_OFFSET } from '../../shared/format/constants';
+import { samplePath } from '../fixtures';
+import { CodeServer, startCodeServer } from './codeServer';
+import { artifactPath, requireSetup } from './env';
+import { HddEditor } from './hddEditor';
+import { FrameStats, Memory, frameTimes, memory, waitMark } from './measure';
+import { LONG, Workbench, launchBrowser } from './workbench';
+
+const ENTRIES = 16 * 1024 * 1024;
+const BIG = 'big-16m.hdd';
+const SMALL = 'small.hdd';
+
+interface OpenTimes {
+  firstPaintMs: number;
+  diagnosticsMs?: number;
+  problemsPanelMs?: number;
+}
+
+describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
+  this.timeout(300_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let workspace: string;
+  let planted: GeneratedImage;
+  let wb: Workbench;
+  let frame: Frame;
+  let editor: HddEditor;
+  const figures: Record<string, unknown> = {};
+  let baseline: Memory | undefined;
+
+  before(async () => {
+    requireSetup();
+    workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-big-'));
+    copyFileSync(samplePath('parallels-v2'), join(workspace, SMALL));
+    planted = generateImage(join(workspace, BIG), { entries: ENTRIES, clusterSize: 64 * 1024, fraction: 1, duplicates: 2, beyondEof: 1, seed: 7 });
+    [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
+    wb = await Workbench.open(browser, server.url, workspace);
+    editor = new HddEditor(wb);
+  });
+
+  after(async () => {
+    if (Object.keys(figures).length > 0) {
+      writeFileSync(artifactPath('perf.json'), JSON.stringify(figures, null, 2));
+      console.log(JSON.stringify(figures, null, 2));
+    }
+    await browser?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('opens a small image first (the baseline: VS Code creating a webview)', async () => {
+    const t0 = await wb.openFile(SMALL);
+    const f = await wb.webviewFrame(SMALL);
+    figures.small = { firstPaintMs: (await waitMark(f, 'hddlens-first-grid-paint', LONG)) - t0 };
+    await wb.command('View: Close Editor');
+    baseline = await memory(wb.page);
+  });
+
+  it('paints the grid at once and reports the planted problems', async () => {
+    const t0 = await wb.openFile(BIG);
+    frame = await wb.webviewFrame(BIG);
+    const times: OpenTimes = { firstPaintMs: (await waitMark(frame, 'hddlens-first-grid-paint', LONG)) - t0 };
+    const [diagnostics, panel] = await Promise.all([
+      waitMark(frame, 'hddlens-findings', 180_000, (d) => (d as { count: number }).count > 0),
+      waitProblemsPanel(3),
+    ]);
+    times.diagnosticsMs = diagnostics - t0;
+    times.problemsPanelMs = panel - t0;
+    figures.big = { entries: ENTRIES, fileBytes: planted.fileSize, ...times };
+    const texts = await editor.problemItems().allInnerTexts();
+    for (const i of [...planted.duplicateIndices, ...planted.beyondEofIndices]) {
+      assert.ok(texts.some((t) => t.includes(`BAT[${i}]`)), `a problem names BAT entry ${i}: ${texts.join(' | ')}`);
+    }
+    await wb.screenshot('big-01-open.png');
+  });
+
+  it('jumps to the end of the 1 TiB file and to the last BAT entry', async () => {
+    const digits = (planted.fileSize - 1).toString(16).length;
+    const last = planted.fileSize - 1;
+    const jumpEnd = await timeUntilPainted(frame, last, digits, () => editor.view.locator('.grid').press('Control+End'));
+    await editor.cell(last, digits).waitFor({ timeout: LONG });
+    const lastEntry = ENTRIES - 1;
+    const jumpEntry = await timeUntilPainted(frame, BAT_OFFSET + lastEntry * 4, digits, () => editor.goTo('BAT entry', String(lastEntry)));
+    await editor.cell(BAT_OFFSET + lastEntry * 4, digits).waitFor({ timeout: LONG });
+    // The tree follows: the last BAT page is loaded and its last entry highlighted.
+    await editor.view.locator('.tree-row.active', { hasText: `entry ${lastEntry}` }).waitFor({ timeout: LONG });
+    figures.jumps = { toEndMs: jumpEnd, toLastBatEntryMs: jumpEntry };
+    await wb.screenshot('big-02-last-entry.png');
+  });
+
+  it('scrolls by wheel and by dragging the scrollbar across the whole file without jank', async () => {
+    await editor.goTo('Offset', '0');
+    const grid = editor.view.locator('.grid-viewport');
+    const box = await grid.boundingBox();
+    assert.ok(box);
+    await wb.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const wheel = await frameTimes(frame, async () => {
+      for (let i = 0; i < 150; i++) await wb.page.mouse.wheel(0, 240);
+    });
+    const thumb = await editor.view.locator('.vscrollbar-thumb').boundingBox();
+    const track = await editor.view.locator('.vscrollbar').boundingBox();
+    assert.ok(thumb && track);
+    const drag = await frameTimes(frame, async () => {
+      await wb.page.mouse.move(thumb.x + thumb.width / 2, thumb.y + 4);
+      await wb.page.mouse.down();
+      for (let i = 1; i <= 80; i++) await wb.page.mouse.move(thumb.x + thumb.width / 2, thumb.y + 4 + (i / 80) * (track.height - thumb.height), { steps: 1 });
+      await wb.page.mouse.up();
+    });
+    figures.frames = { wheel, drag };
+    await wb.screenshot('big-03-scrolled.png');
+    for (const [what, s] of Object.entries({ wheel, drag }) as Array<[string, FrameStats]>) {
+      assert.ok(s.frames > 20, `${what}: ${s.frames} frames recorded`);
+      assert.ok(s.p50Ms < 50, `${what}: median frame ${s.p50Ms} ms`);
+    }
+  });
+
+  it('keeps the webview small: the DOM is bounded by the window, not the file', async () => {
+    const m = await memory(wb.page, frame);
+    // The webview shares its renderer (and JS heap) with the workbench: its cost is the growth since the baseline.
+    figures.memory = { ...m, baselineHeapMB: baseline?.rendererHeapMB, growthMB: baseline ? Math.round((m.rendererHeapMB - baseline.rendererHeapMB) * 10) / 10 : undefined };
+    assert.ok(m.webviewElements < 6000, `${m.webviewElements} elements in the webview`);
+  });
+
+  /** Polls the status bar until it counts `errors` errors; returns the epoch time it did. */
+  async function waitProblemsPanel(errors: number): Promise<number> {
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      if ((await wb.problemCounts()).errors >= errors) return Date.now();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the status bar never counted ${errors} errors`);
+  }
+});
+
+/** Runs `act` and measures until the grid shows the row of `offset` with all its visible bytes loaded. */
+async function timeUntilPainted(frame: Frame, offset: number, digits: number, act: () => Promise<void>): Promise<number> {
+  const t0 = Date.now();
+  await act();
+  const rowText = (offset - (offset % 16)).toString(16).toUpperCase().padStart(digits, '0');
+  await frame.waitForFunction((row) => {
+    const rows = Array.from(document.querySelectorAll('.grid-viewport .row:not(.hidden)'));
+    if (!rows.some((r) => r.querySelector('.off')?.textContent === row)) return false;
+    return rows.every((r) => Array.from(r.querySelectorAll('.hex .b')).every((c) => c.textContent !== '\u00B7\u00B7'));
+  }, rowText, { timeout: LONG, polling: 'raf' });
+  return Date.now() - t0;
+}

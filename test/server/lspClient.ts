@@ -108,6 +108,11 @@ export class LspClient {
     if (this.child.exitCode === null) this.child.kill();
   }
 
+  /** The server process id (for memory figures). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** All diagnostics published for a URI so far, in order. */
   published(uri: string): PublishDiagnosticsParams[] {
     return this.diagnostics.get(uri) ?? [];

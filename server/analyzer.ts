@@ -35,29 +35,31 @@ export class Analyzer {
   ) {}
 
   /**
-   * A full analysis of the target's current state. The returned analysis has its image; `done` resolves when it
-   * is checked (it may resolve late, after newer states: callers compare generations).
+   * A full analysis of the target's current state. The returned analysis has its image; it is checked at once
+   * for small BATs, else `check` runs the scan in the worker (reading the target's state when it starts, so a
+   * caller may hold it back until an earlier check is done) and resolves when the analysis is checked.
    */
-  analyze(target: AnalysisTarget, generation: number, version: number): { analysis: Analysis; done: Promise<Analysis> } {
+  analyze(target: AnalysisTarget, generation: number, version: number): { analysis: Analysis; check?: () => Promise<Analysis> } {
     const image = decodeImage(target.source);
     const analysis = new Analysis(generation, version, image);
     const bat = image.bat;
     if (!image.geometry || !bat || bat.length <= this.inlineEntries) {
       analysis.complete(checkedFrom(new CheckContext(image), true));
-      return { analysis, done: Promise.resolve(analysis) };
+      return { analysis };
     }
-    const done = this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
-      (reply) => {
-        analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
-        return analysis;
-      },
-      () => {
-        // The worker failed (it should not): check here rather than show nothing.
-        analysis.complete(checkedFrom(new CheckContext(image), true));
-        return analysis;
-      },
-    );
-    return { analysis, done };
+    const check = (): Promise<Analysis> =>
+      this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
+        (reply) => {
+          analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
+          return analysis;
+        },
+        () => {
+          // The worker failed (it should not): check here rather than show nothing.
+          analysis.complete(checkedFrom(new CheckContext(image), true));
+          return analysis;
+        },
+      );
+    return { analysis, check };
   }
 
   /**

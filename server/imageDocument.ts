@@ -23,6 +23,8 @@ export class ImageDocument implements AnalysisTarget {
   private settleTimer: NodeJS.Timeout | undefined;
   private seen: Stats | undefined;
   private closed = false;
+  private checking = false;
+  private queued: (() => Promise<Analysis>) | undefined;
 
   constructor(
     readonly uri: string,
@@ -96,11 +98,32 @@ export class ImageDocument implements AnalysisTarget {
   }
 
   private reanalyze(): void {
-    const { analysis, done } = this.analyzer.analyze(this, ++this.generation, this.version);
+    const { analysis, check } = this.analyzer.analyze(this, ++this.generation, this.version);
     this.current = analysis;
-    void done.then((a) => {
+    if (!check) {
+      // Checked already; diagnostics go out after the caller's synchronous work, as for worker checks.
+      queueMicrotask(() => {
+        if (analysis === this.current && !this.closed) this.checked(analysis);
+      });
+      return;
+    }
+    this.queued = check;
+    if (!this.checking) void this.runChecks();
+  }
+
+  /**
+   * Runs worker checks one at a time, always of the newest state: states that arrive while a check runs replace
+   * each other, so a burst of edits on a huge image costs one check after the running one, not one per edit.
+   */
+  private async runChecks(): Promise<void> {
+    this.checking = true;
+    while (this.queued && !this.closed) {
+      const check = this.queued;
+      this.queued = undefined;
+      const a = await check();
       if (a === this.current && !this.closed) this.checked(a);
-    });
+    }
+    this.checking = false;
   }
 
   private checked(a: Analysis): void {

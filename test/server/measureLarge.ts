@@ -5,7 +5,7 @@
  * 64 MiB BAT), every entry pointing at its own cluster, the file extended (sparse) to hold them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, ftruncateSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BAT_OFFSET } from '../../shared/format/constants';
@@ -18,7 +18,7 @@ function makeImage(dir: string): string {
   execFileSync(qemu72().img, ['create', '-q', '-f', 'parallels', '-o', 'cluster_size=64k', path, '1T']);
   const fd = openSync(path, 'r+');
   const header = Buffer.alloc(64);
-  require('node:fs').readSync(fd, header, 0, 64, 0);
+  readSync(fd, header, 0, 64, 0);
   const entries = header.readUInt32LE(32);
   const cluster = header.readUInt32LE(28) * 512;
   const first = (header.readUInt32LE(48) * 512) / cluster;

@@ -27,7 +27,19 @@ export function metadataRanges(image: DecodedImage): MetadataRange[] {
       }
     });
   });
-  return ranges.sort((a, b) => a.start - b.start);
+  // A "bitmap cluster" the BAT maps is guest data: the L1 entry is the invalid one (bitmap-l1-entry-invalid makes it
+  // all dirty). Counting it as metadata would relocate the guest data and leave the bitmap reading guest bytes.
+  const mapped = mappedByBat(g, image.bat, ranges.slice(1).map((r) => r.start));
+  return ranges.filter((r, i) => i === 0 || !mapped.has(r.start)).sort((a, b) => a.start - b.start);
+}
+
+/** Which of the host offsets a BAT entry points at exactly (one pass over the BAT, only when there are any). */
+function mappedByBat(g: Geometry, bat: Uint32Array | undefined, hosts: number[]): Set<number> {
+  const found = new Set<number>();
+  if (!bat || hosts.length === 0) return found;
+  const values = new Set(hosts.filter((h) => h % g.unit === 0).map((h) => h / g.unit));
+  for (let i = 0; i < bat.length; i++) if (bat[i] !== 0 && values.has(bat[i])) found.add(bat[i] * g.unit);
+  return found;
 }
 
 /** Host offset of a bitmap L1 entry's cluster; 0 and 1 are the all-clean and all-dirty markers. */

@@ -3,7 +3,7 @@ import { checkImage, countFindings } from '../../shared/check/run';
 import { RepairMode, RepairOutcome, planRepair, repairable } from '../../shared/repair/repair';
 import { qemu10 } from '../oracles';
 import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
-import { cleanedBits, dirtyBitmaps } from '../fixtures/bitmaps';
+import { allDirty, cleanedBits, dirtyBitmaps, l1EntryAt } from '../fixtures/bitmaps';
 import { applyEdits, scratchCopy, sha256, withImage } from '../fixtures/files';
 import { differingClusters, engineGuest, qemuGuest } from '../fixtures/guest';
 import { qemuCheck } from '../fixtures/qemu';
@@ -77,9 +77,16 @@ describe('repair (-r all) of each fixture', function () {
 
       // Bitmaps that stay never lose a dirty bit: a wrong "clean" would make a backup miss data.
       const bitmapsBefore = dirtyBitmaps(original);
-      for (const [id, bits] of dirtyBitmaps(copy)) {
+      const bitmapsAfter = dirtyBitmaps(copy);
+      for (const [id, bits] of bitmapsAfter) {
         const old = bitmapsBefore.get(id);
         if (old) assert.equal(cleanedBits(old, bits), 0, `bitmap ${id} lost dirty bits`);
+      }
+      // An L1 entry that could not be trusted covers only dirty bits after (unless its bitmap was dropped).
+      for (const f of before.filter((x) => x.code === 'bitmap-l1-entry-invalid')) {
+        const at = l1EntryAt(original, f.offset);
+        const bits = at && bitmapsAfter.get(at.id);
+        if (at && bits) assert.ok(allDirty(bits, at.index, clusterSize(copy)), `bitmap ${at.id} L1 entry ${at.index} is not all dirty`);
       }
 
       // The guest sees the same data, cluster for cluster.

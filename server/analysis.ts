@@ -66,8 +66,14 @@ export class Analysis {
     /** Increases with every new state of the document, including changes on disk that keep the version. */
     readonly generation: number,
     readonly version: number,
-    readonly image: DecodedImage,
+    /** The image as decoded at once: without its BAT when the BAT is read by the worker. */
+    private readonly decoded: DecodedImage,
   ) {}
+
+  /** The decoded image: with its BAT once checked (a large BAT arrives from the worker with the scan). */
+  get image(): DecodedImage {
+    return this.checkedPart?.context.image ?? this.decoded;
+  }
 
   get checked(): Checked | undefined {
     return this.checkedPart;

@@ -4,6 +4,7 @@ import { CheckContext } from '../shared/check/context';
 import { IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
 import { runRules } from '../shared/check/run';
 import { BAT_OFFSET } from '../shared/format/constants';
+import { readBat } from '../shared/format/bat';
 import { decodeImage } from '../shared/format/image';
 import { u32 } from '../shared/format/le';
 import { HostSpace } from '../shared/describe/hostSpace';
@@ -40,21 +41,26 @@ export class Analyzer {
    * caller may hold it back until an earlier check is done) and resolves when the analysis is checked.
    */
   analyze(target: AnalysisTarget, generation: number, version: number): { analysis: Analysis; check?: () => Promise<Analysis> } {
-    const image = decodeImage(target.source);
-    const analysis = new Analysis(generation, version, image);
-    const bat = image.bat;
-    if (!image.geometry || !bat || bat.length <= this.inlineEntries) {
+    const decoded = decodeImage(target.source, { bat: false });
+    const g = decoded.geometry;
+    if (!g || g.batEntries <= this.inlineEntries) {
+      const image = g ? { ...decoded, bat: readBat(target.source, g) } : decoded;
+      const analysis = new Analysis(generation, version, image);
       analysis.complete(checkedFrom(new CheckContext(image), true));
       return { analysis };
     }
+    // A large BAT is read by the worker, which sends it back with the scan: this thread never reads 64 MiB.
+    const analysis = new Analysis(generation, version, decoded);
     const check = (): Promise<Analysis> =>
       this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
         (reply) => {
+          const image = { ...decoded, bat: reply.bat ?? readBat(target.source, g) };
           analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
           return analysis;
         },
         () => {
           // The worker failed (it should not): check here rather than show nothing.
+          const image = { ...decoded, bat: readBat(target.source, g) };
           analysis.complete(checkedFrom(new CheckContext(image), true));
           return analysis;
         },

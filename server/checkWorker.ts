@@ -22,6 +22,8 @@ export interface CheckReply {
   kind: 'check';
   /** Undefined when the header hides the geometry (there is no BAT to scan). */
   scan?: BatScan;
+  /** The BAT as read (transferred: the main thread does not read it again). */
+  bat?: Uint32Array;
   index?: ClusterIndexState;
   fileSize: number;
 }
@@ -64,6 +66,7 @@ function check(job: Extract<WorkerJob, { kind: 'check' }>): CheckReply {
     const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size };
     if (!g || !image.bat) return reply;
     reply.scan = new CheckContext(image).scan;
+    reply.bat = image.bat;
     const index = ClusterIndex.build(g, image.bat);
     if (index) reply.index = index.state;
     return reply;
@@ -87,6 +90,7 @@ function transferList(reply: WorkerReply): ArrayBuffer[] {
   };
   if (reply.kind === 'check') {
     if (reply.scan) [reply.scan.problemIndex, reply.scan.problemFlags, reply.scan.problemPeer].forEach(add);
+    if (reply.bat) add(reply.bat);
     if (reply.index) [reply.index.owner, reply.index.irregular].forEach(add);
   }
   return [...out];

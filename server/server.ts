@@ -401,9 +401,9 @@ export class HddLensServer {
   }
 
   private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
-    const doc = this.docs.get(p.uri);
-    if (!doc) return null;
-    const loc = mapGuest(doc.analysis.image, p.guestOffset);
+    const found = await this.checked(p.uri);
+    if (!found) return null;
+    const loc = mapGuest(found.analysis.image, p.guestOffset);
     if (!loc) return null;
     const out: P.GuestLocationResult = { guestOffset: loc.guestOffset, batIndex: loc.batIndex };
     if (loc.hostOffset !== undefined) out.hostOffset = loc.hostOffset;

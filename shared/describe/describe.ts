@@ -1,7 +1,7 @@
 import { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET, HEADER_SIZE } from '../format/constants';
 import { DecodedImage } from '../format/image';
-import { hex } from '../format/le';
+import { hex, u32 } from '../format/le';
 import { plural, size } from '../rules/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFieldAt } from './extensionFields';
@@ -20,7 +20,7 @@ export function describe(image: DecodedImage, offset: number, space?: HostSpace)
   if (offset >= g.fileSize) return { ...unknown(offset, 1, 'past the end of the file'), region: 'beyond' };
   if (offset < g.batEnd) {
     const index = Math.floor((offset - BAT_OFFSET) / 4);
-    return batEntryField(g, index, index < (image.bat?.length ?? 0) ? image.bat?.[index] : undefined);
+    return batEntryField(g, index, entryValue(image, index));
   }
   const ext = image.extension;
   if (ext && offset >= ext.offset && offset < ext.offset + g.clusterSize) {
@@ -110,6 +110,13 @@ function dataField(seg: Segment, space: HostSpace): FieldInfo {
     requirement: 'Guest data of the BAT entry that points here; a cluster belongs to exactly one entry, inside the data area, on a cluster boundary.',
     region: seg.kind === 'data' ? 'data' : seg.kind,
   };
+}
+
+/** A BAT entry's value: from the decoded BAT, or read from the source when the BAT is not decoded (yet). */
+function entryValue(image: DecodedImage, index: number): number | undefined {
+  const at = BAT_OFFSET + index * 4;
+  if (image.bat) return index < image.bat.length ? image.bat[index] : undefined;
+  return at + 4 <= image.source.size ? u32(image.source.read(at, 4), 0) : undefined;
 }
 
 function padding(offset: number, batEnd: number, dataOffset: number): FieldInfo {

@@ -19,12 +19,16 @@ export interface DecodedImage {
   extension?: Extension;
 }
 
-export function decodeImage(source: ByteSource): DecodedImage {
+/**
+ * Decodes an image. `bat: false` leaves the BAT unread (the language server reads a 64 MiB BAT in its worker
+ * thread, not on the thread that answers hovers); `bat` is then undefined although the geometry is known.
+ */
+export function decodeImage(source: ByteSource, options: { bat?: boolean } = {}): DecodedImage {
   const header = decodeHeader(source);
   const blocker = geometryBlocker(header);
   if (blocker !== undefined) return { source, header, blocker };
   const geometry = deriveGeometry(header, source.size);
-  const bat = readBat(source, geometry);
+  const bat = options.bat === false ? undefined : readBat(source, geometry);
   const extension =
     geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
   return { source, header, blocker, geometry, bat, extension };

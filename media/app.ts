@@ -19,13 +19,20 @@ import { ProblemsList } from './problemsList';
 import { StatusLine } from './statusLine';
 import { StructureTree } from './structureTree';
 
+interface SavedState {
+  fileName: string;
+  anchor: number;
+  active: number;
+  topRow: number;
+}
+
 export class App {
   readonly model: Model;
   readonly grid: HexGrid;
   private readonly title = el('span', { class: 'title' });
   private firstFindings = true;
 
-  constructor(host: Host, root: HTMLElement) {
+  constructor(private readonly host: Host, root: HTMLElement) {
     const model = (this.model = new Model(host));
     const grid = (this.grid = new HexGrid(model));
     const card = new HoverCard(model, host);
@@ -54,6 +61,10 @@ export class App {
     model.onChanged.on(refreshViews);
     model.onFindings.on(refreshViews);
     model.onSelection.on(debounce(() => host.post({ type: 'selection', offset: model.selStart, length: model.selLength }), 100));
+    // Keep the place across the page being discarded while its tab is hidden.
+    const save = debounce(() => host.saveState({ fileName: model.fileName, anchor: model.anchor, active: model.active, topRow: grid.firstRow } satisfies SavedState), 200);
+    model.onSelection.on(save);
+    grid.onViewport.on(save);
 
     const toolbar = el('header', { class: 'toolbar' }, [this.title, el('span', { class: 'spacer' }), goTo.element]);
     const left = el('aside', { class: 'side left' }, [tree.element, editor.element]);
@@ -64,11 +75,19 @@ export class App {
     host.onEvent.on((e) => this.handle(e));
   }
 
+  private restore(fileName: string): void {
+    const s = this.host.savedState as Partial<SavedState> | undefined;
+    if (!s || s.fileName !== fileName || typeof s.active !== 'number' || typeof s.anchor !== 'number') return;
+    this.grid.scrollTo(typeof s.topRow === 'number' ? s.topRow : 0);
+    this.model.select(Math.min(s.anchor, s.active), Math.abs(s.active - s.anchor) + 1, { source: 'host', reveal: false });
+  }
+
   private handle(e: HostEvent): void {
     switch (e.type) {
       case 'init':
         performance.mark('hddlens-init');
         this.model.init(e.fileName, e.size, e.readOnly);
+        this.restore(e.fileName);
         this.title.textContent = `${e.fileName} · ${sizeText(e.size)}${e.readOnly ? ' · read-only' : ''}`;
         this.grid.focus();
         break;

@@ -29,6 +29,8 @@ type Method = ProxiedMethod & keyof MethodTable;
 /** What VS Code injects into webviews. */
 interface VsCodeApi {
   postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -49,6 +51,15 @@ export class Host {
   constructor() {
     this.api = acquireVsCodeApi();
     window.addEventListener('message', (e: MessageEvent<ToWebview>) => this.receive(e.data));
+  }
+
+  /** What VS Code keeps for this webview while its tab is hidden (the page itself is discarded then). */
+  get savedState(): unknown {
+    return this.api.getState();
+  }
+
+  saveState(state: unknown): void {
+    this.api.setState(state);
   }
 
   post(message: FromWebview): void {

@@ -17,7 +17,7 @@ const HOVER_DELAY_MS = 250;
 const HIDE_DELAY_MS = 300;
 
 export class HoverCard {
-  readonly element = el('div', { class: 'card hidden', attrs: { role: 'dialog', 'aria-label': 'Byte details' } });
+  readonly element = el('div', { class: 'card hidden', attrs: { role: 'dialog', tabindex: '-1', 'aria-label': 'Byte details' } });
   private seq = 0;
   private shownOffset = -1;
   private pinned = false;

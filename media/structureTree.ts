@@ -52,7 +52,10 @@ export class StructureTree {
     ]);
     this.scroller.addEventListener('scroll', () => this.render());
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.render()).observe(this.scroller);
+    new ResizeObserver(() => {
+      this.scrollActiveIntoView();
+      this.render();
+    }).observe(this.scroller);
     model.onInit.on(() => {
       this.expandedKeys.clear();
       void this.load();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Browser } from 'playwright-core';
+import { Browser, Locator } from 'playwright-core';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { buildFixture, fixtureByName } from '../fixtures';
 import { EXT64K } from '../fixtures/specs/layout';
@@ -22,6 +22,23 @@ const CODE = 'bat-entry-duplicate';
 /** The fixture's damaged entry: BAT entry 7 points at guest 0's cluster. */
 const ENTRY = EXT64K.free;
 const ENTRY_OFFSET = BAT_OFFSET + ENTRY * 4;
+
+/** Waits until a locator's text matches. */
+async function waitText(l: Locator, re: RegExp): Promise<void> {
+  const deadline = Date.now() + LONG;
+  while (!re.test(await l.innerText())) {
+    if (Date.now() > deadline) throw new Error(`"${await l.innerText()}" never matched ${re}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitValue(l: Locator, value: string): Promise<void> {
+  const deadline = Date.now() + LONG;
+  while ((await l.inputValue()) !== value) {
+    if (Date.now() > deadline) throw new Error(`input value "${await l.inputValue()}" never became "${value}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('the hdd-lens editor in VS Code (code-server)', function () {
   this.timeout(240_000);
@@ -117,6 +134,49 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
       assert.equal(r.status, 0, `qemu-img ${q.version} check: ${r.output}`);
     }
     assert.equal(guestHash(qemu10(), image), guestBefore, 'the guest disk reads the same');
+  });
+
+  it('moves through the bytes and panes with the keyboard; Enter opens the card, Escape closes it', async () => {
+    const status = editor.view.locator('.status-offset');
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+Home');
+    for (let i = 0; i < 3; i++) await wb.page.keyboard.press('ArrowRight');
+    await wb.page.keyboard.press('ArrowDown');
+    await waitText(status, /^Offset 0x13 \(19\)/);
+    await wb.page.keyboard.press('Enter');
+    await editor.view.locator('.card:not(.hidden):focus-within').waitFor({ timeout: LONG });
+    assert.match(await editor.card().innerText(), /version/);
+    await wb.page.keyboard.press('Escape');
+    await editor.view.locator('.card').waitFor({ state: 'hidden', timeout: LONG });
+    await editor.view.locator('.grid:focus').waitFor({ timeout: LONG });
+    await wb.page.keyboard.press('Tab');
+    await editor.view.locator('.map-canvas:focus').waitFor({ timeout: LONG });
+    await wb.screenshot('08-keyboard.png');
+  });
+
+  it('edits a BAT entry through the tree: checked while typing, flagged by the server once committed, undoable', async () => {
+    const free = 3;
+    await editor.goTo('BAT entry', String(free));
+    await editor.view.locator('.tree-row.active', { hasText: `entry ${free}` }).waitFor({ timeout: LONG });
+    await editor.view.locator('.tree-scroller').focus();
+    await wb.page.keyboard.press('F2');
+    const input = editor.view.locator('.editor-input');
+    await input.waitFor({ timeout: LONG });
+    await waitValue(input, '0');
+    await input.fill('0x1_0000_0000');
+    await editor.view.locator('.editor-preview.error', { hasText: 'Too large' }).waitFor({ timeout: LONG });
+    assert.equal(await input.getAttribute('aria-invalid'), 'true');
+    await input.fill('0x100');
+    await editor.view.locator('.editor-preview:not(.error)', { hasText: '00 01 00 00' }).waitFor({ timeout: LONG });
+    await wb.screenshot('09-field-editor.png');
+    await input.press('Enter');
+    // Cluster 0x100 is far past the end of the file: the server says so.
+    await editor.problemItems().filter({ hasText: 'bat-entry-beyond-eof' }).waitFor({ timeout: LONG });
+    await wb.screenshot('10-field-edited.png');
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+Z');
+    await editor.problemItems().filter({ hasText: 'bat-entry-beyond-eof' }).waitFor({ state: 'detached', timeout: LONG });
+    await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
   });
 
   async function waitProblem(): Promise<void> {

@@ -12,6 +12,18 @@ export function hddLens(args: readonly string[]): Promise<RunResult> {
   return run(process.execPath, [CLI, ...args]);
 }
 
+const checks = new Map<string, Promise<RunResult>>();
+
+/** `hdd-lens check IMAGE --json`, run once per image for all the tests that read its verdict (images are not changed). */
+export function checkJson(image: string): Promise<RunResult> {
+  let r = checks.get(image);
+  if (!r) {
+    r = hddLens(['check', image, '--json']);
+    checks.set(image, r);
+  }
+  return r;
+}
+
 /** Above this, files are compared by qemu-img compare, which skips holes (a 64 GiB sparse disk reads in no time). */
 const IN_MEMORY_LIMIT = 64 * 1024 * 1024;
 

@@ -6,7 +6,7 @@ import { planRepair, repairable } from '../../shared/repair/repair';
 import { FIXTURES, sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, sha256, withImage } from '../fixtures/files';
 import { findingDifferences, FindingLike } from '../fixtures/expect';
-import { hddLens } from './cli';
+import { checkJson, hddLens } from './cli';
 
 interface CheckJson {
   findings: FindingLike[];
@@ -36,7 +36,7 @@ describe('the CLI is the engine: check --json and check -r all on every fixture'
   for (const spec of FIXTURES) {
     it(`${spec.name}: check --json reports the fixture's findings`, async () => {
       const image = paths.get(spec.name)!;
-      const r = await hddLens(['check', image, '--json']);
+      const r = await checkJson(image);
       const out = JSON.parse(r.stdout) as CheckJson;
       assert.deepEqual(findingDifferences(out.findings, spec.expect), []);
       assert.equal(r.code, engineCheck(image).fatal ? 1 : exitFor(out), r.stderr);

@@ -56,7 +56,9 @@ export async function showStructure(d: CommandDeps, uri?: vscode.Uri): Promise<v
   // The server must be up: the content provider of the scheme is registered when it announces it.
   await d.server.whenReady();
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(structureUri(image.toString())));
-  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  // Beside the image editor when one is in front, else in the active group (no empty group beside nothing).
+  const beside = d.editors.activeHost?.panel.active === true;
+  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });
 }
 
 /** Offsets as people type them: decimal, or hexadecimal with 0x (or a trailing h). */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ApplyFixArgs } from '../../shared/protocol';
+import { ApplyFixArgs, STRUCTURE_SCHEME, parseStructureUri } from '../../shared/protocol';
 import { MAGIC_LENGTH, hasImageMagic } from '../document/imageMagic';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';
@@ -47,9 +47,16 @@ export class ImageEditors implements vscode.Disposable {
     return this.active;
   }
 
-  /** The document a command is about: the URI it was given (explorer), else the active editor's. */
+  /**
+   * The image a command is about: the URI it was given (explorer), else the image editor in front, else the image
+   * of the structure view in front, else the image editor used last.
+   */
   target(uri?: vscode.Uri): vscode.Uri | undefined {
     if (uri instanceof vscode.Uri) return uri;
+    if (this.active?.panel.active) return this.active.doc.uri;
+    const text = vscode.window.activeTextEditor?.document.uri;
+    const view = text?.scheme === STRUCTURE_SCHEME ? parseStructureUri(text.toString()) : undefined;
+    if (view) return vscode.Uri.parse(view.imageUri);
     return this.active?.doc.uri;
   }
 

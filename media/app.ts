@@ -5,7 +5,7 @@
  *   structure tree + field editor | hex grid | allocation map + problems
  *   status line
  */
-import { el } from './dom';
+import { button, el } from './dom';
 import { debounce } from './events';
 import { AllocationMap } from './allocationMap';
 import { FieldEditor } from './fieldEditor';
@@ -66,7 +66,16 @@ export class App {
     model.onSelection.on(save);
     grid.onViewport.on(save);
 
-    const toolbar = el('header', { class: 'toolbar' }, [this.title, el('span', { class: 'spacer' }), goTo.element]);
+    const run = (command: string, label: string, title: string): HTMLButtonElement => button(label, () => host.post({ type: 'command', command }), { title });
+    const toolbar = el('header', { class: 'toolbar' }, [
+      this.title,
+      legend(),
+      el('span', { class: 'spacer' }),
+      goTo.element,
+      run('hddLens.checkImage', 'Check', 'Check the image again and show the report'),
+      run('hddLens.showStructure', 'Text view', 'Open the annotated text view of the structure'),
+      run('hddLens.convertToRaw', 'Convert…', 'Write the guest disk to a raw image'),
+    ]);
     const left = el('aside', { class: 'side left' }, [tree.element, editor.element]);
     const center = el('main', { class: 'center' }, [grid.element]);
     const right = el('aside', { class: 'side right' }, [map.element, problems.element]);
@@ -106,4 +115,15 @@ export class App {
         break;
     }
   }
+}
+
+/** What the grid's colours mean (the status line and the card name the region of one byte). */
+function legend(): HTMLElement {
+  const kinds: Array<[string, string]> = [
+    ['header', 'header'], ['bat', 'BAT'], ['data', 'data'], ['extension', 'extension'], ['bitmap', 'bitmap'],
+    ['free', 'unreferenced'], ['leaked', 'leaked'],
+  ];
+  return el('span', { class: 'legend', attrs: { 'aria-label': 'Colours of the grid' } }, kinds.map(([k, label]) =>
+    el('span', { class: `legend-item b k-${k}`, text: label }),
+  ));
 }

@@ -4,6 +4,20 @@
  *
  * The webview never decodes the format and never talks to the server itself: it reads bytes through the
  * document (which applies unsaved edits) and forwards typed server requests through the extension host.
+ *
+ * What the host (client/editor/webviewHost.ts) does with them, for the page's side (no message was added or
+ * renamed since the first version):
+ * - The page is `<div id="app"></div>` plus dist/webview.js and every dist/*.css (codicon.css first, the others in
+ *   name order). CSP: scripts only with the page's nonce, styles/fonts/images only from dist/ (no inline style
+ *   attributes; CSSOM `el.style.x = ...` is fine), no network.
+ * - Nothing is posted before `ready` except that `reveal`s are queued and sent after `init` (a command may open the
+ *   editor and reveal at once). `init` then the current `findings` follow `ready`.
+ * - `read`: at most 4 MiB per request; the answer is shorter at the end of the file. `request`: the host sets
+ *   `params.uri` to the document's URI (the page never names files); only the ProxiedMethod list is forwarded.
+ * - `edit` / `applyFix`: one undoable edit each (VS Code's undo stack); refused with a message when the document is
+ *   read-only or the fix is stale (planned for another version); the page then gets `changed` as for any edit.
+ * - `command`: only `hddLens.*` commands run, with the document's URI as argument.
+ * - `changed` follows every edit, undo, redo, revert and reload from disk (a save changes no bytes: none is sent).
  */
 import type { ApplyFixArgs, WireFinding } from '../shared/protocol';
 

@@ -24,6 +24,7 @@ export class ImageDocument implements AnalysisTarget {
   private seen: Stats | undefined;
   private closed = false;
   private checking = false;
+  private lastChecked: Analysis | undefined;
   private queued: (() => Promise<Analysis>) | undefined;
 
   constructor(
@@ -52,6 +53,11 @@ export class ImageDocument implements AnalysisTarget {
   /** The analysis of the current state (its check may still be running: see `ready`). */
   get analysis(): Analysis {
     return this.current;
+  }
+
+  /** The newest checked analysis (the current one, or the one before while the current is being checked). */
+  get latestChecked(): Analysis {
+    return this.current.checked ? this.current : (this.lastChecked ?? this.current);
   }
 
   /** The current state's analysis once checked. */
@@ -127,6 +133,7 @@ export class ImageDocument implements AnalysisTarget {
   }
 
   private checked(a: Analysis): void {
+    this.lastChecked = a;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w(a);

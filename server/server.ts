@@ -270,14 +270,16 @@ export class HddLensServer {
     const view = P.parseStructureUri(p.textDocument.uri);
     const doc = this.docs.get(view?.imageUri ?? p.textDocument.uri);
     if (!doc) return null;
-    const analysis = doc.analysis;
     if (view) {
+      // The text the client shows is the last one served: that of a checked state.
+      const analysis = doc.latestChecked;
       const text = renderStructure(doc, analysis, this.settings, view.page);
       const bytes = text.lines[p.position.line];
       if (!bytes) return null;
       const info = inspectByte(analysis, this.settings, bytes.offset);
       return { contents: { kind: MarkupKind.Markdown, value: hoverMarkdown(info, bytes.offset) }, range: lineRange(text, p.position.line) };
     }
+    const analysis = doc.analysis;
     const offset = P.positionToOffset(p.position);
     if (offset < 0 || offset >= analysis.image.source.size) return null;
     const info = inspectByte(analysis, this.settings, offset);

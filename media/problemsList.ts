@@ -73,8 +73,16 @@ export class ProblemsList {
     const current = this.list.querySelector<HTMLElement>(`#problem-${this.active}`);
     if (current) {
       this.list.setAttribute('aria-activedescendant', current.id);
-      current.scrollIntoView({ block: 'nearest' });
+      this.scrollIntoList(current);
     } else this.list.removeAttribute('aria-activedescendant');
+  }
+
+  /** Scrolls only the list (scrollIntoView would also move the page's other scroll containers). */
+  private scrollIntoList(item: HTMLElement): void {
+    const top = item.offsetTop;
+    const bottom = top + item.offsetHeight;
+    if (top < this.list.scrollTop) this.list.scrollTop = top;
+    else if (bottom > this.list.scrollTop + this.list.clientHeight) this.list.scrollTop = bottom - this.list.clientHeight;
   }
 
   private reveal(f: WireFinding): void {

@@ -66,9 +66,9 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  afterEach(function () {
+  afterEach(async function () {
     if (this.currentTest?.state === 'failed' && wb) {
-      void wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
       console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
     }
   });
@@ -88,6 +88,10 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await wb.page.locator('.markers-panel .monaco-list-row', { hasText: CODE }).first().waitFor({ timeout: LONG });
     assert.equal((await wb.problemCounts()).errors, 1);
     await editor.problemItems().filter({ hasText: CODE }).waitFor({ timeout: LONG });
+    // The editor's own list reveals the finding's bytes (VS Code gives custom editors no selection from a
+    // Problems panel click).
+    await editor.problemItems().filter({ hasText: CODE }).click();
+    await waitText(editor.view.locator('.status-offset'), new RegExp(`^Offset 0x${ENTRY_OFFSET.toString(16).toUpperCase()} `));
     await wb.screenshot('02-problems.png');
   });
 

@@ -11,6 +11,7 @@ import { HostSpace } from '../shared/describe/hostSpace';
 import { ByteSource } from '../shared/io/byteSource';
 import { EditSet } from '../shared/io/patch';
 import { Analysis, Checked } from './analysis';
+import { since, trace } from './trace';
 import { WorkerClient } from './workerClient';
 
 /** BATs up to this many entries are checked on the main thread: a 1M-entry scan takes a few milliseconds. */
@@ -41,21 +42,28 @@ export class Analyzer {
    * caller may hold it back until an earlier check is done) and resolves when the analysis is checked.
    */
   analyze(target: AnalysisTarget, generation: number, version: number): { analysis: Analysis; check?: () => Promise<Analysis> } {
+    const start = performance.now();
     const decoded = decodeImage(target.source, { bat: false });
     const g = decoded.geometry;
     if (!g || g.batEntries <= this.inlineEntries) {
       const image = g ? { ...decoded, bat: readBat(target.source, g) } : decoded;
       const analysis = new Analysis(generation, version, image);
       analysis.complete(checkedFrom(new CheckContext(image), true));
+      trace(`${target.path} v${version}: checked inline in ${since(start)} ms`);
       return { analysis };
     }
     // A large BAT is read by the worker, which sends it back with the scan: this thread never reads 64 MiB.
     const analysis = new Analysis(generation, version, decoded);
-    const check = (): Promise<Analysis> =>
-      this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
+    trace(`${target.path} v${version}: decoded without the BAT in ${since(start)} ms`);
+    const check = (): Promise<Analysis> => {
+      const sent = performance.now();
+      return this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
         (reply) => {
+          const received = performance.now();
           const image = { ...decoded, bat: reply.bat ?? readBat(target.source, g) };
           analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
+          const m = reply.ms;
+          trace(`${target.path} v${version}: worker ${Math.round(received - sent)} ms (decode ${m.decode}, scan ${m.scan}, index ${m.index}), rules here ${since(received)} ms`);
           return analysis;
         },
         () => {
@@ -65,6 +73,7 @@ export class Analyzer {
           return analysis;
         },
       );
+    };
     return { analysis, check };
   }
 

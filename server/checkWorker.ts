@@ -7,6 +7,7 @@ import { FileSource } from '../shared/io/fileSource';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
 import { RepairMode, planRepair } from '../shared/repair/repair';
+import { since } from './trace';
 
 /**
  * The whole-image work of the server, run in a worker thread so that a 16M-entry BAT never stalls hovers: the BAT
@@ -26,6 +27,8 @@ export interface CheckReply {
   bat?: Uint32Array;
   index?: ClusterIndexState;
   fileSize: number;
+  /** Milliseconds spent decoding, scanning and indexing, for traces. */
+  ms: { decode: number; scan: number; index: number };
 }
 
 export interface RepairReply {
@@ -61,13 +64,18 @@ function withSource<T>(path: string, edits: EditSet, use: (source: OverlaySource
 
 function check(job: Extract<WorkerJob, { kind: 'check' }>): CheckReply {
   return withSource(job.path, job.edits, (source) => {
+    let t = performance.now();
     const image = decodeImage(source);
     const g = image.geometry;
-    const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size };
+    const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size, ms: { decode: since(t), scan: 0, index: 0 } };
     if (!g || !image.bat) return reply;
+    t = performance.now();
     reply.scan = new CheckContext(image).scan;
+    reply.ms.scan = since(t);
     reply.bat = image.bat;
+    t = performance.now();
     const index = ClusterIndex.build(g, image.bat);
+    reply.ms.index = since(t);
     if (index) reply.index = index.state;
     return reply;
   });

@@ -1,6 +1,7 @@
 import { DecodedImage } from '../format/image';
 import { Geometry } from '../format/geometry';
 import { SECTOR } from '../format/constants';
+import { extensionMagicOk } from '../format/extension';
 
 /** A host range that holds format metadata (the extension cluster, a bitmap data cluster). */
 export interface MetadataRange {
@@ -18,19 +19,26 @@ export function metadataRanges(image: DecodedImage): MetadataRange[] {
   const g = image.geometry;
   const ext = image.extension;
   if (!g || !ext) return [];
-  const ranges: MetadataRange[] = [{ start: ext.offset, end: ext.offset + g.clusterSize, what: 'format extension cluster' }];
-  ext.features.forEach((f, fi) => {
-    f.bitmap?.l1.forEach((entry, li) => {
-      const host = bitmapClusterOffset(entry);
-      if (host !== undefined && host < g.fileSize) {
-        ranges.push({ start: host, end: host + g.clusterSize, what: `dirty bitmap ${fi} L1 entry ${li} cluster` });
-      }
+  const ranges: MetadataRange[] = [];
+  // Without its magic the cluster is no extension (ext-bad-magic drops it): its "features" are noise.
+  const magicOk = extensionMagicOk(ext);
+  if (magicOk) {
+    ext.features.forEach((f, fi) => {
+      f.bitmap?.l1.forEach((entry, li) => {
+        const host = bitmapClusterOffset(entry);
+        if (host !== undefined && host < g.fileSize) {
+          ranges.push({ start: host, end: host + g.clusterSize, what: `dirty bitmap ${fi} L1 entry ${li} cluster` });
+        }
+      });
     });
-  });
-  // A "bitmap cluster" the BAT maps is guest data: the L1 entry is the invalid one (bitmap-l1-entry-invalid makes it
-  // all dirty). Counting it as metadata would relocate the guest data and leave the bitmap reading guest bytes.
-  const mapped = mappedByBat(g, image.bat, ranges.slice(1).map((r) => r.start));
-  return ranges.filter((r, i) => i === 0 || !mapped.has(r.start)).sort((a, b) => a.start - b.start);
+  }
+  // A cluster the BAT maps is guest data when what claims it cannot be trusted: a bitmap L1 entry there is the invalid
+  // one (bitmap-l1-entry-invalid makes it all dirty), so is an ext_off without the magic. Counting it as metadata
+  // would relocate the guest data and, for a bitmap, leave it reading guest bytes.
+  const mapped = mappedByBat(g, image.bat, [...ranges.map((r) => r.start), ...(magicOk ? [] : [ext.offset])]);
+  const kept = ranges.filter((r) => !mapped.has(r.start));
+  if (magicOk || !mapped.has(ext.offset)) kept.push({ start: ext.offset, end: ext.offset + g.clusterSize, what: 'format extension cluster' });
+  return kept.sort((a, b) => a.start - b.start);
 }
 
 /** Which of the host offsets a BAT entry points at exactly (one pass over the BAT, only when there are any). */

@@ -84,6 +84,11 @@ export class App {
     host.onEvent.on((e) => this.handle(e));
   }
 
+  private showTitle(): void {
+    const m = this.model;
+    this.title.textContent = `${m.fileName} · ${sizeText(m.size)}${m.readOnly ? ' · read-only' : ''}`;
+  }
+
   private restore(fileName: string): void {
     const s = this.host.savedState as Partial<SavedState> | undefined;
     if (!s || s.fileName !== fileName || typeof s.active !== 'number' || typeof s.anchor !== 'number') return;
@@ -97,11 +102,12 @@ export class App {
         performance.mark('hddlens-init');
         this.model.init(e.fileName, e.size, e.readOnly);
         this.restore(e.fileName);
-        this.title.textContent = `${e.fileName} · ${sizeText(e.size)}${e.readOnly ? ' · read-only' : ''}`;
+        this.showTitle();
         this.grid.focus();
         break;
       case 'changed':
         this.model.changed(e.size, e.ranges);
+        this.showTitle();
         break;
       case 'findings':
         // Marks for measurements (the e2e tests read them): when findings first came, and each batch's size.

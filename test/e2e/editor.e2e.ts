@@ -19,6 +19,8 @@ import { guestHash, qemuCheck } from './qemu';
 import { LONG, Workbench, launchBrowser } from './workbench';
 
 const CODE = 'bat-entry-duplicate';
+/** A second image with two problems for "Fix all": an entry whose cluster the end of the file cuts, and that end. */
+const TWO_PROBLEMS = 'bat-entry-beyond-eof-partial';
 /** The fixture's damaged entry: BAT entry 7 points at guest 0's cluster. */
 const ENTRY = EXT64K.free;
 const ENTRY_OFFSET = BAT_OFFSET + ENTRY * 4;
@@ -46,6 +48,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
   let browser: Browser;
   let workspace: string;
   let image: string;
+  let twoProblems: string;
   let wb: Workbench;
   let editor: HddEditor;
   let guestBefore: string;
@@ -54,6 +57,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     requireSetup();
     workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-ws-'));
     image = await buildFixture(fixtureByName(CODE), workspace);
+    twoProblems = await buildFixture(fixtureByName(TWO_PROBLEMS), workspace);
     guestBefore = guestHash(qemu10(), image);
     [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
     wb = await Workbench.open(browser, server.url, workspace);
@@ -180,6 +184,24 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await editor.focusGrid();
     await wb.page.keyboard.press('Control+Z');
     await editor.problemItems().filter({ hasText: 'bat-entry-beyond-eof' }).waitFor({ state: 'detached', timeout: LONG });
+    await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
+  });
+
+  it('repairs everything with "Fix all" as one undoable edit', async () => {
+    await wb.openFile(basename(twoProblems));
+    await editor.waitLoaded();
+    await editor.problemItems().nth(1).waitFor({ timeout: LONG });
+    const before = await editor.problemItems().allInnerTexts();
+    assert.ok(before.some((t) => t.includes('bat-entry-beyond-eof')) && before.some((t) => t.includes('file-size-misaligned')), before.join(' | '));
+    await editor.view.locator('.problems button', { hasText: 'Fix all' }).click();
+    await editor.view.locator('.problems-summary', { hasText: 'No problems' }).waitFor({ timeout: LONG });
+    // The repair completed the cut cluster: the file grew from 288 KiB to 320 KiB.
+    await editor.view.locator('.toolbar .title', { hasText: '320 KiB' }).waitFor({ timeout: LONG });
+    await wb.screenshot('11-fix-all.png');
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+Z');
+    await editor.problemItems().nth(1).waitFor({ timeout: LONG });
+    await editor.view.locator('.toolbar .title', { hasText: '288 KiB' }).waitFor({ timeout: LONG });
     await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
   });
 

@@ -63,9 +63,9 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  /** The hdd-lens editor's webview content, as a locator root. */
+  /** The visible hdd-lens editor's webview content, as a locator root. */
   webview(): FrameLocator {
-    return this.page.frameLocator(`iframe.webview.ready[src*="${EXTENSION_ID}"]`).frameLocator('iframe#active-frame');
+    return this.page.frameLocator(`iframe.webview.ready[src*="${EXTENSION_ID}"]:visible`).frameLocator('iframe#active-frame');
   }
 
   /** The webview content as a Frame, for page.evaluate inside it (measurements); of one file when named. */

@@ -61,6 +61,8 @@ export class Analysis {
   readonly cache = new Map<string, Promise<unknown>>();
   private readonly syncCache = new Map<string, unknown>();
   private readonly perSettings = new WeakMap<Settings, Map<string, unknown>>();
+  /** Allocated entries per BAT page, by entries per page, once counted (see HddLensServer.countPages). */
+  readonly pageCounts = new Map<number, Uint32Array>();
 
   constructor(
     /** Increases with every new state of the document, including changes on disk that keep the version. */

@@ -16,7 +16,7 @@ import {
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
 import { AllocationMapBuilder } from '../shared/describe/allocationMap';
 import { regionsOf } from '../shared/describe/regions';
-import { batPageNode, structureTree } from '../shared/describe/structureTree';
+import { TreeInput, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import { RepairMode } from '../shared/repair/repair';
 import * as P from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
@@ -349,6 +349,7 @@ export class HddLensServer {
     if (!doc) throw new Error(`cannot open ${view.imageUri}`);
     this.served.set(uri, view.imageUri);
     const analysis = await doc.ready();
+    await this.countPages(analysis);
     return { text: renderStructure(doc, analysis, this.settings, view.page).text };
   }
 
@@ -376,6 +377,7 @@ export class HddLensServer {
     const found = await this.checked(p.uri);
     if (!found) return null;
     if (p.batPage !== undefined) return batPageNode(this.treeInput(found.analysis), p.batPage);
+    await this.countPages(found.analysis);
     return this.tree(found.analysis);
   }
 
@@ -383,8 +385,34 @@ export class HddLensServer {
     return analysis.memoFor(this.settings, 'tree', () => structureTree(this.treeInput(analysis)));
   }
 
-  private treeInput(analysis: Analysis): Parameters<typeof structureTree>[0] {
-    return { image: analysis.image, space: analysis.checked?.space, findings: analysis.view(this.settings).index, pageEntries: Math.max(1, this.settings.batPageSize / 4) };
+  private treeInput(analysis: Analysis): TreeInput {
+    const input: TreeInput = { image: analysis.image, space: analysis.checked?.space, findings: analysis.view(this.settings).index, pageEntries: this.pageEntries };
+    const counts = analysis.pageCounts.get(this.pageEntries);
+    if (counts) input.pageAllocated = counts;
+    return input;
+  }
+
+  private get pageEntries(): number {
+    return Math.max(1, this.settings.batPageSize / 4);
+  }
+
+  /**
+   * Counts the allocated entries of each BAT page in slices, between other requests, before a tree or view of a
+   * huge BAT is built (which then only formats the pages).
+   */
+  private async countPages(analysis: Analysis): Promise<void> {
+    const bat = analysis.image.bat;
+    const pages = this.pageEntries;
+    if (!bat || bat.length <= ALLOCATION_SLICE) return;
+    const counts = await analysis.memo(`pages:${pages}`, async () => {
+      const c = new Uint32Array(Math.ceil(bat.length / pages));
+      for (let from = 0; from < bat.length; from += ALLOCATION_SLICE) {
+        countAllocated(bat, pages, c, from, Math.min(bat.length, from + ALLOCATION_SLICE));
+        await new Promise((r) => setImmediate(r));
+      }
+      return c;
+    });
+    analysis.pageCounts.set(pages, counts);
   }
 
   private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {

@@ -1,6 +1,6 @@
 import { CodeAction, Diagnostic, DocumentSymbol, Range, SymbolKind } from 'vscode-languageserver/node';
 import { ByteRange } from '../shared/describe/rangeIndex';
-import { OutlineItem, StructureText, structureText } from '../shared/describe/structureText';
+import { OutlineItem, StructureText, TextInput, structureText } from '../shared/describe/structureText';
 import { Analysis, ShownFinding } from './analysis';
 import { toDiagnostic } from './diagnostics';
 import { ImageDocument } from './imageDocument';
@@ -8,16 +8,20 @@ import { Settings } from './settings';
 
 /** The structure view's text of an analysis (cached per analysis, settings and page). */
 export function renderStructure(doc: ImageDocument, analysis: Analysis, settings: Settings, page: number | undefined): StructureText {
-  return analysis.memoFor(settings, `text:${page ?? ''}`, () =>
-    structureText({
+  const pageEntries = Math.max(1, settings.batPageSize / 4);
+  return analysis.memoFor(settings, `text:${page ?? ''}`, () => {
+    const input: TextInput = {
       image: analysis.image,
       space: analysis.checked?.space,
       findings: analysis.view(settings).index,
-      pageEntries: Math.max(1, settings.batPageSize / 4),
+      pageEntries,
       title: `hdd-lens structure of ${doc.path} (version ${analysis.version}${analysis.checked ? '' : ', still being checked'})`,
       page,
-    }),
-  );
+    };
+    const counts = analysis.pageCounts.get(pageEntries);
+    if (counts) input.pageAllocated = counts;
+    return structureText(input);
+  });
 }
 
 export function lineRange(text: StructureText, line: number): Range {

@@ -2,7 +2,7 @@
 export const TRACING = process.env.HDD_LENS_TRACE !== undefined && process.env.HDD_LENS_TRACE !== '';
 
 export function trace(text: string): void {
-  if (TRACING) process.stderr.write(`[hdd-lens ${new Date().toISOString().slice(11, 23)}] ${text}\n`);
+  if (TRACING) console.error(`[hdd-lens ${new Date().toISOString().slice(11, 23)}] ${text}`);
 }
 
 /** Milliseconds since `start` (a performance.now() reading), rounded for logs. */

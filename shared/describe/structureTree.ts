@@ -24,6 +24,21 @@ export interface TreeInput {
   pageEntries: number;
   /** Most free ranges listed one by one under the data area. */
   maxSpaceNodes?: number;
+  /** Allocated entries per page, counted beforehand (`countAllocated`); counted here when absent. */
+  pageAllocated?: Uint32Array;
+}
+
+/**
+ * Adds the allocated entries of BAT entries [from, to) to their pages' counts: a caller with a huge BAT counts in
+ * slices between other work and passes the counts as `pageAllocated`.
+ */
+export function countAllocated(bat: Uint32Array, pageEntries: number, counts: Uint32Array, from: number, to: number): void {
+  for (let page = Math.floor(from / pageEntries); page * pageEntries < to; page++) {
+    const end = Math.min(to, (page + 1) * pageEntries, bat.length);
+    let n = 0;
+    for (let i = Math.max(from, page * pageEntries); i < end; i++) if (bat[i] !== 0) n++;
+    counts[page] += n;
+  }
 }
 
 /**
@@ -101,8 +116,11 @@ function pageNode(input: TreeInput, page: number): StructureNode {
   const first = page * input.pageEntries;
   const last = Math.min(g.batEntries, first + input.pageEntries) - 1;
   const bat = input.image.bat ?? new Uint32Array(0);
-  let allocated = 0;
-  for (let i = first; i <= last && i < bat.length; i++) if (bat[i] !== 0) allocated++;
+  let allocated = input.pageAllocated?.[page];
+  if (allocated === undefined) {
+    allocated = 0;
+    for (let i = first; i <= last && i < bat.length; i++) if (bat[i] !== 0) allocated++;
+  }
   const node: StructureNode = {
     label: `entries ${first}-${last}`,
     kind: 'batPage',

@@ -45,6 +45,8 @@ export class LspClient {
   settings: unknown;
   readonly refreshed: string[] = [];
   stderr = '';
+  /** The server's window/logMessage lines (its console, with stdio). */
+  log = '';
 
   private constructor(options: ClientOptions) {
     this.settings = options.settings ?? {};
@@ -68,7 +70,9 @@ export class LspClient {
       this.refreshed.push(p.uri);
       return null;
     });
-    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
+      this.log += `${p.message}\n`;
+    });
     this.connection.listen();
   }
 

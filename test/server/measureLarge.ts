@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     console.log(`inspect ${inspectMs.toFixed(0)} ms, structure ${structureMs.toFixed(0)} ms, one BAT page ${pageMs.toFixed(0)} ms, allocation map (1000 buckets) ${allocMs.toFixed(0)} ms, regions of 1 MiB ${regionsMs.toFixed(0)} ms`);
     console.log(`BAT edit -> diagnostics (incremental): ${editMs.toFixed(0)} ms; code actions with bulk plans: ${fixMs.toFixed(0)} ms; header edit -> diagnostics (full check): ${headerEditMs.toFixed(0)} ms`);
     console.log(`server RSS: ${peakRss(client.pid)}`);
-    if (process.env.HDD_LENS_TRACE) process.stdout.write(client.stderr);
+    if (process.env.HDD_LENS_TRACE) process.stdout.write(client.log + client.stderr);
     await client.stop();
   } finally {
     rmSync(dir, { recursive: true, force: true });

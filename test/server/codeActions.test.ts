@@ -6,7 +6,7 @@ import { WRITE_BLOCKING_CODE, planRepair, repairable } from '../../shared/repair
 import { FIXTURES, sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
 import { qemuCheck } from '../fixtures/qemu';
-import { qemu10 } from '../oracles';
+import { qemu10, qemu72 } from '../oracles';
 import { LspClient, fileUri, fixOf } from './lspClient';
 import { editsOf } from './lspClient';
 
@@ -96,7 +96,7 @@ describe('server code actions', function () {
     }
   });
 
-  it('a quick fix of a duplicate BAT entry gives an image qemu-img 10 checks clean', async () => {
+  it('a quick fix of a duplicate BAT entry gives an image qemu-img 10 and 7.2 check clean', async () => {
     const path = paths.get('bat-entry-duplicate') ?? '';
     const uri = fileUri(path);
     await client.openImage(uri, 5);
@@ -107,8 +107,10 @@ describe('server code actions', function () {
     const copy = await scratchCopy(path);
     await applyEdits(copy, editsOf(fixOf(quick)));
     assert.deepEqual(findingsOf(copy).map((f) => f.code), []);
-    const q = await qemuCheck(qemu10(), await scratchCopy(copy));
-    assert.equal(q.code, 0, q.stdout + q.stderr);
+    for (const oracle of [qemu10(), qemu72()]) {
+      const q = await qemuCheck(oracle, await scratchCopy(copy));
+      assert.equal(q.code, 0, `qemu-img ${oracle.version}: ${q.stdout}${q.stderr}`);
+    }
   });
 
   it('finds the findings of the requested range even without diagnostics in the context', async () => {

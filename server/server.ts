@@ -10,18 +10,16 @@ import {
   InitializeParams,
   InitializeResult,
   MarkupKind,
-  SymbolKind,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
-import { AllocationMapBuilder } from '../shared/describe/allocationMap';
 import { regionsOf } from '../shared/describe/regions';
-import { TreeInput, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import { RepairMode } from '../shared/repair/repair';
 import * as P from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
 import { Analyzer, DEFAULT_INLINE_ENTRIES } from './analyzer';
 import { codeActions, commandAction, isBulkData } from './codeActions';
+import { allocationOf, batPageOf, binarySymbols, countPages, structureOf } from './derived';
 import { byteRange, sameFinding, toDiagnostic } from './diagnostics';
 import { BULK_TITLES, BulkResult, bulkFix } from './fixes';
 import { hoverMarkdown } from './hover';
@@ -37,9 +35,6 @@ export interface InitOptions {
   /** BATs with more entries than this are checked in the worker thread. */
   inlineCheckEntries?: number;
 }
-
-/** BAT entries per slice when mapping allocation, between which other requests run. */
-const ALLOCATION_SLICE = 1 << 20;
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -339,7 +334,7 @@ export class HddLensServer {
     if (!found) return [];
     const view = P.parseStructureUri(uri);
     if (view) return structureSymbols(renderStructure(found.doc, found.analysis, this.settings, view.page));
-    return binarySymbols(this.tree(found.analysis));
+    return binarySymbols(await structureOf(found.analysis, this.settings));
   }
 
   private async content(uri: string): Promise<{ text: string }> {
@@ -349,7 +344,7 @@ export class HddLensServer {
     if (!doc) throw new Error(`cannot open ${view.imageUri}`);
     this.served.set(uri, view.imageUri);
     const analysis = await doc.ready();
-    await this.countPages(analysis);
+    await countPages(analysis, this.settings);
     return { text: renderStructure(doc, analysis, this.settings, view.page).text };
   }
 
@@ -376,58 +371,13 @@ export class HddLensServer {
   private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {
     const found = await this.checked(p.uri);
     if (!found) return null;
-    if (p.batPage !== undefined) return batPageNode(this.treeInput(found.analysis), p.batPage);
-    await this.countPages(found.analysis);
-    return this.tree(found.analysis);
-  }
-
-  private tree(analysis: Analysis): P.StructureNode {
-    return analysis.memoFor(this.settings, 'tree', () => structureTree(this.treeInput(analysis)));
-  }
-
-  private treeInput(analysis: Analysis): TreeInput {
-    const input: TreeInput = { image: analysis.image, space: analysis.checked?.space, findings: analysis.view(this.settings).index, pageEntries: this.pageEntries };
-    const counts = analysis.pageCounts.get(this.pageEntries);
-    if (counts) input.pageAllocated = counts;
-    return input;
-  }
-
-  private get pageEntries(): number {
-    return Math.max(1, this.settings.batPageSize / 4);
-  }
-
-  /**
-   * Counts the allocated entries of each BAT page in slices, between other requests, before a tree or view of a
-   * huge BAT is built (which then only formats the pages).
-   */
-  private async countPages(analysis: Analysis): Promise<void> {
-    const bat = analysis.image.bat;
-    const pages = this.pageEntries;
-    if (!bat || bat.length <= ALLOCATION_SLICE) return;
-    const counts = await analysis.memo(`pages:${pages}`, async () => {
-      const c = new Uint32Array(Math.ceil(bat.length / pages));
-      for (let from = 0; from < bat.length; from += ALLOCATION_SLICE) {
-        countAllocated(bat, pages, c, from, Math.min(bat.length, from + ALLOCATION_SLICE));
-        await new Promise((r) => setImmediate(r));
-      }
-      return c;
-    });
-    analysis.pageCounts.set(pages, counts);
+    if (p.batPage !== undefined) return batPageOf(found.analysis, this.settings, p.batPage);
+    return structureOf(found.analysis, this.settings);
   }
 
   private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {
     const found = await this.checked(p.uri);
-    const space = found?.analysis.checked?.space;
-    if (!found || !space) return null;
-    const buckets = Math.max(1, Math.floor(p.buckets || 1));
-    return found.analysis.memo(`alloc:${buckets}`, async () => {
-      const builder = new AllocationMapBuilder(space, buckets);
-      while (!builder.done) {
-        builder.feed(ALLOCATION_SLICE);
-        if (!builder.done) await new Promise((r) => setImmediate(r));
-      }
-      return { fileSize: space.geometry.fileSize, buckets: builder.finish() };
-    });
+    return found ? allocationOf(found.analysis, p.buckets) : null;
   }
 
   private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
@@ -451,16 +401,3 @@ export class HddLensServer {
     return this.bulk(found.doc, found.analysis, p.mode);
   }
 }
-
-/** The structure tree as document symbols of the binary document (byte ranges as positions). */
-function binarySymbols(tree: P.StructureNode): DocumentSymbol[] {
-  const convert = (n: P.StructureNode): DocumentSymbol => {
-    const range = byteRange(n.offset, Math.max(1, n.length));
-    const s: DocumentSymbol = { name: n.label, kind: SymbolKind.Field, range, selectionRange: range };
-    if (n.value) s.detail = n.value;
-    if (n.children && n.children.length > 0) s.children = n.children.map(convert);
-    return s;
-  };
-  return (tree.children ?? []).map(convert);
-}
-

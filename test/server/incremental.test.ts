@@ -22,24 +22,23 @@ function rng(seed: number): () => number {
   };
 }
 
-/** An image of `entries` BAT entries and `clusters` data clusters, with entries drawn to collide often. */
-function randomImage(seed: number, variant: 'ext' | 'legacy'): ImageBytes {
+/** An image of 200 BAT entries and `clusters` data clusters, with entries drawn to collide often (dense) or not. */
+function randomImage(seed: number, variant: 'ext' | 'legacy', clusters = 60, zeroShare = 0.3): ImageBytes {
   const r = rng(seed);
   const cluster = 4096;
   const entries = 200;
   const dataOff = Math.ceil((BAT_OFFSET + entries * 4) / cluster) * cluster;
-  const clusters = 60;
   const img = new ImageBytes(Buffer.alloc(dataOff + clusters * cluster));
   img.setMagic(variant === 'ext' ? MAGIC_EXT : MAGIC_LEGACY).setHeader('version', 2).setHeader('tracks', cluster / 512);
   img.setHeader('batEntries', entries).setHeader('nbSectors', ((entries - 10) * cluster) / 512).setHeader('dataOff', dataOff / 512);
-  for (let i = 0; i < entries; i++) img.setBatEntry(i, randomValue(r, img, dataOff, clusters));
+  for (let i = 0; i < entries; i++) img.setBatEntry(i, randomValue(r, img, dataOff, clusters, zeroShare));
   return img;
 }
 
-/** Mostly cluster-aligned values inside the file, some past its end, some zero. */
-function randomValue(r: () => number, img: ImageBytes, dataOff: number, clusters: number): number {
+/** Cluster-aligned values inside the file, some past its end, a share of zeros. */
+function randomValue(r: () => number, img: ImageBytes, dataOff: number, clusters: number, zeroShare = 0.3): number {
   const x = r();
-  if (x < 0.3) return 0;
+  if (x < zeroShare) return 0;
   const slot = Math.floor(r() * (clusters + 6));
   return img.entryFor(dataOff + slot * img.clusterSize);
 }
@@ -58,10 +57,14 @@ function expectSameScan(source: OverlaySource, actual: ReturnType<IncrementalBat
 }
 
 describe('incremental BAT scan', () => {
-  for (const variant of ['ext', 'legacy'] as const) {
-    it(`matches a full scan after every random BAT edit (${variant})`, () => {
+  for (const [variant, clusters, zeroShare] of [
+    ['ext', 60, 0.3],
+    ['legacy', 60, 0.3],
+    ['ext', 400, 0.7],
+  ] as const) {
+    it(`matches a full scan after every random BAT edit (${variant}, ${clusters} clusters, ${zeroShare * 100}% zeros)`, () => {
       for (let seed = 1; seed <= 12; seed++) {
-        const img = randomImage(seed, variant);
+        const img = randomImage(seed, variant, clusters, zeroShare);
         const source = new OverlaySource(new BufferSource(img.bytes));
         const image = decodeImage(source);
         const g = image.geometry;
@@ -76,7 +79,7 @@ describe('incremental BAT scan', () => {
           const n = 1 + Math.floor(r() * 3);
           for (let k = 0; k < n; k++) {
             const i = Math.floor(r() * g.batEntries);
-            patches.push({ offset: BAT_OFFSET + i * 4, data: u32Bytes(randomValue(r, img, g.dataOffset, 60)) });
+            patches.push({ offset: BAT_OFFSET + i * 4, data: u32Bytes(randomValue(r, img, g.dataOffset, clusters, zeroShare)) });
           }
           for (const p of patches) source.write(p.offset, p.data);
           const changes = applyBatPatches(image.bat, patches, metadata, (i) => new DataView(source.read(BAT_OFFSET + i * 4, 4).buffer).getUint32(0, true));

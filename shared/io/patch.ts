@@ -32,6 +32,7 @@ export class PatchRuns {
       this.runs.splice(first, 0, { offset, data: data.slice() });
       return;
     }
+    if (hi === first + 1 && this.append(first, offset, data)) return;
     const start = Math.min(offset, this.runs[first].offset);
     const last = this.runs[hi - 1];
     const mergedEnd = Math.max(end, last.offset + last.data.length);
@@ -39,6 +40,32 @@ export class PatchRuns {
     for (let k = first; k < hi; k++) merged.set(this.runs[k].data, this.runs[k].offset - start);
     merged.set(data, offset - start);
     this.runs.splice(first, hi - first, { offset: start, data: merged });
+  }
+
+  /** How much of each growable buffer is handed out as views: bytes past it are spare room no view sees. */
+  private readonly used = new WeakMap<ArrayBufferLike, number>();
+
+  /**
+   * Appends to the end of run k without re-copying it when its buffer has spare room (doubling otherwise): a repair
+   * writes long sequences of adjacent clusters and BAT entries, and copying the whole run on each write made those
+   * quadratic (2000 duplicate clusters took 144 s to plan). Earlier views of the run never see the appended bytes.
+   */
+  private append(k: number, offset: number, data: Uint8Array): boolean {
+    const r = this.runs[k];
+    if (offset !== r.offset + r.data.length) return false;
+    const length = r.data.length + data.length;
+    const tail = r.data.byteOffset + r.data.length;
+    let view: Uint8Array;
+    if (this.used.get(r.data.buffer) === tail && r.data.buffer.byteLength >= r.data.byteOffset + length) {
+      view = new Uint8Array(r.data.buffer, r.data.byteOffset, length);
+    } else {
+      view = new Uint8Array(Math.max(2 * length, 4096)).subarray(0, length);
+      view.set(r.data);
+    }
+    view.set(data, r.data.length);
+    this.used.set(view.buffer, view.byteOffset + length);
+    this.runs[k] = { offset: r.offset, data: view };
+    return true;
   }
 
   /** Drops every byte at or after `size` (a truncation). */

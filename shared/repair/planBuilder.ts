@@ -63,9 +63,16 @@ export class PlanBuilder {
     return host;
   }
 
-  /** Copies a cluster's bytes as they read now (bytes past the end of the file read as zeros). */
+  /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
   copyCluster(from: number, to: number): void {
-    this.write(to, this.state.read(from, this.geometry.clusterSize));
+    // In pieces, writing only those holding a non-zero byte: the target is a fresh cluster (zeros), and a cluster
+    // lying mostly past the end of the file then costs what it holds, not its (up to 2 GiB) size.
+    const size = this.geometry.clusterSize;
+    const piece = Math.min(size, 1 << 20);
+    for (let done = 0; done < size; done += piece) {
+      const data = this.state.read(from + done, Math.min(piece, size - done));
+      if (data.some((b) => b !== 0)) this.write(to + done, data);
+    }
   }
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */

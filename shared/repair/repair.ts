@@ -63,7 +63,8 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
       if (!(e instanceof RepairError)) throw e;
       return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: findings };
     }
-    steps.push(...builder.steps);
+    // Not push(...steps): a pass may relocate hundreds of thousands of entries, past the argument limit.
+    for (const s of builder.steps) steps.push(s);
     // Every repair names what it wrote; a pass that wrote nothing cannot make progress on another try.
     if (builder.steps.length === 0) break;
   }

@@ -33,5 +33,11 @@ The repair sets the smallest valid value, as qemu-img does.`,
     if (!g) return;
     plan.writeU32(H.dataOff, g.minDataOffset / SECTOR);
     plan.step(`set data_off to ${g.minDataOffset / SECTOR} sectors (${hex(g.minDataOffset)}), the end of the BAT`);
+    // A file that ends before that data area gets the zero padding it lacks, as qemu-img create leaves a new
+    // image; otherwise data_off would still point past the end and the repair would never converge.
+    if (plan.state.size < g.minDataOffset) {
+      plan.resize(g.minDataOffset);
+      plan.step(`extended the file with zeros to ${hex(g.minDataOffset)}, where the data area starts`);
+    }
   },
 });

@@ -99,7 +99,7 @@ function transferList(reply: WorkerReply): ArrayBuffer[] {
   if (reply.kind === 'check') {
     if (reply.scan) [reply.scan.problemIndex, reply.scan.problemFlags, reply.scan.problemPeer].forEach(add);
     if (reply.bat) add(reply.bat);
-    if (reply.index) [reply.index.owner, reply.index.used, reply.index.irregular].forEach(add);
+    if (reply.index) [reply.index.owner, reply.index.irregular].forEach(add);
   }
   return [...out];
 }

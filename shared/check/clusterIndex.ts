@@ -15,8 +15,11 @@ export interface ClusterIndexState {
   slots: number;
   /** Lowest regular owner of each slot, plus one; 0 when none. */
   owner: Uint32Array;
-  /** One bit per slot, set when it has an owner: hole searches read 2 MiB for 16M slots, not 64 MiB. */
-  used: Uint32Array;
+  /**
+   * One bit per slot, set when it has an owner: hole searches read 2 MiB for 16M slots, not 64 MiB. Made on the
+   * first hole search (after the first BAT edit), not by `build`, whose time is on the way to first diagnostics.
+   */
+  used?: Uint32Array;
   shared: Map<number, number[]>;
   /** Irregular entries' indices, ascending by host offset then index. */
   irregular: Uint32Array;
@@ -46,8 +49,7 @@ export class ClusterIndex {
     const slots = slotCount(g);
     if (slots > MAX_INDEX_SLOTS) return undefined;
     const owner = new Uint32Array(slots);
-    const used = new Uint32Array(Math.ceil(slots / 32));
-    const index = new ClusterIndex(g, { slots, owner, used, shared: new Map(), irregular: new Uint32Array(0), maxSlot: -1, allocated: 0 });
+    const index = new ClusterIndex(g, { slots, owner, shared: new Map(), irregular: new Uint32Array(0), maxSlot: -1, allocated: 0 });
     const irregular: number[] = [];
     // The placement tests of `place`, in BAT-entry units and without allocations: this loop runs 16M times.
     const perCluster = g.clusterSize / g.unit;
@@ -73,7 +75,6 @@ export class ClusterIndex {
       const slot = shift >= 0 ? d >>> shift : d / perCluster;
       if (owner[slot] === 0) {
         owner[slot] = i + 1;
-        used[slot >>> 5] |= 1 << (slot & 31);
         if (slot > maxSlot) maxSlot = slot;
       } else index.addToSlot(slot, i);
     }
@@ -195,7 +196,7 @@ export class ClusterIndex {
   private addToSlot(slot: number, index: number): void {
     const s = this.s;
     const first = s.owner[slot] - 1;
-    s.used[slot >>> 5] |= 1 << (slot & 31);
+    if (s.used) s.used[slot >>> 5] |= 1 << (slot & 31);
     if (first < 0) s.owner[slot] = index + 1;
     else {
       const list = s.shared.get(slot) ?? [first];
@@ -215,7 +216,7 @@ export class ClusterIndex {
       if (list.length <= 1) s.shared.delete(slot);
       s.owner[slot] = list.length > 0 ? list[0] + 1 : 0;
     } else if (s.owner[slot] === index + 1) s.owner[slot] = 0;
-    if (s.owner[slot] === 0) s.used[slot >>> 5] &= ~(1 << (slot & 31));
+    if (s.used && s.owner[slot] === 0) s.used[slot >>> 5] &= ~(1 << (slot & 31));
     // The highest owned slot moves down only when its last owner leaves; amortised over the edits that filled it.
     while (s.maxSlot >= 0 && s.owner[s.maxSlot] === 0) s.maxSlot--;
   }
@@ -224,7 +225,7 @@ export class ClusterIndex {
   freeRuns(from: number, to: number): Array<[number, number]> {
     // Runs after every BAT edit of a 16M-entry image: walks the bit per slot, a 32-bit word at a time where the
     // word is all used or all free.
-    const used = this.s.used;
+    const used = this.usedBits();
     const end = Math.min(to, this.s.slots);
     const runs: Array<[number, number]> = [];
     let runStart = -1;
@@ -251,6 +252,15 @@ export class ClusterIndex {
     if (to > end && runStart < 0) runStart = Math.max(end, from);
     if (runStart >= 0 && to > runStart) runs.push([runStart, to]);
     return runs;
+  }
+
+  private usedBits(): Uint32Array {
+    if (this.s.used) return this.s.used;
+    const { owner, slots } = this.s;
+    const used = new Uint32Array(Math.ceil(slots / 32));
+    for (let s = 0; s < slots; s++) if (owner[s] !== 0) used[s >>> 5] |= 1 << (s & 31);
+    this.s.used = used;
+    return used;
   }
 
   has(slot: number): boolean {

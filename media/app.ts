@@ -29,6 +29,7 @@ interface SavedState {
 export class App {
   readonly model: Model;
   readonly grid: HexGrid;
+  readonly tree: StructureTree;
   private readonly title = el('span', { class: 'title' });
   private firstFindings = true;
 
@@ -36,7 +37,7 @@ export class App {
     const model = (this.model = new Model(host));
     const grid = (this.grid = new HexGrid(model));
     const card = new HoverCard(model, host);
-    const tree = new StructureTree(model, host);
+    const tree = (this.tree = new StructureTree(model, host));
     const editor = new FieldEditor(model, host);
     const map = new AllocationMap(model, host);
     const problems = new ProblemsList(model, host, card);

@@ -23,7 +23,7 @@ export class GoTo {
   constructor(
     private readonly model: Model,
     private readonly host: Host,
-    private readonly batEntryOffset: (index: number) => number | string,
+    private readonly batEntryOffset: (index: number) => Promise<number | string>,
   ) {
     this.element = el('form', { class: 'goto', attrs: { role: 'search', 'aria-label': 'Go to' } }, [
       this.mode, this.input, el('button', { text: 'Go', attrs: { type: 'submit' } }), this.message,
@@ -44,7 +44,7 @@ export class GoTo {
     const mode = this.mode.value as Mode;
     const text = this.input.value;
     try {
-      const error = mode === 'offset' ? this.goOffset(text) : mode === 'bat' ? this.goBat(text) : await this.goGuest(text);
+      const error = mode === 'offset' ? this.goOffset(text) : mode === 'bat' ? await this.goBat(text) : await this.goGuest(text);
       this.message.textContent = error ?? '';
       this.message.classList.toggle('error', error !== undefined);
     } catch (e) {
@@ -59,10 +59,10 @@ export class GoTo {
     return undefined;
   }
 
-  private goBat(text: string): string | undefined {
+  private async goBat(text: string): Promise<string | undefined> {
     const p = parseNumber(text);
     if ('error' in p) return p.error;
-    const at = this.batEntryOffset(Number(p.value));
+    const at = await this.batEntryOffset(Number(p.value));
     if (typeof at === 'string') return at;
     this.model.select(at, BAT_ENTRY_BYTES, { source: 'goto', reveal: true });
     return undefined;
@@ -74,7 +74,7 @@ export class GoTo {
     const loc = await this.host.request('hddLens/guestToHost', { guestOffset: Number(p.value) });
     if (!loc) return `Guest offset ${hex(p.value)} is past the end of the virtual disk`;
     if (loc.hostOffset === undefined) {
-      const at = this.batEntryOffset(loc.batIndex);
+      const at = await this.batEntryOffset(loc.batIndex);
       if (typeof at === 'number') this.model.select(at, BAT_ENTRY_BYTES, { source: 'goto', reveal: true });
       return `Guest offset ${hex(p.value)} is in BAT entry ${loc.batIndex}, which is not allocated (reads as zeros): showing the entry`;
     }

@@ -188,7 +188,7 @@ export class HexGrid {
 
   private measureRowHeight(): number {
     const h = this.header.getBoundingClientRect().height;
-    return h > 4 ? Math.round(h) : this.rowHeight;
+    return h > 4 ? h : this.rowHeight;
   }
 
   scrollTo(row: number): void {

@@ -40,6 +40,7 @@ export class StructureTree {
   private active = 0;
   private readonly expandedKeys = new Set<string>();
   private loadSeq = 0;
+  private loading: Promise<void> = Promise.resolve();
   readonly refresh = debounce(() => void this.load(), 250);
   private readonly followSoon = debounce(() => void this.follow(this.model.active), 150);
 
@@ -65,8 +66,12 @@ export class StructureTree {
     });
   }
 
-  /** Offset of BAT entry `index`, from the BAT node's place in the tree; an error text when there is none. */
-  batEntryOffset(index: number): number | string {
+  /**
+   * Offset of BAT entry `index`, from the BAT node's place in the tree (waiting for a load in progress: on a huge
+   * image the first structure comes a second or two after the bytes); an error text when there is none.
+   */
+  async batEntryOffset(index: number): Promise<number | string> {
+    await this.loading;
     const bat = this.root && find(this.root, (n) => n.data.kind === 'bat');
     if (!bat) return 'The structure has no BAT';
     const entries = Math.floor(bat.data.length / BAT_ENTRY_BYTES);
@@ -78,7 +83,12 @@ export class StructureTree {
     this.scroller.focus();
   }
 
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    this.loading = this.fetchTree();
+    return this.loading;
+  }
+
+  private async fetchTree(): Promise<void> {
     const seq = ++this.loadSeq;
     let data: StructureNode | null;
     try {

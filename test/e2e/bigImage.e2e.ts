@@ -27,6 +27,7 @@ interface OpenTimes {
   firstPaintMs: number;
   diagnosticsMs?: number;
   problemsPanelMs?: number;
+  structureTreeMs?: number;
 }
 
 describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
@@ -61,6 +62,12 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      await wb.screenshot(`failed-big-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+    }
+  });
+
   it('opens a small image first (the baseline: VS Code creating a webview)', async () => {
     const t0 = await wb.openFile(SMALL);
     const f = await wb.webviewFrame(SMALL);
@@ -79,6 +86,8 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     ]);
     times.diagnosticsMs = diagnostics - t0;
     times.problemsPanelMs = panel - t0;
+    await editor.view.locator('.tree-row', { hasText: 'BAT' }).first().waitFor({ timeout: 180_000 });
+    times.structureTreeMs = Date.now() - t0;
     figures.big = { entries: ENTRIES, fileBytes: planted.fileSize, ...times };
     const texts = await editor.problemItems().allInnerTexts();
     for (const i of [...planted.duplicateIndices, ...planted.beyondEofIndices]) {

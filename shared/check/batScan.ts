@@ -29,6 +29,9 @@ export interface BatScan {
   holes: Array<[number, number]>;
 }
 
+/** Entries of the first, type-feedback-gathering piece of `BatScanner.feed`. */
+const WARM_UP_ENTRIES = 64;
+
 /** Above this many slots, overlap detection sorts instead of keeping a bitmap (memory stays O(entries)). */
 const MAX_BITMAP_SLOTS = 1 << 28;
 
@@ -52,6 +55,13 @@ export class BatScanner {
   private readonly irregular: number[] = [];
   private allocated = 0;
   private maxInFile = -1;
+  /**
+   * Allocated entries whose host cluster does not directly follow the previous entry's, when that one is allocated
+   * too: qemu-img check's "fragmented" count.
+   */
+  fragmented = 0;
+  private readonly pieceStarts: number[] = [];
+  private warmedUp = false;
   // Every per-entry test is an integer comparison in BAT-entry units, precomputed from the byte-offset rules:
   // host offsets reach 2^44, and double arithmetic (fmod above all) would cost 10x in the loop.
   private readonly perCluster: number;
@@ -81,28 +91,49 @@ export class BatScanner {
   }
 
   feed(from: number, to: number): void {
-    const { bat, seen, originUnits, dataStart, lastWhole } = this;
+    // The first feed runs a few entries alone, so that the code after the hot loop has type feedback when the loop
+    // gets optimised on stack: otherwise the optimised code deoptimises at every loop exit, and a BAT fed in pieces
+    // runs mostly unoptimised (twice as slow).
+    if (!this.warmedUp && to - from > WARM_UP_ENTRIES) {
+      this.warmedUp = true;
+      this.feed(from, from + WARM_UP_ENTRIES);
+      from += WARM_UP_ENTRIES;
+    }
+    this.warmedUp = true;
+    const { bat, seen, originUnits, dataStart } = this;
+    // The pair (from - 1, from) straddles pieces fed in any order: it is counted in finish().
+    if (from > 0 && from < to) this.pieceStarts.push(from);
     if (!seen || this.shift < 0) {
       for (let i = from; i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
+      this.fragmented += countFragmented(bat, this.perCluster, from + 1, to);
       return;
     }
     // The common case in a tight loop: an entry inside the data area, inside the file, on the cluster grid, within
-    // the disk, is only checked for duplicates. Anything else takes the full classification.
+    // the disk, is only checked for duplicates (and fragmentation). Anything else takes the full classification.
+    // One unsigned comparison tests dataStart <= e <= lastWhole (entries are below 2^32, so lastWhole is capped).
+    const span = Math.min(this.lastWhole, 0xffffffff) - dataStart;
     const mask = this.perCluster - 1;
     const shift = this.shift;
+    const step = this.perCluster;
     const regularEnd = Math.min(to, this.g.diskClusters);
     let allocated = 0;
-    let maxInFile = this.maxInFile;
+    let fragmented = 0;
+    let prev = 0;
     for (let i = from; i < regularEnd; i++) {
       const e = bat[i];
-      if (e === 0) continue;
+      if (e === 0) {
+        prev = 0;
+        continue;
+      }
+      if (prev !== 0 && prev + step !== e) fragmented++;
+      prev = e;
       const d = e - originUnits;
-      if (e < dataStart || e > lastWhole || (d & mask) !== 0) {
+      if ((e - dataStart) >>> 0 > span || (d & mask) !== 0) {
         this.classify(i, e);
         continue;
       }
+      // The highest regular entry (part of usedEnd) is read from the bitmap in finish(), not tracked here.
       allocated++;
-      if (e > maxInFile) maxInFile = e;
       const slot = d >>> shift;
       const bit = 1 << (slot & 31);
       const word = seen[slot >>> 5];
@@ -110,8 +141,20 @@ export class BatScanner {
       else seen[slot >>> 5] = word | bit;
     }
     this.allocated += allocated;
-    if (maxInFile > this.maxInFile) this.maxInFile = maxInFile;
-    for (let i = Math.max(from, regularEnd); i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
+    this.fragmented += fragmented;
+    const tail = Math.max(from, regularEnd);
+    for (let i = tail; i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
+    this.fragmented += countFragmented(bat, step, Math.max(from + 1, tail), to);
+  }
+
+  /** The entry value of the highest slot marked in the bitmap, or -1. */
+  private highestRegular(seen: Int32Array): number {
+    for (let w = seen.length - 1; w >= 0; w--) {
+      if (seen[w] === 0) continue;
+      const slot = w * 32 + 31 - Math.clz32(seen[w]);
+      return slot * this.perCluster + this.originUnits;
+    }
+    return -1;
   }
 
   /** The full tests of one allocated entry. */
@@ -143,6 +186,9 @@ export class BatScanner {
 
   finish(metadata: readonly MetadataRange[]): BatScan {
     const { g, bat, problems, irregular } = this;
+    for (const i of this.pieceStarts) this.fragmented += countFragmented(bat, this.perCluster, i, i + 1);
+    this.pieceStarts.length = 0;
+    if (this.seen) this.maxInFile = Math.max(this.maxInFile, this.highestRegular(this.seen));
     let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, g.fileSize));
     if (this.maxInFile >= 0) usedEnd = Math.max(usedEnd, this.maxInFile * g.unit + g.clusterSize);
     for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
@@ -155,6 +201,17 @@ export class BatScanner {
     const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
     return { allocated: this.allocated, ...problems.finish(), usedEnd, holes };
   }
+}
+
+/** Entries i in [from, to) that are fragmented relative to entry i - 1 (from >= 1). */
+function countFragmented(bat: Uint32Array, step: number, from: number, to: number): number {
+  let n = 0;
+  for (let i = Math.max(1, from); i < to; i++) {
+    const prev = bat[i - 1];
+    const e = bat[i];
+    if (e !== 0 && prev !== 0 && prev + step !== e) n++;
+  }
+  return n;
 }
 
 /** An integer in int32 range as a small integer, so the JIT compares entries without float conversions. */

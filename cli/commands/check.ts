@@ -6,6 +6,7 @@ import { printCheckReport, printRepaired } from '../checkText';
 import { recoverBeforeUse, journalOptions } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { printUsage } from '../help';
+import { forFile } from '../../shared/io/fileErrors';
 
 export async function runCheck(argv: string[]): Promise<number> {
   const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
@@ -16,7 +17,8 @@ export async function runCheck(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
   recoverBeforeUse(path);
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
-  const report = mode === undefined ? await checkReportStreamed(path) : repair(path, mode, flag(p, 'force'), json);
+  const force = flag(p, 'force');
+  const report = await forFile(path, () => (mode === undefined ? checkReportStreamed(path) : repair(path, mode, force, json)));
   if (json) stdout.line(JSON.stringify(report, null, 2));
   else printCheckReport(stdout, report);
   return checkExitCode(report);

@@ -3,6 +3,7 @@ import { withFile } from '../../shared/ops/check';
 import { InfoReport, imageInfo } from '../../shared/ops/info';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
+import { forFile } from '../../shared/io/fileErrors';
 import { recoverBeforeUse } from '../journalHooks';
 import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
@@ -12,7 +13,7 @@ export function runInfo(argv: string[]): number {
   if (flag(p, 'help')) return printUsage('info');
   const path = p.positionals[0];
   recoverBeforeUse(path);
-  const report = withFile(path, (src) => imageInfo(src, { actualSize: diskUsage(path) }));
+  const report = forFile(path, () => withFile(path, (src) => imageInfo(src, { actualSize: diskUsage(path) })));
   if (flag(p, 'json')) stdout.line(JSON.stringify(report, null, 4));
   else printInfo(report);
   return 0;

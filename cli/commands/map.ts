@@ -3,6 +3,7 @@ import { withFile } from '../../shared/ops/check';
 import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
+import { forFile } from '../../shared/io/fileErrors';
 import { recoverBeforeUse } from '../journalHooks';
 import { stdout } from '../output';
 
@@ -13,11 +14,13 @@ export function runMap(argv: string[]): number {
   const path = p.positionals[0];
   const json = flag(p, 'json');
   recoverBeforeUse(path);
-  withFile(path, (src) => {
-    const entries = mapEntries(decodeImage(src));
-    if (json) printJson(entries);
-    else printHuman(entries, path);
-  });
+  forFile(path, () =>
+    withFile(path, (src) => {
+      const entries = mapEntries(decodeImage(src));
+      if (json) printJson(entries);
+      else printHuman(entries, path);
+    }),
+  );
   return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, ftruncateSync, openSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { ByteSource } from '../io/byteSource';
+import { forFile } from '../io/fileErrors';
 import { guestRuns } from '../format/guestMap';
 import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
@@ -31,23 +32,24 @@ export class ConvertError extends Error {}
 /** Writes the guest disk of `source` to `outPath` as raw. Throws `ImageError` for an unreadable image. */
 export function convertToRaw(source: ByteSource, imagePath: string, outPath: string, options: ConvertOptions = {}): ConvertResult {
   refuseOutput(imagePath, outPath, options);
-  const image = decodeImage(source);
+  const image = forFile(imagePath, () => decodeImage(source));
   requireReadable(image);
   const g = image.geometry;
   // 'wx' fails if the file appeared since the check above; 'w' truncates an existing file the user let us replace.
   const fd = openSync(outPath, options.overwrite ? 'w' : 'wx');
   let written = 0;
   try {
-    ftruncateSync(fd, g.diskBytes);
+    forFile(outPath, () => ftruncateSync(fd, g.diskBytes));
     const buf = Buffer.alloc(CHUNK);
     for (const run of guestRuns(g, image.bat)) {
-      if (run.hostOffset === undefined) continue;
+      const host = run.hostOffset;
+      if (host === undefined) continue;
       for (let done = 0; done < run.length; done += buf.length) {
         const length = Math.min(buf.length, run.length - done);
         // A cluster past the end of the file reads as zeros (as QEMU reads it).
-        const got = source.readInto(run.hostOffset + done, buf.subarray(0, length));
+        const got = forFile(imagePath, () => source.readInto(host + done, buf.subarray(0, length)));
         if (got < length) buf.fill(0, got, length);
-        written += writeNonZero(fd, buf, length, run.start + done);
+        written += forFile(outPath, () => writeNonZero(fd, buf, length, run.start + done));
       }
     }
   } finally {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { appendFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { RULES } from '../../shared/rules/catalogue';
 import { SAMPLES, fixturePath, qemuCheck, qemuConvert, samplePath } from '../fixtures';
@@ -136,6 +136,16 @@ describe('hdd-lens check', function () {
         assert.equal(r.code, 1, args.join(' '));
         assert.equal(r.stdout, '');
         assert.match(r.stderr, new RegExp(`^hdd-lens: ${path}: no such file`));
+      }
+    });
+
+    it('a directory, or an unreadable file: exit 1, the file named', async () => {
+      const dir = await scratchPath('a-folder');
+      await mkdir(dir);
+      for (const args of [['check', dir], ['info', dir], ['map', dir], ['convert', dir, `${dir}.raw`]]) {
+        const r = await hdd(args);
+        assert.equal(r.code, 1, args.join(' '));
+        assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: is a directory`), args.join(' '));
       }
     });
 

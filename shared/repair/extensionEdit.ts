@@ -1,7 +1,11 @@
+import { EntryFlag } from '../check/batScan';
 import { CheckContext } from '../check/context';
+import { overlaps } from '../check/metadata';
 import { FEATURE_HEADER_SIZE } from '../format/constants';
 import { EXT_PARSE_CAP, Feature, extensionChecksum } from '../format/extension';
 import { u64Bytes } from '../format/le';
+import { badEntries } from '../rules/bitmap/bitmapL1EntryInvalid';
+import { entriesWith } from '../rules/bat/entryRule';
 import { PlanBuilder } from './planBuilder';
 
 /** Edits of the format extension cluster; each leaves a correct checksum behind. */
@@ -27,13 +31,14 @@ export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: stri
   const g = ctx.geometry;
   const ext = ctx.image.extension;
   if (!g || !ext) return;
+  const unsafe = unfillableEntries(ctx);
   let marked = 0;
   for (const f of ext.features) {
     const bm = f.bitmap;
     if (!bm) continue;
     bm.l1.forEach((entry, i) => {
       const at = bm.l1Offset + i * 8;
-      if (entry > 1 && entry * 512 + g.clusterSize <= plan.state.size ) {
+      if (entry > 1 && entry * 512 + g.clusterSize <= plan.state.size && !unsafe.has(at)) {
         plan.write(entry * 512, new Uint8Array(g.clusterSize).fill(0xff));
       } else if (entry !== 1) plan.write(at, u64Bytes(1));
     });
@@ -42,6 +47,26 @@ export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: stri
   if (marked === 0) return;
   storeChecksum(ctx, plan);
   plan.step(`marked ${marked} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
+}
+
+/**
+ * L1 entries (by file offset) whose cluster must not be filled: an invalid entry (onto the header, the BAT, guest
+ * data, the extension), or one a BAT entry overlaps. Filling those would overwrite bytes that are not the bitmap's
+ * before the BAT repairs copy them away (the header phase runs first): they become 1 instead.
+ */
+function unfillableEntries(ctx: CheckContext): Set<number> {
+  const g = ctx.geometry;
+  const out = new Set(badEntries(ctx).map((e) => e.at));
+  if (!g) return out;
+  const overlapping = [...entriesWith(ctx, EntryFlag.OverlapsMetadata)];
+  if (overlapping.length === 0) return out;
+  for (const f of ctx.image.extension?.features ?? []) {
+    f.bitmap?.l1.forEach((entry, i) => {
+      const host = entry * 512;
+      if (entry > 1 && overlapping.some((p) => overlaps(p.host, p.host + g.clusterSize, host, host + g.clusterSize))) out.add(f.bitmap!.l1Offset + i * 8);
+    });
+  }
+  return out;
 }
 
 /**

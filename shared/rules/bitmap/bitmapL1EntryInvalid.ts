@@ -6,14 +6,14 @@ import { storeChecksum } from '../../repair/extensionEdit';
 import { bitmapName, bitmaps } from './bitmaps';
 import { hex } from '../words';
 
-interface BadEntry {
+export interface BadEntry {
   at: number;
   what: string;
   why: string;
 }
 
 /** L1 entries that point where a bitmap cluster cannot be: past the file, off the cluster grid, onto other data. */
-function badEntries(ctx: CheckContext): BadEntry[] {
+export function badEntries(ctx: CheckContext): BadEntry[] {
   const g = ctx.geometry;
   if (!g) return [];
   const out: BadEntry[] = [];

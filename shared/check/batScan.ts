@@ -267,6 +267,14 @@ class ProblemList {
   }
 
   finish(): Pick<BatScan, 'problemIndex' | 'problemFlags' | 'problemPeer' | 'problemCount'> {
+    // The common case, entries listed once in BAT order and no later marks, needs no map and no sort (a BAT with
+    // 500k bad entries spent over a second per scan here).
+    if (this.late.size === 0 && ascending(this.index, this.count)) {
+      const problemIndex = this.index.slice(0, this.count);
+      const problemPeer = new Int32Array(this.count).fill(-1);
+      if (this.peers.size > 0) for (let k = 0; k < this.count; k++) problemPeer[k] = this.peers.get(problemIndex[k]) ?? -1;
+      return { problemIndex, problemFlags: this.flags.slice(0, this.count), problemPeer, problemCount: this.count };
+    }
     const merged = new Map<number, number>();
     for (let k = 0; k < this.count; k++) merged.set(this.index[k], this.flags[k]);
     for (const [i, f] of this.late) merged.set(i, (merged.get(i) ?? 0) | f);
@@ -276,6 +284,12 @@ class ProblemList {
     const problemPeer = Int32Array.from(order, (i) => this.peers.get(i) ?? -1);
     return { problemIndex, problemFlags, problemPeer, problemCount: order.length };
   }
+}
+
+/** Whether the first `count` values strictly increase. */
+function ascending(a: Uint32Array, count: number): boolean {
+  for (let k = 1; k < count; k++) if (a[k] <= a[k - 1]) return false;
+  return true;
 }
 
 /** Which cluster slots of the data area regular (aligned, in-data) entries occupy. */

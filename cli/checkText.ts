@@ -30,7 +30,8 @@
  * Each step of the repair is printed to stderr ("Repairing: what it does") before it is written, as qemu-img
  * prints its "Repairing ..." lines to stderr.
  */
-import { CheckReport, FindingReport } from '../shared/ops/check';
+import { CheckReport } from '../shared/ops/check';
+import { FindingReport } from '../shared/check/finding';
 import { ruleByCode } from '../shared/rules/catalogue';
 import { Output } from './output';
 

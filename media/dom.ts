@@ -35,3 +35,19 @@ export function themeColor(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
 }
+
+/**
+ * Coalesces render requests into one call per animation frame: many events (page data, findings, selection) may
+ * arrive between two frames, and the view renders once.
+ */
+export function frameScheduler(render: () => void): () => void {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      render();
+    });
+  };
+}

@@ -4,7 +4,7 @@
  * on the window's height, never on the file's size. The scroll position is a row number kept here (see
  * scrollbar.ts for why), so a 1 TiB file scrolls and jumps like a small one.
  */
-import { el } from './dom';
+import { el, frameScheduler } from './dom';
 import { Emitter } from './events';
 import { Model, SelectionChange } from './model';
 import { HEX_BYTE } from './numbers';
@@ -113,7 +113,7 @@ export class HexGrid {
   private rowHeight = 18;
   private visibleRows = 1;
   private offsetDigits = 8;
-  private framePending = false;
+  private readonly schedule = frameScheduler(() => this.render());
   private wheelRemainder = 0;
   private dragging = false;
   private firstPaintDone = false;
@@ -210,15 +210,6 @@ export class HexGrid {
   private selectionChanged(c: SelectionChange): void {
     if (c.reveal) this.reveal(this.model.active);
     this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.framePending) return;
-    this.framePending = true;
-    requestAnimationFrame(() => {
-      this.framePending = false;
-      this.render();
-    });
   }
 
   private render(): void {

@@ -2,7 +2,7 @@
  * The status line under the grid: the selected offset (hex and decimal), the region it is in, and the bytes at
  * the selection read as little-endian u8/u16/u32/u64 (plain byte arithmetic, no format knowledge).
  */
-import { el } from './dom';
+import { el, frameScheduler } from './dom';
 import { REGION_KINDS } from './decor';
 import { Model } from './model';
 import { offsetText, readLE, sizeText } from './numbers';
@@ -16,7 +16,7 @@ export class StatusLine {
   private readonly region = el('span', { class: 'status-region' });
   private readonly values = el('span', { class: 'status-values' });
   private readonly file = el('span', { class: 'status-file' });
-  private framePending = false;
+  private readonly schedule = frameScheduler(() => this.render());
 
   constructor(private readonly model: Model) {
     this.element.append(this.where, this.region, this.values, el('span', { class: 'spacer' }), this.file);
@@ -25,15 +25,6 @@ export class StatusLine {
     model.onPageData.on(update);
     model.onFindings.on(update);
     model.onInit.on(update);
-  }
-
-  private schedule(): void {
-    if (this.framePending) return;
-    this.framePending = true;
-    requestAnimationFrame(() => {
-      this.framePending = false;
-      this.render();
-    });
   }
 
   private render(): void {

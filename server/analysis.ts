@@ -1,5 +1,5 @@
 import { CheckContext } from '../shared/check/context';
-import { Finding } from '../shared/check/finding';
+import { Finding, findingReport } from '../shared/check/finding';
 import { IncrementalBatScan } from '../shared/check/incremental';
 import { DecodedImage } from '../shared/format/image';
 import { HostSpace } from '../shared/describe/hostSpace';
@@ -33,12 +33,7 @@ export class FindingView {
   }
 }
 
-export function toWire(f: Finding): WireFinding {
-  const w: WireFinding = { code: f.code, severity: f.severity, category: f.category, message: f.message, offset: f.offset, length: f.length };
-  if (f.batIndex !== undefined) w.batIndex = f.batIndex;
-  if (f.repair !== undefined) w.repair = f.repair;
-  return w;
-}
+export const toWire: (f: Finding) => WireFinding = findingReport;
 
 /** The checked parts of an analysis, present once the BAT scan is done. */
 export interface Checked {

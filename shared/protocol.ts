@@ -7,7 +7,7 @@
  * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
  */
 import type { FieldInfo, RegionKind } from './format/fieldInfo';
-import type { Category, Severity } from './check/finding';
+import type { FindingReport, Severity } from './check/finding';
 
 export const BYTES_PER_LINE = 16;
 
@@ -137,16 +137,8 @@ export interface InspectResult {
 }
 export const inspect = request<DocumentRef & { offset: number }, InspectResult>('hddLens/inspect');
 
-export interface WireFinding {
-  code: string;
-  severity: Severity;
-  category: Category;
-  message: string;
-  offset: number;
-  length: number;
-  batIndex?: number;
-  repair?: string;
-}
+/** Findings on the wire are the JSON report's findings. */
+export type WireFinding = FindingReport;
 export const findings = request<DocumentRef, { version: number; findings: WireFinding[] }>('hddLens/findings');
 
 /** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */

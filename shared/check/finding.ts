@@ -27,3 +27,14 @@ export interface Finding {
   /** How many instances this finding stands for (when a rule folds a flood of them into one summary). */
   count?: number;
 }
+
+/** A finding as reports and the protocol carry it: the public fields (`repairMode` is the planner's business). */
+export type FindingReport = Omit<Finding, 'repairMode'>;
+
+export function findingReport(f: Finding): FindingReport {
+  const r: FindingReport = { code: f.code, severity: f.severity, category: f.category, message: f.message, offset: f.offset, length: f.length };
+  if (f.batIndex !== undefined) r.batIndex = f.batIndex;
+  if (f.repair !== undefined) r.repair = f.repair;
+  if (f.count !== undefined) r.count = f.count;
+  return r;
+}

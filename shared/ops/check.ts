@@ -6,25 +6,12 @@ import { ByteSource } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
 import { ApplyResult, JournalOptions, applyJournaled } from '../io/journal';
 import { CheckContext } from '../check/context';
-import { Category, Finding, Severity } from '../check/finding';
+import { Finding, FindingReport, findingReport } from '../check/finding';
 import { checkImage, countFindings } from '../check/run';
 import { Geometry } from '../format/geometry';
 import { Variant } from '../format/header';
 import { DecodedImage } from '../format/image';
 import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
-
-/** One finding as the JSON report shows it: the stable fields of `Finding`, nothing internal. */
-export interface FindingReport {
-  code: string;
-  severity: Severity;
-  category: Category;
-  message: string;
-  offset: number;
-  length: number;
-  batIndex?: number;
-  repair?: string;
-  count?: number;
-}
 
 export interface CheckReport {
   filename: string;
@@ -81,14 +68,6 @@ export function assembleReport(source: ByteSource, image: DecodedImage, context:
     imageEndOffset: scan?.usedEnd ?? 0,
     checkErrors: image.blocker === undefined ? 0 : 1,
   };
-}
-
-export function findingReport(f: Finding): FindingReport {
-  const r: FindingReport = { code: f.code, severity: f.severity, category: f.category, message: f.message, offset: f.offset, length: f.length };
-  if (f.batIndex !== undefined) r.batIndex = f.batIndex;
-  if (f.repair !== undefined) r.repair = f.repair;
-  if (f.count !== undefined) r.count = f.count;
-  return r;
 }
 
 /**

@@ -4,20 +4,14 @@ import { BAT_OFFSET, H } from '../../shared/format/constants';
 import * as P from '../../shared/protocol';
 import { sharedFixtures } from '../fixtures';
 import { CLUSTER, EXT64K } from '../fixtures/specs/layout';
-import { LspClient, fileUri } from './lspClient';
+import { LspClient } from './lspClient';
 
 describe('server on irregular and undecodable images', function () {
   this.timeout(60000);
   let client: LspClient;
   let paths: Map<string, string>;
 
-  async function open(name: string): Promise<{ uri: string; path: string }> {
-    const path = paths.get(name) ?? '';
-    const uri = fileUri(path);
-    await client.openImage(uri, 1);
-    await client.diagnosticsOf(uri, 1);
-    return { uri, path };
-  }
+  const open = (name: string): Promise<{ uri: string; path: string }> => client.openFixture(paths, name, 1);
 
   before(async () => {
     paths = await sharedFixtures();

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { BAT_OFFSET, H } from '../../shared/format/constants';
 import { sharedFixtures } from '../fixtures';
 import { CLUSTER, EXT64K, WITH_BITMAP, extLayout } from '../fixtures/specs/layout';
-import { LspClient, fileUri } from './lspClient';
+import { LspClient } from './lspClient';
 import { byteRange } from './positions';
 
 const hex = (v: number): string => `0x${v.toString(16)}`;
@@ -13,12 +13,7 @@ describe('server hover', function () {
   let paths: Map<string, string>;
 
   /** Opens a fixture and waits for its diagnostics, so hovers see the checked state. */
-  async function open(name: string): Promise<string> {
-    const uri = fileUri(paths.get(name) ?? '');
-    await client.openImage(uri, 1);
-    await client.diagnosticsOf(uri, 1);
-    return uri;
-  }
+  const open = async (name: string): Promise<string> => (await client.openFixture(paths, name)).uri;
 
   before(async () => {
     paths = await sharedFixtures();

@@ -149,6 +149,16 @@ export class LspClient {
     return this.connection.sendNotification(P.didOpen.method, { uri, version });
   }
 
+  /** Opens a fixture of `paths` by name and waits for its first diagnostics; returns its URI and path. */
+  async openFixture(paths: ReadonlyMap<string, string>, name: string, version = 1): Promise<{ uri: string; path: string }> {
+    const path = paths.get(name);
+    if (path === undefined) throw new Error(`no fixture ${name}`);
+    const uri = fileUri(path);
+    await this.openImage(uri, version);
+    await this.diagnosticsOf(uri, version);
+    return { uri, path };
+  }
+
   change(params: P.DidChangeParams): Promise<void> {
     return this.connection.sendNotification(P.didChange.method, params);
   }

@@ -8,7 +8,7 @@ import { sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
 import { qemuCheck } from '../fixtures/qemu';
 import { CLUSTER, EXT64K } from '../fixtures/specs/layout';
-import { LspClient, editsOf, fileUri } from './lspClient';
+import { LspClient, editsOf } from './lspClient';
 
 function isFix(r: unknown): r is P.ApplyFixArgs {
   return r !== null && typeof r === 'object' && 'edits' in r;
@@ -19,13 +19,7 @@ describe('server custom requests', function () {
   let client: LspClient;
   let paths: Map<string, string>;
 
-  async function open(name: string): Promise<{ uri: string; path: string }> {
-    const path = paths.get(name) ?? '';
-    const uri = fileUri(path);
-    await client.openImage(uri, 4);
-    await client.diagnosticsOf(uri, 4);
-    return { uri, path };
-  }
+  const open = (name: string): Promise<{ uri: string; path: string }> => client.openFixture(paths, name, 4);
 
   before(async () => {
     paths = await sharedFixtures();

@@ -65,13 +65,15 @@ export class PlanBuilder {
 
   /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
   copyCluster(from: number, to: number): void {
-    // In pieces, writing only those holding a non-zero byte: the target is a fresh cluster (zeros), and a cluster
-    // lying mostly past the end of the file then costs what it holds, not its (up to 2 GiB) size.
-    const size = this.geometry.clusterSize;
-    const piece = Math.min(size, 1 << 20);
-    for (let done = 0; done < size; done += piece) {
-      const data = this.state.read(from + done, Math.min(piece, size - done));
-      if (data.some((b) => b !== 0)) this.write(to + done, data);
+    // Only ranges that can hold non-zero bytes are read (the base file and the patches over the cluster), in
+    // pieces, writing those holding a non-zero byte: the target is a fresh cluster (zeros), so a cluster lying
+    // mostly past the end of the file costs what it holds, not its (up to 2 GiB) size.
+    const end = from + this.geometry.clusterSize;
+    for (const [start, stop] of backedRanges(this.state, from, end)) {
+      for (let at = start; at < stop; at += COPY_PIECE) {
+        const data = this.state.read(at, Math.min(COPY_PIECE, stop - at));
+        if (!allZero(data)) this.write(to + (at - from), data);
+      }
     }
   }
 
@@ -84,6 +86,37 @@ export class PlanBuilder {
     this.writeBatEntry(index, value);
     return to;
   }
+}
+
+const COPY_PIECE = 1 << 20;
+
+/** The parts of [from, end) that the base file or a patch backs (elsewhere the state reads zeros), merged. */
+function backedRanges(state: OverlaySource, from: number, end: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  if (from < state.base.size) ranges.push([from, Math.min(end, state.base.size)]);
+  const patches = state.patches;
+  let lo = 0;
+  let hi = patches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (patches[mid].offset + patches[mid].data.length <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < patches.length && patches[k].offset < end; k++) {
+    const start = Math.max(from, patches[k].offset);
+    const stop = Math.min(end, patches[k].offset + patches[k].data.length);
+    const prev = ranges[ranges.length - 1];
+    if (prev && start <= prev[1]) prev[1] = Math.max(prev[1], stop);
+    else ranges.push([start, stop]);
+  }
+  return ranges;
+}
+
+function allZero(b: Uint8Array): boolean {
+  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : new Uint32Array(0);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+  for (let i = words.length * 4; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 /** A repair that cannot be planned (the image is out of address space); nothing has been written. */

@@ -74,7 +74,17 @@ export const DEFAULT_SPEC: ImageSpec = {
 /** Granularity of generated bitmaps: 128 sectors (64 KiB), as QEMU's default. */
 const BITMAP_GRANULARITY = 128;
 
-export function generateImage(path: string, partial: Partial<ImageSpec>): GeneratedImage {
+/** An image as the pieces that hold bytes; everything else of the file is a hole (zeros). */
+export interface ImageLayout extends GeneratedImage {
+  header: Uint8Array;
+  bat: Uint32Array;
+  extension?: Uint8Array;
+  /** Stored bitmap clusters: host offset and contents. */
+  bitmapClusters: Array<{ host: number; bytes: Uint8Array }>;
+}
+
+/** Lays an image out in memory (BAT, extension, bitmap clusters); data clusters are written later if asked. */
+export function layoutImage(path: string, partial: Partial<ImageSpec>): ImageLayout {
   const spec: ImageSpec = { ...DEFAULT_SPEC, ...partial };
   const rng = new Prng(spec.seed);
   const cluster = spec.clusterSize;
@@ -86,30 +96,52 @@ export function generateImage(path: string, partial: Partial<ImageSpec>): Genera
 
   let nextSlot = dataSlot + allocated;
   const extOffset = spec.bitmaps > 0 ? nextSlot++ * cluster : 0;
-  const bitmapClusters: number[] = [];
-  const ext = spec.bitmaps > 0 ? buildExtension(spec, rng, () => {
+  const bitmapClusters: ImageLayout['bitmapClusters'] = [];
+  const extension = spec.bitmaps > 0 ? buildExtension(spec, rng, () => {
     const host = nextSlot++ * cluster;
-    bitmapClusters.push(host);
+    bitmapClusters.push({ host, bytes: randomBytes(rng, cluster) });
     return host;
   }) : undefined;
-  const usedEnd = nextSlot * cluster;
-  const fileSize = usedEnd + spec.leakClusters * cluster;
+  const fileSize = nextSlot * cluster + spec.leakClusters * cluster;
 
   const duplicateIndices = plantDuplicates(bat, spec, rng);
   const beyondEofIndices = plantBeyondEof(bat, spec, rng, fileSize, unit, new Set(duplicateIndices));
+  const header = headerBytes(spec, dataOffset, extOffset, extension !== undefined);
+  return { path, spec, fileSize, allocated, duplicateIndices, beyondEofIndices, dataOffset, extOffset, header, bat, extension, bitmapClusters };
+}
 
+/** Writes an image as a sparse file: only the header, BAT, metadata (and data when asked) hold blocks. */
+export function generateImage(path: string, partial: Partial<ImageSpec>): GeneratedImage {
+  const l = layoutImage(path, partial);
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, header(spec, dataOffset, extOffset, ext !== undefined), 0, HEADER_SIZE, 0);
-    writeSync(fd, new Uint8Array(bat.buffer), 0, bat.byteLength, BAT_OFFSET);
-    if (ext) writeSync(fd, ext, 0, ext.length, extOffset);
-    for (const host of bitmapClusters) writeSync(fd, randomBytes(rng, cluster), 0, cluster, host);
-    if (spec.data) writeData(fd, bat, spec, unit);
-    ftruncateSync(fd, fileSize);
+    writeSync(fd, l.header, 0, HEADER_SIZE, 0);
+    writeSync(fd, new Uint8Array(l.bat.buffer), 0, l.bat.byteLength, BAT_OFFSET);
+    if (l.extension) writeSync(fd, l.extension, 0, l.extension.length, l.extOffset);
+    for (const c of l.bitmapClusters) writeSync(fd, c.bytes, 0, c.bytes.length, c.host);
+    if (l.spec.data) forEachDataCluster(l, (host, bytes) => writeSync(fd, bytes, 0, bytes.length, host));
+    ftruncateSync(fd, l.fileSize);
   } finally {
     closeSync(fd);
   }
-  return { path, spec, fileSize, allocated, duplicateIndices, beyondEofIndices, dataOffset, extOffset };
+  const { path: p, spec, fileSize, allocated, duplicateIndices, beyondEofIndices, dataOffset, extOffset } = l;
+  return { path: p, spec, fileSize, allocated, duplicateIndices, beyondEofIndices, dataOffset, extOffset };
+}
+
+/** The whole image in memory, for small seeds (the fuzzer's corpus). */
+export function imageBuffer(partial: Partial<ImageSpec>): Uint8Array {
+  const l = layoutImage('<memory>', partial);
+  const out = new Uint8Array(l.fileSize);
+  out.set(l.header, 0);
+  out.set(new Uint8Array(l.bat.buffer), BAT_OFFSET);
+  if (l.extension) out.set(l.extension, l.extOffset);
+  for (const c of l.bitmapClusters) out.set(c.bytes, c.host);
+  if (l.spec.data) {
+    forEachDataCluster(l, (host, bytes) => {
+      if (host + bytes.length <= out.length) out.set(bytes, host);
+    });
+  }
+  return out;
 }
 
 /**
@@ -178,7 +210,7 @@ function allocatedIndex(bat: Uint32Array, rng: Prng, from: number, before = bat.
   return i;
 }
 
-function header(spec: ImageSpec, dataOffset: number, extOffset: number, hasExt: boolean): Uint8Array {
+function headerBytes(spec: ImageSpec, dataOffset: number, extOffset: number, hasExt: boolean): Uint8Array {
   const h = new Uint8Array(HEADER_SIZE);
   h.set(Buffer.from(spec.variant === 'ext' ? MAGIC_EXT : MAGIC_LEGACY, 'latin1'));
   const diskSectors = (spec.entries * spec.clusterSize) / SECTOR;
@@ -217,9 +249,10 @@ function buildExtension(spec: ImageSpec, rng: Prng, take: () => number): Uint8Ar
     ext.set(randomBytes(rng, 16), data + 8);
     putU32(ext, data + 24, BITMAP_GRANULARITY);
     putU32(ext, data + 28, l1Size);
+    // L1 entries cycle through a stored cluster, 0 (all clean) and 1 (all dirty).
     for (let i = 0; i < l1Size; i++) {
       const kind = i % 3;
-      putU64(ext, data + BITMAP_HEADER_SIZE + i * 8, kind === 2 ? take() / SECTOR : kind);
+      putU64(ext, data + BITMAP_HEADER_SIZE + i * 8, kind === 0 ? take() / SECTOR : kind - 1);
     }
     pos = data + Math.ceil(dataSize / 8) * 8;
   }
@@ -229,16 +262,18 @@ function buildExtension(spec: ImageSpec, rng: Prng, take: () => number): Uint8Ar
 }
 
 /**
- * Fills every allocated cluster with a pattern unique to its guest cluster: 32-bit words (guest index, word
- * index), so a misplaced or mis-sized copy is visible in any comparison.
+ * Every allocated cluster with a pattern unique to its guest cluster: 32-bit words (guest index, word index), so
+ * a misplaced or mis-sized copy is visible in any comparison. Entries planted past the end are skipped.
  */
-function writeData(fd: number, bat: Uint32Array, spec: ImageSpec, unit: number): void {
-  const buf = new Uint8Array(spec.clusterSize);
+function forEachDataCluster(l: ImageLayout, write: (host: number, bytes: Uint8Array) => void): void {
+  const unit = l.spec.variant === 'ext' ? l.spec.clusterSize : SECTOR;
+  const buf = new Uint8Array(l.spec.clusterSize);
   const words = new Uint32Array(buf.buffer);
-  for (let i = 0; i < bat.length; i++) {
-    if (bat[i] === 0) continue;
-    for (let w = 0; w < words.length; w++) words[w] = ((i * 2654435761) ^ (w * 40503)) >>> 0;
-    writeSync(fd, buf, 0, buf.length, bat[i] * unit);
+  const beyond = new Set(l.beyondEofIndices);
+  for (let i = 0; i < l.bat.length; i++) {
+    if (l.bat[i] === 0 || beyond.has(i)) continue;
+    for (let w = 0; w < words.length; w++) words[w] = (Math.imul(i, 2654435761) ^ Math.imul(w, 40503)) >>> 0;
+    write(l.bat[i] * unit, buf);
   }
 }
 

@@ -1,0 +1,135 @@
+/**
+ * Whole-process measurements: wall time (from spawn to exit, as a user waits for it), CPU time and peak RSS
+ * (from GNU time, when installed), over several runs after a warm-up run, with a timeout that is reported as
+ * "> N s" rather than hidden.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const GNU_TIME = '/usr/bin/time';
+
+export interface RunResult {
+  wallMs: number;
+  /** User + system CPU time, when GNU time is there. */
+  cpuMs?: number;
+  /** Peak resident set size in KiB, when GNU time is there. */
+  peakRssKb?: number;
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Measurement {
+  label: string;
+  runs: RunResult[];
+  /** Median wall time of the runs that finished (undefined when none did). */
+  medianMs?: number;
+  medianCpuMs?: number;
+  peakRssKb?: number;
+  timedOut: boolean;
+  timeoutMs: number;
+  exitCode: number | null;
+}
+
+export interface MeasureOptions {
+  runs?: number;
+  /** Runs before the measured ones (page cache, JIT-less warm-up of the binary's pages). */
+  warmup?: number;
+  timeoutMs?: number;
+  /** Keep stdout (otherwise discarded: a 16M-entry map prints hundreds of MB). */
+  captureStdout?: boolean;
+}
+
+export const hasGnuTime = existsSync(GNU_TIME);
+
+/** Runs a command once, timed, killed with SIGKILL after the timeout. */
+export function runOnce(cmd: string, args: readonly string[], timeoutMs: number, captureStdout = false): RunResult {
+  const dir = mkdtempSync(join(tmpdir(), 'hdd-lens-bench-'));
+  const timeFile = join(dir, 'time');
+  const argv = hasGnuTime ? ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...args] : [...args];
+  const t = process.hrtime.bigint();
+  const r = spawnSync(hasGnuTime ? GNU_TIME : cmd, argv, {
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const timedOut = r.error !== undefined && /ETIMEDOUT/.test(String(r.error)) || r.signal === 'SIGKILL';
+  const out: RunResult = { wallMs, exitCode: r.status, timedOut, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  if (hasGnuTime && !timedOut && existsSync(timeFile)) {
+    const fields = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];
+    if (fields.length === 4) {
+      out.cpuMs = (fields[1] + fields[2]) * 1000;
+      out.peakRssKb = fields[3];
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+/**
+ * Measures a command: a warm-up run, then `runs` timed runs. If a run times out, the rest are skipped: the
+ * figure is then "> timeout".
+ */
+export function measure(label: string, cmd: string, args: readonly string[], options: MeasureOptions = {}): Measurement {
+  const runs = options.runs ?? 5;
+  const timeoutMs = options.timeoutMs ?? 120000;
+  const results: RunResult[] = [];
+  for (let k = 0; k < (options.warmup ?? 1); k++) {
+    const w = runOnce(cmd, args, timeoutMs, options.captureStdout);
+    if (w.timedOut) return summarize(label, [w], timeoutMs);
+  }
+  for (let k = 0; k < runs; k++) {
+    const r = runOnce(cmd, args, timeoutMs, options.captureStdout);
+    results.push(r);
+    if (r.timedOut) break;
+  }
+  return summarize(label, results, timeoutMs);
+}
+
+function summarize(label: string, runs: RunResult[], timeoutMs: number): Measurement {
+  const done = runs.filter((r) => !r.timedOut);
+  const cpu = done.map((r) => r.cpuMs).filter((v): v is number => v !== undefined);
+  const rss = done.map((r) => r.peakRssKb).filter((v): v is number => v !== undefined);
+  return {
+    label,
+    runs,
+    medianMs: done.length > 0 ? median(done.map((r) => r.wallMs)) : undefined,
+    medianCpuMs: cpu.length > 0 ? median(cpu) : undefined,
+    peakRssKb: rss.length > 0 ? Math.max(...rss) : undefined,
+    timedOut: runs.some((r) => r.timedOut),
+    timeoutMs,
+    exitCode: runs[runs.length - 1]?.exitCode ?? null,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** "0.61 s", "> 120 s", "n/a". */
+export function formatTime(m: Pick<Measurement, 'medianMs' | 'timedOut' | 'timeoutMs'>): string {
+  if (m.timedOut) return `> ${(m.timeoutMs / 1000).toFixed(0)} s`;
+  if (m.medianMs === undefined) return 'n/a';
+  return m.medianMs < 1000 ? `${m.medianMs.toFixed(0)} ms` : `${(m.medianMs / 1000).toFixed(2)} s`;
+}
+
+export function formatRss(kb: number | undefined): string {
+  return kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(0)} MiB`;
+}
+
+/** How many times slower `a` is than `b` ("3.6x"), or a lower bound when `a` timed out. */
+export function ratio(a: Measurement, b: Measurement): string {
+  if (b.medianMs === undefined) return 'n/a';
+  if (a.timedOut) return `> ${(a.timeoutMs / b.medianMs).toFixed(0)}x`;
+  if (a.medianMs === undefined) return 'n/a';
+  const r = a.medianMs / b.medianMs;
+  return r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixed(2)}x`;
+}

@@ -1,0 +1,41 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Prng } from '../fuzz/prng';
+import { CrashImage, KillOutcome, killOnce, makeCrashImage } from './killRepair';
+
+/**
+ * The short version of the crash campaign (the long one is in `npm run bench`): `check -r all` on an image with
+ * 300 duplicate 64 KiB clusters, killed with SIGKILL at random moments until 3 kills have landed inside the
+ * journaled write (a few more land before or after it); after recovery the image is always the old or the new one.
+ */
+describe('crash safety: SIGKILL during check -r all, then recovery', function () {
+  this.timeout(120000);
+  let dir: string;
+  let img: CrashImage;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hdd-lens-crash-'));
+    // 2 ms after each journal step widens the write window so that random kills land in it.
+    img = await makeCrashImage(dir, 1024, 300, 7, 2);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the repair changes the image (so that "old or new" tells them apart)', () => {
+    assert.notEqual(img.original.sha256, img.repaired.sha256);
+    assert.ok(img.repaired.size > img.original.size, 'the copies of the duplicates grow the file');
+  });
+
+  it('leaves exactly the original or the repaired image after every kill', async () => {
+    const rng = new Prng(Date.now() % 1e9);
+    const outcomes: KillOutcome[] = [];
+    for (let k = 0; outcomes.filter((o) => o.midWrite).length < 3 && k < 12; k++) {
+      const o = await killOnce(img, dir, rng, k);
+      outcomes.push(o);
+      rmSync(join(dir, `kill-${k}.hdd`), { force: true });
+      assert.notEqual(o.result, 'other', `kill at ${o.killAtMs.toFixed(0)} ms (after "${o.lastStep}") left an image that is neither: ${JSON.stringify(o)}`);
+    }
+    assert.ok(outcomes.filter((o) => o.midWrite).length >= 3, `too few kills inside the write: ${JSON.stringify(outcomes)}`);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * "Nothing writes outside the image and its journal; the server never writes at all", checked two ways: the
+ * folder of the image is listed (names, sizes, mtimes) before and after each command, and, where strace is
+ * installed, every system call that can change a file (opens for writing, creations, truncations, renames,
+ * removals) is traced and its path compared with what the command may touch.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { journalPath } from '../../shared/io/journal';
+
+/** What can change a file. */
+const TRACED = 'openat,open,creat,truncate,ftruncate,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,link,linkat,symlink,symlinkat,chmod,fchmodat,utimensat';
+
+export function straceAvailable(): boolean {
+  return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+}
+
+/** One file-changing system call: what it was and the path it changed. */
+export interface FileChange {
+  call: string;
+  path: string;
+}
+
+/**
+ * The file-changing calls in an strace log. Opens count when their flags can write (O_WRONLY, O_RDWR, O_CREAT,
+ * O_TRUNC, O_APPEND) and succeeded; ftruncate is attributed to the path its descriptor was opened on.
+ */
+export function fileChanges(log: string, cwd: string): FileChange[] {
+  const out: FileChange[] = [];
+  const fds = new Map<string, string>();
+  for (const line of log.split('\n')) {
+    const m = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+)/.exec(line);
+    if (!m) continue;
+    const [, pid, call, args, ret] = m;
+    const ok = Number(ret) >= 0;
+    const paths = [...args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((p) => resolve(cwd, p[1]));
+    if (call === 'openat' || call === 'open' || call === 'creat') {
+      if (ok && paths[0]) fds.set(`${pid}:${ret}`, paths[0]);
+      if (ok && (call === 'creat' || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/.test(args))) out.push({ call, path: paths[0] });
+    } else if (call === 'ftruncate') {
+      const fd = /^(\d+)/.exec(args)?.[1];
+      // Threads of one process share descriptors: look the descriptor up under any pid of the log.
+      const path = [...fds].find(([k]) => k.endsWith(`:${fd}`))?.[1] ?? `fd ${fd}`;
+      if (ok) out.push({ call, path });
+    } else if (ok) {
+      for (const p of paths) out.push({ call, path: p });
+    }
+  }
+  return out;
+}
+
+/** Runs a command under strace; returns its exit code and the file changes it made. */
+export function tracedRun(argv: string[], cwd: string): { status: number | null; changes: FileChange[] } {
+  const log = join(cwd, '..', `strace-${process.pid}-${Date.now()}.log`);
+  const r = spawnSync('strace', ['-f', '-qq', '-e', `trace=${TRACED}`, '-o', log, ...argv], { cwd, stdio: 'ignore' });
+  const text = readFileSync(log, 'utf8');
+  spawnSync('rm', ['-f', log]);
+  return { status: r.status, changes: fileChanges(text, cwd) };
+}
+
+/** Names, sizes and modification times of a folder's files. */
+export function listing(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir)) {
+    const s = statSync(join(dir, name));
+    out.set(name, `${s.size}:${s.mtimeMs}`);
+  }
+  return out;
+}
+
+/** Which entries of a folder were added, removed or changed between two listings. */
+export function listingChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, v] of after) if (!before.has(name)) out.push(`added ${name}`);
+  else if (before.get(name) !== v) out.push(`changed ${name}`);
+  for (const name of before.keys()) if (!after.has(name)) out.push(`removed ${name}`);
+  return out;
+}
+
+/** The paths a CLI command may change: none for reads, the image and its journal for repairs, the output. */
+export function allowedChanges(args: string[], cwd: string): Set<string> {
+  const [command, ...rest] = args;
+  const files = rest.filter((a) => !a.startsWith('-') && !['leaks', 'all'].includes(a)).map((a) => resolve(cwd, a));
+  if (command === 'check' && (rest.includes('-r') || rest.some((a) => a.startsWith('--repair')))) return new Set([files[0], journalPath(files[0])]);
+  if (command === 'convert') return new Set([files[1]]);
+  if (command === 'create') return new Set([files[0]]);
+  return new Set();
+}
+
+/** Character devices (the terminal, /dev/null) are not files a command could damage. */
+function isDevice(path: string): boolean {
+  return path.startsWith('/dev/');
+}
+
+export function violations(changes: readonly FileChange[], allowed: Set<string>): string[] {
+  return changes.filter((c) => !allowed.has(c.path) && !isDevice(c.path)).map((c) => `${c.call} ${c.path}`);
+}
+
+/**
+ * Attaches strace to a running process (the language server) until `stop` is called; returns the changes it saw.
+ * Attaching needs ptrace permission (root, or ptrace_scope 0).
+ */
+export function attachTrace(pid: number, logPath: string): { ready: Promise<void>; stop: () => Promise<FileChange[]> } {
+  const child: ChildProcess = spawn('strace', ['-f', '-qq', '-p', String(pid), '-e', `trace=${TRACED}`, '-o', logPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  // strace prints nothing once attached with -qq; give it a moment (and fail loudly if it exited).
+  const ready = new Promise<void>((res, rej) => {
+    const t = setTimeout(() => res(), 500);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      rej(new Error(`strace -p ${pid} exited (${code}): ${stderr}`));
+    });
+  });
+  const stop = (): Promise<FileChange[]> =>
+    new Promise((res) => {
+      child.removeAllListeners('exit');
+      child.on('exit', () => res(fileChanges(readFileSync(logPath, 'utf8'), '/')));
+      child.kill('SIGINT');
+    });
+  return { ready, stop };
+}

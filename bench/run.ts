@@ -6,7 +6,7 @@
  * bench/results.md by this run (machine, versions, tables). Images are generated into bench/work/images (sparse:
  * a 1 TiB image costs its BAT on disk) and reused while their spec is unchanged.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,7 +52,7 @@ const ours = (args: string[]): [string, string[]] => [process.execPath, [CLI, ..
 
 function table(head: string[], rows: string[][]): void {
   md(`| ${head.join(' | ')} |`);
-  md(`|${head.map((h) => (/^[A-Za-z ]*$/.test(h) && rows.every((r) => !/^[\d>.]/.test(r[head.indexOf(h)] ?? '')) ? ' --- ' : ' ---: ')).join('|')}|`);
+  md(`|${head.map((_, i) => (i === 0 || rows.some((r) => !/^[\d>]/.test(r[i] ?? '')) ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const r of rows) md(`| ${r.join(' | ')} |`);
   md();
 }
@@ -135,7 +135,7 @@ function checkSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string, 
       const b = measure(`qemu72 ${img.name}`, q72.img, ['check', '-f', 'parallels', g.path], { runs: o.runs });
       const small = g.spec.entries <= 1 << 20;
       const c = measure(`qemu10 ${img.name}`, q10.img, ['check', '-f', 'parallels', g.path], { runs: 1, warmup: 0, timeoutMs: (small ? o.qemu10TimeoutS : Math.min(o.qemu10TimeoutS, 60)) * 1000 });
-      const verdict = JSON.parse(execFileSync(process.execPath, [CLI, 'check', '--json', g.path], { encoding: 'utf8', maxBuffer: 1 << 28 }).toString() || '{}') as { corruptions?: number; leaks?: number };
+      const verdict = JSON.parse(spawnSync(process.execPath, [CLI, 'check', '--json', g.path], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout || '{}') as { corruptions?: number; leaks?: number };
       rows2.push([img.what, `${timeCell(a)} (${formatRss(a.peakRssKb)}), exit ${a.exitCode}: ${verdict.corruptions ?? '?'} corruptions, ${verdict.leaks ?? '?'} leaked clusters`, `${timeCell(b)} (${formatRss(b.peakRssKb)}), exit ${b.exitCode}`, `${timeCell(c)}${c.timedOut ? '' : `, exit ${c.exitCode}`}`, `planted: ${g.duplicateIndices.length} duplicates, ${g.beyondEofIndices.length} past EOF, ${g.spec.leakClusters} leaked`]);
     }
     md('### Other images');

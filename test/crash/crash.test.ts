@@ -34,7 +34,7 @@ describe('crash safety: SIGKILL during check -r all, then recovery', function ()
       const o = await killOnce(img, dir, rng, k);
       outcomes.push(o);
       rmSync(join(dir, `kill-${k}.hdd`), { force: true });
-      assert.notEqual(o.result, 'other', `kill at ${o.killAtMs.toFixed(0)} ms (after "${o.lastStep}") left an image that is neither: ${JSON.stringify(o)}`);
+      assert.notEqual(o.result, 'other', `kill at ${o.killAtMs.toFixed(0)} ms (after "${o.when}") left an image that is neither: ${JSON.stringify(o)}`);
     }
     assert.ok(outcomes.filter((o) => o.midWrite).length >= 3, `too few kills inside the write: ${JSON.stringify(outcomes)}`);
   });

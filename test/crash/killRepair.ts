@@ -35,10 +35,10 @@ export interface FileDigest {
 
 export interface KillOutcome {
   killAtMs: number;
-  /** Whether the kill landed while the journal protocol was under way (not before it, not after it ended). */
+  /** Whether the kill landed inside the journaled write (the next command found a journal to recover from). */
   midWrite: boolean;
-  /** What the killed process had got to (its last journal step on stderr), if anything. */
-  lastStep: string;
+  /** Where the kill landed: before the write (no journal), inside it (journal present), or after the process ended. */
+  when: string;
   /** Whether the recovering command was killed too (and recovery ran a second time). */
   recoveryKilled: boolean;
   recovery: string;
@@ -68,7 +68,7 @@ export function digest(path: string): FileDigest {
  */
 /**
  * `stepDelayMs` slows each journal step of every run (HDD_LENS_STEP_DELAY_MS: the CLI sleeps after each step, it
- * writes the same bytes), so that short test runs land their random kills inside the write more often.
+ * writes the same bytes), so that random kills land inside the write more often.
  */
 export async function makeCrashImage(dir: string, entries: number, duplicates: number, seed: number, stepDelayMs = 0): Promise<CrashImage> {
   const path = join(dir, 'crash.hdd');
@@ -76,30 +76,38 @@ export async function makeCrashImage(dir: string, entries: number, duplicates: n
   const original = digest(path);
   const copy = join(dir, 'reference.hdd');
   copyFileSync(path, copy);
-  const t = await traced(['check', '-r', 'all', copy], delayEnv(stepDelayMs));
-  if (t.exitCode !== 0) throw new Error(`reference repair failed (exit ${t.exitCode}): ${t.stderr}`);
-  if (t.stepTimes.length === 0) throw new Error(`no journal steps traced: ${t.stderr}`);
+  const t = await watchedRepair(copy, delayEnv(stepDelayMs));
+  if (t.exitCode !== 0) throw new Error(`reference repair failed (exit ${t.exitCode})`);
+  if (t.journalFirstMs === undefined || t.journalLastMs === undefined) throw new Error('the reference repair wrote no journal that could be seen');
   const repaired = digest(copy);
-  return { path, original, repaired, duplicates, stepDelayMs, totalMs: t.totalMs, writeStartMs: t.stepTimes[0], writeEndMs: t.stepTimes[t.stepTimes.length - 1] };
+  return { path, original, repaired, duplicates, stepDelayMs, totalMs: t.totalMs, writeStartMs: t.journalFirstMs, writeEndMs: t.journalLastMs };
 }
 
 function delayEnv(ms: number): NodeJS.ProcessEnv {
   return ms > 0 ? { HDD_LENS_STEP_DELAY_MS: String(ms) } : {};
 }
 
-/** Runs the CLI with the journal steps traced, noting when each reaches stderr (ms after spawn). */
-function traced(args: string[], env: NodeJS.ProcessEnv): Promise<{ exitCode: number | null; stderr: string; stepTimes: number[]; totalMs: number }> {
+/**
+ * Runs `check -r all` and watches for its journal beside the image (every millisecond): the journal exists from
+ * the start of the write to its end, which is the window the kills aim at. (The CLI's stderr cannot time it: the
+ * process writes it while busy, and it arrives at exit.)
+ */
+function watchedRepair(image: string, env: NodeJS.ProcessEnv): Promise<{ exitCode: number | null; journalFirstMs?: number; journalLastMs?: number; totalMs: number }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, HDD_LENS_TRACE_JOURNAL: '1' } });
-    let stderr = '';
-    const stepTimes: number[] = [];
-    child.stderr?.on('data', (d: Buffer) => {
-      const text = d.toString();
-      stderr += text;
-      for (const line of text.split('\n')) if (/journal step/.test(line)) stepTimes.push(performance.now() - t0);
+    const child = spawn(process.execPath, [CLI, 'check', '-r', 'all', image], { stdio: 'ignore', env: { ...process.env, ...env } });
+    let first: number | undefined;
+    let last: number | undefined;
+    const watch = setInterval(() => {
+      if (!existsSync(journalPath(image))) return;
+      const now = performance.now() - t0;
+      first ??= now;
+      last = now;
+    }, 1);
+    child.on('close', (exitCode) => {
+      clearInterval(watch);
+      resolve({ exitCode, journalFirstMs: first, journalLastMs: last, totalMs: performance.now() - t0 });
     });
-    child.on('close', (exitCode) => resolve({ exitCode, stderr, stepTimes, totalMs: performance.now() - t0 }));
   });
 }
 
@@ -107,18 +115,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Starts the CLI and kills it with SIGKILL after `ms`; resolves with what it said on stderr. */
-async function runAndKill(args: string[], ms: number, env: NodeJS.ProcessEnv = {}): Promise<{ stderr: string; killed: boolean }> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env, HDD_LENS_TRACE_JOURNAL: '1' } });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+/** Starts the CLI and kills it with SIGKILL after `ms`; says whether it was killed and whether its journal existed then. */
+async function runAndKill(args: string[], ms: number, journal: string, env: NodeJS.ProcessEnv = {}): Promise<{ killed: boolean; journalAtKill: boolean }> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const timer = sleep(ms).then(() => 'timer');
-  const first = await Promise.race([exited.then(() => 'exit'), timer]);
+  const first = await Promise.race([exited.then(() => 'exit'), sleep(ms).then(() => 'timer')]);
   const killed = first === 'timer' && child.exitCode === null && child.signalCode === null;
+  const journalAtKill = killed && existsSync(journal);
   if (killed) child.kill('SIGKILL');
   await exited;
-  return { stderr, killed };
+  return { killed, journalAtKill };
 }
 
 /**
@@ -133,12 +139,14 @@ export async function killOnce(img: CrashImage, workDir: string, rng: Prng, inde
   const killAtMs = rng.chance(0.8)
     ? Math.max(1, img.writeStartMs - span * 0.2 + rng.next() * span * 1.3)
     : rng.next() * img.totalMs;
-  const run = await runAndKill(['check', '-r', 'all', target], killAtMs, delayEnv(img.stepDelayMs));
-  const lastStep = run.stderr.split('\n').filter((l) => /journal step/.test(l)).pop()?.replace(/^.*journal step \d+: /, '') ?? (run.killed ? 'before any journal step' : 'finished');
+  const journal = journalPath(target);
+  const run = await runAndKill(['check', '-r', 'all', target], killAtMs, journal, delayEnv(img.stepDelayMs));
+  const journalLeft = existsSync(journal);
+  const when = !run.killed ? 'finished before the kill' : run.journalAtKill ? 'inside the write (journal present)' : journalLeft ? 'as the journal was created' : 'before or after the write (no journal)';
   let recoveryKilled = false;
-  if (existsSync(journalPath(target)) && rng.chance(0.3)) {
+  if (existsSync(journal) && rng.chance(0.3)) {
     // Recovery is short: kill it within its first few milliseconds.
-    const r = await runAndKill(['check', target], 5 + rng.next() * 60);
+    const r = await runAndKill(['check', target], 5 + rng.next() * 60, journal);
     recoveryKilled = r.killed;
   }
   const check = spawnSync(process.execPath, [CLI, 'check', target], { encoding: 'utf8' });
@@ -146,6 +154,6 @@ export async function killOnce(img: CrashImage, workDir: string, rng: Prng, inde
   const d = digest(target);
   const same = (x: FileDigest): boolean => x.sha256 === d.sha256 && x.size === d.size;
   const result = same(img.original) ? 'original' : same(img.repaired) ? 'repaired' : 'other';
-  const midWrite = run.killed && lastStep !== 'before any journal step' && lastStep !== 'journal-removed';
-  return { killAtMs, midWrite, lastStep, recoveryKilled, recovery, result };
+  const midWrite = run.killed && journalLeft;
+  return { killAtMs, midWrite, when, recoveryKilled, recovery, result };
 }

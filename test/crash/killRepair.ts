@@ -67,14 +67,15 @@ export function digest(path: string): FileDigest {
  * reference repair of it (timed, with the journal steps traced, to aim the kills at the write).
  */
 /**
- * `stepDelayMs` slows each journal step of every run (HDD_LENS_STEP_DELAY_MS: the CLI sleeps after each step, it
+ * `leakClusters` unused clusters at the end: when they outnumber the copies, the repair ends by truncating the file
+ * (the step after which recovery rolls forward). `stepDelayMs` slows each journal step of every run (HDD_LENS_STEP_DELAY_MS: the CLI sleeps after each step, it
  * writes the same bytes), so that random kills land inside the write more often.
  */
-export async function makeCrashImage(dir: string, entries: number, duplicates: number, seed: number, stepDelayMs = 0): Promise<CrashImage> {
-  const path = join(dir, 'crash.hdd');
-  generateImage(path, { entries, clusterSize: 64 * 1024, duplicates, data: true, seed });
+export async function makeCrashImage(dir: string, entries: number, duplicates: number, seed: number, stepDelayMs = 0, leakClusters = 0): Promise<CrashImage> {
+  const path = join(dir, `crash-${seed}.hdd`);
+  generateImage(path, { entries, clusterSize: 64 * 1024, duplicates, leakClusters, data: true, seed });
   const original = digest(path);
-  const copy = join(dir, 'reference.hdd');
+  const copy = join(dir, `reference-${seed}.hdd`);
   copyFileSync(path, copy);
   const t = await watchedRepair(copy, delayEnv(stepDelayMs));
   if (t.exitCode !== 0) throw new Error(`reference repair failed (exit ${t.exitCode})`);

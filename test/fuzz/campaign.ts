@@ -18,6 +18,8 @@ export interface CampaignOptions {
   /** A case still running after this many ms is stopped and reported as a hang. */
   hangMs: number;
   onProgress?: (done: number, distinct: number) => void;
+  /** Called when a failure with a new signature turns up (campaigns run for hours: say it at once). */
+  onNewFailure?: (group: FailureGroup) => void;
 }
 
 export interface FailureGroup {
@@ -110,7 +112,11 @@ export async function runCampaign(corpus: readonly Seed[], options: CampaignOpti
   const record = (result: CaseResult, bytes?: Uint8Array): void => {
     for (const failure of result.failures) {
       const g = groups.get(failure.signature);
-      if (!g) groups.set(failure.signature, { signature: failure.signature, failure, count: 1, example: result, bytes });
+      if (!g) {
+        const group = { signature: failure.signature, failure, count: 1, example: result, bytes };
+        groups.set(failure.signature, group);
+        options.onNewFailure?.(group);
+      }
       else {
         g.count++;
         if (bytes && (!g.bytes || bytes.length < g.bytes.length)) Object.assign(g, { failure, example: result, bytes });

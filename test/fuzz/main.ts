@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     onProgress: (done, distinct) => {
       if (done % 1000 === 0) console.log(`  ${done} cases, ${distinct} distinct failures`);
     },
+    onNewFailure: (g) => console.log(`  NEW ${g.signature} (case ${g.example.caseSeed}: ${g.example.seedName} ${g.example.steps.join(' ')})`),
   });
   console.log(`${result.cases} cases in ${(result.ms / 1000).toFixed(1)} s (${((result.cases / result.ms) * 1000).toFixed(0)}/s); slowest: ${result.slowest.map((r) => `${r.ms.toFixed(0)} ms`).join(', ')}`);
   for (const g of result.groups) {

@@ -49,17 +49,21 @@ export const hasGnuTime = existsSync(GNU_TIME);
 export function runOnce(cmd: string, args: readonly string[], timeoutMs: number, captureStdout = false): RunResult {
   const dir = mkdtempSync(join(tmpdir(), 'hdd-lens-bench-'));
   const timeFile = join(dir, 'time');
-  const argv = hasGnuTime ? ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...args] : [...args];
+  // GNU time runs the command as its child: killing time on a timeout would leave the command running (and taking
+  // a core from every later measurement), so coreutils' timeout, the command's parent, kills the command itself.
+  const limited = ['timeout', '--signal=KILL', `${Math.ceil(timeoutMs / 1000)}s`, cmd, ...args];
+  const argv = hasGnuTime ? ['-f', '%e %U %S %M', '-o', timeFile, ...limited] : limited.slice(1);
   const t = process.hrtime.bigint();
-  const r = spawnSync(hasGnuTime ? GNU_TIME : cmd, argv, {
-    timeout: timeoutMs,
+  const r = spawnSync(hasGnuTime ? GNU_TIME : 'timeout', argv, {
+    timeout: timeoutMs + 10000,
     killSignal: 'SIGKILL',
     stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
     maxBuffer: 1 << 30,
     encoding: 'utf8',
   });
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
-  const timedOut = r.error !== undefined && /ETIMEDOUT/.test(String(r.error)) || r.signal === 'SIGKILL';
+  // timeout(1) exits 137 when it had to kill the command.
+  const timedOut = (r.error !== undefined && /ETIMEDOUT/.test(String(r.error))) || r.signal === 'SIGKILL' || r.status === 137;
   const out: RunResult = { wallMs, exitCode: r.status, timedOut, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   if (hasGnuTime && !timedOut && existsSync(timeFile)) {
     const fields = readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number) ?? [];

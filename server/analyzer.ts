@@ -2,6 +2,7 @@ import { BatScan } from '../shared/check/batScan';
 import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
 import { IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
+import { MetadataRange, metadataRanges } from '../shared/check/metadata';
 import { runRules } from '../shared/check/run';
 import { BAT_OFFSET } from '../shared/format/constants';
 import { readBat } from '../shared/format/bat';
@@ -90,6 +91,9 @@ export class Analyzer {
     if (edits.size !== undefined && edits.size !== g.fileSize) return undefined;
     const changes = applyBatPatches(bat, edits.patches, checked.context.metadata, (i) => u32(source.read(BAT_OFFSET + i * 4, 4), 0));
     if (!changes) return undefined;
+    // An entry that comes to map (or stops mapping) a bitmap or extension cluster exactly changes what counts as
+    // metadata (metadataRanges): the incremental scan follows the old ranges, so the image is scanned afresh.
+    if (!sameRanges(metadataRanges(previous.image), checked.context.metadata)) return undefined;
     const scan = checked.incremental.apply(changes);
     if (!scan) return undefined;
     const analysis = new Analysis(generation, version, previous.image);
@@ -115,4 +119,8 @@ function checkedFrom(context: CheckContext, buildIndex: boolean, indexState?: Cl
   const checked: Checked = { context, findings, space: new HostSpace(image, scan, context.metadata, index) };
   if (index) checked.incremental = new IncrementalBatScan(g, image.bat, context.metadata, index, scan);
   return checked;
+}
+
+function sameRanges(a: readonly MetadataRange[], b: readonly MetadataRange[]): boolean {
+  return a.length === b.length && a.every((r, k) => r.start === b[k].start && r.end === b[k].end);
 }

@@ -4,7 +4,24 @@
  * (no loop proportional to a claimed size), never throw except the documented `ImageError` for an unusable
  * header, and describe what it finds with finite numbers.
  */
+import { BatScan } from '../../shared/check/batScan';
+import { ClusterIndex } from '../../shared/check/clusterIndex';
+import { CheckContext } from '../../shared/check/context';
 import { Finding } from '../../shared/check/finding';
+import { IncrementalBatScan, applyBatPatches } from '../../shared/check/incremental';
+import { metadataRanges } from '../../shared/check/metadata';
+import { runRules } from '../../shared/check/run';
+import { AllocationMapBuilder } from '../../shared/describe/allocationMap';
+import { describe } from '../../shared/describe/describe';
+import { HostSpace } from '../../shared/describe/hostSpace';
+import { RangeIndex } from '../../shared/describe/rangeIndex';
+import { regionsOf } from '../../shared/describe/regions';
+import { structureText } from '../../shared/describe/structureText';
+import { batPageNode, structureTree } from '../../shared/describe/structureTree';
+import { BAT_OFFSET } from '../../shared/format/constants';
+import { u32, u32Bytes } from '../../shared/format/le';
+import { OverlaySource } from '../../shared/io/overlaySource';
+import { Patch } from '../../shared/io/patch';
 import { FieldInfo } from '../../shared/format/fieldInfo';
 import { HostIndex, guestToHost } from '../../shared/format/guestMap';
 import { decodeImage } from '../../shared/format/image';
@@ -49,7 +66,85 @@ export function extraChecks(src: ByteSource, _findings: readonly Finding[], rng:
       hosts.hostToGuest(rng.int(src.size + g.clusterSize));
     }
   }
+  out.push(...serverReads(src, rng));
   return out;
+}
+
+/**
+ * What the language server computes for an image, as it computes it (server/analyzer.ts): the scanned host
+ * space with its cluster index, the field at random offsets (hover), the structure tree and a BAT page, the
+ * structure text view, the allocation map and coloured regions; then random BAT edits followed incrementally,
+ * whose scan must equal a full scan of the edited image.
+ */
+function serverReads(src: ByteSource, rng: Prng): Failure[] {
+  const out: Failure[] = [];
+  const image = decodeImage(src);
+  const context = new CheckContext(image);
+  const findings = runRules(context);
+  const g = image.geometry;
+  const scan = context.scan;
+  for (let k = 0; k < PROBES; k++) out.push(...fieldProblems('describe', [describe(image, probeOffset(image, rng), undefined)]));
+  if (!g || !image.bat || !scan) return out;
+  const index = ClusterIndex.build(g, image.bat);
+  const space = new HostSpace(image, scan, context.metadata, index);
+  for (let k = 0; k < PROBES; k++) out.push(...fieldProblems('describe+space', [describe(image, probeOffset(image, rng), space)]));
+  const coded = findings.map((f) => ({ offset: f.offset, length: f.length, code: f.code, severity: f.severity, message: f.message }));
+  const input = { image, space, findings: new RangeIndex(coded), pageEntries: 1 + rng.int(1024) };
+  structureTree(input);
+  batPageNode(input, rng.int(Math.ceil(image.bat.length / input.pageEntries) + 1));
+  structureText({ ...input, title: 'fuzz', page: rng.int(4), expandEntries: 256, maxFindings: 50 });
+  const map = new AllocationMapBuilder(space, 1 + rng.int(256));
+  while (!map.done) map.feed(1 << 16);
+  map.finish();
+  regionsOf(space, src.size, new RangeIndex(coded), rng.int(src.size + 1), rng.int(1 << 20));
+  if (index) out.push(...incrementalMatchesFull(src, image, context, index, scan, rng));
+  return out;
+}
+
+/** An offset to hover: in the header, the BAT, anywhere in the file, just past it, in the extension cluster. */
+function probeOffset(image: ReturnType<typeof decodeImage>, rng: Prng): number {
+  const g = image.geometry;
+  const size = image.source.size;
+  const ext = g && g.extOffset < size ? g.extOffset + rng.int(g.clusterSize) : rng.int(size + 1);
+  return rng.pick([rng.int(64), 64 + rng.int(Math.max(1, (g?.batEnd ?? 64) - 64)), rng.int(size + 1), size + rng.int(4096), ext]);
+}
+
+/** Random BAT edits, followed as the server follows them, against a full scan of the edited image. */
+function incrementalMatchesFull(src: ByteSource, image: ReturnType<typeof decodeImage>, context: CheckContext, index: ClusterIndex, scan: BatScan, rng: Prng): Failure[] {
+  const g = image.geometry;
+  const original = image.bat;
+  if (!g || !original || original.length === 0) return [];
+  const bat = original.slice();
+  const incremental = new IncrementalBatScan(g, bat, context.metadata, index, scan);
+  if (!incremental.tracking) return [];
+  const patches: Patch[] = [];
+  for (let n = 1 + rng.int(4); n > 0; n--) {
+    const i = rng.int(bat.length);
+    const v = rng.pick([0, bat[rng.int(bat.length)], bat[i] + 1, Math.floor(g.dataOffset / g.unit) + rng.int(8) * (g.clusterSize / g.unit)]) >>> 0;
+    patches.push({ offset: BAT_OFFSET + i * 4, data: u32Bytes(v) });
+  }
+  const edited = new OverlaySource(src, { patches });
+  const changes = applyBatPatches(bat, patches, context.metadata, (i) => u32(edited.read(BAT_OFFSET + i * 4, 4), 0));
+  // As the server does: an edit that maps or unmaps a metadata cluster changes what counts as metadata: full scan.
+  if (!changes || JSON.stringify(metadataRanges({ ...image, bat })) !== JSON.stringify(context.metadata)) return [];
+  const followed = incremental.apply(changes);
+  if (!followed) return [];
+  const fresh = decodeImage(edited);
+  const full = new CheckContext(fresh).scan;
+  if (!full) return [];
+  const a = scanSummary(followed);
+  const b = scanSummary(full);
+  if (a === b) return [];
+  return [{ kind: 'bad-finding', signature: 'incremental-scan-differs', detail: `after ${patches.length} BAT edits the incremental scan says ${a.slice(0, 300)} but a full scan says ${b.slice(0, 300)}` }];
+}
+
+function scanSummary(s: BatScan): string {
+  return JSON.stringify({
+    allocated: s.allocated,
+    problems: Array.from(s.problemIndex.subarray(0, s.problemCount), (i, k) => [i, s.problemFlags[k], s.problemPeer[k]]),
+    usedEnd: s.usedEnd,
+    holes: s.holes,
+  });
 }
 
 /** Walks the whole map as `hdd-lens map` does; the count of runs is bounded by the BAT, not the claimed disk. */

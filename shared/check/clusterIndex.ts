@@ -3,7 +3,7 @@ import { slotOrigin } from './metadata';
 
 /**
  * The reverse of the BAT: which entries use each host cluster. Built in one linear pass (sorting a 16M-entry BAT
- * by host offset, as HostIndex does, takes seconds) and updated entry by entry when the BAT is edited.
+ * by host offset, as a sorted index would, takes seconds) and updated entry by entry when the BAT is edited.
  *
  * Regular entries (inside the file and the data area, on the cluster grid) own exactly one slot of the data area:
  * `owner[slot]` is the lowest such entry plus one (0: none, so a fresh array needs no fill), and slots with

@@ -21,48 +21,6 @@ export function guestToHost(image: DecodedImage, guestOffset: number): GuestLoca
   return loc;
 }
 
-/**
- * Which guest offsets a host byte backs: every BAT entry whose cluster covers it (more than one means aliasing).
- * Builds a sorted index of the BAT once per image (n log n), then answers each query by binary search.
- */
-export class HostIndex {
-  private readonly order: Uint32Array;
-
-  constructor(private readonly image: DecodedImage) {
-    const bat = image.bat ?? new Uint32Array(0);
-    let n = 0;
-    for (let i = 0; i < bat.length; i++) if (bat[i] !== 0) n++;
-    const order = new Uint32Array(n);
-    for (let i = 0, k = 0; i < bat.length; i++) if (bat[i] !== 0) order[k++] = i;
-    order.sort((a, b) => bat[a] - bat[b] || a - b);
-    this.order = order;
-  }
-
-  hostToGuest(hostOffset: number): GuestLocation[] {
-    const g = this.image.geometry;
-    const bat = this.image.bat;
-    if (!g || !bat) return [];
-    // Entries whose cluster starts in (host - cluster, host]: values in that window of host offsets.
-    const lowValue = (hostOffset - g.clusterSize + 1) / g.unit;
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (bat[this.order[mid]] < lowValue) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: GuestLocation[] = [];
-    for (let k = lo; k < this.order.length; k++) {
-      const i = this.order[k];
-      const start = bat[i] * g.unit;
-      if (start > hostOffset) break;
-      const guestOffset = i * g.clusterSize + (hostOffset - start);
-      out.push({ guestOffset, batIndex: i, hostOffset });
-    }
-    return out;
-  }
-}
-
 /** One run of the guest disk: allocated runs are contiguous on the host too. */
 export interface MapRun {
   start: number;

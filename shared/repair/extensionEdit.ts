@@ -5,6 +5,7 @@ import { FEATURE_HEADER_SIZE } from '../format/constants';
 import { EXT_PARSE_CAP, Feature, extensionChecksum } from '../format/extension';
 import { u64Bytes } from '../format/le';
 import { badEntries } from '../rules/bitmap/bitmapL1EntryInvalid';
+import { bitmaps } from '../rules/bitmap/bitmaps';
 import { entriesWith } from '../rules/bat/entryRule';
 import { PlanBuilder } from './planBuilder';
 
@@ -29,24 +30,20 @@ export function storeChecksum(ctx: CheckContext, plan: PlanBuilder): void {
  */
 export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: string): void {
   const g = ctx.geometry;
-  const ext = ctx.image.extension;
-  if (!g || !ext) return;
+  // Only an extension with its magic holds bitmaps: without it the cluster may be anything (guest data even).
+  const found = bitmaps(ctx);
+  if (!g || found.length === 0) return;
   const unsafe = unfillableEntries(ctx);
-  let marked = 0;
-  for (const f of ext.features) {
-    const bm = f.bitmap;
-    if (!bm) continue;
+  for (const { bitmap: bm } of found) {
     bm.l1.forEach((entry, i) => {
       const at = bm.l1Offset + i * 8;
       if (entry > 1 && entry * 512 + g.clusterSize <= plan.state.size && !unsafe.has(at)) {
         plan.write(entry * 512, new Uint8Array(g.clusterSize).fill(0xff));
       } else if (entry !== 1) plan.write(at, u64Bytes(1));
     });
-    marked++;
   }
-  if (marked === 0) return;
   storeChecksum(ctx, plan);
-  plan.step(`marked ${marked} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
+  plan.step(`marked ${found.length} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
 }
 
 /**
@@ -60,10 +57,10 @@ function unfillableEntries(ctx: CheckContext): Set<number> {
   if (!g) return out;
   const overlapping = [...entriesWith(ctx, EntryFlag.OverlapsMetadata)];
   if (overlapping.length === 0) return out;
-  for (const f of ctx.image.extension?.features ?? []) {
-    f.bitmap?.l1.forEach((entry, i) => {
+  for (const { bitmap } of bitmaps(ctx)) {
+    bitmap.l1.forEach((entry, i) => {
       const host = entry * 512;
-      if (entry > 1 && overlapping.some((p) => overlaps(p.host, p.host + g.clusterSize, host, host + g.clusterSize))) out.add(f.bitmap!.l1Offset + i * 8);
+      if (entry > 1 && overlapping.some((p) => overlaps(p.host, p.host + g.clusterSize, host, host + g.clusterSize))) out.add(bitmap.l1Offset + i * 8);
     });
   }
   return out;

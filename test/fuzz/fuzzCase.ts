@@ -43,9 +43,14 @@ export function buildCase(corpus: readonly Seed[], caseSeed: number): CaseInput 
   }
 }
 
+/** The random choices of the invariants (which fixes are tried, where lookups probe) for a case: a replay makes the same. */
+export function invariantRng(caseSeed: number): Prng {
+  return new Prng(caseSeed ^ 0x9e3779b9);
+}
+
 export function runInput(input: CaseInput, callMs?: number): CaseResult {
   const t = process.hrtime.bigint();
-  const report = checkInvariants(input.bytes, new Prng(input.caseSeed ^ 0x9e3779b9), callMs);
+  const report = checkInvariants(input.bytes, invariantRng(input.caseSeed), callMs);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   return { caseSeed: input.caseSeed, seedName: input.seedName, steps: input.steps, size: input.bytes.length, ms, failures: report.failures, memory: report.memory, outputSize: report.outputSize };
 }

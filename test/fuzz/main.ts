@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../oracles';
 import { runCampaign } from './campaign';
 import { Seed, fixtureSeeds, generatedSeeds, sampleSeeds } from './corpus';
-import { buildCase } from './fuzzCase';
+import { buildCase, invariantRng } from './fuzzCase';
 import { checkInvariants } from './invariants';
 import { REPLAY_RNG_SEED, minimize } from './minimize';
 import { Prng } from './prng';
@@ -54,9 +54,9 @@ export async function corpus(withFixtures: boolean): Promise<Seed[]> {
   return seeds;
 }
 
-function report(bytes: Uint8Array): number {
+function report(bytes: Uint8Array, rng = new Prng(REPLAY_RNG_SEED)): number {
   const t = Date.now();
-  const r = checkInvariants(bytes, new Prng(REPLAY_RNG_SEED));
+  const r = checkInvariants(bytes, rng);
   console.log(`${bytes.length} bytes, ${r.findings} findings (${r.codes.join(', ')}), ${Date.now() - t} ms, memory ${r.memory.used}/${r.memory.allowed}`);
   for (const f of r.failures) console.log(`FAIL ${f.signature}\n  ${f.detail.replace(/\n/g, '\n  ')}`);
   return r.failures.length;
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const file = join(args.out, `case-${args.replay}.img`);
     writeFileSync(file, built.bytes);
     console.log(`input written to ${file}`);
-    process.exitCode = report(built.bytes) > 0 ? 1 : 0;
+    process.exitCode = report(built.bytes, invariantRng(args.replay)) > 0 ? 1 : 0;
     return;
   }
   console.log(`fuzz: ${args.cases} cases, seed ${args.seed}, ${args.workers} workers, corpus of ${seeds.length} images`);

@@ -28,8 +28,15 @@ interface Args {
   check?: string;
 }
 
+/**
+ * No result after this long is a hang. Slowness is bounded per engine call (scaled by the image's size, see
+ * timeBudget); a case as a whole may repair a 600-byte file into a legitimate 2 GiB image (a header claiming 536M
+ * BAT entries) whose re-checks take a minute on a loaded machine, which is not a hang.
+ */
+const HANG_MS = 300000;
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cases: 10000, seed: Date.now() % 1e9, workers: 2, slowMs: 2000, hangMs: 20000, fixtures: true, minimize: false, out: join(PROJECT_ROOT, 'bench', 'work', 'fuzz') };
+  const a: Args = { cases: 10000, seed: Date.now() % 1e9, workers: 2, slowMs: 2000, hangMs: HANG_MS, fixtures: true, minimize: false, out: join(PROJECT_ROOT, 'bench', 'work', 'fuzz') };
   for (let k = 0; k < argv.length; k++) {
     const v = (): string => argv[++k] ?? '';
     const flag = argv[k];

@@ -1,6 +1,6 @@
 import { DocumentSymbol, SymbolKind } from 'vscode-languageserver/node';
 import { AllocationMapBuilder } from '../shared/describe/allocationMap';
-import { TreeInput, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
+import { TreeInput, batPageEntries, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import type { AllocationMapResult, StructureNode } from '../shared/protocol';
 import { Analysis } from './analysis';
 import { byteRange } from './diagnostics';
@@ -11,12 +11,13 @@ export const SLICE_ENTRIES = 1 << 20;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export function pageEntries(settings: Settings): number {
-  return Math.max(1, settings.batPageSize / 4);
+/** Entries per BAT page: the setting's, made bigger for a BAT that would have too many pages. */
+export function pageEntries(analysis: Analysis, settings: Settings): number {
+  return batPageEntries(analysis.image.geometry?.batEntries ?? 0, settings.batPageSize / 4);
 }
 
 function treeInput(analysis: Analysis, settings: Settings): TreeInput {
-  const pages = pageEntries(settings);
+  const pages = pageEntries(analysis, settings);
   const input: TreeInput = { image: analysis.image, space: analysis.checked?.space, findings: analysis.view(settings).index, pageEntries: pages };
   const counts = analysis.pageCounts.get(pages);
   if (counts) input.pageAllocated = counts;
@@ -29,7 +30,7 @@ function treeInput(analysis: Analysis, settings: Settings): TreeInput {
  */
 export async function countPages(analysis: Analysis, settings: Settings): Promise<void> {
   const bat = analysis.image.bat;
-  const pages = pageEntries(settings);
+  const pages = pageEntries(analysis, settings);
   if (!bat || bat.length <= SLICE_ENTRIES) return;
   const counts = await analysis.memo(`pages:${pages}`, async () => {
     const c = new Uint32Array(Math.ceil(bat.length / pages));

@@ -8,7 +8,8 @@ export type SeverityOverride = 'error' | 'warning' | 'info' | 'hint' | 'off';
  * The server's settings, read from the client's `hddLens` configuration section:
  * - `hddLens.rules.ignore`: rule codes whose findings are not shown (nor repaired by the bulk fixes);
  * - `hddLens.rules.severity`: `{ "<code>": "error" | "warning" | "info" | "hint" | "off" }`;
- * - `hddLens.batPageSize`: bytes of BAT per page in the structure tree and view (a multiple of 4; default 4096).
+ * - `hddLens.batPageSize`: bytes of BAT per page in the structure tree and view (a multiple of 4; default 4096;
+ *   raised for a BAT that would have more than MAX_BAT_PAGES pages).
  */
 export interface Settings {
   ignore: ReadonlySet<string>;

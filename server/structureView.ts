@@ -2,23 +2,24 @@ import { CodeAction, Diagnostic, DocumentSymbol, Range, SymbolKind } from 'vscod
 import { ByteRange } from '../shared/describe/rangeIndex';
 import { OutlineItem, StructureText, TextInput, structureText } from '../shared/describe/structureText';
 import { Analysis, ShownFinding } from './analysis';
+import { pageEntries } from './derived';
 import { toDiagnostic } from './diagnostics';
 import { ImageDocument } from './imageDocument';
 import { Settings } from './settings';
 
 /** The structure view's text of an analysis (cached per analysis, settings and page). */
 export function renderStructure(doc: ImageDocument, analysis: Analysis, settings: Settings, page: number | undefined): StructureText {
-  const pageEntries = Math.max(1, settings.batPageSize / 4);
+  const entries = pageEntries(analysis, settings);
   return analysis.memoFor(settings, `text:${page ?? ''}`, () => {
     const input: TextInput = {
       image: analysis.image,
       space: analysis.checked?.space,
       findings: analysis.view(settings).index,
-      pageEntries,
+      pageEntries: entries,
       title: `hdd-lens structure of ${doc.path} (version ${analysis.version}${analysis.checked ? '' : ', still being checked'})`,
       page,
     };
-    const counts = analysis.pageCounts.get(pageEntries);
+    const counts = analysis.pageCounts.get(entries);
     if (counts) input.pageAllocated = counts;
     return structureText(input);
   });

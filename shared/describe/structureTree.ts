@@ -20,12 +20,23 @@ export interface TreeInput {
   /** Undefined while the BAT is still being checked: the data area is then not broken down. */
   space?: HostSpace;
   findings: RangeIndex<CodedRange>;
-  /** BAT entries per page (the "bytes per BAT page" setting / 4). */
+  /** BAT entries per page: `batPageEntries` of the "bytes per BAT page" setting / 4. */
   pageEntries: number;
   /** Most free ranges listed one by one under the data area. */
   maxSpaceNodes?: number;
   /** Allocated entries per page, counted beforehand (`countAllocated`); counted here when absent. */
   pageAllocated?: Uint32Array;
+}
+
+/**
+ * The most pages a BAT is shown in. A header may claim 536M entries, and the setting may ask for one entry per
+ * page: each page is a node (and a line of the text view), so a bigger BAT gets bigger pages instead.
+ */
+export const MAX_BAT_PAGES = 1 << 16;
+
+/** Entries per BAT page for `wanted` entries per page: at least one, and few enough pages for MAX_BAT_PAGES. */
+export function batPageEntries(batEntries: number, wanted: number): number {
+  return Math.max(1, Math.floor(wanted), Math.ceil(batEntries / MAX_BAT_PAGES));
 }
 
 /**

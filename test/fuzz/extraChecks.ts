@@ -17,7 +17,7 @@ import { HostSpace } from '../../shared/describe/hostSpace';
 import { RangeIndex } from '../../shared/describe/rangeIndex';
 import { regionsOf } from '../../shared/describe/regions';
 import { structureText } from '../../shared/describe/structureText';
-import { batPageNode, structureTree } from '../../shared/describe/structureTree';
+import { batPageEntries, batPageNode, structureTree } from '../../shared/describe/structureTree';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { u32, u32Bytes } from '../../shared/format/le';
 import { OverlaySource } from '../../shared/io/overlaySource';
@@ -110,7 +110,7 @@ function serverReads(src: ByteSource, rng: Prng): Failure[] {
   const space = new HostSpace(image, scan, context.metadata, index);
   for (let k = 0; k < PROBES; k++) out.push(...fieldProblems('describe+space', [describe(image, probeOffset(image, rng), space)]));
   const coded = findings.map((f) => ({ offset: f.offset, length: f.length, code: f.code, severity: f.severity, message: f.message }));
-  const input = { image, space, findings: new RangeIndex(coded), pageEntries: 1 + rng.int(1024) };
+  const input = { image, space, findings: new RangeIndex(coded), pageEntries: batPageEntries(g.batEntries, 1 + rng.int(1024)) };
   structureTree(input);
   batPageNode(input, rng.int(Math.ceil(image.bat.length / input.pageEntries) + 1));
   structureText({ ...input, title: 'fuzz', page: rng.int(4), expandEntries: 256, maxFindings: 50 });

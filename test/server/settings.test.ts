@@ -1,7 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import * as P from '../../shared/protocol';
+import { openSync, closeSync, writeSync } from 'node:fs';
+import { H } from '../../shared/format/constants';
+import { MAX_BAT_PAGES } from '../../shared/describe/structureTree';
 import { fixturePath } from '../fixtures';
+import { scratchCopy } from '../fixtures/files';
 import { LspClient, fileUri } from './lspClient';
 
 describe('server settings (hddLens.*, pulled with workspace/configuration)', function () {
@@ -34,6 +38,33 @@ describe('server settings (hddLens.*, pulled with workspace/configuration)', fun
       await client.openImage(uri, 1);
       assert.deepEqual(await client.diagnosticsOf(uri, 1), []);
       assert.equal(await client.request(P.planRepair, { uri, mode: 'leaks' }), null);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('one entry per BAT page is honoured, but a header claiming 536M entries gets bigger pages, not 536M nodes', async () => {
+    const client = await LspClient.start({ settings: { batPageSize: 4 } });
+    try {
+      const small = fileUri(await fixturePath('clean-ext64k'));
+      await client.openImage(small, 1);
+      await client.diagnosticsOf(small, 1);
+      const tree = await client.request(P.structure, { uri: small });
+      const bat = tree?.children?.find((c) => c.kind === 'bat');
+      assert.equal(bat?.children?.length, bat?.length === undefined ? -1 : bat.length / 4);
+
+      const path = await scratchCopy(await fixturePath('clean-ext64k'));
+      const fd = openSync(path, 'r+');
+      writeSync(fd, new Uint8Array(new Uint32Array([0x1fffffff]).buffer), 0, 4, H.batEntries);
+      closeSync(fd);
+      const huge = fileUri(path);
+      await client.openImage(huge, 1);
+      await client.diagnosticsOf(huge, 1);
+      const hugeTree = await client.request(P.structure, { uri: huge });
+      const pages = hugeTree?.children?.find((c) => c.kind === 'bat')?.children ?? [];
+      assert.equal(pages.length, MAX_BAT_PAGES);
+      const first = await client.request(P.structure, { uri: huge, batPage: 0 });
+      assert.equal(first?.children?.length, Math.ceil(0x1fffffff / MAX_BAT_PAGES));
     } finally {
       await client.stop();
     }

@@ -38,6 +38,9 @@ export interface CampaignResult {
   slowest: CaseResult[];
 }
 
+/** JS heap per fuzz thread; big buffers (BATs, overlays) are outside it. No honest case comes near. */
+const WORKER_HEAP_MB = 2048;
+
 interface Pending {
   resolve: (value: { result: CaseResult; bytes?: Uint8Array }) => void;
   timer: NodeJS.Timeout;
@@ -57,7 +60,9 @@ class CaseRunner {
   }
 
   private start(): void {
-    this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: { corpus: this.corpus, callMs: this.callMs } });
+    // With a heap limit of its own, a thread that runs out of memory ends with an error event (the case is the
+    // failure) instead of taking the whole campaign down with it.
+    this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: { corpus: this.corpus, callMs: this.callMs }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     this.worker.on('message', (msg: { op: string; result: CaseResult; bytes?: Uint8Array; seedName: string; steps: string[]; size: number }) => {
       const p = this.pending;
       if (msg.op === 'started') this.started = { seedName: msg.seedName, steps: msg.steps, size: msg.size };

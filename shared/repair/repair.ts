@@ -47,11 +47,14 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   const state = new OverlaySource(source);
   const steps: string[] = [];
   const title = mode === 'all' ? 'Repair all problems' : 'Repair leaks';
+  // A refusal or a failed repair in any pass writes nothing: what remains is then what the image has now.
+  let initial: Finding[] | undefined;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ctx = new CheckContext(decodeImage(state));
     const findings = runRules(ctx, { ignore: options.ignore });
-    const refused = refusal(ctx, findings, options.force);
-    if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: findings };
+    initial ??= findings;
+    const refused = refusal(ctx, findings, options.force, pass > 0);
+    if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: initial };
     const todo = findings.filter((f) => repairable(f, mode));
     const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
     const g = ctx.geometry;
@@ -61,7 +64,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
       for (const rule of rulesToRun(todo, phase)) rule.repair?.(ctx, builder);
     } catch (e) {
       if (!(e instanceof RepairError)) throw e;
-      return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: findings };
+      return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: initial };
     }
     // Not push(...steps): a pass may relocate hundreds of thousands of entries, past the argument limit.
     for (const s of builder.steps) steps.push(s);
@@ -98,10 +101,12 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
  * [and it is NECESSARY], the file should not be changed": an unknown NECESSARY feature, or a corruption inside a
  * NECESSARY feature section, or a checksum that fails while one is present. Dropping such a feature is not allowed.
  */
-function refusal(ctx: CheckContext, findings: readonly Finding[], force = false): string | undefined {
+function refusal(ctx: CheckContext, findings: readonly Finding[], force = false, planned = false): string | undefined {
   if (force) return undefined;
+  // Found on the state earlier repair phases planned (a header repair can bring a different extension to light).
+  const refusing = planned ? 'refusing to write: the first repairs would lead to an image in which' : 'refusing to write:';
   const unknown = findings.find((f) => f.code === WRITE_BLOCKING_CODE);
-  if (unknown) return `refusing to write: ${unknown.message} (the format forbids changing such a file; --force overrides)`;
+  if (unknown) return `${refusing} ${unknown.message} (the format forbids changing such a file; --force overrides)`;
   const necessary = ctx.image.extension?.features.filter(isNecessary) ?? [];
   const broken = findings.find(
     (f) =>
@@ -109,7 +114,7 @@ function refusal(ctx: CheckContext, findings: readonly Finding[], force = false)
       (f.code === 'ext-bad-checksum' || necessary.some((n) => f.offset >= n.offset && f.offset < n.dataOffset + n.dataSize)),
   );
   if (necessary.length === 0 || !broken) return undefined;
-  return `refusing to write: ${broken.message}, and the extension holds a NECESSARY feature that cannot be loaded (the format forbids changing such a file; --force overrides)`;
+  return `${refusing} ${broken.message}, and the extension holds a NECESSARY feature that cannot be loaded (the format forbids changing such a file; --force overrides)`;
 }
 
 function rulesToRun(todo: readonly Finding[], phase: string): Rule[] {

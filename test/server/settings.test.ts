@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import * as P from '../../shared/protocol';
-import { openSync, closeSync, writeSync } from 'node:fs';
 import { H } from '../../shared/format/constants';
+import { u32Bytes } from '../../shared/format/le';
 import { MAX_BAT_PAGES } from '../../shared/describe/structureTree';
 import { fixturePath } from '../fixtures';
-import { scratchCopy } from '../fixtures/files';
+import { applyEdits, scratchCopy } from '../fixtures/files';
 import { LspClient, fileUri } from './lspClient';
 
 describe('server settings (hddLens.*, pulled with workspace/configuration)', function () {
@@ -54,9 +54,7 @@ describe('server settings (hddLens.*, pulled with workspace/configuration)', fun
       assert.equal(bat?.children?.length, bat?.length === undefined ? -1 : bat.length / 4);
 
       const path = await scratchCopy(await fixturePath('clean-ext64k'));
-      const fd = openSync(path, 'r+');
-      writeSync(fd, new Uint8Array(new Uint32Array([0x1fffffff]).buffer), 0, 4, H.batEntries);
-      closeSync(fd);
+      await applyEdits(path, { patches: [{ offset: H.batEntries, data: u32Bytes(0x1fffffff) }] });
       const huge = fileUri(path);
       await client.openImage(huge, 1);
       await client.diagnosticsOf(huge, 1);

@@ -1,11 +1,12 @@
 import { BatScan } from '../shared/check/batScan';
 import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
-import { IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
-import { MetadataRange, metadataRanges } from '../shared/check/metadata';
+import { EntryChange, IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
+import { metadataCandidates } from '../shared/check/metadata';
 import { runRules } from '../shared/check/run';
 import { BAT_OFFSET } from '../shared/format/constants';
 import { readBat } from '../shared/format/bat';
+import { Geometry } from '../shared/format/geometry';
 import { decodeImage } from '../shared/format/image';
 import { u32 } from '../shared/format/le';
 import { HostSpace } from '../shared/describe/hostSpace';
@@ -93,7 +94,7 @@ export class Analyzer {
     if (!changes) return undefined;
     // An entry that comes to map (or stops mapping) a bitmap or extension cluster exactly changes what counts as
     // metadata (metadataRanges): the incremental scan follows the old ranges, so the image is scanned afresh.
-    if (!sameRanges(metadataRanges(previous.image), checked.context.metadata)) return undefined;
+    if (touchesCandidates(g, changes, bat, metadataCandidates(previous.image))) return undefined;
     const scan = checked.incremental.apply(changes);
     if (!scan) return undefined;
     const analysis = new Analysis(generation, version, previous.image);
@@ -121,6 +122,9 @@ function checkedFrom(context: CheckContext, buildIndex: boolean, indexState?: Cl
   return checked;
 }
 
-function sameRanges(a: readonly MetadataRange[], b: readonly MetadataRange[]): boolean {
-  return a.length === b.length && a.every((r, k) => r.start === b[k].start && r.end === b[k].end);
+/** Whether an edited entry pointed, or now points, exactly at one of the hosts (a few edits, a few hosts). */
+function touchesCandidates(g: Geometry, changes: readonly EntryChange[], bat: Uint32Array, hosts: readonly number[]): boolean {
+  if (hosts.length === 0) return false;
+  const set = new Set(hosts);
+  return changes.some((c) => (c.previous !== 0 && set.has(c.previous * g.unit)) || (bat[c.index] !== 0 && set.has(bat[c.index] * g.unit)));
 }

@@ -1,7 +1,7 @@
 import { DecodedImage } from '../format/image';
 import { Geometry } from '../format/geometry';
 import { SECTOR } from '../format/constants';
-import { extensionMagicOk } from '../format/extension';
+import { Extension, extensionMagicOk } from '../format/extension';
 
 /** A host range that holds format metadata (the extension cluster, a bitmap data cluster). */
 export interface MetadataRange {
@@ -19,26 +19,39 @@ export function metadataRanges(image: DecodedImage): MetadataRange[] {
   const g = image.geometry;
   const ext = image.extension;
   if (!g || !ext) return [];
-  const ranges: MetadataRange[] = [];
   // Without its magic the cluster is no extension (ext-bad-magic drops it): its "features" are noise.
   const magicOk = extensionMagicOk(ext);
-  if (magicOk) {
-    ext.features.forEach((f, fi) => {
-      f.bitmap?.l1.forEach((entry, li) => {
-        const host = bitmapClusterOffset(entry);
-        if (host !== undefined && host < g.fileSize) {
-          ranges.push({ start: host, end: host + g.clusterSize, what: `dirty bitmap ${fi} L1 entry ${li} cluster` });
-        }
-      });
-    });
-  }
+  const ranges = magicOk ? bitmapClusterRanges(g, ext) : [];
   // A cluster the BAT maps is guest data when what claims it cannot be trusted: a bitmap L1 entry there is the invalid
   // one (bitmap-l1-entry-invalid makes it all dirty), so is an ext_off without the magic. Counting it as metadata
   // would relocate the guest data and, for a bitmap, leave it reading guest bytes.
-  const mapped = mappedByBat(g, image.bat, [...ranges.map((r) => r.start), ...(magicOk ? [] : [ext.offset])]);
+  const mapped = mappedByBat(g, image.bat, metadataCandidates(image));
   const kept = ranges.filter((r) => !mapped.has(r.start));
   if (magicOk || !mapped.has(ext.offset)) kept.push({ start: ext.offset, end: ext.offset + g.clusterSize, what: 'format extension cluster' });
   return kept.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The host offsets whose being mapped by a BAT entry changes `metadataRanges`: a BAT edit that neither maps nor
+ * unmaps any of them leaves the ranges as they are, which the server can tell without a pass over the BAT.
+ */
+export function metadataCandidates(image: DecodedImage): number[] {
+  const g = image.geometry;
+  const ext = image.extension;
+  if (!g || !ext) return [];
+  return extensionMagicOk(ext) ? bitmapClusterRanges(g, ext).map((r) => r.start) : [ext.offset];
+}
+
+/** The data clusters of the dirty bitmaps that start inside the file. */
+function bitmapClusterRanges(g: Geometry, ext: Extension): MetadataRange[] {
+  const ranges: MetadataRange[] = [];
+  ext.features.forEach((f, fi) => {
+    f.bitmap?.l1.forEach((entry, li) => {
+      const host = bitmapClusterOffset(entry);
+      if (host !== undefined && host < g.fileSize) ranges.push({ start: host, end: host + g.clusterSize, what: `dirty bitmap ${fi} L1 entry ${li} cluster` });
+    });
+  });
+  return ranges;
 }
 
 /** Which of the host offsets a BAT entry points at exactly (one pass over the BAT, only when there are any). */

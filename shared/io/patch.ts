@@ -4,9 +4,26 @@ export interface Patch {
   data: Uint8Array;
 }
 
-/** An edit state: byte patches plus an optional new file size (applied after the patches). */
+/**
+ * A copy inside the state an edit set applies to: `length` bytes read at `from` of that state *before* the set
+ * (bytes past its end read as zeros), written at `offset`. Repairs move whole clusters (gigabytes in all on a
+ * damaged image); a copy names them instead of carrying them, so a plan costs memory by its metadata only.
+ */
+export interface CopyRun {
+  offset: number;
+  length: number;
+  from: number;
+}
+
+/**
+ * An edit state: what turns one state of a file into the next. Applied as: the size is set (when given; otherwise
+ * the file grows to hold every target), then every copy reads the *old* state and writes its target (copy targets
+ * are disjoint), then the patches are written in order (later ones win, over copies too). Targets past `size` are
+ * cut off. Every consumer must honour `copies`: an edit set whose copies are dropped loses guest data.
+ */
 export interface EditSet {
   patches: Patch[];
+  copies?: CopyRun[];
   size?: number;
 }
 

@@ -48,8 +48,8 @@ export function recordEdit(id: number, label: string, state: ByteSource, edits: 
   return {
     id,
     label,
-    after: { patches, size: sizeAfter },
-    before: { patches: mergePatches(old), size: sizeBefore },
+    after: { patches, copies: [], size: sizeAfter },
+    before: { patches: mergePatches(old), copies: [], size: sizeBefore },
     exact,
   };
 }

@@ -3,6 +3,7 @@ import { closeSync, openSync, ftruncateSync, writeSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
 import { ImageModel, ModelChange } from '../../client/document/imageModel';
 import { MAX_TRUNCATED_BYTES } from '../../client/document/editRecord';
+import { CountingSource } from '../countingSource';
 import { applyToBytes, bufferBase, patch, randomBytes, tempDir } from './helpers';
 
 function wholeState(m: ImageModel): Uint8Array {
@@ -158,14 +159,15 @@ describe('client document model: paged reads over file + edits', () => {
       ftruncateSync(fd, 2 ** 40);
       writeSync(fd, Buffer.from('tail'), 0, 4, 2 ** 40 - 4);
       closeSync(fd);
-      const started = Date.now();
-      const m = new ImageModel(() => new FileSource(path));
+      let counted: CountingSource | undefined;
+      const m = new ImageModel(() => (counted = new CountingSource(new FileSource(path))));
       assert.equal(m.size, 2 ** 40);
       assert.equal(Buffer.from(m.read(2 ** 40 - 4, 4)).toString(), 'tail');
       m.edit('poke far away', { patches: [patch(2 ** 39, 1, 2, 3)] });
       const page = m.read(2 ** 39 - 2, 8);
       assert.deepEqual([...page], [0, 0, 1, 2, 3, 0, 0, 0]);
-      assert.ok(Date.now() - started < 1000, 'a page of a 1 TiB image must read instantly');
+      // What was read is what was asked for (two small pages), not the file or the distance between them.
+      assert.ok(counted !== undefined && counted.bytesRead <= 16, `${counted?.bytesRead} bytes read`);
       m.close();
     } finally {
       t.remove();

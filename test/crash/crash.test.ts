@@ -32,15 +32,17 @@ for (const variant of [
     });
 
     it('leaves exactly the original or the repaired image after every kill', async () => {
-      const rng = new Prng(Date.now() % 1e9);
+      // The kill times are random; the seed is in every message, and HDD_LENS_TEST_SEED replays a run.
+      const seed = Number(process.env.HDD_LENS_TEST_SEED ?? Date.now() % 1e9);
+      const rng = new Prng(seed);
       const outcomes: KillOutcome[] = [];
       for (let k = 0; outcomes.filter((o) => o.midWrite).length < 3 && k < 12; k++) {
         const o = await killOnce(img, dir, rng, k);
         outcomes.push(o);
         rmSync(join(dir, `kill-${k}.hdd`), { force: true });
-        assert.notEqual(o.result, 'other', `kill at ${o.killAtMs.toFixed(0)} ms (${o.when}) left an image that is neither: ${JSON.stringify(o)}`);
+        assert.notEqual(o.result, 'other', `seed ${seed}: kill at ${o.killAtMs.toFixed(0)} ms (${o.when}) left an image that is neither: ${JSON.stringify(o)}`);
       }
-      assert.ok(outcomes.filter((o) => o.midWrite).length >= 3, `too few kills inside the write: ${JSON.stringify(outcomes)}`);
+      assert.ok(outcomes.filter((o) => o.midWrite).length >= 3, `seed ${seed}: too few kills inside the write: ${JSON.stringify(outcomes)}`);
     });
   });
 }

@@ -8,7 +8,7 @@ import { buildCase, runInput } from './fuzzCase';
 
 export type WorkerRequest = { op: 'run'; caseSeed: number } | { op: 'build'; caseSeed: number };
 
-const { corpus, callMs } = workerData as { corpus: Seed[]; callMs: number };
+const { corpus, callMs } = workerData as { corpus: Seed[]; callMs: number | undefined };
 
 parentPort?.on('message', (req: WorkerRequest) => {
   if (req.op === 'build') {

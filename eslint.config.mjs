@@ -1,8 +1,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
+
+/**
+ * The layers of the design, as import rules that hold at any depth (test/docs/layers.test.ts proves each one
+ * fails on a probe file):
+ *   shared/  the engine: no editor, protocol-library, front-end or test code
+ *   cli/     a front end on shared/: no editor or LSP libraries, no other front end
+ *   server/  the language server: LSP server library and shared/, never the editor API or the client
+ *   client/  the extension: the editor API, the LSP client library and shared/, never the server's code
+ *   media/   the webview: a browser, so no Node built-ins, no editor API, only shared/ types and its own modules
+ */
+const folder = (names) => ({ regex: `(^|/)(${names.join('|')})(/|$)`, message: 'crosses a layer of the design (see eslint.config.mjs)' });
+const noEditorApi = { regex: '^vscode$', message: 'only client/ may use the VS Code API' };
+const noLspClient = { regex: '^vscode-languageclient', message: 'only client/ may use the LSP client library' };
+const noLspServer = { regex: '^vscode-languageserver$|^vscode-languageserver/', message: 'only server/ may use the LSP server library' };
+const noLspProtocol = { regex: '^vscode-(languageserver-protocol|jsonrpc)', message: 'shared/ declares its protocol without LSP libraries' };
+const nodeBuiltins = [...builtinModules.filter((m) => !m.startsWith('_')), ...builtinModules.map((m) => `node:${m}`)];
+
+const layer = (dir, patterns, paths = []) => ({
+  files: [`${dir}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns, paths: paths.map((name) => ({ name, message: 'the webview is a browser: no Node built-ins' })) }] },
+});
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', '.vscode-test/', '.oracles/', 'demo/', 'bench/work/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', '.vscode-test/', '.oracles/', 'demo/', 'bench/work/', 'test-artifacts/', 'release/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -10,16 +32,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-imports': 'off',
     },
   },
-  {
-    // The format engine is pure: no editor or protocol libraries (the layer rule of the design card).
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['vscode', 'vscode-*', '../client/*', '../server/*', '../cli/*'] }],
-    },
-  },
+  layer('shared', [noEditorApi, noLspClient, noLspServer, noLspProtocol, folder(['client', 'server', 'cli', 'media', 'test', 'bench'])]),
+  layer('cli', [noEditorApi, noLspClient, noLspServer, folder(['client', 'server', 'media', 'test', 'bench'])]),
+  layer('server', [noEditorApi, noLspClient, folder(['client', 'cli', 'media', 'test', 'bench'])]),
+  layer('client', [noLspServer, folder(['server', 'cli', 'media', 'test', 'bench'])]),
+  layer('media', [noEditorApi, noLspClient, noLspServer, folder(['client', 'server', 'cli', 'test', 'bench'])], nodeBuiltins),
   {
     files: ['**/*.mjs', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },

@@ -1,9 +1,9 @@
 /**
- * The webview's side of the message channel with the extension host (client/webviewProtocol.ts): typed requests
+ * The webview's side of the message channel with the extension host (shared/webviewProtocol.ts): typed requests
  * with replies matched by id, and a stream of host events. The host adds the document's uri to every proxied
  * server request, so params here never carry it.
  */
-import type { FromWebview, ProxiedMethod, ToWebview } from '../client/webviewProtocol';
+import type { FromWebview, ProxiedMethod, ToWebview } from '../shared/webviewProtocol';
 import type {
   AllocationMapResult,
   ApplyFixArgs,

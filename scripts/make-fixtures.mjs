@@ -1,5 +1,5 @@
 // Writes every test fixture (see test/fixtures) into a folder, default ./demo: the images the demo opens.
-// Needs the compiled tests (npx tsc -p .) and the oracles (scripts/oracles.sh).
+// Needs the compiled tests (npx tsc -b) and the oracles (scripts/oracles.sh).
 //   node scripts/make-fixtures.mjs [folder]
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';

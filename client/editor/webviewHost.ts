@@ -4,7 +4,7 @@ import type { ApplyFixArgs } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
-import type { FromWebview, ProxiedMethod, ToWebview } from '../webviewProtocol';
+import type { FromWebview, ProxiedMethod, ToWebview } from '../../shared/webviewProtocol';
 import type { ImageDocument } from './imageDocument';
 import { webviewHtml } from './webviewHtml';
 

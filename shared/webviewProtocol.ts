@@ -19,7 +19,7 @@
  * - `command`: only `hddLens.*` commands run, with the document's URI as argument.
  * - `changed` follows every edit, undo, redo, revert and reload from disk (a save changes no bytes: none is sent).
  */
-import type { ApplyFixArgs, WireFinding } from '../shared/protocol';
+import type { ApplyFixArgs, WireFinding } from './protocol';
 
 /** Server requests the webview may forward, by their method name in shared/protocol.ts. */
 export type ProxiedMethod =

@@ -41,7 +41,7 @@ function onPath(cmd) {
 run('building dist/', process.execPath, ['scripts/build.mjs']);
 if (!existsSync(join(demo, '.complete')) || fresh) {
   // Type errors elsewhere must not keep a new user from the demo: tsc still writes the JavaScript.
-  run('compiling the fixture builder', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], { allowFail: true });
+  run('compiling the fixture builder', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b'], { allowFail: true });
   makeDemo();
 }
 

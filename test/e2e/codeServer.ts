@@ -33,14 +33,20 @@ const SETTINGS = {
   'remote.autoForwardPorts': false,
 };
 
-export async function startCodeServer(settings: Record<string, unknown> = {}): Promise<CodeServer> {
+/**
+ * `extensions`: a folder of installed extensions to use (the release test installs the .vsix there); by default
+ * the project itself is linked in as the extension.
+ */
+export async function startCodeServer(settings: Record<string, unknown> = {}, options: { extensions?: string } = {}): Promise<CodeServer> {
   const home = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-vscode-'));
   const userData = join(home, 'user-data');
-  const extensions = join(home, 'extensions');
+  const extensions = options.extensions ?? join(home, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  mkdirSync(extensions, { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ ...SETTINGS, ...settings }, null, 2));
-  symlinkSync(PROJECT_ROOT, join(extensions, EXTENSION_FOLDER), 'dir');
+  if (options.extensions === undefined) {
+    mkdirSync(extensions, { recursive: true });
+    symlinkSync(PROJECT_ROOT, join(extensions, EXTENSION_FOLDER), 'dir');
+  }
   const port = await freePort();
   const args = [
     CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',

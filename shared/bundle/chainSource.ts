@@ -38,7 +38,10 @@ export interface StorageChain {
 /** Where a guest byte is stored. */
 export interface GuestPlace {
   storage: number;
-  /** Index in the storage's chain, 0 = top; for zeros, the last layer (as qemu-img map reports holes). */
+  /**
+   * Index in the storage's chain, 0 = top; for zeros, the deepest image whose size covers the offset (as qemu-img
+   * map reports holes: past a smaller base's end the hole is the layer above's).
+   */
   depth: number;
   /** The image that holds the byte, absent when no image maps it (it reads as zero). */
   layer?: ChainLayer;
@@ -123,13 +126,15 @@ export class ChainSource implements ByteSource {
     const local = offset - s.start;
     // Every layer above the one that maps the offset is unmapped only up to the end of its own cluster.
     let extent = s.end - offset;
+    let covered = 0;
     for (let depth = 0; depth < s.layers.length; depth++) {
       const layer = s.layers[depth];
       const hit = lookup(layer, local);
       extent = Math.min(extent, hit.extent);
       if (hit.hostOffset !== undefined) return { storage: s.index, depth, layer, hostOffset: hit.hostOffset, extent };
+      if (local < layer.covers) covered = depth;
     }
-    return { storage: s.index, depth: Math.max(0, s.layers.length - 1), extent };
+    return { storage: s.index, depth: covered, extent };
   }
 
   /** The guest disk as runs: neighbours merge when both are zeros or the same image host-contiguously. */

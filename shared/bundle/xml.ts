@@ -13,8 +13,7 @@
  * and a DOCTYPE is refused (no writer puts one there).
  *
  * Positions: `offset` is an index into the JavaScript string (UTF-16 units); `line` and `column` are 1-based
- * (columns in UTF-16 units, which equal characters for the ASCII descriptors writers produce). saxes counts code
- * points of the end-of-line-normalised text; `PositionMap` turns its counts back into string offsets.
+ * (columns in UTF-16 units, which equal characters for the ASCII descriptors writers produce).
  */
 import { SaxesParser } from 'saxes';
 
@@ -163,29 +162,22 @@ class TreeBuilder {
 }
 
 /**
- * saxes counts code points after end-of-line normalisation (CR LF and a lone CR are one line end). Maps those
- * counts to string offsets, lines and columns. An ASCII document with LF line ends maps one to one, and most
- * descriptors are that: the offset table is only built when the text holds a CR or a surrogate pair.
+ * Lines and columns of string offsets. saxes reports positions as offsets into the string it was given (UTF-16
+ * units, CR LF counted as two), so its counts are used as they are; lines end at LF, CR LF or a lone CR.
  */
 export class PositionMap {
-  private readonly offsets: Int32Array | undefined;
   private readonly lineStarts: number[] = [0];
 
   constructor(private readonly text: string) {
-    let identity = true;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.lineStarts.push(i + 1);
-      if (c === 13 || (c >= 0xd800 && c <= 0xdbff)) identity = false;
     }
-    this.offsets = identity ? undefined : this.table();
   }
 
   /** The position of saxes count `n` (clamped to the text). */
   at(n: number): Pos {
-    const max = this.offsets ? this.offsets.length - 1 : this.text.length;
-    const i = Math.max(0, Math.min(n, max));
-    return this.fromOffset(this.offsets ? this.offsets[i] : i);
+    return this.fromOffset(Math.max(0, Math.min(n, this.text.length)));
   }
 
   /** The line and column of a string offset. */
@@ -198,19 +190,6 @@ export class PositionMap {
       else hi = mid - 1;
     }
     return { offset, line: lo + 1, column: offset - this.lineStarts[lo] + 1 };
-  }
-
-  private table(): Int32Array {
-    const t = this.text;
-    const out = new Int32Array(t.length + 1);
-    let n = 0;
-    for (let i = 0; i < t.length; i++) {
-      out[n++] = i;
-      const c = t.charCodeAt(i);
-      if ((c === 13 && t.charCodeAt(i + 1) === 10) || (c >= 0xd800 && c <= 0xdbff)) i++;
-    }
-    out[n] = t.length;
-    return out.subarray(0, n + 1);
   }
 }
 

@@ -13,6 +13,8 @@ invisible to the tools, it can hold hundreds of gigabytes (and possibly data). N
 ever deleted: look at it with 'hdd-lens info' first.`,
   check(ctx) {
     const b = ctx.bundle;
+    // Without a readable descriptor nothing is known to be referenced: every image would look orphaned.
+    if (!b.descriptor) return [];
     return b.folder.orphans.map((name) => ctx.inFile(this, `${name} is referenced by no <Image> of the descriptor`, join(b.dir, name)));
   },
 });

@@ -21,7 +21,7 @@ bytes no guest sees. Nothing is repaired.`,
         const why = [];
         if (want !== undefined && size !== want) why.push(`${size} bytes where the storage needs ${want}`);
         if (bs !== undefined && bs > 0 && size % (bs * 512) !== 0) why.push(`not a multiple of Blocksize (${bs * 512} bytes)`);
-        return why.length === 0 ? [] : [ctx.inFile(this, `storage ${i.storage}: raw ${i.file?.given}: ${why.join('; ')}`, i.file?.path ?? '')];
+        return why.length === 0 ? [] : [ctx.inFile(this, `storage ${i.storage}: raw ${i.entry.file?.text}: ${why.join('; ')}`, i.file?.path ?? '')];
       });
   },
 });

@@ -15,7 +15,7 @@ is repaired.`,
     return allImages(ctx.bundle)
       .map((i) => [i, problem(ctx.bundle, i)] as const)
       .filter((p): p is readonly [BundleImage, string] => p[1] !== undefined)
-      .map(([i, why]) => ctx.at(this, `storage ${i.storage}: ${i.file?.given}: ${why}`, i.entry.type?.el ?? i.entry.el));
+      .map(([i, why]) => ctx.at(this, `storage ${i.storage}: ${i.entry.file?.text}: ${why}`, i.entry.type?.el ?? i.entry.el));
   },
 });
 

@@ -15,7 +15,7 @@ images together. A mixed chain is read correctly by hdd-lens and QEMU. Nothing i
       const top = chain[0]?.decoded?.header.variant;
       for (const i of chain.slice(1)) {
         const v = i.decoded?.header.variant;
-        if (v !== top) out.push(ctx.inImage(this, `storage ${k}: ${i.file?.given} is ${label(v)}, the top is ${label(top)}`, i, 0, 16));
+        if (v !== top) out.push(ctx.inImage(this, `storage ${k}: ${i.entry.file?.text} is ${label(v)}, the top is ${label(top)}`, i, 0, 16));
       }
     });
     return out;

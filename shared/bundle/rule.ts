@@ -3,19 +3,13 @@
  * catalogue as the image rules (stable codes, a documentation string, a fix where one is safe). Their findings
  * say which file they are about and, in the descriptor, the line and column of the element at fault.
  */
-import type { Category, Finding, Severity } from '../check/finding';
+import type { Finding } from '../check/finding';
+import type { RuleInfo } from '../check/rule';
 import { Bundle, BundleImage } from './bundle';
 import { XmlElement } from './xml';
 
-export interface BundleRuleInfo {
-  code: string;
-  title: string;
-  severity: Severity;
-  category: Category;
-  doc: string;
-  /** What `check -r all` does about it; undefined when nothing is safe to do (and `doc` says why). */
-  fix?: string;
-}
+/** A bundle rule's catalogue entry: an image rule's, without the repair phase (descriptor fixes are text edits). */
+export type BundleRuleInfo = Omit<RuleInfo, 'phase'>;
 
 /** A replacement of the descriptor's text [start, end) (string offsets) by `text`. */
 export interface TextEdit {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError } from '../../shared/bundle/bundle';
 import { DESCRIPTOR_TEMP } from '../../shared/bundle/bundleFiles';
@@ -136,5 +137,23 @@ describe('bundle repair', function () {
     const dir = await copyBundle(fixture('top-unresolved'));
     assert.equal((await hdd(['convert', dir, join(dir, '..', 'left.raw'), '--snapshot', '{66666666-7777-4888-9999-AAAAAAAAAAAA}'])).code, 0);
     assert.equal((await hdd(['convert', dir, join(dir, 'base.hds'), '--overwrite'])).code, 1, 'never over an image of the bundle');
+  });
+});
+
+describe('bundle check of hostile files', function () {
+  this.timeout(60000);
+
+  it('never opens a FIFO or a device a descriptor names (it would block or lie): the image is reported unreadable', async () => {
+    const f = ALL_BUNDLES.find((x) => x.spec.name === 'deep-chain') as BundleFixture;
+    const dir = await copyBundle(f);
+    const base = join(dir, localName(f.spec.storages[0].images[0].file));
+    rmSync(base);
+    execFileSync('mkfifo', [base]);
+    const text = readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8');
+    writeFileSync(join(dir, 'DiskDescriptor.xml'), text.replace('<File>deep.hds.1</File>', '<File>/dev/zero</File>'));
+    const r = await hdd(['check', '--json', dir]);
+    assert.equal(r.code, 2);
+    const findings = (JSON.parse(r.stdout) as Report).findings as Array<{ code: string; message: string }>;
+    assert.deepEqual(findings.filter((x) => x.code === 'bundle-file-missing').map((x) => /is not a regular file/.test(x.message)), [true, true]);
   });
 });

@@ -50,10 +50,13 @@ export interface Bundle {
 
 export class BundleError extends Error {}
 
-/** Opens the bundle in folder `dir` (which holds DiskDescriptor.xml). Throws `BundleError` if there is none. */
-export function openBundle(dir: string): Bundle {
+/**
+ * Opens the bundle in folder `dir` (which holds DiskDescriptor.xml). Throws `BundleError` if there is none.
+ * `text` is the descriptor's content when it is not the file's (an editor's unsaved text).
+ */
+export function openBundle(dir: string, text = readDescriptorText(join(dir, DESCRIPTOR_NAME))): Bundle {
   const descriptorPath = join(dir, DESCRIPTOR_NAME);
-  const text = readDescriptorText(descriptorPath);
+  if (text.length > DESCRIPTOR_LIMITS.maxLength) throw new BundleError(`${descriptorPath}: more than the ${DESCRIPTOR_LIMITS.maxLength} characters a descriptor may have; not read`);
   const positions = new PositionMap(text);
   const parsed = parseDescriptor(text);
   const descriptor = parsed.descriptor;

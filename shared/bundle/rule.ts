@@ -33,6 +33,9 @@ export interface BundleFinding extends Finding {
   file: string;
   line?: number;
   column?: number;
+  /** In the descriptor: the element's range as string offsets (for editors; not part of the report). */
+  textStart?: number;
+  textEnd?: number;
 }
 
 export class BundleContext {
@@ -45,7 +48,7 @@ export class BundleContext {
     const endOffset = el ? el.end.offset : start.offset;
     const offset = Buffer.byteLength(b.text.slice(0, start.offset), 'utf8');
     const length = Buffer.byteLength(b.text.slice(start.offset, endOffset), 'utf8');
-    return { ...this.base(rule, message, offset, length, extra), file: b.descriptorPath, line: start.line, column: start.column };
+    return { ...this.base(rule, message, offset, length, extra), file: b.descriptorPath, line: start.line, column: start.column, textStart: start.offset, textEnd: endOffset };
   }
 
   /** A finding about bytes of an image file. */

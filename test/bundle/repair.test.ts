@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BundleError } from '../../shared/bundle/bundle';
 import { DESCRIPTOR_TEMP } from '../../shared/bundle/bundleFiles';
 import { writeDescriptor } from '../../shared/bundle/descriptorWrite';
-import { hdd } from '../cli/helpers';
+import { hdd, setBat } from '../cli/helpers';
 import { sha256 } from '../fixtures/files';
 import { runOk } from '../fixtures/qemu';
 import { ALL_BUNDLES, BundleFixture, copyBundle, localName, qemuChainName } from '../fixtures/bundles';
@@ -134,6 +134,11 @@ describe('bundle repair', function () {
       assert.match(r.stderr, message, name);
       assert.equal(existsSync(out), false, `${name}: nothing written`);
     }
+    const corrupt = await copyBundle(fixture('deep-chain'));
+    await setBat(join(corrupt, 'deep.hds.0'), { 15: 0x1000 });
+    const refused = await hdd(['convert', corrupt, join(corrupt, '..', 'corrupt.raw')]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /deep\.hds\.0: BAT entry 15 points to 0x10000000, outside the data area/);
     const dir = await copyBundle(fixture('top-unresolved'));
     assert.equal((await hdd(['convert', dir, join(dir, '..', 'left.raw'), '--snapshot', '{66666666-7777-4888-9999-AAAAAAAAAAAA}'])).code, 0);
     assert.equal((await hdd(['convert', dir, join(dir, 'base.hds'), '--overwrite'])).code, 1, 'never over an image of the bundle');

@@ -29,6 +29,7 @@ import { BundleContext, BundleFinding } from '../shared/bundle/rule';
 import { imageSummary } from '../shared/bundle/summary';
 import { XmlElement } from '../shared/bundle/xml';
 import { BUNDLE_RULES } from '../shared/rules/catalogue';
+import { Settings, SeverityOverride } from './settings';
 import { uriToPath } from './uri';
 
 /** Whether a text document is a bundle descriptor, by its name. */
@@ -41,24 +42,51 @@ interface Open {
   version: number;
   check?: BundleCheck;
   error?: string;
+  /** The diagnostics of the last check, before the settings filter them. */
+  diagnostics: Diagnostic[];
 }
+
+/** The diagnostics as the settings show them: ignored and `off` rules dropped, severities overridden. */
+export function shown(diagnostics: readonly Diagnostic[], settings: Settings): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    const code = typeof d.code === 'string' ? d.code : '';
+    const override = settings.severity.get(code);
+    if (settings.ignore.has(code) || override === 'off') continue;
+    out.push(override ? { ...d, severity: OVERRIDE[override] } : d);
+  }
+  return out;
+}
+
+const OVERRIDE: Record<Exclude<SeverityOverride, 'off'>, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
 
 export class DescriptorDocuments {
   private readonly docs = new Map<string, Open>();
 
   /** Checks the text and returns the diagnostics to publish. */
   update(uri: string, version: number, text: string): Diagnostic[] {
-    const doc: Open = { uri, version };
+    const doc: Open = { uri, version, diagnostics: [] };
     this.docs.set(uri, doc);
     const path = uriToPath(uri);
     if (!path) return [];
     try {
       doc.check = checkOpenBundle(openBundle(dirname(path), text));
+      doc.diagnostics = diagnostics(doc.check);
     } catch (e) {
       doc.error = e instanceof Error ? e.message : String(e);
-      return [{ range: Range.create(0, 0, 0, 0), severity: DiagnosticSeverity.Error, source: 'hdd-lens', message: doc.error }];
+      doc.diagnostics = [{ range: Range.create(0, 0, 0, 0), severity: DiagnosticSeverity.Error, source: 'hdd-lens', message: doc.error }];
     }
-    return diagnostics(doc.check);
+    return doc.diagnostics;
+  }
+
+  /** Every open descriptor with its version and last diagnostics (to publish again when the settings change). */
+  published(): Array<{ uri: string; version: number; diagnostics: Diagnostic[] }> {
+    return [...this.docs.values()].map((d) => ({ uri: d.uri, version: d.version, diagnostics: d.diagnostics }));
   }
 
   close(uri: string): void {

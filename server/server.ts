@@ -29,7 +29,7 @@ import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
 import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureSymbols } from './structureView';
 import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
-import { DescriptorDocuments, isDescriptorUri } from './descriptorDocuments';
+import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 
 /** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
 export interface InitOptions {
@@ -168,6 +168,7 @@ export class HddLensServer {
     if (section === undefined) return;
     this.settings = parseSettings(section);
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
+    for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {
@@ -249,7 +250,7 @@ export class HddLensServer {
   /** Checks a DiskDescriptor.xml text (open or changed) and publishes its diagnostics. */
   private descriptorText(uri: string, version: number, text: string): void {
     const diagnostics = this.descriptors.update(uri, version, text);
-    void this.settingsLoaded.then(() => this.connection.sendDiagnostics({ uri, version, diagnostics }));
+    void this.settingsLoaded.then(() => this.connection.sendDiagnostics({ uri, version, diagnostics: shownDescriptor(diagnostics, this.settings) }));
   }
 
   /** Diagnostics of a checked state, to the image and to its open structure views; served views are refreshed. */

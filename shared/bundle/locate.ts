@@ -23,7 +23,8 @@ export function locate(path: string): Target {
   if (fileState(join(path, 'root.hdd')).kind === 'file') {
     throw new BundleError(`${path}: holds root.hdd, a Virtuozzo 9 qcow2 image without a descriptor; not a Parallels bundle (read it with qemu-img)`);
   }
-  throw new BundleError(`${path}: is a folder without ${DESCRIPTOR_NAME} and without disk bundles (NAME.hdd/${DESCRIPTOR_NAME})`);
+  // The message starts as it did before bundles were read ("is a directory"): scripts match it.
+  throw new BundleError(`${path}: is a directory, and not a disk bundle: no ${DESCRIPTOR_NAME} and no NAME.hdd/${DESCRIPTOR_NAME} in it`);
 }
 
 /** The sub-folders of a VM folder that are disk bundles, sorted by name. */

@@ -103,6 +103,15 @@ describe('bundle check', function () {
     assert.equal('bundle' in r, false);
   });
 
+  it('info --json: the bundle summary, and for a VM folder every disk', async () => {
+    const one = JSON.parse((await hdd(['info', '--json', await dirOf('grown-disk')])).stdout) as { format: string; bundle: { activeChain: string[]; snapshots: Array<{ images: Array<{ size: number }> }> } };
+    assert.equal(one.format, 'parallels-bundle');
+    assert.deepEqual(one.bundle.snapshots.map((s) => s.images[0].size), [512 * 1024, 1024 * 1024, 2 * 1024 * 1024]);
+    const vm = JSON.parse((await hdd(['info', '--json', dirname(await dirOf('vm-disk-1'))])).stdout) as { format: string; disks: unknown[] };
+    assert.equal(vm.format, 'parallels-vm');
+    assert.equal(vm.disks.length, 2);
+  });
+
   it('info BUNDLE shows the snapshot tree with the active chain, inactive branches and each image', async () => {
     const r = await hdd(['info', await dirOf('inactive-branch')]);
     assert.equal(r.code, 0);

@@ -125,6 +125,13 @@ describe('bundle oracles: qemu-img reading the chain as backing files', function
     });
   }
 
+  it('map without --json prints the table qemu-img map prints for the chain', async () => {
+    const f = CLEAN.find((x) => x.spec.name === 'deep-chain') as BundleFixture;
+    const dir = await dirOf(f.spec.name);
+    const ours = await hdd(['map', dir]);
+    for (const o of ORACLES) assert.equal(ours.stdout, (await runOk(o.get().img, ['map', qemuChainName(dir, f.spec, 0, TOP)])).stdout, o.get().version);
+  });
+
   it('a VM folder with two disks converts into a folder, one raw file per disk', async () => {
     const vm = dirname(await dirOf(TWO_DISKS[0].spec.name));
     const out = await mkdtemp(join(await scratchDir(), 'vm-'));

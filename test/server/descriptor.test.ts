@@ -99,4 +99,17 @@ describe('language server: DiskDescriptor.xml', function () {
     ]);
     await close(r.uri);
   });
+
+  it('follows the rules settings: an ignored rule is not shown, a severity override applies', async () => {
+    const other = await LspClient.start({ settings: { rules: { ignore: ['descriptor-chs-mismatch'], severity: { 'descriptor-disk-size-mismatch': 'hint' } } } });
+    try {
+      const path = join(dirs.get('disk-size-mismatch') as string, 'DiskDescriptor.xml');
+      const uri = fileUri(path);
+      await other.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'xml', version: 1, text: readFileSync(path, 'utf8') } });
+      const d = await other.diagnosticsOf(uri, 1);
+      assert.deepEqual(d.map((x) => [x.code, x.severity]), [['descriptor-disk-size-mismatch', 4]]);
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -63,7 +63,11 @@ export function openBundle(dir: string, text = readDescriptorText(join(dir, DESC
   const tree = descriptor ? snapshotTree(descriptor) : snapshotTree(EMPTY);
   const top = descriptor ? resolveTop(descriptor, tree) : { how: 'unresolved' as const, reason: 'the descriptor could not be read', leaves: [] };
   const chain = top.guid === undefined ? { guids: [] } : walk(tree, top.guid);
-  const images = (descriptor?.storages ?? []).map((s) => storageImages(dir, s));
+  const count = (descriptor?.storages ?? []).reduce((n, s) => n + s.images.length, 0);
+  // Each image is opened and its BAT held: a hostile descriptor naming one huge image many times must not multiply that.
+  if (count > MAX_IMAGES) throw new BundleError(`${descriptorPath}: names ${count} images, more than the ${MAX_IMAGES} a bundle may have (ploop allows 128 per storage); not read`);
+  const decoded = new Map<string, BundleImage>();
+  const images = (descriptor?.storages ?? []).map((s) => storageImages(dir, s, decoded));
   const referenced = new Set(images.flatMap((m) => [...m.values()].map((i) => i.file?.path ?? '')));
   for (const s of descriptor?.storages ?? []) for (const i of s.images) if (i.file) referenced.add(resolveImageFile(dir, i.file.text).path);
   return {
@@ -82,6 +86,9 @@ export function openBundle(dir: string, text = readDescriptorText(join(dir, DESC
   };
 }
 
+/** Images a descriptor may name in all (a split disk of 2 GB pieces with 126 snapshots stays far below). */
+export const MAX_IMAGES = 4096;
+
 const EMPTY = parseDescriptor('<Parallels_disk_image/>').descriptor as Descriptor;
 
 function readDescriptorText(path: string): string {
@@ -93,21 +100,26 @@ function readDescriptorText(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
-function storageImages(dir: string, s: StorageEntry): Map<string, BundleImage> {
+function storageImages(dir: string, s: StorageEntry, decoded: Map<string, BundleImage>): Map<string, BundleImage> {
   const out = new Map<string, BundleImage>();
   for (const entry of s.images) {
     const g = entry.guid?.value;
     if (g === undefined || out.has(g)) continue;
-    out.set(g, inspectImage(dir, s.index, g, entry));
+    const img = inspectImage(dir, s.index, g, entry, decoded);
+    out.set(g, img);
   }
   return out;
 }
 
-function inspectImage(dir: string, storage: number, guid: string, entry: ImageEntry): BundleImage {
+/** Reads an image's header and BAT; a file already read for another `<Image>` is not read again (`decoded`). */
+function inspectImage(dir: string, storage: number, guid: string, entry: ImageEntry, decoded: Map<string, BundleImage>): BundleImage {
   const img: BundleImage = { storage, guid, entry };
   if (!entry.file || entry.file.text === '') return img;
   img.file = resolveImageFile(dir, entry.file.text);
   if (img.file.kind !== 'file') return img;
+  const seen = decoded.get(img.file.path);
+  if (seen) return { ...img, kind: seen.kind, decoded: seen.decoded, error: seen.error };
+  decoded.set(img.file.path, img);
   let src: FileSource | undefined;
   try {
     src = new FileSource(img.file.path);

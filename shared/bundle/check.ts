@@ -54,7 +54,9 @@ export function checkOpenBundle(bundle: Bundle, options: { ignore?: readonly str
   const ignore = new Set(options.ignore ?? []);
   const ctx = new BundleContext(bundle);
   const findings = BUNDLE_RULES.filter((r) => !ignore.has(r.code)).flatMap((r) => r.check(ctx));
-  const images = allImages(bundle).filter((i) => i.decoded !== undefined);
+  // One check per file, however many <Image> elements name it.
+  const byPath = new Map(allImages(bundle).filter((i) => i.decoded !== undefined).map((i) => [i.file?.path, i]));
+  const images = [...byPath.values()];
   const imageReports = images.map(checkOneImage);
   const all: BundleFindingReport[] = findings.map(reportOf);
   imageReports.forEach((r) => all.push(...r.findings.filter((f) => !ignore.has(f.code)).map((f) => ({ ...f, file: r.filename }))));

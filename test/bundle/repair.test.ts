@@ -161,4 +161,15 @@ describe('bundle check of hostile files', function () {
     const findings = (JSON.parse(r.stdout) as Report).findings as Array<{ code: string; message: string }>;
     assert.deepEqual(findings.filter((x) => x.code === 'bundle-file-missing').map((x) => /is not a regular file/.test(x.message)), [true, true]);
   });
+
+  it('refuses a descriptor naming more images than a bundle may have (each is opened and its BAT held)', async () => {
+    const f = ALL_BUNDLES.find((x) => x.spec.name === 'deep-chain') as BundleFixture;
+    const dir = await copyBundle(f);
+    const path = join(dir, 'DiskDescriptor.xml');
+    const many = Array.from({ length: 5000 }, (_, n) => `<Image><GUID>{${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000}</GUID><File>deep.hds.0</File></Image>`).join('');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('</Storage>', `${many}</Storage>`));
+    const r = await hdd(['check', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /names 5007 images, more than the 4096 a bundle may have/);
+  });
 });

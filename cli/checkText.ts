@@ -32,7 +32,7 @@
  */
 import { CheckReport } from '../shared/ops/check';
 import { FindingReport } from '../shared/check/finding';
-import { ruleByCode } from '../shared/rules/catalogue';
+import { catalogueEntry } from '../shared/rules/catalogue';
 import { Output } from './output';
 
 const KIND: Record<FindingReport['category'], string> = { corruption: 'ERROR', leak: 'LEAK', warning: 'WARNING', info: 'INFO' };
@@ -58,7 +58,7 @@ function fixLine(f: FindingReport): string {
  * repaired: ..."), else a pointer to the catalogue.
  */
 export function noFixReason(code: string): string {
-  const doc = ruleByCode(code)?.doc.replace(/\s+/g, ' ') ?? '';
+  const doc = catalogueEntry(code)?.doc.replace(/\s+/g, ' ') ?? '';
   const sentence = doc.split(/(?<=[.!])\s+(?=[A-Z'"])/).find((s) => /repair/i.test(s));
   const reason = sentence?.replace(/^(Nothing is repaired|Not repaired)[:.]\s*/, '').trim();
   if (!reason) return `see 'hdd-lens rules ${code}'`;

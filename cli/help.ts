@@ -13,12 +13,16 @@ Commands:
                                                   a new empty image (as qemu-img create -f parallels)
   rules [CODE] [--json|--markdown]                the rules the checker applies
 
+IMAGE may also be a disk bundle (a folder holding DiskDescriptor.xml and its .hds images, as Parallels
+Desktop and ploop keep disks with snapshots), its DiskDescriptor.xml, or a .pvm folder (every disk in it):
+check, info, map and convert then work on the whole chain of images (see 'hdd-lens check --help').
+
 Options: -h, --help (also after a command), --version.
 Every command that opens an image first rolls back a repair that was interrupted (its journal,
 IMAGE.hdd-lens-journal, lies beside the image) and says so on stderr.`;
 
 const COMMANDS: Record<string, string> = {
-  check: `Usage: hdd-lens check IMAGE [--json] [-r leaks|all] [--force]
+  check: `Usage: hdd-lens check IMAGE|BUNDLE [--json] [-r leaks|all] [--force] [--image FILE]
 
 Checks IMAGE against every rule ('hdd-lens rules') and reports what is wrong, where, and what a repair
 would do. Without -r nothing is written.
@@ -30,24 +34,43 @@ would do. Without -r nothing is written.
   --force          with -r: repair even when the image has an unknown NECESSARY extension feature
                    (the format says such a file must not be changed)
 
+A BUNDLE (folder with DiskDescriptor.xml, the descriptor itself, or a .pvm folder) is checked as a
+whole: the descriptor against itself and its images (findings at DiskDescriptor.xml:LINE:COL), and
+every image with every image rule (findings per image file and offset); --json adds "bundle" and
+each finding's "file", "line" and "column". -r all also writes the safe descriptor fixes (atomically,
+the old descriptor kept as DiskDescriptor.xml.Backup) and repairs each storage's top image; a lower
+image is shared by every snapshot above it and is repaired only when named:
+  --image FILE     with -r on a bundle: repair this image of the bundle too (repeatable)
+
 Exit status, as qemu-img check: 0 no problems, 2 corruptions, 3 leaked clusters only, 1 the check
 could not complete (not a Parallels image, I/O error, bad usage). Warnings never change it.`,
   info: `Usage: hdd-lens info IMAGE [--json]
 
 Shows the virtual size, cluster size, BAT, data offset, in_use state, flags and the format extension
-(features, dirty bitmaps with their id, granularity, L1 size and dirty cluster count).
+(features, dirty bitmaps with their id, granularity, L1 size and dirty cluster count). For a BUNDLE:
+the disk, its storages, the resolved top and the snapshot tree (active chain, inactive branches, each
+image's version, cluster size, size, allocated clusters and in_use), and orphan files.
 
   --json   print one JSON object (qemu-img info's field names where they exist, plus "format-specific")`,
   map: `Usage: hdd-lens map IMAGE [--json]
 
 Lists the guest disk as runs: where each allocated run is stored in IMAGE. Without --json, the table
-of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.`,
-  convert: `Usage: hdd-lens convert IMAGE OUT.raw [--overwrite]
+of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.
+For a BUNDLE, the runs of the merged guest disk: depth is the image's place in the chain (0 = top), as
+qemu-img map reports a chain; --json adds each run's "file" and "storage".`,
+  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID]
 
 Writes the guest disk as a raw file, byte for byte what 'qemu-img convert -f parallels -O raw' writes.
 OUT.raw is sparse: unallocated clusters and zero blocks are not written.
 
-  --overwrite   replace OUT.raw if it exists (it never may be IMAGE itself)`,
+  --overwrite   replace OUT.raw if it exists (it never may be IMAGE itself)
+  --snapshot G  for a BUNDLE: the guest disk of snapshot G instead of the top
+
+A BUNDLE converts to the merged guest disk of its active chain (top first, clusters an image does not
+map read from the one below, zeros at the root), byte for byte what qemu-img reads with the same
+chain given as backing files. Refused: Padding other than 0, Parallels Desktop encryption, a top that
+cannot be resolved (name one with --snapshot), a broken chain, a missing image. A .pvm folder with
+several disks converts into the folder OUT.raw names (NAME.raw per disk NAME.hdd).`,
   create: `Usage: hdd-lens create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
 
 Creates an empty image, byte for byte what 'qemu-img create -f parallels IMAGE SIZE

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BundleError } from '../shared/bundle/bundle';
 import { JournalError } from '../shared/io/journal';
 import { ImageError } from '../shared/ops/blocker';
 import { ConvertError } from '../shared/ops/convert';
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Every failure names the file (the engine's messages do; system errors carry their path) and exits 1. */
 function failure(e: unknown): number {
   if (e instanceof UsageError) return usageError(e.message, e.command);
-  if (e instanceof ImageError || e instanceof JournalError || e instanceof CreateError || e instanceof ConvertError) {
+  if (e instanceof ImageError || e instanceof JournalError || e instanceof CreateError || e instanceof ConvertError || e instanceof BundleError) {
     complain(e.message);
     return 1;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the two qemu-img/qemu-io versions the tests use as oracles (see ../../shared/notes/qemu-reference.md):
+# Installs the oracles of the tests: two qemu-img/qemu-io versions and ploop (see ../../shared/notes/qemu-reference.md):
 #   7.2  - Debian bookworm's qemu-utils, installed system-wide (/usr/bin/qemu-img, qemu-io);
-#   10.x - bookworm-backports' qemu-utils, unpacked (not installed) into .oracles/qemu10/ of the project.
+#   10.x - bookworm-backports' qemu-utils, unpacked (not installed) into .oracles/qemu10/ of the project;
+#   ploop - Debian's ploop 1.15 (snapshot-list and check read DiskDescriptor.xml bundles offline).
 # Idempotent: does nothing that is already done. Needs root for apt (as CI runs it).
 set -euo pipefail
 
@@ -18,6 +19,12 @@ apt_update() {
 if ! command -v qemu-img >/dev/null || ! command -v qemu-io >/dev/null; then
   apt_update
   DEBIAN_FRONTEND=noninteractive apt-get install -y qemu-utils
+fi
+
+# ploop 1.15 (Debian): parses DiskDescriptor.xml and checks ploop chains offline (the bundle tests' oracle).
+if ! command -v ploop >/dev/null && [ ! -x /usr/sbin/ploop ]; then
+  apt_update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y ploop
 fi
 
 # 10.x from bookworm-backports, unpacked into the project only.
@@ -45,3 +52,4 @@ fi
 
 echo "qemu 7.2: $(qemu-img --version | head -n1)"
 echo "qemu 10:  $("$dest/usr/bin/qemu-img" --version | head -n1)"
+echo "ploop:    $(dpkg-query -W -f='${Version}' ploop 2>/dev/null || echo installed)"

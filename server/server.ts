@@ -29,6 +29,7 @@ import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
 import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureSymbols } from './structureView';
 import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
+import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 
 /** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
 export interface InitOptions {
@@ -43,6 +44,8 @@ export interface InitOptions {
  */
 export class HddLensServer {
   private readonly docs = new Map<string, ImageDocument>();
+  /** Open DiskDescriptor.xml text documents (server/descriptorDocuments.ts). */
+  private readonly descriptors = new DescriptorDocuments();
   /** Images the client opened (the others are open only for a structure view). */
   private readonly explicit = new Set<string>();
   /** Open structure views: their URI -> image URI and page. */
@@ -76,13 +79,27 @@ export class HddLensServer {
     c.onNotification(P.didSave.method, (p: P.VersionedDocument) => this.docs.get(p.uri)?.saved(p.version));
     c.onNotification(P.didClose.method, (p: P.DocumentRef) => this.closeImage(p.uri));
 
-    c.onDidOpenTextDocument((p) => void this.openText(p.textDocument.uri, p.textDocument.version));
-    c.onDidCloseTextDocument((p) => this.closeText(p.textDocument.uri));
+    c.onDidOpenTextDocument((p) => {
+      if (isDescriptorUri(p.textDocument.uri)) this.descriptorText(p.textDocument.uri, p.textDocument.version, p.textDocument.text);
+      else void this.openText(p.textDocument.uri, p.textDocument.version);
+    });
+    c.onDidChangeTextDocument((p) => {
+      const text = p.contentChanges[p.contentChanges.length - 1];
+      if (this.descriptors.has(p.textDocument.uri) && text && !('range' in text)) this.descriptorText(p.textDocument.uri, p.textDocument.version, text.text);
+    });
+    c.onDidCloseTextDocument((p) => {
+      if (!this.descriptors.has(p.textDocument.uri)) return this.closeText(p.textDocument.uri);
+      this.descriptors.close(p.textDocument.uri);
+      void this.connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    });
 
-    c.onHover((p) => this.hover(p));
-    c.onCodeAction((p) => this.codeAction(p));
+    const d = this.descriptors;
+    c.onHover((p) => (d.has(p.textDocument.uri) ? d.hover(p.textDocument.uri, p.position) : this.hover(p)));
+    c.onCodeAction((p) => (d.has(p.textDocument.uri) ? d.codeActions(p.textDocument.uri, p.range) : this.codeAction(p)));
     c.onCodeActionResolve((a) => this.resolveAction(a));
-    c.onDocumentSymbol((p) => this.symbols(p.textDocument.uri));
+    c.onDocumentSymbol((p) => (d.has(p.textDocument.uri) ? d.symbols(p.textDocument.uri) : this.symbols(p.textDocument.uri)));
+    c.onDefinition((p) => d.definition(p.textDocument.uri, p.position));
+    c.onDocumentLinks((p) => d.links(p.textDocument.uri));
     c.workspace.textDocumentContent.on((p) => this.content(p.uri));
 
     c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
@@ -109,7 +126,10 @@ export class HddLensServer {
     this.worker.warm();
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.None },
+        // Full sync for the text documents the server reads (DiskDescriptor.xml); images are synced by hddLens/*.
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Full },
+        definitionProvider: true,
+        documentLinkProvider: { resolveProvider: false },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
         documentSymbolProvider: true,
@@ -148,6 +168,7 @@ export class HddLensServer {
     if (section === undefined) return;
     this.settings = parseSettings(section);
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
+    for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {
@@ -224,6 +245,12 @@ export class HddLensServer {
       this.docs.get(view.imageUri)?.close();
       this.docs.delete(view.imageUri);
     }
+  }
+
+  /** Checks a DiskDescriptor.xml text (open or changed) and publishes its diagnostics. */
+  private descriptorText(uri: string, version: number, text: string): void {
+    const diagnostics = this.descriptors.update(uri, version, text);
+    void this.settingsLoaded.then(() => this.connection.sendDiagnostics({ uri, version, diagnostics: shownDescriptor(diagnostics, this.settings) }));
   }
 
   /** Diagnostics of a checked state, to the image and to its open structure views; served views are refreshed. */

@@ -7,14 +7,18 @@ import { recoverBeforeUse, journalOptions } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
+import { bundleCheck, bundleTarget, stringsOption } from './bundle';
 
 export async function runCheck(argv: string[]): Promise<number> {
-  const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
+  const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' }, image: { type: 'string', multiple: true } }, { min: 1, max: 1, names: 'IMAGE' });
   if (flag(p, 'help')) return printUsage('check');
   const mode = repairMode(stringOption(p, 'repair'));
   if (flag(p, 'force') && mode === undefined) throw new UsageError('--force only applies to a repair (-r leaks|all)', 'check');
   const path = p.positionals[0];
   const json = flag(p, 'json');
+  const bundle = bundleTarget(path);
+  if (bundle) return bundleCheck(bundle, { json, mode, force: flag(p, 'force'), images: stringsOption(p, 'image') });
+  if (stringsOption(p, 'image').length > 0) throw new UsageError('--image names an image of a bundle; IMAGE is not a bundle', 'check');
   recoverBeforeUse(path);
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');

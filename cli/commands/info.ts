@@ -7,11 +7,14 @@ import { forFile } from '../../shared/io/fileErrors';
 import { recoverBeforeUse } from '../journalHooks';
 import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
+import { bundleInfo, bundleTarget } from './bundle';
 
 export function runInfo(argv: string[]): number {
   const p = parseCommand('info', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
   if (flag(p, 'help')) return printUsage('info');
   const path = p.positionals[0];
+  const bundle = bundleTarget(path);
+  if (bundle) return bundleInfo(bundle, flag(p, 'json'));
   recoverBeforeUse(path);
   const report = forFile(path, () => withFile(path, (src) => imageInfo(src, { actualSize: diskUsage(path) })));
   if (flag(p, 'json')) stdout.line(JSON.stringify(report, null, 4));

@@ -6,6 +6,7 @@ import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 import { recoverBeforeUse } from '../journalHooks';
 import { stdout } from '../output';
+import { bundleMap, bundleTarget } from './bundle';
 
 /** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
 export function runMap(argv: string[]): number {
@@ -13,6 +14,8 @@ export function runMap(argv: string[]): number {
   if (flag(p, 'help')) return printUsage('map');
   const path = p.positionals[0];
   const json = flag(p, 'json');
+  const bundle = bundleTarget(path);
+  if (bundle) return bundleMap(bundle, json);
   recoverBeforeUse(path);
   forFile(path, () =>
     withFile(path, (src) => {

@@ -1,5 +1,5 @@
-import { Rule } from '../../shared/check/rule';
-import { RULES, ruleByCode } from '../../shared/rules/catalogue';
+import type { BundleRuleInfo as Rule } from '../../shared/bundle/rule';
+import { CATALOGUE, catalogueEntry } from '../../shared/rules/catalogue';
 import { UsageError, flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { stdout } from '../output';
@@ -10,9 +10,9 @@ export function runRules(argv: string[]): number {
   if (flag(p, 'help')) return printUsage('rules');
   if (flag(p, 'json') && flag(p, 'markdown')) throw new UsageError('--json and --markdown exclude each other', 'rules');
   const code = p.positionals[0];
-  const rule = code === undefined ? undefined : ruleByCode(code);
+  const rule = code === undefined ? undefined : catalogueEntry(code);
   if (code !== undefined && !rule) throw new UsageError(`no rule '${code}' (see 'hdd-lens rules')`, 'rules');
-  const rules = rule ? [rule] : RULES;
+  const rules = rule ? [rule] : CATALOGUE;
   if (flag(p, 'json')) stdout.line(JSON.stringify(rule ? ruleJson(rule) : rules.map(ruleJson), null, 2));
   else if (flag(p, 'markdown')) printMarkdown(rules);
   else if (rule) printRule(rule);

@@ -16,7 +16,8 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: STRUCTURE_SCHEME }],
+    // DiskDescriptor.xml: the server checks the bundle it describes (diagnostics, hover, links, outline, fixes).
+    documentSelector: [{ scheme: STRUCTURE_SCHEME }, { scheme: 'file', pattern: '**/DiskDescriptor.xml' }],
     diagnosticCollectionName: 'hdd-lens',
     outputChannelName: 'hdd-lens',
   };

@@ -1,4 +1,6 @@
 import { Rule } from '../check/rule';
+import type { BundleRuleInfo } from '../bundle/rule';
+import { BUNDLE_RULES } from './bundle';
 import badMagic from './header/badMagic';
 import badVersion from './header/badVersion';
 import headerTruncated from './header/headerTruncated';
@@ -91,4 +93,16 @@ const byCode = new Map(RULES.map((r) => [r.code, r]));
 
 export function ruleByCode(code: string): Rule | undefined {
   return byCode.get(code);
+}
+
+export { BUNDLE_RULES };
+
+/** Every rule the checker applies, the image rules then the bundle rules: what `hdd-lens rules` lists. */
+export const CATALOGUE: readonly BundleRuleInfo[] = [...RULES, ...BUNDLE_RULES];
+
+const entryByCode = new Map(CATALOGUE.map((r) => [r.code, r]));
+
+/** A rule of either kind by its code (for its documentation). */
+export function catalogueEntry(code: string): BundleRuleInfo | undefined {
+  return entryByCode.get(code);
 }

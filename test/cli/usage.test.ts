@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULES } from '../../shared/rules/catalogue';
+import { CATALOGUE as RULES } from '../../shared/rules/catalogue';
 import { parseSize } from '../../cli/size';
 import { PROJECT_ROOT } from '../oracles';
 import { samplePath } from '../fixtures';

@@ -1,0 +1,134 @@
+/**
+ * The commands on bundles: `check`, `info`, `map` and `convert` hand a bundle folder, its DiskDescriptor.xml or a
+ * `.pvm` folder (every disk bundle in it) here; an image file stays with the image commands. Each command opens
+ * the bundle read-only (after rolling back an interrupted repair of any of its images), then prints.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Bundle, BundleError, allImages, openBundle } from '../../shared/bundle/bundle';
+import { BundleCheckReport, checkBundle } from '../../shared/bundle/check';
+import { ChainSource } from '../../shared/bundle/chainSource';
+import { convertBundle } from '../../shared/bundle/convertBundle';
+import { Target, locate } from '../../shared/bundle/locate';
+import { repairBundle } from '../../shared/bundle/repairBundle';
+import { bundleSummary } from '../../shared/bundle/summary';
+import { checkExitCode } from '../../shared/ops/check';
+import { RepairMode } from '../../shared/repair/repair';
+import { Parsed, UsageError } from '../args';
+import { journalOptions, recoverBeforeUse } from '../journalHooks';
+import { complain, stderr, stdout } from '../output';
+import { bundleMapJson, printBundleCheck, printBundleInfo, printBundleMap } from './bundleText';
+
+/** The bundles `path` names, or undefined when it names an image file (or nothing: the image commands say so). */
+export function bundleTarget(path: string): Exclude<Target, { kind: 'image' }> | undefined {
+  const t = locate(path);
+  return t.kind === 'image' ? undefined : t;
+}
+
+function bundleDirs(t: Exclude<Target, { kind: 'image' }>): string[] {
+  return t.kind === 'vm' ? t.bundles : [t.dir];
+}
+
+/** Opens a bundle after recovering every image it names from an interrupted repair. */
+function openRecovered(dir: string): Bundle {
+  const first = openBundle(dir);
+  let recovered = false;
+  for (const i of allImages(first)) {
+    if (i.file?.kind !== 'file') continue;
+    if (existsSync(`${i.file.path}.hdd-lens-journal`)) recovered = true;
+    recoverBeforeUse(i.file.path);
+  }
+  return recovered ? openBundle(dir) : first;
+}
+
+export interface BundleCheckOptions {
+  json: boolean;
+  mode?: RepairMode;
+  force: boolean;
+  images: string[];
+}
+
+export function bundleCheck(t: Exclude<Target, { kind: 'image' }>, o: BundleCheckOptions): number {
+  if (o.images.length > 0 && o.mode === undefined) throw new UsageError('--image only applies to a repair (-r leaks|all)', 'check');
+  const reports = bundleDirs(t).map((dir) => checkOne(dir, o));
+  const total = totals(reports);
+  if (o.json) stdout.line(JSON.stringify(t.kind === 'vm' ? { filename: t.dir, format: 'parallels-vm', disks: reports, ...total } : reports[0], null, 2));
+  else reports.forEach((r, n) => printBundleCheck(stdout, r, n > 0 || reports.length > 1));
+  return checkExitCode(total);
+}
+
+function checkOne(dir: string, o: BundleCheckOptions): BundleCheckReport {
+  const b = openRecovered(dir);
+  if (o.mode === undefined) return checkBundle(b.dir).report;
+  const report = repairBundle(b.dir, o.mode, {
+    force: o.force,
+    images: o.images,
+    ...journalOptions(),
+    onPlan(outcome) {
+      if (outcome.refused !== undefined) return;
+      for (const s of outcome.plan.steps) stderr.line(`Repairing: ${s}`);
+      stderr.flush();
+    },
+  });
+  for (const s of report.repair.descriptor) stderr.line(`Repairing: ${b.descriptorPath}: ${s}`);
+  for (const i of report.repair.images) if (i.refused !== undefined) complain(`${i.file}: ${i.refused}`);
+  stderr.flush();
+  return report;
+}
+
+function totals(reports: readonly BundleCheckReport[]): { corruptions: number; leaks: number; warnings: number; infos: number; checkErrors: 0 | 1 } {
+  const sum = (k: 'corruptions' | 'leaks' | 'warnings' | 'infos'): number => reports.reduce((n, r) => n + r[k], 0);
+  return { corruptions: sum('corruptions'), leaks: sum('leaks'), warnings: sum('warnings'), infos: sum('infos'), checkErrors: reports.some((r) => r.checkErrors) ? 1 : 0 };
+}
+
+export function bundleInfo(t: Exclude<Target, { kind: 'image' }>, json: boolean): number {
+  const infos = bundleDirs(t).map((dir) => {
+    const b = openRecovered(dir);
+    return { filename: b.dir, format: 'parallels-bundle' as const, descriptor: b.descriptorPath, bundle: bundleSummary(b) };
+  });
+  if (json) stdout.line(JSON.stringify(t.kind === 'vm' ? { filename: t.dir, format: 'parallels-vm', disks: infos } : infos[0], null, 4));
+  else infos.forEach((i, n) => printBundleInfo(stdout, i, n > 0));
+  return 0;
+}
+
+export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean): number {
+  const dirs = bundleDirs(t);
+  if (json && t.kind === 'vm') stdout.text('[');
+  dirs.forEach((dir, n) => {
+    const chain = ChainSource.open(openRecovered(dir));
+    try {
+      if (json) {
+        if (t.kind === 'vm') stdout.text(`${n > 0 ? ',\n' : ''}{ "bundle": ${JSON.stringify(dir)}, "map": `);
+        bundleMapJson(stdout, chain);
+        if (t.kind === 'vm') stdout.text('}');
+      } else printBundleMap(stdout, chain, dirs.length > 1);
+    } finally {
+      chain.close();
+    }
+  });
+  if (json && t.kind === 'vm') stdout.text(']\n');
+  return 0;
+}
+
+/**
+ * One bundle converts to OUT. A VM with several disks converts into the folder OUT (which must exist), one
+ * `NAME.raw` per disk bundle `NAME.hdd`.
+ */
+export function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean }): number {
+  const dirs = bundleDirs(t);
+  if (dirs.length > 1 && o.snapshot !== undefined) throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
+  if (dirs.length > 1 && !(existsSync(out) && statSync(out).isDirectory())) {
+    throw new BundleError(`${t.dir}: holds ${dirs.length} disks (${dirs.map((d) => basename(d)).join(', ')}); give an existing folder as OUT to convert them all, or one disk bundle`);
+  }
+  for (const dir of dirs) {
+    const target = dirs.length > 1 ? join(out, `${basename(dir).replace(/\.hdd$/, '')}.raw`) : out;
+    convertBundle(openRecovered(dir), target, o);
+  }
+  return 0;
+}
+
+/** A repeatable string option (`--image A --image B`), as parseArgs gives it. */
+export function stringsOption(p: Parsed, name: string): string[] {
+  const v: unknown = (p.values as Record<string, unknown>)[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}

@@ -29,10 +29,12 @@ import extBadMagic from './extension/extBadMagic';
 import extBadChecksum from './extension/extBadChecksum';
 import extFeatureTruncated from './extension/extFeatureTruncated';
 import extMissingEnd from './extension/extMissingEnd';
+import extEndNotZero from './extension/extEndNotZero';
 import extUnknownNecessary from './extension/extUnknownNecessary';
 import extUnknownTransit from './extension/extUnknownTransit';
 import extUnknownDroppable from './extension/extUnknownDroppable';
 import extStale from './extension/extStale';
+import bitmapFeatureTooSmall from './bitmap/bitmapFeatureTooSmall';
 import bitmapSizeMismatch from './bitmap/bitmapSizeMismatch';
 import bitmapGranularityInvalid from './bitmap/bitmapGranularityInvalid';
 import bitmapL1SizeMismatch from './bitmap/bitmapL1SizeMismatch';
@@ -75,10 +77,12 @@ export const RULES: readonly Rule[] = [
   extBadChecksum,
   extFeatureTruncated,
   extMissingEnd,
+  extEndNotZero,
   extUnknownNecessary,
   extUnknownTransit,
   extUnknownDroppable,
   extStale,
+  bitmapFeatureTooSmall,
   bitmapSizeMismatch,
   bitmapGranularityInvalid,
   bitmapL1SizeMismatch,

@@ -1,25 +1,28 @@
 import { OverlaySource } from '../io/overlaySource';
 import { BAT_OFFSET } from '../format/constants';
-import { Geometry, roundUp } from '../format/geometry';
+import { Geometry } from '../format/geometry';
 import { u32Bytes } from '../format/le';
-import { slotOrigin } from '../check/metadata';
+import { ClusterAllocator, FreeSpace, Slot } from './allocator';
 
 /**
- * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters are
- * allocated after the end of the file, so a repair never overwrites bytes that exist, used or not.
+ * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters go where
+ * the allocator's policy says they cost least (allocator.ts): never over bytes anyone may want.
  */
 export class PlanBuilder {
   readonly steps: string[] = [];
-  private allocEnd: number;
+  /** Host ranges relocations moved data out of, for later passes' allocators (FreeSpace.vacated). */
+  readonly vacated: Array<[number, number]> = [];
+  /** Clusters placed past the end of the file (the growth copies justify). */
+  appended = 0;
+  private readonly allocator: ClusterAllocator;
   private readonly claimed = new Set<string>();
 
   constructor(
     readonly state: OverlaySource,
     readonly geometry: Geometry,
+    space?: FreeSpace,
   ) {
-    const origin = slotOrigin(geometry);
-    const end = Math.max(state.size, geometry.dataOffset);
-    this.allocEnd = origin + roundUp(end - origin, geometry.clusterSize);
+    this.allocator = new ClusterAllocator(state, geometry, space);
   }
 
   /**
@@ -52,15 +55,14 @@ export class PlanBuilder {
 
   resize(size: number): void {
     this.state.resize(size);
-    if (size > this.allocEnd) this.allocEnd = size;
+    this.allocator.grew(size);
   }
 
-  /** A fresh cluster past every existing byte; the file grows to hold it (zero-filled until written). */
-  allocateCluster(): number {
-    const host = this.allocEnd;
-    this.allocEnd += this.geometry.clusterSize;
-    this.state.resize(Math.max(this.state.size, this.allocEnd));
-    return host;
+  /** A cluster for new data, where it costs least (the file grows to hold it when it lies past the end). */
+  allocateCluster(source?: { host: number; index: number; flags: number }): Slot {
+    const slot = this.allocator.allocate(source);
+    if (slot.fresh) this.appended++;
+    return slot;
   }
 
   /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
@@ -78,17 +80,33 @@ export class PlanBuilder {
   }
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */
-  relocateEntry(index: number, fromHost: number): number {
-    const to = this.allocateCluster();
-    this.copyCluster(fromHost, to);
+  relocateEntry(index: number, fromHost: number, flags = 0): number {
+    const slot = this.allocateCluster({ host: fromHost, index, flags });
+    const to = slot.host;
+    if (slot.fresh) this.copyCluster(fromHost, to);
+    else this.copyOver(fromHost, to);
+    this.vacated.push([fromHost, fromHost + this.geometry.clusterSize]);
     const value = to / this.geometry.unit;
     if (value > 0xffffffff) throw new RepairError(`no room for BAT entry ${index}: a new cluster at ${to} is past what a 32-bit entry addresses`);
     this.writeBatEntry(index, value);
     return to;
   }
+
+  /**
+   * Copies a cluster onto a slot that holds bytes (the leaked tail, a reused hole, the slot a misaligned cluster
+   * straddles): every byte is written, zeros too, front to back, so a target below an overlapping source is safe.
+   */
+  private copyOver(from: number, to: number): void {
+    for (let done = 0; done < this.geometry.clusterSize; done += COPY_PIECE) {
+      const piece = new Uint8Array(Math.min(COPY_PIECE, this.geometry.clusterSize - done));
+      this.state.readInto(from + done, piece);
+      this.write(to + done, piece);
+    }
+  }
 }
 
 const COPY_PIECE = 1 << 20;
+
 
 /** The parts of [from, end) that the base file or a patch backs (elsewhere the state reads zeros), merged. */
 function backedRanges(state: OverlaySource, from: number, end: number): Array<[number, number]> {

@@ -12,6 +12,7 @@ import nbSectorsHighBits from './header/nbSectorsHighBits';
 import imageUnclean from './header/imageUnclean';
 import inUseUnknown from './header/inUseUnknown';
 import dataOffInvalid from './header/dataOffInvalid';
+import dataOffOffGrid from './header/dataOffOffGrid';
 import dataOffMisaligned from './header/dataOffMisaligned';
 import flagsEmptyWithData from './header/flagsEmptyWithData';
 import flagsReserved from './header/flagsReserved';
@@ -60,6 +61,7 @@ export const RULES: readonly Rule[] = [
   imageUnclean,
   inUseUnknown,
   dataOffInvalid,
+  dataOffOffGrid,
   dataOffMisaligned,
   flagsEmptyWithData,
   flagsReserved,

@@ -1,0 +1,158 @@
+import { BatScan, EntryFlag } from '../check/batScan';
+import { slotOrigin } from '../check/metadata';
+import { Geometry, roundUp } from '../format/geometry';
+import { OverlaySource } from '../io/overlaySource';
+
+/** Where a new cluster goes, and whether its bytes are zeros already (past the end of the file). */
+export interface Slot {
+  host: number;
+  /** Nothing is stored there: a copy needs to write only its non-zero bytes. */
+  fresh: boolean;
+}
+
+/** What the planner knows of the free space when a pass starts: the state's scan, and what earlier passes vacated. */
+export interface FreeSpace {
+  scan: BatScan;
+  /** Host ranges this repair moved data out of in earlier passes: their old bytes are no one's now. */
+  vacated: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Bytes of unreferenced holes read per pass to prove them all zero: a bound on what the search may cost. */
+export const ZERO_CHECK_BUDGET = 64 * 1024 * 1024;
+
+/**
+ * The placement policy for the clusters a repair adds (copies of shared, misaligned or misplaced clusters): where
+ * they cost least. In order:
+ * 1. the slot the copied cluster itself straddles, just below it, when nothing else uses that slot (a misaligned
+ *    cluster moves down onto the grid: what it vacates is then only a tail a truncate reclaims);
+ * 2. the leaked tail (the space past the last used cluster, which `-r leaks` would cut off anyway): a single fix
+ *    puts its copy where Fix all, which truncates first, appends it;
+ * 3. holes below the last used cluster that are provably not guest data: vacated by this repair, or all zeros;
+ * 4. the end of the file.
+ * Unreferenced holes that hold other bytes are never used: they may be the only copy of data whose BAT entries
+ * were lost (unreferenced-clusters).
+ */
+export class ClusterAllocator {
+  private readonly origin: number;
+  /** Next grid slot past every existing byte. */
+  private end: number;
+  /** Next candidate of the leaked tail, below `tailEnd`. */
+  private tail: number;
+  private readonly tailEnd: number;
+  /** The next hole to search (scan.holes, lowest first) and the next grid slot in it. */
+  private hole = 0;
+  private holeSlot = -1;
+  private budget = ZERO_CHECK_BUDGET;
+  private readonly taken = new Set<number>();
+  private peers: Set<number> | undefined;
+
+  constructor(
+    private readonly state: OverlaySource,
+    private readonly g: Geometry,
+    private readonly space?: FreeSpace,
+  ) {
+    this.origin = slotOrigin(g);
+    this.end = this.gridUp(Math.max(state.size, g.dataOffset));
+    this.tailEnd = state.size;
+    this.tail = space ? this.gridUp(Math.max(space.scan.usedEnd, g.dataOffset)) : this.end;
+  }
+
+  /** A slot for a copy of the cluster at `source` (of BAT entry `index`, when it is one). */
+  allocate(source?: { host: number; index: number; flags: number }): Slot {
+    const below = source && this.straddled(source);
+    if (below !== undefined) return this.take(below, false);
+    while (this.tail < this.tailEnd) {
+      const host = this.tail;
+      this.tail += this.g.clusterSize;
+      if (!this.taken.has(host)) return this.take(host, false);
+    }
+    for (let host = this.nextHoleSlot(); host >= 0; host = this.nextHoleSlot()) {
+      if (!this.taken.has(host) && this.reusable(host)) return this.take(host, false);
+    }
+    const host = this.end;
+    this.end += this.g.clusterSize;
+    return this.take(host, true);
+  }
+
+  private take(host: number, fresh: boolean): Slot {
+    this.taken.add(host);
+    const stop = host + this.g.clusterSize;
+    if (stop > this.state.size) this.state.resize(stop);
+    if (stop > this.end) this.end = this.gridUp(stop);
+    return { host, fresh };
+  }
+
+  /** Follows a resize of the plan (a growth past the allocator's end). */
+  grew(size: number): void {
+    if (size > this.end) this.end = this.gridUp(size);
+  }
+
+  /**
+   * The grid slot just below a misaligned cluster, when the cluster is used by its entry alone (not a duplicate,
+   * nobody's peer, no metadata) and the part of the slot below it is a hole: the copy then moves the bytes down
+   * (the target starts below the source, so a forward copy never reads what it has written).
+   */
+  private straddled(source: { host: number; index: number; flags: number }): number | undefined {
+    const { g } = this;
+    if ((source.flags & EntryFlag.Misaligned) === 0 || (source.flags & (EntryFlag.Duplicate | EntryFlag.OverlapsMetadata | EntryFlag.BeforeData)) !== 0) return undefined;
+    const slot = this.origin + Math.floor((source.host - this.origin) / g.clusterSize) * g.clusterSize;
+    if (slot < g.dataOffset || this.taken.has(slot) || !this.space || this.peerSet().has(source.index)) return undefined;
+    const inHole = this.space.scan.holes.some(([start, stop]) => start <= slot && stop >= source.host);
+    return inHole ? slot : undefined;
+  }
+
+  /** The next whole grid slot inside a hole, or -1 (holes are walked once, lazily: an image may have millions). */
+  private nextHoleSlot(): number {
+    const holes = this.space?.scan.holes ?? [];
+    const c = this.g.clusterSize;
+    while (this.hole < holes.length) {
+      const [start, stop] = holes[this.hole];
+      if (this.holeSlot < 0) this.holeSlot = this.gridUp(start);
+      if (this.holeSlot + c <= stop) {
+        const host = this.holeSlot;
+        this.holeSlot += c;
+        return host;
+      }
+      this.hole++;
+      this.holeSlot = -1;
+    }
+    return -1;
+  }
+
+  /** Entries that a later entry overlaps (they are not alone in their bytes). */
+  private peerSet(): Set<number> {
+    if (!this.peers) {
+      const scan = this.space?.scan;
+      this.peers = new Set();
+      if (scan) for (let k = 0; k < scan.problemCount; k++) if (scan.problemPeer[k] >= 0) this.peers.add(scan.problemPeer[k]);
+    }
+    return this.peers;
+  }
+
+  /** Whether a hole slot holds nothing anyone may want: every byte not vacated by this repair reads zero. */
+  private reusable(host: number): boolean {
+    const stop = host + this.g.clusterSize;
+    let at = host;
+    const vacated = [...(this.space?.vacated ?? [])].filter(([a, b]) => a < stop && b > host).sort((x, y) => x[0] - y[0]);
+    for (const [a, b] of vacated) {
+      if (a > at && !this.zeros(at, a)) return false;
+      at = Math.max(at, b);
+    }
+    return at >= stop || this.zeros(at, stop);
+  }
+
+  private zeros(from: number, to: number): boolean {
+    const piece = 1 << 20;
+    for (let at = from; at < to; at += piece) {
+      const n = Math.min(piece, to - at);
+      if (this.budget < n) return false;
+      this.budget -= n;
+      if (this.state.read(at, n).some((b) => b !== 0)) return false;
+    }
+    return true;
+  }
+
+  private gridUp(v: number): number {
+    return this.origin + roundUp(Math.max(0, v - this.origin), this.g.clusterSize);
+  }
+}

@@ -19,6 +19,8 @@ export interface Feature {
   magic: bigint;
   flags: bigint;
   dataSize: number;
+  /** The unused32 field (bytes 20-23 of the section header), which aligns the header to 8 bytes. */
+  unused: number;
   /** Absolute file offset of the feature data. */
   dataOffset: number;
   kind: 'end' | 'dirty-bitmap' | 'unknown';
@@ -103,6 +105,7 @@ function parseFeatures(bytes: Uint8Array, base: number, clusterSize: number): { 
       magic,
       flags: u64n(bytes, pos + 8),
       dataSize,
+      unused: u32(bytes, pos + 20),
       dataOffset: base + dataStart,
       kind,
       truncated,

@@ -61,14 +61,18 @@ export class ClusterAllocator {
   allocate(source?: { host: number; index: number; flags: number }): Slot {
     const below = source && this.straddled(source);
     if (below !== undefined) return this.take(below, false);
+    // Other slots must not overlap the stored part of the source (past the end of the file it reads zeros).
+    const stored: readonly [number, number] = source ? [source.host, Math.min(source.host + this.g.clusterSize, this.state.size)] : [0, 0];
+    const free = (host: number): boolean => !this.taken.has(host) && !(host < stored[1] && stored[0] < host + this.g.clusterSize);
     while (this.tail < this.tailEnd) {
       const host = this.tail;
       this.tail += this.g.clusterSize;
-      if (!this.taken.has(host)) return this.take(host, false);
+      if (free(host)) return this.take(host, false);
     }
     for (let host = this.nextHoleSlot(); host >= 0; host = this.nextHoleSlot()) {
-      if (!this.taken.has(host) && this.reusable(host)) return this.take(host, false);
+      if (free(host) && this.reusable(host)) return this.take(host, false);
     }
+    while (!free(this.end)) this.end += this.g.clusterSize;
     const host = this.end;
     this.end += this.g.clusterSize;
     return this.take(host, true);

@@ -14,6 +14,8 @@ export class PlanBuilder {
   readonly vacated: Array<[number, number]> = [];
   /** Clusters placed past the end of the file (the growth copies justify). */
   appended = 0;
+  /** Clusters copied (relocations), wherever they went. */
+  copies = 0;
   private readonly allocator: ClusterAllocator;
   private readonly claimed = new Set<string>();
 
@@ -86,6 +88,7 @@ export class PlanBuilder {
     if (slot.fresh) this.copyCluster(fromHost, to);
     else this.copyOver(fromHost, to);
     this.vacated.push([fromHost, fromHost + this.geometry.clusterSize]);
+    this.copies++;
     const value = to / this.geometry.unit;
     if (value > 0xffffffff) throw new RepairError(`no room for BAT entry ${index}: a new cluster at ${to} is past what a 32-bit entry addresses`);
     this.writeBatEntry(index, value);

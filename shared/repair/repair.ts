@@ -29,6 +29,8 @@ export interface RepairOutcome {
   refused?: string;
   /** Findings left after the plan, as the planner sees the repaired state. */
   remaining: Finding[];
+  /** Clusters the plan copies (relocated BAT entries): what alone may grow the file beyond its own padding. */
+  copied?: number;
 }
 
 /** The rule code whose presence forbids any write (spec: "the file should not be changed"). */
@@ -53,6 +55,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   // What relocations vacated and how many clusters they appended, over all passes (allocator.ts, growthBound.ts).
   const vacated: Array<[number, number]> = [];
   let appended = 0;
+  let copied = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ctx = new CheckContext(decodeImage(state));
     const findings = runRules(ctx, { ignore: options.ignore });
@@ -62,7 +65,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
     const todo = findings.filter((f) => repairable(f, mode));
     const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
     const g = ctx.geometry;
-    if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings };
+    if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
     const builder = new PlanBuilder(state, g, ctx.scan && { scan: ctx.scan, vacated });
     try {
       for (const rule of rulesToRun(todo, phase)) rule.repair?.(ctx, builder);
@@ -71,6 +74,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
       return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: initial };
     }
     appended += builder.appended;
+    copied += builder.copies;
     for (const r of builder.vacated) vacated.push(r);
     const tooBig = options.force ? undefined : growthRefusal(source.size, state.size, appended, g);
     if (tooBig) return { plan: { title, patches: [], steps: [] }, refused: tooBig, remaining: initial };
@@ -80,7 +84,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
     if (builder.steps.length === 0) break;
   }
   const findings = runRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
-  return { plan: { title, ...state.edits, steps }, remaining: findings };
+  return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
 }
 
 /** Plans the fix of one finding alone (a quick fix): the same repair code, restricted to that instance. */

@@ -2,7 +2,6 @@ import { CheckContext } from '../../check/context';
 import { defineRule } from '../../check/rule';
 import { FEATURE_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk } from '../../format/extension';
-import { u32 } from '../../format/le';
 import { writeEnd } from '../../repair/extensionEdit';
 import { hex } from '../words';
 
@@ -11,7 +10,7 @@ export function endNotZero(ctx: CheckContext): { end: Feature; set: string[] } |
   const ext = ctx.image.extension;
   if (!ext || !extensionMagicOk(ext) || !ext.endFound) return undefined;
   const end = ext.features[ext.features.length - 1];
-  const unused = u32(ctx.image.source.read(end.offset + 20, 4), 0);
+  const unused = end.unused;
   const set = [
     end.flags !== 0n ? `flags ${hex(end.flags)}` : '',
     end.dataSize !== 0 ? `data_size ${end.dataSize}` : '',

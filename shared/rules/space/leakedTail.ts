@@ -1,5 +1,5 @@
 import { defineRule } from '../../check/rule';
-import { tooSmallBitmaps } from '../bitmap/bitmapFeatureTooSmall';
+import { tailIsLeak } from '../../check/metadata';
 import { hex, size } from '../words';
 
 export default defineRule({
@@ -19,7 +19,7 @@ reclaimed once that feature is dropped.`,
   check(ctx) {
     const scan = ctx.scan;
     const g = ctx.geometry;
-    if (!scan || !g || g.fileSize <= scan.usedEnd || tooSmallBitmaps(ctx).length > 0) return [];
+    if (!scan || !g || g.fileSize <= scan.usedEnd || !tailIsLeak(ctx.image)) return [];
     const bytes = g.fileSize - scan.usedEnd;
     const clusters = Math.ceil(bytes / g.clusterSize);
     return [

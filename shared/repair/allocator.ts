@@ -45,6 +45,8 @@ export class ClusterAllocator {
   private budget = ZERO_CHECK_BUDGET;
   private readonly taken = new Set<number>();
   private peers: Set<number> | undefined;
+  /** FreeSpace.vacated sorted by start (all are one cluster long, so by end too), for binary searches. */
+  private readonly vacated: ReadonlyArray<readonly [number, number]>;
 
   constructor(
     private readonly state: OverlaySource,
@@ -55,6 +57,7 @@ export class ClusterAllocator {
     this.end = this.gridUp(Math.max(state.size, g.dataOffset));
     this.tailEnd = state.size;
     this.tail = space ? this.gridUp(Math.max(space.scan.usedEnd, g.dataOffset)) : this.end;
+    this.vacated = [...(space?.vacated ?? [])].sort((a, b) => a[0] - b[0]);
   }
 
   /** A slot for a copy of the cluster at `source` (of BAT entry `index`, when it is one). */
@@ -101,8 +104,9 @@ export class ClusterAllocator {
     if ((source.flags & EntryFlag.Misaligned) === 0 || (source.flags & (EntryFlag.Duplicate | EntryFlag.OverlapsMetadata | EntryFlag.BeforeData)) !== 0) return undefined;
     const slot = this.origin + Math.floor((source.host - this.origin) / g.clusterSize) * g.clusterSize;
     if (slot < g.dataOffset || this.taken.has(slot) || !this.space || this.peerSet().has(source.index)) return undefined;
-    const inHole = this.space.scan.holes.some(([start, stop]) => start <= slot && stop >= source.host);
-    return inHole ? slot : undefined;
+    const holes = this.space.scan.holes;
+    const k = firstEndingAfter(holes, slot);
+    return k < holes.length && holes[k][0] <= slot && holes[k][1] >= source.host ? slot : undefined;
   }
 
   /** The next whole grid slot inside a hole, or -1 (holes are walked once, lazily: an image may have millions). */
@@ -137,8 +141,8 @@ export class ClusterAllocator {
   private reusable(host: number): boolean {
     const stop = host + this.g.clusterSize;
     let at = host;
-    const vacated = [...(this.space?.vacated ?? [])].filter(([a, b]) => a < stop && b > host).sort((x, y) => x[0] - y[0]);
-    for (const [a, b] of vacated) {
+    for (let k = firstEndingAfter(this.vacated, host); k < this.vacated.length && this.vacated[k][0] < stop; k++) {
+      const [a, b] = this.vacated[k];
       if (a > at && !this.zeros(at, a)) return false;
       at = Math.max(at, b);
     }
@@ -151,7 +155,7 @@ export class ClusterAllocator {
       const n = Math.min(piece, to - at);
       if (this.budget < n) return false;
       this.budget -= n;
-      if (this.state.read(at, n).some((b) => b !== 0)) return false;
+      if (!allZero(this.state.read(at, n))) return false;
     }
     return true;
   }
@@ -159,4 +163,21 @@ export class ClusterAllocator {
   private gridUp(v: number): number {
     return this.origin + roundUp(Math.max(0, v - this.origin), this.g.clusterSize);
   }
+}
+
+/** Index of the first range, in ranges sorted by start with ends ascending, whose end is past `at`. */
+function firstEndingAfter(ranges: ReadonlyArray<readonly [number, number]>, at: number): number {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranges[mid][1] <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function allZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }

@@ -3,11 +3,16 @@ import { slotOrigin } from '../check/metadata';
 import { Geometry, roundUp } from '../format/geometry';
 import { OverlaySource } from '../io/overlaySource';
 
-/** Where a new cluster goes, and whether its bytes are zeros already (past the end of the file). */
+/** Where a new cluster goes, and what it holds now. */
 export interface Slot {
   host: number;
-  /** Nothing is stored there: a copy needs to write only its non-zero bytes. */
-  fresh: boolean;
+  /**
+   * Bytes at the start of the slot that hold something a copy must overwrite (leaked bytes, a vacated cluster,
+   * the source itself): 0 when the slot reads zeros, and a copy then writes only its non-zero bytes.
+   */
+  stale: number;
+  /** The slot lies past the end of the file: the file grows by it. */
+  appended: boolean;
 }
 
 /** What the planner knows of the free space when a pass starts: the state's scan, and what earlier passes vacated. */
@@ -63,30 +68,36 @@ export class ClusterAllocator {
   /** A slot for a copy of the cluster at `source` (of BAT entry `index`, when it is one). */
   allocate(source?: { host: number; index: number; flags: number }): Slot {
     const below = source && this.straddled(source);
-    if (below !== undefined) return this.take(below, false);
+    if (below !== undefined) return this.take(below, this.g.clusterSize, false);
     // Other slots must not overlap the stored part of the source (past the end of the file it reads zeros).
     const stored: readonly [number, number] = source ? [source.host, Math.min(source.host + this.g.clusterSize, this.state.size)] : [0, 0];
     const free = (host: number): boolean => !this.taken.has(host) && !(host < stored[1] && stored[0] < host + this.g.clusterSize);
     while (this.tail < this.tailEnd) {
       const host = this.tail;
       this.tail += this.g.clusterSize;
-      if (free(host)) return this.take(host, false);
+      if (free(host)) return this.take(host, Math.min(this.g.clusterSize, this.tailEnd - host), false);
     }
     for (let host = this.nextHoleSlot(); host >= 0; host = this.nextHoleSlot()) {
-      if (free(host) && this.reusable(host)) return this.take(host, false);
+      if (free(host) && this.reusable(host)) return this.take(host, this.vacatedIn(host) ? this.g.clusterSize : 0, false);
     }
     while (!free(this.end)) this.end += this.g.clusterSize;
     const host = this.end;
     this.end += this.g.clusterSize;
-    return this.take(host, true);
+    return this.take(host, 0, true);
   }
 
-  private take(host: number, fresh: boolean): Slot {
+  private take(host: number, stale: number, appended: boolean): Slot {
     this.taken.add(host);
     const stop = host + this.g.clusterSize;
     if (stop > this.state.size) this.state.resize(stop);
     if (stop > this.end) this.end = this.gridUp(stop);
-    return { host, fresh };
+    return { host, stale, appended };
+  }
+
+  /** Whether part of a slot was vacated by this repair (its bytes are stale, not zeros). */
+  private vacatedIn(host: number): boolean {
+    const k = firstEndingAfter(this.vacated, host);
+    return k < this.vacated.length && this.vacated[k][0] < host + this.g.clusterSize;
   }
 
   /** Follows a resize of the plan (a growth past the allocator's end). */

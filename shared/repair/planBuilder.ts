@@ -63,7 +63,7 @@ export class PlanBuilder {
   /** A cluster for new data, where it costs least (the file grows to hold it when it lies past the end). */
   allocateCluster(source?: { host: number; index: number; flags: number }): Slot {
     const slot = this.allocator.allocate(source);
-    if (slot.fresh) this.appended++;
+    if (slot.appended) this.appended++;
     return slot;
   }
 
@@ -83,10 +83,12 @@ export class PlanBuilder {
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */
   relocateEntry(index: number, fromHost: number, flags = 0): number {
+    // The bytes of the source the file stores (past its end the source reads zeros), measured before allocating.
+    const stored = Math.min(this.geometry.clusterSize, Math.max(0, this.state.size - fromHost));
     const slot = this.allocateCluster({ host: fromHost, index, flags });
     const to = slot.host;
-    if (slot.fresh) this.copyCluster(fromHost, to);
-    else this.copyOver(fromHost, to);
+    if (slot.stale === 0) this.copyCluster(fromHost, to);
+    else this.copyOver(fromHost, to, slot.stale, stored);
     this.vacated.push([fromHost, fromHost + this.geometry.clusterSize]);
     this.copies++;
     const value = to / this.geometry.unit;
@@ -96,20 +98,21 @@ export class PlanBuilder {
   }
 
   /**
-   * Copies a cluster onto a slot that holds bytes (the leaked tail, a reused hole, the slot a misaligned cluster
-   * straddles): every byte is written, zeros too, front to back, so a target below an overlapping source is safe.
+   * Copies a cluster onto a slot whose first `stale` bytes hold something (the leaked tail, a vacated hole, the slot
+   * a misaligned cluster straddles): those are all written, zeros too; past them the slot reads zeros, so only the
+   * non-zero bytes of the source's `stored` part are. Front to back: a target below an overlapping source is safe.
    */
-  private copyOver(from: number, to: number): void {
-    for (let done = 0; done < this.geometry.clusterSize; done += COPY_PIECE) {
-      const piece = new Uint8Array(Math.min(COPY_PIECE, this.geometry.clusterSize - done));
-      this.state.readInto(from + done, piece);
-      this.write(to + done, piece);
+  private copyOver(from: number, to: number, stale: number, stored: number): void {
+    const end = Math.max(stale, stored);
+    for (let done = 0; done < end; done += COPY_PIECE) {
+      const piece = new Uint8Array(Math.min(COPY_PIECE, end - done));
+      if (done < stored) this.state.readInto(from + done, piece.subarray(0, Math.min(piece.length, stored - done)));
+      if (done < stale || !allZero(piece)) this.write(to + done, piece);
     }
   }
 }
 
 const COPY_PIECE = 1 << 20;
-
 
 /** The parts of [from, end) that the base file or a patch backs (elsewhere the state reads zeros), merged. */
 function backedRanges(state: OverlaySource, from: number, end: number): Array<[number, number]> {

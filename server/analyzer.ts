@@ -7,7 +7,7 @@ import { runRules } from '../shared/check/run';
 import { BAT_OFFSET } from '../shared/format/constants';
 import { readBat } from '../shared/format/bat';
 import { Geometry } from '../shared/format/geometry';
-import { decodeImage } from '../shared/format/image';
+import { decodeImage, withBat } from '../shared/format/image';
 import { u32 } from '../shared/format/le';
 import { HostSpace } from '../shared/describe/hostSpace';
 import { ByteSource } from '../shared/io/byteSource';
@@ -48,7 +48,7 @@ export class Analyzer {
     const decoded = decodeImage(target.source, { bat: false });
     const g = decoded.geometry;
     if (!g || g.batEntries <= this.inlineEntries) {
-      const image = g ? { ...decoded, bat: readBat(target.source, g) } : decoded;
+      const image = g ? withBat(decoded, readBat(target.source, g)) : decoded;
       const analysis = new Analysis(generation, version, image);
       analysis.complete(checkedFrom(new CheckContext(image), true));
       trace(`${target.path} v${version}: checked inline in ${since(start)} ms`);
@@ -62,7 +62,7 @@ export class Analyzer {
       return this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
         (reply) => {
           const received = performance.now();
-          const image = { ...decoded, bat: reply.bat ?? readBat(target.source, g) };
+          const image = withBat(decoded, reply.bat ?? readBat(target.source, g));
           analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
           const m = reply.ms;
           trace(`${target.path} v${version}: worker ${Math.round(received - sent)} ms (decode ${m.decode}, scan ${m.scan}, index ${m.index}), rules here ${since(received)} ms`);
@@ -70,7 +70,7 @@ export class Analyzer {
         },
         () => {
           // The worker failed (it should not): check here rather than show nothing.
-          const image = { ...decoded, bat: readBat(target.source, g) };
+          const image = withBat(decoded, readBat(target.source, g));
           analysis.complete(checkedFrom(new CheckContext(image), true));
           return analysis;
         },
@@ -88,7 +88,8 @@ export class Analyzer {
     const checked = previous.checked;
     const bat = previous.image.bat;
     const g = previous.image.geometry;
-    if (!checked?.incremental?.tracking || !bat || !g) return undefined;
+    // A data area inferred from the entries (inferDataArea) may move with any edit of them: decode afresh.
+    if (!checked?.incremental?.tracking || !bat || !g || g.dataOffsetFromEntries) return undefined;
     if (edits.size !== undefined && edits.size !== g.fileSize) return undefined;
     const changes = applyBatPatches(bat, edits.patches, checked.context.metadata, (i) => u32(source.read(BAT_OFFSET + i * 4, 4), 0));
     if (!changes) return undefined;

@@ -60,7 +60,7 @@ function printInfo(r: InfoReport): void {
   ext.features.forEach((f, i) => {
     if (f.kind === 'end') return;
     const flags = [f.necessary ? 'NECESSARY' : '', f.transit ? 'TRANSIT' : ''].filter((s) => s !== '').join(',') || 'none';
-    stdout.line(`        feature ${i}: ${f.kind} (magic ${f.magic}), flags ${flags}, ${f['data-size']} bytes of data${f.truncated ? ' (truncated)' : ''}`);
+    stdout.line(`        feature ${i}: ${f.kind} (magic ${f.magic}), flags ${flags}, ${f['data-size']} bytes of data${f.truncated ? ' (truncated)' : ''}${f.error ? ` (cannot be loaded: ${f.error})` : ''}`);
   });
   for (const b of ext.bitmaps) {
     const dirty = b['dirty-clusters'] === null ? 'dirty clusters unreadable' : `${b['dirty-clusters']} dirty clusters (${qemuSize(b['dirty-bytes'] ?? 0)})`;

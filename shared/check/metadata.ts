@@ -1,7 +1,7 @@
 import { DecodedImage } from '../format/image';
 import { Geometry } from '../format/geometry';
 import { SECTOR } from '../format/constants';
-import { Extension, extensionMagicOk } from '../format/extension';
+import { Extension, extensionMagicOk, featureUnloadable } from '../format/extension';
 
 /** A host range that holds format metadata (the extension cluster, a bitmap data cluster). */
 export interface MetadataRange {
@@ -61,6 +61,16 @@ function mappedByBat(g: Geometry, bat: Uint32Array | undefined, hosts: number[])
   const values = new Set(hosts.filter((h) => h % g.unit === 0).map((h) => h / g.unit));
   for (let i = 0; i < bat.length; i++) if (bat[i] !== 0 && values.has(bat[i])) found.add(bat[i] * g.unit);
   return found;
+}
+
+/**
+ * Whether the space past the last used cluster is leaked. Not while the extension holds a dirty bitmap section too
+ * short to say which clusters it uses (bitmap-feature-too-small): the space may be that feature's, and cutting it
+ * off while the feature stays would be the wrong repair; once the feature is dropped, it is a leak again.
+ */
+export function tailIsLeak(image: DecodedImage): boolean {
+  const ext = image.extension;
+  return !ext || !extensionMagicOk(ext) || !ext.features.some((f) => featureUnloadable(f) !== undefined);
 }
 
 /** Host offset of a bitmap L1 entry's cluster; 0 and 1 are the all-clean and all-dirty markers. */

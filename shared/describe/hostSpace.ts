@@ -1,6 +1,6 @@
 import { BatScan, EntryFlag } from '../check/batScan';
 import { ClusterIndex } from '../check/clusterIndex';
-import { MetadataRange } from '../check/metadata';
+import { MetadataRange, tailIsLeak } from '../check/metadata';
 import { RegionKind } from '../format/fieldInfo';
 import { Geometry } from '../format/geometry';
 import { DecodedImage } from '../format/image';
@@ -142,7 +142,7 @@ export class HostSpace {
                 ? 'data'
                 : start < g.dataOffset
                   ? 'padding'
-                  : start >= this.scan.usedEnd
+                  : start >= this.scan.usedEnd && tailIsLeak(this.image)
                     ? 'leaked'
                     : 'free';
     const corrupt = covering.length > 1 || (covering.length > 0 && kind !== 'data') || covering.some((i) => this.entryCorrupt(i));

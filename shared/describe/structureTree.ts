@@ -1,3 +1,4 @@
+import { tailIsLeak } from '../check/metadata';
 import type { StructureNode } from '../protocol';
 import { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET } from '../format/constants';
@@ -196,14 +197,17 @@ function dataAreaNode(input: TreeInput): StructureNode {
   const holes = scan.holes;
   const free = holes.reduce((n, [s, e]) => n + e - s, 0);
   node.value = `${plural(scan.allocated, 'allocated cluster')}`;
-  node.detail = `${size(free)} unreferenced, ${size(Math.max(0, g.fileSize - scan.usedEnd))} leaked`;
+  const tail = Math.max(0, g.fileSize - scan.usedEnd);
+  const leaked = tailIsLeak(input.image);
+  node.detail = `${size(free)} unreferenced, ${size(tail)} ${leaked ? 'leaked' : 'past the last used cluster'}`;
   const limit = input.maxSpaceNodes ?? 200;
   for (const [s, e] of holes.slice(0, limit)) {
     node.children?.push(withProblems({ label: `unreferenced ${hex(s)}-${hex(e - 1)}`, kind: 'space', offset: s, length: e - s, value: size(e - s) }, input));
   }
   if (holes.length > limit) node.children?.push({ label: `${holes.length - limit} more unreferenced ranges`, kind: 'space', offset: holes[limit][0], length: 0 });
   if (g.fileSize > scan.usedEnd) {
-    node.children?.push(withProblems({ label: `leaked tail ${hex(scan.usedEnd)}-${hex(g.fileSize - 1)}`, kind: 'space', offset: scan.usedEnd, length: g.fileSize - scan.usedEnd, value: size(g.fileSize - scan.usedEnd) }, input));
+    const what = leaked ? 'leaked tail' : 'tail a dirty bitmap section that cannot be loaded may use';
+    node.children?.push(withProblems({ label: `${what} ${hex(scan.usedEnd)}-${hex(g.fileSize - 1)}`, kind: 'space', offset: scan.usedEnd, length: g.fileSize - scan.usedEnd, value: size(g.fileSize - scan.usedEnd) }, input));
   }
   return node;
 }

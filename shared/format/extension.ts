@@ -19,6 +19,8 @@ export interface Feature {
   magic: bigint;
   flags: bigint;
   dataSize: number;
+  /** The unused32 field (bytes 20-23 of the section header), which aligns the header to 8 bytes. */
+  unused: number;
   /** Absolute file offset of the feature data. */
   dataOffset: number;
   kind: 'end' | 'dirty-bitmap' | 'unknown';
@@ -103,6 +105,7 @@ function parseFeatures(bytes: Uint8Array, base: number, clusterSize: number): { 
       magic,
       flags: u64n(bytes, pos + 8),
       dataSize,
+      unused: u32(bytes, pos + 20),
       dataOffset: base + dataStart,
       kind,
       truncated,
@@ -139,12 +142,25 @@ function formatUuid(b: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * Whether a feature is NECESSARY. The End-of-features section is no feature: "all the fields set to 0", so set
+ * bits in its flags are damage (ext-end-not-zero), not a NECESSARY or TRANSIT request.
+ */
 export function isNecessary(f: Feature): boolean {
-  return (f.flags & FEATURE_FLAG_NECESSARY) !== 0n;
+  return f.kind !== 'end' && (f.flags & FEATURE_FLAG_NECESSARY) !== 0n;
 }
 
 export function isTransit(f: Feature): boolean {
-  return (f.flags & FEATURE_FLAG_TRANSIT) !== 0n;
+  return f.kind !== 'end' && (f.flags & FEATURE_FLAG_TRANSIT) !== 0n;
+}
+
+/**
+ * Why a known feature section cannot be loaded, or undefined if it can: a dirty bitmap section whose data cannot
+ * hold the 32-byte bitmap header (size, id, granularity, l1_size). Such a feature holds no bitmap.
+ */
+export function featureUnloadable(f: Feature): string | undefined {
+  if (f.kind !== 'dirty-bitmap' || f.truncated || f.dataSize >= BITMAP_HEADER_SIZE) return undefined;
+  return `its data_size ${f.dataSize} is shorter than the ${BITMAP_HEADER_SIZE}-byte dirty bitmap header`;
 }
 
 export function extensionMagicOk(e: Extension): boolean {

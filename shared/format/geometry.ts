@@ -16,11 +16,19 @@ export interface Geometry {
   /**
    * Where the data area starts: data_off, or for legacy data_off = 0 the BAT end rounded up to a sector. A data_off
    * out of range (data-off-invalid) counts as `minDataOffset`, the value its repair sets: entries are judged against
-   * where the data area can be, not each reported for the one broken header field.
+   * where the data area can be, not each reported for the one broken header field. On a WithoutFreeSpace image
+   * whose entries all lie on another cluster grid, the start of that grid (inferDataArea): the value the repair sets.
    */
   dataOffset: number;
   /** The data area start data_off gives, valid or not (what data-off-invalid reports). */
   storedDataOffset: number;
+  /** Whether `storedDataOffset` is in range (data-off-invalid reports it otherwise). */
+  storedDataOffsetValid: boolean;
+  /**
+   * `dataOffset` is where the BAT entries put the data area, not where data_off does (see inferDataArea): set only
+   * once the BAT is read, on WithoutFreeSpace images whose entries all lie on another cluster grid.
+   */
+  dataOffsetFromEntries?: true;
   /** The smallest data offset the format allows: BAT end, rounded up to a sector (legacy) or cluster (ext). */
   minDataOffset: number;
   diskSectors: number;
@@ -65,6 +73,7 @@ export function deriveGeometry(h: Header, fileSize: number): Geometry {
     batEnd,
     dataOffset: dataOffValid ? storedDataOffset : minDataOffset,
     storedDataOffset,
+    storedDataOffsetValid: dataOffValid,
     minDataOffset,
     diskSectors,
     diskBytes: diskSectors * SECTOR,

@@ -1,5 +1,6 @@
 import { ByteSource } from '../io/byteSource';
 import { readBat } from './bat';
+import { inferDataArea } from './dataArea';
 import { Extension, decodeExtension } from './extension';
 import { Geometry, deriveGeometry, geometryBlocker } from './geometry';
 import { Header, decodeHeader } from './header';
@@ -28,8 +29,17 @@ export function decodeImage(source: ByteSource, options: { bat?: boolean } = {})
   const blocker = geometryBlocker(header);
   if (blocker !== undefined) return { source, header, blocker };
   const geometry = deriveGeometry(header, source.size);
-  const bat = options.bat === false ? undefined : readBat(source, geometry);
   const extension =
     geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
-  return { source, header, blocker, geometry, bat, extension };
+  const image: DecodedImage = { source, header, blocker, geometry, extension };
+  return options.bat === false ? image : withBat(image, readBat(source, geometry));
+}
+
+/**
+ * The image with its BAT, read now or elsewhere (a worker thread, a stream): the geometry then takes the data area
+ * the entries imply (inferDataArea), so every reader of one state judges the entries against the same data area.
+ */
+export function withBat(image: DecodedImage, bat: Uint32Array): DecodedImage {
+  const g = image.geometry;
+  return { ...image, bat, geometry: g ? inferDataArea(g, bat) : g };
 }

@@ -5,7 +5,7 @@
  */
 import { ByteSource } from '../io/byteSource';
 import { FLAG_EMPTY, IN_USE_CLOSED, IN_USE_DIRTY, SECTOR } from '../format/constants';
-import { DirtyBitmap, Extension, Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
+import { DirtyBitmap, Extension, Feature, bitmapBytes, checksumOk, extensionMagicOk, featureUnloadable, isNecessary, isTransit } from '../format/extension';
 import { Geometry } from '../format/geometry';
 import { DecodedImage, decodeImage } from '../format/image';
 import { asciiTag, hex } from '../format/le';
@@ -73,6 +73,8 @@ export interface FeatureInfo {
   transit: boolean;
   'data-size': number;
   truncated: boolean;
+  /** Why the feature cannot be loaded (a dirty bitmap section too short for its header); absent when it can. */
+  error?: string;
 }
 
 export interface BitmapInfo {
@@ -158,17 +160,24 @@ function extensionInfo(image: DecodedImage, g: Geometry, ext: Extension): Extens
     'magic-ok': extensionMagicOk(ext),
     'checksum-ok': checksumOk(ext),
     'end-found': ext.endFound,
-    features: ext.features.map((f) => ({
-      kind: f.kind,
-      offset: f.offset,
-      magic: hex(f.magic),
-      necessary: isNecessary(f),
-      transit: isTransit(f),
-      'data-size': f.dataSize,
-      truncated: f.truncated,
-    })),
+    features: ext.features.map((f) => featureInfo(f)),
     bitmaps: ext.features.flatMap((f) => (f.bitmap ? [bitmapInfo(image.source, g, f.bitmap)] : [])),
   };
+}
+
+function featureInfo(f: Feature): FeatureInfo {
+  const info: FeatureInfo = {
+    kind: f.kind,
+    offset: f.offset,
+    magic: hex(f.magic),
+    necessary: isNecessary(f),
+    transit: isTransit(f),
+    'data-size': f.dataSize,
+    truncated: f.truncated,
+  };
+  const error = featureUnloadable(f);
+  if (error !== undefined) info.error = error;
+  return info;
 }
 
 function bitmapInfo(src: ByteSource, g: Geometry, bm: DirtyBitmap): BitmapInfo {

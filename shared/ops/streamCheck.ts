@@ -12,7 +12,7 @@ import { runRules } from '../check/run';
 import { decodeExtension } from '../format/extension';
 import { deriveGeometry, geometryBlocker } from '../format/geometry';
 import { decodeHeader } from '../format/header';
-import { DecodedImage } from '../format/image';
+import { DecodedImage, withBat } from '../format/image';
 import { CheckReport, assembleReport, checkReport } from './check';
 
 /** Entries per read: 4 MiB of BAT, small enough that the first chunk arrives at once. */
@@ -32,10 +32,14 @@ export async function checkReportStreamed(path: string, options: { chunkEntries?
     const bat = new Uint32Array(count);
     const scanner = new BatScanner(g, bat);
     await readChunks(path, g.batOffset, bat, options.chunkEntries ?? CHUNK_ENTRIES, (from, to) => scanner.feed(from, to));
-    const image: DecodedImage = { source, header, blocker: undefined, geometry: g, bat };
-    if (g.extOffset > 0 && g.extOffset < source.size) image.extension = decodeExtension(source, g);
-    const context = new CheckContext(image, undefined, scanner.finish(metadataRanges(image)));
-    return assembleReport(source, image, context, runRules(context), scanner.fragmented);
+    const read: DecodedImage = { source, header, blocker: undefined, geometry: g };
+    if (g.extOffset > 0 && g.extOffset < source.size) read.extension = decodeExtension(source, g);
+    const image = withBat(read, bat);
+    // The entries put the data area elsewhere than data_off (a damaged image): scan again against it.
+    const rescan = image.geometry !== g ? new BatScanner(image.geometry as typeof g, bat) : scanner;
+    if (rescan !== scanner) rescan.feed(0, bat.length);
+    const context = new CheckContext(image, undefined, rescan.finish(metadataRanges(image)));
+    return assembleReport(source, image, context, runRules(context), rescan.fragmented);
   } finally {
     source.close();
   }

@@ -1,25 +1,30 @@
 import { OverlaySource } from '../io/overlaySource';
 import { BAT_OFFSET } from '../format/constants';
-import { Geometry, roundUp } from '../format/geometry';
+import { Geometry } from '../format/geometry';
 import { u32Bytes } from '../format/le';
-import { slotOrigin } from '../check/metadata';
+import { ClusterAllocator, FreeSpace, Slot } from './allocator';
 
 /**
- * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters are
- * allocated after the end of the file, so a repair never overwrites bytes that exist, used or not.
+ * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters go where
+ * the allocator's policy says they cost least (allocator.ts): never over bytes anyone may want.
  */
 export class PlanBuilder {
   readonly steps: string[] = [];
-  private allocEnd: number;
+  /** Host ranges relocations moved data out of, for later passes' allocators (FreeSpace.vacated). */
+  readonly vacated: Array<[number, number]> = [];
+  /** Clusters placed past the end of the file (the growth copies justify). */
+  appended = 0;
+  /** Clusters copied (relocations), wherever they went. */
+  copies = 0;
+  private readonly allocator: ClusterAllocator;
   private readonly claimed = new Set<string>();
 
   constructor(
     readonly state: OverlaySource,
     readonly geometry: Geometry,
+    space?: FreeSpace,
   ) {
-    const origin = slotOrigin(geometry);
-    const end = Math.max(state.size, geometry.dataOffset);
-    this.allocEnd = origin + roundUp(end - origin, geometry.clusterSize);
+    this.allocator = new ClusterAllocator(state, geometry, space);
   }
 
   /**
@@ -52,15 +57,14 @@ export class PlanBuilder {
 
   resize(size: number): void {
     this.state.resize(size);
-    if (size > this.allocEnd) this.allocEnd = size;
+    this.allocator.grew(size);
   }
 
-  /** A fresh cluster past every existing byte; the file grows to hold it (zero-filled until written). */
-  allocateCluster(): number {
-    const host = this.allocEnd;
-    this.allocEnd += this.geometry.clusterSize;
-    this.state.resize(Math.max(this.state.size, this.allocEnd));
-    return host;
+  /** A cluster for new data, where it costs least (the file grows to hold it when it lies past the end). */
+  allocateCluster(source?: { host: number; index: number; flags: number }): Slot {
+    const slot = this.allocator.allocate(source);
+    if (slot.appended) this.appended++;
+    return slot;
   }
 
   /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
@@ -78,13 +82,33 @@ export class PlanBuilder {
   }
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */
-  relocateEntry(index: number, fromHost: number): number {
-    const to = this.allocateCluster();
-    this.copyCluster(fromHost, to);
+  relocateEntry(index: number, fromHost: number, flags = 0): number {
+    // The bytes of the source the file stores (past its end the source reads zeros), measured before allocating.
+    const stored = Math.min(this.geometry.clusterSize, Math.max(0, this.state.size - fromHost));
+    const slot = this.allocateCluster({ host: fromHost, index, flags });
+    const to = slot.host;
+    if (slot.stale === 0) this.copyCluster(fromHost, to);
+    else this.copyOver(fromHost, to, slot.stale, stored);
+    this.vacated.push([fromHost, fromHost + this.geometry.clusterSize]);
+    this.copies++;
     const value = to / this.geometry.unit;
     if (value > 0xffffffff) throw new RepairError(`no room for BAT entry ${index}: a new cluster at ${to} is past what a 32-bit entry addresses`);
     this.writeBatEntry(index, value);
     return to;
+  }
+
+  /**
+   * Copies a cluster onto a slot whose first `stale` bytes hold something (the leaked tail, a vacated hole, the slot
+   * a misaligned cluster straddles): those are all written, zeros too; past them the slot reads zeros, so only the
+   * non-zero bytes of the source's `stored` part are. Front to back: a target below an overlapping source is safe.
+   */
+  private copyOver(from: number, to: number, stale: number, stored: number): void {
+    const end = Math.max(stale, stored);
+    for (let done = 0; done < end; done += COPY_PIECE) {
+      const piece = new Uint8Array(Math.min(COPY_PIECE, end - done));
+      if (done < stored) this.state.readInto(from + done, piece.subarray(0, Math.min(piece.length, stored - done)));
+      if (done < stale || !allZero(piece)) this.write(to + done, piece);
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { runRules } from '../check/run';
 import { RULES, ruleByCode } from '../rules/catalogue';
 import { isNecessary } from '../format/extension';
 import { PlanBuilder, RepairError } from './planBuilder';
+import { growthRefusal } from './growthBound';
 
 /** Each pass repairs a phase; passes beyond this mean repairs that do not converge (a bug, reported as such). */
 const MAX_PASSES = 64;
@@ -28,6 +29,8 @@ export interface RepairOutcome {
   refused?: string;
   /** Findings left after the plan, as the planner sees the repaired state. */
   remaining: Finding[];
+  /** Clusters the plan copies (relocated BAT entries): what alone may grow the file beyond its own padding. */
+  copied?: number;
 }
 
 /** The rule code whose presence forbids any write (spec: "the file should not be changed"). */
@@ -49,6 +52,10 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   const title = mode === 'all' ? 'Repair all problems' : 'Repair leaks';
   // A refusal or a failed repair in any pass writes nothing: what remains is then what the image has now.
   let initial: Finding[] | undefined;
+  // What relocations vacated and how many clusters they appended, over all passes (allocator.ts, growthBound.ts).
+  const vacated: Array<[number, number]> = [];
+  let appended = 0;
+  let copied = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ctx = new CheckContext(decodeImage(state));
     const findings = runRules(ctx, { ignore: options.ignore });
@@ -58,21 +65,26 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
     const todo = findings.filter((f) => repairable(f, mode));
     const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
     const g = ctx.geometry;
-    if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings };
-    const builder = new PlanBuilder(state, g);
+    if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
+    const builder = new PlanBuilder(state, g, ctx.scan && { scan: ctx.scan, vacated });
     try {
       for (const rule of rulesToRun(todo, phase)) rule.repair?.(ctx, builder);
     } catch (e) {
       if (!(e instanceof RepairError)) throw e;
       return { plan: { title, patches: [], steps: [] }, refused: e.message, remaining: initial };
     }
+    appended += builder.appended;
+    copied += builder.copies;
+    for (const r of builder.vacated) vacated.push(r);
+    const tooBig = options.force ? undefined : growthRefusal(source.size, state.size, appended, g);
+    if (tooBig) return { plan: { title, patches: [], steps: [] }, refused: tooBig, remaining: initial };
     // Not push(...steps): a pass may relocate hundreds of thousands of entries, past the argument limit.
     for (const s of builder.steps) steps.push(s);
     // Every repair names what it wrote; a pass that wrote nothing cannot make progress on another try.
     if (builder.steps.length === 0) break;
   }
   const findings = runRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
-  return { plan: { title, ...state.edits, steps }, remaining: findings };
+  return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
 }
 
 /** Plans the fix of one finding alone (a quick fix): the same repair code, restricted to that instance. */
@@ -85,7 +97,7 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
   // The extension rules are all a refusal depends on, and they never scan the BAT.
   if (refusal(ctx, runRules(ctx, { rules: RULES.filter((r) => r.phase === 'extension') }), options.force)) return undefined;
   const state = new OverlaySource(source);
-  const builder = new PlanBuilder(state, ctx.geometry);
+  const builder = new PlanBuilder(state, ctx.geometry, ctx.scan && { scan: ctx.scan, vacated: [] });
   try {
     rule.repair(ctx, builder, finding);
   } catch (e) {
@@ -93,6 +105,7 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
     throw e;
   }
   if (builder.steps.length === 0) return undefined;
+  if (!options.force && growthRefusal(source.size, state.size, builder.appended, ctx.geometry)) return undefined;
   return { title: builder.steps.join('; '), steps: builder.steps, ...state.edits };
 }
 

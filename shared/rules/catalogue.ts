@@ -14,6 +14,7 @@ import nbSectorsHighBits from './header/nbSectorsHighBits';
 import imageUnclean from './header/imageUnclean';
 import inUseUnknown from './header/inUseUnknown';
 import dataOffInvalid from './header/dataOffInvalid';
+import dataOffOffGrid from './header/dataOffOffGrid';
 import dataOffMisaligned from './header/dataOffMisaligned';
 import flagsEmptyWithData from './header/flagsEmptyWithData';
 import flagsReserved from './header/flagsReserved';
@@ -31,10 +32,12 @@ import extBadMagic from './extension/extBadMagic';
 import extBadChecksum from './extension/extBadChecksum';
 import extFeatureTruncated from './extension/extFeatureTruncated';
 import extMissingEnd from './extension/extMissingEnd';
+import extEndNotZero from './extension/extEndNotZero';
 import extUnknownNecessary from './extension/extUnknownNecessary';
 import extUnknownTransit from './extension/extUnknownTransit';
 import extUnknownDroppable from './extension/extUnknownDroppable';
 import extStale from './extension/extStale';
+import bitmapFeatureTooSmall from './bitmap/bitmapFeatureTooSmall';
 import bitmapSizeMismatch from './bitmap/bitmapSizeMismatch';
 import bitmapGranularityInvalid from './bitmap/bitmapGranularityInvalid';
 import bitmapL1SizeMismatch from './bitmap/bitmapL1SizeMismatch';
@@ -60,6 +63,7 @@ export const RULES: readonly Rule[] = [
   imageUnclean,
   inUseUnknown,
   dataOffInvalid,
+  dataOffOffGrid,
   dataOffMisaligned,
   flagsEmptyWithData,
   flagsReserved,
@@ -77,10 +81,12 @@ export const RULES: readonly Rule[] = [
   extBadChecksum,
   extFeatureTruncated,
   extMissingEnd,
+  extEndNotZero,
   extUnknownNecessary,
   extUnknownTransit,
   extUnknownDroppable,
   extStale,
+  bitmapFeatureTooSmall,
   bitmapSizeMismatch,
   bitmapGranularityInvalid,
   bitmapL1SizeMismatch,

@@ -9,6 +9,7 @@ import { DecodedImage, decodeImage } from '../../shared/format/image';
 import { CheckContext } from '../../shared/check/context';
 import { EXT_PARSE_CAP, extensionMagicOk } from '../../shared/format/extension';
 import { BufferSource, ByteSource } from '../../shared/io/byteSource';
+import { growthAllowance } from '../../shared/repair/growthBound';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { EditSet } from '../../shared/io/patch';
 import { RepairOutcome, planFix, planRepair } from '../../shared/repair/repair';
@@ -28,6 +29,7 @@ export type FailureKind =
   | 'too-much-work'
   | 'repair-leaves-problems'
   | 'repair-not-idempotent'
+  | 'repair-grows'
   | 'plan-disagrees'
   | 'guest-data-changed'
   | 'bad-plan';
@@ -265,6 +267,15 @@ function repairProblems(src: ByteSource, image: DecodedImage | undefined, before
       kind: 'repair-leaves-problems',
       signature: `leaves:${mode}:${codesOf(left).join(',')}`,
       detail: `${mode}: before ${beforeCodes.join(',')}; after: ${left.slice(0, 3).map((f) => `${f.code}: ${f.message}`).join(' | ')}`,
+    });
+  }
+  const g = image?.geometry;
+  // A repair grows a file by its copies and by a bounded padding at most (shared/repair/growthBound.ts).
+  if (g && applied.size > src.size + (outcome.copied ?? 0) * g.clusterSize + growthAllowance(src.size)) {
+    out.push({
+      kind: 'repair-grows',
+      signature: `grows:${mode}`,
+      detail: `${mode}: ${src.size} -> ${applied.size} bytes with ${outcome.copied ?? 0} clusters copied; before: ${beforeCodes}`,
     });
   }
   if (mode === 'all') {

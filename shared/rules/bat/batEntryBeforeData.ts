@@ -13,7 +13,7 @@ export default defineRule({
 entry maps guest bytes onto the header and the BAT themselves: a guest write there destroys the image's metadata.
 QEMU never flags it, and its leak repair then truncates the image, destroying BAT and data. The repair keeps what
 the guest sees: the bytes the entry maps now are copied into a new cluster and the entry points there.`,
-  fix: 'copy the bytes the entry maps into a new cluster at the end of the file and point the entry there',
+  fix: 'copy the bytes the entry maps into a new cluster (in the leaked tail, a free all-zero hole, or at the end of the file) and point the entry there',
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];

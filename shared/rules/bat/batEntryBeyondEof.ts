@@ -1,7 +1,10 @@
 import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
-import { entryFindings, repairEntries } from './entryRule';
+import { entryFindings, relocate, repairEntries } from './entryRule';
 import { hex, size } from '../words';
+
+/** Flags of entries whose cluster another BAT rule copies elsewhere: completing it in place first would be waste. */
+const RELOCATED = EntryFlag.Misaligned | EntryFlag.Duplicate | EntryFlag.BeforeData | EntryFlag.OverlapsMetadata;
 
 export default defineRule({
   code: 'bat-entry-beyond-eof',
@@ -12,8 +15,9 @@ export default defineRule({
   doc: `A BAT entry's cluster must lie inside the file ("the value must be lower than the desired file size"). A
 cluster that starts past the end holds nothing: the guest reads zeros, and a writer may allocate the same range
 again for another cluster. A cluster that starts inside the file but ends past it (the file was cut short) keeps
-its first part. qemu-img 10 aborts its check on such images, 7.2 misses clusters that start exactly at the end.`,
-  fix: 'unmap the entry if its cluster lies wholly past the end (nothing of it is stored); extend the file with zeros to the end of the cluster if it starts inside',
+its first part; when another rule moves that cluster anyway (misaligned, shared, misplaced), the copy reads the
+missing part as zeros and the file is not extended for it. qemu-img 10 aborts its check on such images, 7.2 misses clusters that start exactly at the end.`,
+  fix: 'unmap the entry if its cluster lies wholly past the end (nothing of it is stored); extend the file with zeros to the end of the cluster if it starts inside (or copy it to a new cluster when it must move anyway)',
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];
@@ -30,6 +34,8 @@ its first part. qemu-img 10 aborts its check on such images, 7.2 misses clusters
       if (p.host >= g.fileSize) {
         plan.writeBatEntry(p.index, 0);
         plan.step(`BAT entry ${p.index}: unmapped (its cluster at ${hex(p.host)} is past the end of the file; the guest already read zeros)`);
+      } else if ((p.flags & RELOCATED) !== 0) {
+        relocate(plan, p, 'it ended past the end of the file and must move anyway');
       } else if (p.host + g.clusterSize > plan.state.size) {
         plan.resize(p.host + g.clusterSize);
         plan.step(`extended the file to ${hex(p.host + g.clusterSize)} to complete the cluster of BAT entry ${p.index}`);

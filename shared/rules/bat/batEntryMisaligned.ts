@@ -12,8 +12,11 @@ export default defineRule({
   doc: `"(cluster offset - data offset) must be aligned to cluster size". Only sector-addressed entries
 (WithoutFreeSpace) can break this. A misaligned cluster straddles two cluster slots, so it overlaps its neighbours'
 data, and writers that allocate by slot will hand the same bytes out twice. QEMU does not detect it. The repair
-copies the bytes the entry maps now into a new, aligned cluster: the guest sees the same data.`,
-  fix: 'copy the bytes the entry maps into a new aligned cluster at the end of the file and point the entry there',
+copies the bytes the entry maps now into a new, aligned cluster: the guest sees the same data. When nothing else
+uses the grid slot the cluster straddles from below, the bytes move down onto it, so what the move leaves is at most a
+tail that a truncate reclaims. When every entry is off the grid in the same way, data_off is what is wrong
+(data-off-off-grid) and no entry moves.`,
+  fix: 'copy the bytes the entry maps into a new aligned cluster (in the leaked tail, a free all-zero hole, or at the end of the file) and point the entry there',
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];

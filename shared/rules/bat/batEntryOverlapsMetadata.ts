@@ -12,8 +12,14 @@ export default defineRule({
   doc: `Clusters "allocated by ext_off and extensions should meet the same requirements as clusters specified by
 BAT entries": a data cluster must not share bytes with the format extension cluster or a dirty bitmap's data
 cluster. A guest write there corrupts the extension (its checksum fails, the bitmaps are lost) and the metadata
-shows up as guest data. The repair copies the bytes into a new cluster for the entry; the metadata stays put.`,
-  fix: 'copy the bytes the entry maps into a new cluster at the end of the file and point the entry there',
+shows up as guest data. The repair copies the bytes into a new cluster for the entry and the metadata stays put:
+this holds for the extension cluster, and for a bitmap cluster a (misaligned) entry overlaps in part. An entry that
+maps a bitmap's data cluster exactly is not reported here: those bytes are the guest's (every guest write through
+the entry lands there, and every reader serves them as disk data), so the entry keeps them where they are and the
+bitmap's L1 entry becomes 1, all dirty (bitmap-l1-entry-invalid). That keeps more: the guest data does not move,
+and no dirty bit is lost (all dirty covers any bits), whereas bits read from guest-written bytes could say "clean"
+where the disk changed.`,
+  fix: 'copy the bytes the entry maps into a new cluster (in the leaked tail, a free all-zero hole, or at the end of the file) and point the entry there',
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];

@@ -69,6 +69,6 @@ function coversEntry(f: Finding, index: number): boolean {
 
 /** Copies an entry's cluster to a fresh one and points the entry at it, saying so. */
 export function relocate(plan: PlanBuilder, p: EntryProblem, why: string): void {
-  const to = plan.relocateEntry(p.index, p.host);
+  const to = plan.relocateEntry(p.index, p.host, p.flags);
   plan.step(`BAT entry ${p.index} (${why}): copied its cluster from host ${hex(p.host)} to a new cluster at ${hex(to)}`);
 }

@@ -1,4 +1,5 @@
 import { defineRule } from '../../check/rule';
+import { tailIsLeak } from '../../check/metadata';
 import { hex, size } from '../words';
 
 export default defineRule({
@@ -11,12 +12,14 @@ export default defineRule({
 left by a writer that crashed between growing the file and updating the BAT, or by a shrink. qemu-img reports
 "space leaked at the end of the image" and counts it in clusters. Unlike qemu-img, hdd-lens counts the extension
 and bitmap clusters as used (qemu-img calls them leaks and its repair cuts them off while ext_off still points
-there). The repair truncates the file after the last used cluster.`,
+there). The repair truncates the file after the last used cluster. Not reported while the extension holds a dirty
+bitmap feature too short to say which clusters it uses (bitmap-feature-too-small): the space may be its, and is
+reclaimed once that feature is dropped.`,
   fix: 'truncate the file after the last used cluster',
   check(ctx) {
     const scan = ctx.scan;
     const g = ctx.geometry;
-    if (!scan || !g || g.fileSize <= scan.usedEnd) return [];
+    if (!scan || !g || g.fileSize <= scan.usedEnd || !tailIsLeak(ctx.image)) return [];
     const bytes = g.fileSize - scan.usedEnd;
     const clusters = Math.ceil(bytes / g.clusterSize);
     return [

@@ -10,7 +10,9 @@ export default defineRule({
   doc: `Whole clusters of the data area, before the last used one, that no BAT entry, extension or bitmap uses.
 They waste space, and after a damaged BAT they may hold the only copy of guest data whose entries were lost. QEMU
 does not look for them; Parallels' checker counts them as unreferenced blocks. Nothing is repaired: hdd-lens never
-discards bytes that might be data. 'hdd-lens map' and the editor's allocation map show where they are.`,
+discards bytes that might be data. A repair that needs a new cluster may reuse one only if it reads all zeros
+(an unallocated cluster reads as zeros too, so nothing is lost) or this repair itself moved its data out; it reads
+at most 64 MiB of such holes to find out. 'hdd-lens map' and the editor's allocation map show where they are.`,
   check(ctx) {
     const scan = ctx.scan;
     const g = ctx.geometry;

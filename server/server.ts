@@ -172,9 +172,13 @@ export class HddLensServer {
     try {
       const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
       this.docs.set(uri, doc);
+      if (doc.notice) this.connection.console.warn(`hdd-lens: ${doc.notice}`);
       return doc;
     } catch (e) {
-      this.connection.console.error(`hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      // Not a regular file (a FIFO, a device), gone, unreadable: said to the user, and the server goes on.
+      const message = `hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`;
+      this.connection.console.error(message);
+      void this.connection.window.showErrorMessage(message);
       return undefined;
     }
   }

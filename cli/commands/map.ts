@@ -1,10 +1,8 @@
 import { decodeImage } from '../../shared/format/image';
-import { withFile } from '../../shared/ops/check';
 import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
-import { forFile } from '../../shared/io/fileErrors';
-import { recoverBeforeUse } from '../journalHooks';
+import { withView } from '../journalHooks';
 import { stdout } from '../output';
 
 /** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
@@ -13,14 +11,11 @@ export function runMap(argv: string[]): number {
   if (flag(p, 'help')) return printUsage('map');
   const path = p.positionals[0];
   const json = flag(p, 'json');
-  recoverBeforeUse(path);
-  forFile(path, () =>
-    withFile(path, (src) => {
-      const entries = mapEntries(decodeImage(src));
-      if (json) printJson(entries);
-      else printHuman(entries, path);
-    }),
-  );
+  withView(path, (view) => {
+    const entries = mapEntries(decodeImage(view.source));
+    if (json) printJson(entries);
+    else printHuman(entries, path);
+  });
   return 0;
 }
 

@@ -6,7 +6,7 @@
  *   node journalChild.js apply FILE EDITS_JSON     EDITS_JSON: {"patches":[{"offset":N,"fill":B,"length":L}],"size":S}
  *   node journalChild.js recover FILE
  */
-import { applyJournaled, recoverJournal } from '../../shared/io/journal';
+import { applyJournaled, recoverJournal } from '../../shared/io/imageWriter';
 import { EditSet } from '../../shared/io/patch';
 import { journalOptions } from '../../cli/journalHooks';
 

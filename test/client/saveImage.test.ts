@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
-import { JournalStep, journalPath, recoverJournal } from '../../shared/io/journal';
+import { recoverJournal } from '../../shared/io/imageWriter';
+import { JournalStep, journalPath } from '../../shared/io/journal';
 import { ImageModel } from '../../client/document/imageModel';
 import { saveImage, saveImageAs } from '../../client/document/saveImage';
 import { samplePath } from '../fixtures';

@@ -178,7 +178,8 @@ export class HddLensServer {
       // Not a regular file (a FIFO, a device), gone, unreadable: said to the user, and the server goes on.
       const message = `hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`;
       this.connection.console.error(message);
-      void this.connection.window.showErrorMessage(message);
+      // A notification (no answer awaited): a client that ignores it cannot make the server fail.
+      void this.connection.sendNotification('window/showMessage', { type: 1, message });
       return undefined;
     }
   }

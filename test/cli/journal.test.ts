@@ -6,25 +6,11 @@ import { join } from 'node:path';
 import { qemuCreate, qemuWrite } from '../fixtures';
 import { scratchPath } from '../fixtures/files';
 import { qemu72 } from '../oracles';
-import { CliResult, hdd, setBat } from './helpers';
+import { CliResult, hdd, manyDuplicates } from './helpers';
 import { EditSpec } from './journalChild';
 
 const K64 = 64 * 1024;
 const JOURNAL = '.hdd-lens-journal';
-
-/**
- * An image whose repair has many steps: 8 data clusters, and 12 BAT entries (not adjacent, so each is its own
- * patch) that duplicate them; -r all copies 12 clusters to the end of the file.
- */
-async function manyDuplicates(): Promise<string> {
-  const path = await scratchPath('dups.hdd');
-  await qemuCreate(qemu72(), path, 4 * 1024 * 1024, K64);
-  await qemuWrite(qemu72(), path, Array.from({ length: 8 }, (_, i) => ({ offset: i * K64, length: K64, pattern: 0x10 + i })));
-  const dups: Record<number, number> = {};
-  for (let k = 0; k < 12; k++) dups[20 + 3 * k] = 1 + (k % 8);
-  await setBat(path, dups);
-  return path;
-}
 
 /** An image with a leaked tail: -r leaks only truncates (the truncation is the last, irreversible step). */
 async function leaked(): Promise<string> {

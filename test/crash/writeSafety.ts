@@ -6,7 +6,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PARTIAL_SUFFIX, journalPath } from '../../shared/io/journal';
 
 /** What can change a file. */
@@ -86,7 +86,8 @@ export function allowedChanges(args: string[], cwd: string): Set<string> {
   const write = (f: string): Set<string> => new Set([f, journalPath(f), journalPath(f) + PARTIAL_SUFFIX]);
   if (command === 'check' && (rest.includes('-r') || rest.some((a) => a.startsWith('--repair')))) return write(files[0]);
   if (command === 'recover') return write(files[0]);
-  if (command === 'convert') return new Set([files[1]]);
+  // convert writes a hidden temporary file beside OUT and renames it to OUT when complete.
+  if (command === 'convert') return new Set([files[1], join(dirname(files[1]), `.${basename(files[1])}.hdd-lens-partial`)]);
   if (command === 'create') return new Set([files[0]]);
   return new Set();
 }

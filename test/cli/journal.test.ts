@@ -183,13 +183,48 @@ describe('crash-safe repairs: the journal', function () {
     assert.equal(after.stderr, '');
   });
 
-  describe('applyJournaled on any edit set (growth with a gap, patches across the old end, shrinks)', () => {
+  it('refuses offsets and sizes that are not safe integers before writing anything (node would write at the current position)', async () => {
+    const path = await scratchPath('unsafe.bin');
+    const old = Buffer.alloc(4096, 7);
+    await writeFile(path, old);
+    const specs: EditSpec[] = [
+      { patches: [{ offset: 2 ** 53 + 2, fill: 1, length: 4 }] },
+      { patches: [{ offset: 1e300, fill: 1, length: 4 }] },
+      { patches: [{ offset: 10.5, fill: 1, length: 4 }] },
+      { patches: [], size: -1 },
+      { patches: [], copies: [{ offset: 0, length: 10, from: -5 }] },
+    ];
+    for (const spec of specs) {
+      const r = await child(['apply', path, JSON.stringify(spec)]);
+      assert.equal(r.code, 1, JSON.stringify(spec));
+      assert.match(r.stderr, /refusing to write: .* is not a byte offset \(a non-negative safe integer\)/);
+      assert.deepEqual(await readFile(path), old);
+      assert.equal(existsSync(path + JOURNAL), false);
+    }
+  });
+
+  describe('applyJournaled on any edit set (growth with a gap, patches across the old end, shrinks, copies)', () => {
     const CASES: Array<{ name: string; size: number; spec: EditSpec }> = [
       { name: 'patches inside, same size', size: 50000, spec: { patches: [{ offset: 10, fill: 1, length: 100 }, { offset: 40000, fill: 2, length: 9000 }] } },
       { name: 'a patch across the old end, and one past a gap', size: 50000, spec: { patches: [{ offset: 49000, fill: 3, length: 3000 }, { offset: 90000, fill: 4, length: 500 }] } },
       { name: 'growth by size only', size: 50000, spec: { patches: [{ offset: 0, fill: 5, length: 8 }], size: 200000 } },
       { name: 'a shrink with patches before it', size: 50000, spec: { patches: [{ offset: 100, fill: 6, length: 1000 }, { offset: 20000, fill: 7, length: 50 }], size: 30000 } },
       { name: 'a shrink that cuts a patch', size: 50000, spec: { patches: [{ offset: 29000, fill: 8, length: 5000 }], size: 30000 } },
+      {
+        name: 'copies to new space past the end, one from past the old end (zeros), a patch over a copy',
+        size: 50000,
+        spec: { patches: [{ offset: 60100, fill: 9, length: 10 }], copies: [{ offset: 60000, length: 4096, from: 1000 }, { offset: 70000, length: 500, from: 49800 }] },
+      },
+      {
+        name: 'two copies that swap ranges (each source is the other target, overwritten first)',
+        size: 50000,
+        spec: { patches: [], copies: [{ offset: 1000, length: 3000, from: 20000 }, { offset: 20000, length: 3000, from: 1000 }] },
+      },
+      {
+        name: 'a 9 MiB copy onto its own source shifted by 1 MiB (chunks read sources already overwritten)',
+        size: 12 << 20,
+        spec: { patches: [{ offset: 5 << 20, fill: 3, length: 100 }], copies: [{ offset: 1 << 20, length: 9 << 20, from: 0 }] },
+      },
     ];
     for (const c of CASES) {
       it(`${c.name}: old or new after a kill at every step`, async () => {
@@ -232,9 +267,15 @@ async function eachStep<T>(n: number, f: (k: number) => Promise<T>): Promise<T[]
   return results;
 }
 
-/** The edit set applied in memory, the plain way: the expected new file. */
+/** The edit set applied in memory, the plain way (EditSet's documented semantics): the expected new file. */
 function model(old: Buffer, spec: EditSpec): Buffer {
   let bytes = Buffer.from(old);
+  for (const c of spec.copies ?? []) {
+    if (c.offset + c.length > bytes.length) bytes = Buffer.concat([bytes, Buffer.alloc(c.offset + c.length - bytes.length)]);
+    const source = Buffer.alloc(c.length);
+    old.copy(source, 0, Math.min(c.from, old.length), Math.min(c.from + c.length, old.length));
+    source.copy(bytes, c.offset);
+  }
   for (const p of spec.patches) {
     if (p.offset + p.length > bytes.length) bytes = Buffer.concat([bytes, Buffer.alloc(p.offset + p.length - bytes.length)]);
     bytes.fill(p.fill, p.offset, p.offset + p.length);

@@ -42,11 +42,12 @@ import {
   lstatSync,
   openSync,
   readSync,
+  readdirSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FileKindError, openRegularFile, pathExists } from './openFile';
 import { CopyRun, EditSet, Patch, mergePatches } from './patch';
 
@@ -56,6 +57,46 @@ export const PARTIAL_SUFFIX = '.tmp';
 
 export function journalPath(imagePath: string): string {
   return imagePath + JOURNAL_SUFFIX;
+}
+
+/**
+ * The journal of the image at `path` (whose stat is `stat`): `IMAGE.hdd-lens-journal`, or else one in the same
+ * folder whose header names this file's device and inode: the journal of a write made through another name of the
+ * same file (a hard link). Undefined when there is none.
+ */
+export function findJournal(path: string, stat: Stats): string | undefined {
+  const own = journalPath(path);
+  if (pathExists(own)) return own;
+  const dir = dirname(path);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!name.endsWith(JOURNAL_SUFFIX)) continue;
+    const candidate = join(dir, name);
+    if (namesFile(candidate, stat)) return candidate;
+  }
+  return undefined;
+}
+
+/** Whether the journal at `jpath` (a regular file with our magic) was written for the file of `stat`. */
+function namesFile(jpath: string, stat: Stats): boolean {
+  let fd: number;
+  try {
+    fd = openRegularFile(jpath, 'read').fd;
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(HEADER_SIZE);
+    readAll(fd, head, 0);
+    return head.toString('latin1', 0, 8) === MAGIC && head.readBigUInt64LE(32) === BigInt(stat.dev) && head.readBigUInt64LE(40) === BigInt(stat.ino);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A point in the protocol, reported to `onStep` (the crash tests kill the process at each one). */
@@ -645,8 +686,8 @@ export function recover(target: WriteTarget, options: JournalOptions & { force?:
 }
 
 function recoverWith(target: WriteTarget, step: (s: JournalStep) => void, force: boolean): RecoveryResult {
-  const jpath = journalPath(target.path);
-  if (!pathExists(jpath)) return { recovered: false, message: '', action: 'none' };
+  const jpath = findJournal(target.path, target.stat);
+  if (jpath === undefined) return { recovered: false, message: '', action: 'none' };
   const file = readJournal(jpath);
   if (file.kind === 'unusable') throw new JournalError(`${target.path}: ${file.reason}; the image may be half-written: look at both files before writing to it`);
   const j = file.journal;

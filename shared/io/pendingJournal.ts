@@ -16,8 +16,8 @@ import { Stats, closeSync, realpathSync } from 'node:fs';
 import { ByteSource, clampRange } from './byteSource';
 import { FileSource } from './fileSource';
 import { writerOf } from './imageLock';
-import { Journal, OldState, assess, journalPath, readJournal } from './journal';
-import { openRegularFile, pathExists } from './openFile';
+import { Journal, OldState, assess, findJournal, readJournal } from './journal';
+import { openRegularFile } from './openFile';
 
 /** An image opened for reading, possibly through a pending journal. */
 export interface ImageView {
@@ -36,9 +36,9 @@ export function openImageView(path: string): ImageView {
   let journal: Journal | undefined;
   try {
     const base = new FileSource(path, fd, true);
-    // Journals are written beside the real file (writers never follow links).
-    const jpath = journalPath(realpathQuiet(path));
-    if (!pathExists(jpath)) return owned(base, stat);
+    // Journals are written beside the real file (writers never follow links), maybe under another name of it.
+    const jpath = findJournal(realpathQuiet(path), stat);
+    if (jpath === undefined) return owned(base, stat);
     const writer = writerOf(fd, stat);
     const busy = writer ? ` ${path} is being written right now by ${writer}.` : '';
     const file = readJournal(jpath);

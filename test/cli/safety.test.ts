@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ChildProcess, SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateImage } from '../../bench/generate';
@@ -186,6 +186,20 @@ describe('write safety: a journal belongs to one file', function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /the journal was written for another file \(inode \d+; .* is inode \d+\): the image was replaced or copied since.*the journal was kept/);
     assert.deepEqual(readFileSync(image), torn);
+  });
+
+  it('a write killed through one hard link is recovered through another (the journal names the inode, not the path)', async () => {
+    const dir = folder();
+    const { image, original } = await interrupted(dir);
+    const other = join(dir, 'other-name.hdd');
+    linkSync(image, other);
+    const read = await hdd(['check', other]);
+    assert.match(read.stderr, /other-name\.hdd: a write was interrupted \(journal .*disk\.hdd\.hdd-lens-journal\)/);
+    const r = await hdd(['recover', other]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rolled back an interrupted repair/);
+    assert.deepEqual(readFileSync(image), original);
+    assert.equal(existsSync(journalPath(image)), false);
   });
 
   it('a journal of an image changed since (a range neither old nor new) is refused; the rest of the image is left alone', async () => {

@@ -63,12 +63,19 @@ static void fill(struct flock *fl, int64_t start, int64_t length, int32_t type) 
   fl->l_pid = 0; /* must be 0 for the F_OFD_* commands */
 }
 
-static napi_value set_lock(napi_env env, napi_callback_info info) {
-  int32_t fd, type;
+/* The arguments as a descriptor and a struct flock; false (with a pending JS exception) when they are wrong. */
+static int prepare(napi_env env, napi_callback_info info, int32_t *fd, struct flock *fl) {
+  int32_t type;
   int64_t start, length;
-  if (!read_args(env, info, &fd, &start, &length, &type)) return NULL;
+  if (!read_args(env, info, fd, &start, &length, &type)) return 0;
+  fill(fl, start, length, type);
+  return 1;
+}
+
+static napi_value set_lock(napi_env env, napi_callback_info info) {
+  int32_t fd;
   struct flock fl;
-  fill(&fl, start, length, type);
+  if (!prepare(env, info, &fd, &fl)) return NULL;
   int err = 0;
   while (fcntl(fd, SETLK, &fl) == -1) {
     if (errno != EINTR) {
@@ -82,11 +89,9 @@ static napi_value set_lock(napi_env env, napi_callback_info info) {
 }
 
 static napi_value test_lock(napi_env env, napi_callback_info info) {
-  int32_t fd, type;
-  int64_t start, length;
-  if (!read_args(env, info, &fd, &start, &length, &type)) return NULL;
+  int32_t fd;
   struct flock fl;
-  fill(&fl, start, length, type);
+  if (!prepare(env, info, &fd, &fl)) return NULL;
   napi_value result;
   if (fcntl(fd, GETLK, &fl) == -1) {
     napi_value code;

@@ -188,6 +188,8 @@ const RECORD_HEADER = 88;
 const TRAILER_SIZE = 40;
 /** Bytes moved per read or write: memory stays bounded whatever the edit set moves. */
 const CHUNK = 4 * 1024 * 1024;
+/** The longest range one journal record covers. */
+const MAX_RECORD = 1024 * 1024;
 
 // ---- the plan: what an edit set writes ----
 
@@ -248,13 +250,22 @@ function validate(edits: EditSet, file: string): void {
   }
 }
 
+/**
+ * Sorted, disjoint ranges covering `ranges`, each at most MAX_RECORD long: a record is the unit recovery checks
+ * (old, new, or the one torn at a kill), so smaller records keep what a kill can tear small, while the record
+ * list stays metadata (10 GiB of copies is 10,240 records).
+ */
 function mergeRanges(ranges: Range[]): Range[] {
   const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
-  const out: Range[] = [];
+  const merged: Range[] = [];
   for (const r of sorted) {
-    const last = out[out.length - 1];
+    const last = merged[merged.length - 1];
     if (last && r.offset <= last.offset + last.length) last.length = Math.max(last.length, r.offset + r.length - last.offset);
-    else out.push({ offset: r.offset, length: r.length });
+    else merged.push({ offset: r.offset, length: r.length });
+  }
+  const out: Range[] = [];
+  for (const r of merged) {
+    for (let at = 0; at < r.length; at += MAX_RECORD) out.push({ offset: r.offset + at, length: Math.min(MAX_RECORD, r.length - at) });
   }
   return out;
 }
@@ -769,7 +780,7 @@ function readAll(fd: number, target: Uint8Array, position: number, size = Infini
  * Makes a file's creation or removal durable: fsync of the directory that holds it. Systems that cannot open or
  * sync a directory (Windows; some network file systems) are left to their own ordering.
  */
-function fsyncDir(path: string): void {
+export function fsyncDir(path: string): void {
   let dfd: number;
   try {
     dfd = openSync(dirname(path), constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));

@@ -11,6 +11,7 @@
  */
 import { closeSync, constants, fsyncSync, ftruncateSync, linkSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDir } from '../io/journal';
 import { kindOf, pathExists } from '../io/openFile';
 
 /** A conversion refused before anything was written (existing output, output = input), or one that failed. */
@@ -66,7 +67,7 @@ export class ConvertOutput {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ConvertError(`${this.path}: appeared while converting (use --overwrite to replace it); the output was removed`);
       throw e;
     }
-    syncDir(this.path);
+    fsyncDir(this.path);
   }
 
   /** Removes the unfinished output (after a failure or a signal). */
@@ -133,19 +134,6 @@ function removeStalePartial(partial: string): void {
   if (!pathExists(partial)) return;
   if (!lstatSync(partial).isFile()) throw new ConvertError(`${partial}: is in the way of the output and is not a file hdd-lens left; move it away`);
   unlinkSync(partial);
-}
-
-function syncDir(path: string): void {
-  try {
-    const d = openSync(dirname(path), constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
-    try {
-      fsyncSync(d);
-    } finally {
-      closeSync(d);
-    }
-  } catch {
-    // not every system syncs folders (Windows): its own ordering then
-  }
 }
 
 function unlinkQuietly(path: string): void {

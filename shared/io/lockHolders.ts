@@ -37,7 +37,7 @@ export function holdersOf(dev: number, ino: number, locks: readonly LockEntry[])
 
 /** "process 123 (qemu-system-x86_64 -drive ...)", or a sentence saying the holder cannot be seen. */
 export function describeHolders(holders: readonly Holder[]): string {
-  if (holders.length === 0) return 'another process (not visible from here: another user, container or machine)';
+  if (holders.length === 0) return 'another process (gone since, or not visible from here: another user, container or machine)';
   return holders.map((h) => `process ${h.pid}${h.command ? ` (${h.command})` : ''}`).join(', ');
 }
 

@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   if (want('engine')) engineSection(o, images);
   if (want('server')) await serverSection(o, images);
   if (want('crash')) for (const l of await crashFigures(o.quick ? 3 : 12, log)) md(l);
-  if (want('writes')) for (const l of await writeSafety(log)) md(l);
+  if (want('writes')) for (const l of await writeSafety(log, o.quick ? 10 : 50)) md(l);
   md(`Total bench time: ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s.`);
   const file = join(PROJECT_ROOT, 'bench', 'results.md');
   writeFileSync(file, `${out.join('\n')}\n`);

@@ -11,6 +11,7 @@ Commands:
   convert IMAGE OUT.raw [--overwrite]             the guest disk as a raw file (as qemu-img convert -O raw)
   create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
                                                   a new empty image (as qemu-img create -f parallels)
+  recover IMAGE [--force]                         finish a write that was interrupted (from its journal)
   rules [CODE] [--json|--markdown]                the rules the checker applies
 
 IMAGE may also be a disk bundle (a folder holding DiskDescriptor.xml and its .hds images, as Parallels
@@ -18,8 +19,9 @@ Desktop and ploop keep disks with snapshots), its DiskDescriptor.xml, or a .pvm 
 check, info, map and convert then work on the whole chain of images (see 'hdd-lens check --help').
 
 Options: -h, --help (also after a command), --version.
-Every command that opens an image first rolls back a repair that was interrupted (its journal,
-IMAGE.hdd-lens-journal, lies beside the image) and says so on stderr.`;
+Only check -r and recover ever write an image. A write that was interrupted leaves a journal,
+IMAGE.hdd-lens-journal: the read-only commands report it and show the image as recovery will
+leave it; check -r and recover roll it back first.`;
 
 const COMMANDS: Record<string, string> = {
   check: `Usage: hdd-lens check IMAGE|BUNDLE [--json] [-r leaks|all] [--force] [--image FILE]
@@ -31,8 +33,9 @@ would do. Without -r nothing is written.
   -r, --repair M   repair in place, then check again: 'leaks' only cuts leaked space, 'all' repairs
                    everything that has a repair. Writes go through a journal beside the image
                    (IMAGE.hdd-lens-journal): a crash leaves the old image or the repaired one.
-  --force          with -r: repair even when the image has an unknown NECESSARY extension feature
-                   (the format says such a file must not be changed)
+  --force          with -r: repair even when the image is marked in use ("Ynot", and no process
+                   holds a lock on it) or has an unknown NECESSARY extension feature. Never
+                   overrides a lock: an image a VM or another program has open is not written.
 
 A BUNDLE (folder with DiskDescriptor.xml, the descriptor itself, or a .pvm folder) is checked as a
 whole: the descriptor against itself and its images (findings at DiskDescriptor.xml:LINE:COL), and
@@ -81,6 +84,15 @@ e.g. 64k, 1.5G, 1T; both are rounded up to a multiple of 512.
   --legacy           the older "WithoutFreeSpace" variant (sector BAT entries), as Parallels Desktop
                      writes; in_use 0, data_off cluster-aligned; disks below 2 TiB
   --overwrite        replace IMAGE if it exists`,
+  recover: `Usage: hdd-lens recover IMAGE [--force]
+
+Finishes a write of IMAGE that was interrupted (a kill, a crash, a full disk): rolls it back from its
+journal (IMAGE.hdd-lens-journal), or keeps the new state when the write had finished, then removes
+the journal. Refused, with the journal kept, when the journal does not belong to IMAGE (another
+file, another owner, changed since) or another process holds IMAGE.
+
+  --force   roll back even when the device number differs (a disk renumbered since a reboot) or
+            several ranges are torn (a power loss); never for another file or owner`,
   rules: `Usage: hdd-lens rules [CODE] [--json|--markdown]
 
 Lists the rules of the checker (code, severity, category, title), or explains one rule.

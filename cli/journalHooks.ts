@@ -1,5 +1,6 @@
 /**
- * The CLI's side of the journal: recovery before any command reads an image, and test hooks for crash testing.
+ * The CLI's side of the journal: how read-only commands open an image (never recovering: a pending journal is
+ * reported, and the image described as recovery would leave it), and test hooks for crash testing.
  *
  * Environment variables (for tests and stress runs only; they never change what is written):
  *   HDD_LENS_TRACE_JOURNAL=1          print each journal step to stderr ("hdd-lens: journal step 3: patch 1/5")
@@ -8,7 +9,9 @@
  *   HDD_LENS_STEP_DELAY_MS=MS         sleep MS milliseconds after each step (widens the windows for an outside
  *                                     random SIGKILL)
  */
-import { JournalOptions, JournalStep, recoverJournal } from '../shared/io/journal';
+import { JournalOptions, JournalStep } from '../shared/io/journal';
+import { ImageView, openImageView } from '../shared/io/pendingJournal';
+import { forFile } from '../shared/io/fileErrors';
 import { complain } from './output';
 
 let stepCount = 0;
@@ -39,8 +42,19 @@ function describeStep(s: JournalStep): string {
   }
 }
 
-/** Rolls back (or completes) an interrupted write of `path` before it is read, saying so on stderr. */
-export function recoverBeforeUse(path: string): void {
-  const r = recoverJournal(path, journalOptions());
-  if (r.recovered) complain(`${path}: ${r.message}`);
+/** Opens an image for a read-only command; a pending journal or a writer at work is said on stderr. */
+export function openForReading(path: string): ImageView {
+  const view = forFile(path, () => openImageView(path));
+  if (view.notice) complain(view.notice);
+  return view;
+}
+
+/** Runs `f` on the image opened for reading, closing it afterwards; system errors name the file. */
+export function withView<T>(path: string, f: (view: ImageView) => T): T {
+  const view = openForReading(path);
+  try {
+    return forFile(path, () => f(view));
+  } finally {
+    view.source.close();
+  }
 }

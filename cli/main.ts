@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError } from '../shared/bundle/bundle';
+import { LockError } from '../shared/io/imageLock';
 import { JournalError } from '../shared/io/journal';
+import { FileKindError } from '../shared/io/openFile';
 import { ImageError } from '../shared/ops/blocker';
 import { ConvertError } from '../shared/ops/convert';
 import { CreateError } from '../shared/ops/create';
@@ -16,6 +18,7 @@ import { runConvert } from './commands/convert';
 import { runCreate } from './commands/create';
 import { runInfo } from './commands/info';
 import { runMap } from './commands/map';
+import { runRecover } from './commands/recover';
 import { runRules } from './commands/rules';
 import { printUsage, usageError } from './help';
 import { complain, exitQuietlyOnClosedPipe, stderr, stdout } from './output';
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
   map: runMap,
   convert: runConvert,
   create: runCreate,
+  recover: runRecover,
   rules: runRules,
 };
 
@@ -52,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Every failure names the file (the engine's messages do; system errors carry their path) and exits 1. */
 function failure(e: unknown): number {
   if (e instanceof UsageError) return usageError(e.message, e.command);
-  if (e instanceof ImageError || e instanceof JournalError || e instanceof CreateError || e instanceof ConvertError || e instanceof BundleError) {
+  if (e instanceof ImageError || e instanceof JournalError || e instanceof CreateError || e instanceof ConvertError || e instanceof BundleError || e instanceof LockError || e instanceof FileKindError) {
     complain(e.message);
     return 1;
   }

@@ -25,3 +25,11 @@ for (const f of ['codicon.css', 'codicon.ttf']) {
   const from = `node_modules/@vscode/codicons/dist/${f}`;
   if (existsSync(from)) copyFileSync(from, `dist/${f}`);
 }
+// The native lock addon (built by `npm ci`: scripts/native.mjs), beside the bundles that load it, per platform so
+// that one package can carry several (shared/io/lockAddon.ts looks for dist/native/PLATFORM-ARCH/).
+const addon = 'build/Release/hdd_lens_lock.node';
+if (existsSync(addon)) {
+  const dir = `dist/native/${process.platform}-${process.arch}`;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(addon, `${dir}/hdd_lens_lock.node`);
+}

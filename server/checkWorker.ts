@@ -3,7 +3,7 @@ import { BatScan } from '../shared/check/batScan';
 import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
 import { decodeImage } from '../shared/format/image';
-import { FileSource } from '../shared/io/fileSource';
+import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
 import { RepairMode, planRepair } from '../shared/repair/repair';
@@ -54,7 +54,8 @@ export function serveJobs(port: MessagePort): void {
 }
 
 function withSource<T>(path: string, edits: EditSet, use: (source: OverlaySource) => T): T {
-  const file = new FileSource(path);
+  // The file as the document reads it (through a pending journal, as recovery will leave it).
+  const file = openImageView(path).source;
   try {
     return use(new OverlaySource(file, edits));
   } finally {

@@ -1,5 +1,5 @@
 import { FSWatcher, Stats, statSync, watch } from 'node:fs';
-import { FileSource } from '../shared/io/fileSource';
+import { ImageView, openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
 import { Analysis } from './analysis';
@@ -14,7 +14,9 @@ const SETTLE_MS = 60;
  * the file, and a change on disk re-analyzes it (the unsaved edits stay on top, as the client still has them).
  */
 export class ImageDocument implements AnalysisTarget {
-  private base: FileSource;
+  private base: ImageView['source'];
+  /** What the file's reader must be told (a pending journal: the image is shown as recovery will leave it). */
+  notice: string | undefined;
   private overlay: OverlaySource;
   private generation = 0;
   private current!: Analysis;
@@ -35,7 +37,7 @@ export class ImageDocument implements AnalysisTarget {
     /** Called whenever the current state is checked (diagnostics are due). */
     private readonly onChecked: (doc: ImageDocument, analysis: Analysis) => void,
   ) {
-    this.base = new FileSource(path);
+    this.base = this.openBase();
     this.overlay = new OverlaySource(this.base);
     this.seen = statQuiet(path);
     this.watch();
@@ -97,10 +99,20 @@ export class ImageDocument implements AnalysisTarget {
   private reopen(keepEdits: boolean): void {
     const edits = keepEdits ? this.overlay.edits : undefined;
     this.base.close();
-    this.base = new FileSource(this.path);
+    this.base = this.openBase();
     this.overlay = new OverlaySource(this.base, edits);
     this.seen = statQuiet(this.path);
     this.reanalyze();
+  }
+
+  /**
+   * Opens the file for reading (openImageView): a regular file only, never blocking (a FIFO is refused at once,
+   * it cannot freeze the server), never writing; a pending journal is read through, not recovered.
+   */
+  private openBase(): ImageView['source'] {
+    const view = openImageView(this.path);
+    this.notice = view.notice;
+    return view.source;
   }
 
   private reanalyze(): void {

@@ -193,9 +193,14 @@ export class HddLensServer {
     try {
       const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
       this.docs.set(uri, doc);
+      if (doc.notice) this.connection.console.warn(`hdd-lens: ${doc.notice}`);
       return doc;
     } catch (e) {
-      this.connection.console.error(`hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      // Not a regular file (a FIFO, a device), gone, unreadable: said to the user, and the server goes on.
+      const message = `hdd-lens: cannot open ${path}: ${e instanceof Error ? e.message : String(e)}`;
+      this.connection.console.error(message);
+      // A notification (no answer awaited): a client that ignores it cannot make the server fail.
+      void this.connection.sendNotification('window/showMessage', { type: 1, message });
       return undefined;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The commands on bundles: `check`, `info`, `map` and `convert` hand a bundle folder, its DiskDescriptor.xml or a
  * `.pvm` folder (every disk bundle in it) here; an image file stays with the image commands. Each command opens
- * the bundle read-only (after rolling back an interrupted repair of any of its images), then prints.
+ * the bundle read-only (an image with a pending journal is read as it is on disk, and the reader is told), then prints.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -15,7 +15,8 @@ import { bundleSummary } from '../../shared/bundle/summary';
 import { checkExitCode } from '../../shared/ops/check';
 import { RepairMode } from '../../shared/repair/repair';
 import { Parsed, UsageError } from '../args';
-import { journalOptions, recoverBeforeUse } from '../journalHooks';
+import { journalOptions } from '../journalHooks';
+import { findJournal } from '../../shared/io/journal';
 import { complain, stderr, stdout } from '../output';
 import { bundleMapJson, printBundleCheck, printBundleInfo, printBundleMap } from './bundleText';
 
@@ -29,16 +30,18 @@ function bundleDirs(t: Exclude<Target, { kind: 'image' }>): string[] {
   return t.kind === 'vm' ? t.bundles : [t.dir];
 }
 
-/** Opens a bundle after recovering every image it names from an interrupted repair. */
-function openRecovered(dir: string): Bundle {
-  const first = openBundle(dir);
-  let recovered = false;
-  for (const i of allImages(first)) {
+/**
+ * Opens a bundle to read it. Reads never write: an image with an interrupted write's journal beside it is read as
+ * it is on disk and the reader is told (`check -r` and `hdd-lens recover` finish such a write).
+ */
+function openForReading(dir: string): Bundle {
+  const bundle = openBundle(dir);
+  for (const i of allImages(bundle)) {
     if (i.file?.kind !== 'file') continue;
-    if (existsSync(`${i.file.path}.hdd-lens-journal`)) recovered = true;
-    recoverBeforeUse(i.file.path);
+    const journal = findJournal(i.file.path, statSync(i.file.path));
+    if (journal) complain(`${i.file.path}: an interrupted write left its journal ${journal}; the bundle is read as the image is on disk (run 'hdd-lens recover ${i.file.path}' or 'check -r' to finish it)`);
   }
-  return recovered ? openBundle(dir) : first;
+  return bundle;
 }
 
 export interface BundleCheckOptions {
@@ -58,7 +61,7 @@ export function bundleCheck(t: Exclude<Target, { kind: 'image' }>, o: BundleChec
 }
 
 function checkOne(dir: string, o: BundleCheckOptions): BundleCheckReport {
-  const b = openRecovered(dir);
+  const b = openForReading(dir);
   if (o.mode === undefined) return checkBundle(b.dir).report;
   const report = repairBundle(b.dir, o.mode, {
     force: o.force,
@@ -83,7 +86,7 @@ function totals(reports: readonly BundleCheckReport[]): { corruptions: number; l
 
 export function bundleInfo(t: Exclude<Target, { kind: 'image' }>, json: boolean): number {
   const infos = bundleDirs(t).map((dir) => {
-    const b = openRecovered(dir);
+    const b = openForReading(dir);
     return { filename: b.dir, format: 'parallels-bundle' as const, descriptor: b.descriptorPath, bundle: bundleSummary(b) };
   });
   if (json) stdout.line(JSON.stringify(t.kind === 'vm' ? { filename: t.dir, format: 'parallels-vm', disks: infos } : infos[0], null, 4));
@@ -95,7 +98,7 @@ export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean):
   const dirs = bundleDirs(t);
   if (json && t.kind === 'vm') stdout.text('[');
   dirs.forEach((dir, n) => {
-    const chain = ChainSource.open(openRecovered(dir));
+    const chain = ChainSource.open(openForReading(dir));
     try {
       if (json) {
         if (t.kind === 'vm') stdout.text(`${n > 0 ? ',\n' : ''}{ "bundle": ${JSON.stringify(dir)}, "map": `);
@@ -114,7 +117,7 @@ export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean):
  * One bundle converts to OUT. A VM with several disks converts into the folder OUT (which must exist), one
  * `NAME.raw` per disk bundle `NAME.hdd`.
  */
-export function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean }): number {
+export async function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean }): Promise<number> {
   const dirs = bundleDirs(t);
   if (dirs.length > 1 && o.snapshot !== undefined) throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
   if (dirs.length > 1 && !(existsSync(out) && statSync(out).isDirectory())) {
@@ -122,7 +125,7 @@ export function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string
   }
   for (const dir of dirs) {
     const target = dirs.length > 1 ? join(out, `${basename(dir).replace(/\.hdd$/, '')}.raw`) : out;
-    convertBundle(openRecovered(dir), target, o);
+    await convertBundle(openForReading(dir), target, o);
   }
   return 0;
 }

@@ -1,9 +1,9 @@
-import { CheckReport, checkExitCode, repairImage } from '../../shared/ops/check';
+import { CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
 import { RepairMode } from '../../shared/repair/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
 import { printCheckReport, printRepaired } from '../checkText';
-import { recoverBeforeUse, journalOptions } from '../journalHooks';
+import { journalOptions, openForReading } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
@@ -19,13 +19,23 @@ export async function runCheck(argv: string[]): Promise<number> {
   const bundle = bundleTarget(path);
   if (bundle) return bundleCheck(bundle, { json, mode, force: flag(p, 'force'), images: stringsOption(p, 'image') });
   if (stringsOption(p, 'image').length > 0) throw new UsageError('--image names an image of a bundle; IMAGE is not a bundle', 'check');
-  recoverBeforeUse(path);
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');
-  const report = await forFile(path, () => (mode === undefined ? checkReportStreamed(path) : repair(path, mode, force, json)));
+  const report = await forFile(path, () => (mode === undefined ? readOnlyCheck(path) : repair(path, mode, force, json)));
   if (json) stdout.line(JSON.stringify(report, null, 2));
   else printCheckReport(stdout, report);
   return checkExitCode(report);
+}
+
+/** check without -r: never writes; a pending journal is reported and the image checked as recovery would leave it. */
+async function readOnlyCheck(path: string): Promise<CheckReport> {
+  const view = openForReading(path);
+  try {
+    if (view.rolledBack) return checkReport(view.source);
+  } finally {
+    view.source.close();
+  }
+  return checkReportStreamed(path);
 }
 
 function repairMode(v: string | undefined): RepairMode | undefined {
@@ -38,6 +48,7 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean): 
   const run = repairImage(path, mode, {
     force,
     ...journalOptions(),
+    onRecovered: (r) => complain(`${path}: ${r.message}`),
     onPlan(outcome) {
       if (outcome.refused !== undefined) return;
       for (const s of outcome.plan.steps) stderr.line(`Repairing: ${s}`);

@@ -1,20 +1,24 @@
-import { withFile } from '../../shared/ops/check';
 import { convertToRaw } from '../../shared/ops/convert';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
-import { recoverBeforeUse } from '../journalHooks';
+import { openForReading } from '../journalHooks';
+import { forFile } from '../../shared/io/fileErrors';
 import { UsageError, stringOption } from '../args';
 import { bundleConvert, bundleTarget } from './bundle';
 
 /** The guest disk as a raw file, as `qemu-img convert -f parallels -O raw` writes it. Prints nothing on success. */
-export function runConvert(argv: string[]): number {
+export async function runConvert(argv: string[]): Promise<number> {
   const p = parseCommand('convert', argv, { overwrite: { type: 'boolean' }, snapshot: { type: 'string' } }, { min: 2, max: 2, names: 'IMAGE and OUT.raw' });
   if (flag(p, 'help')) return printUsage('convert');
   const [image, out] = p.positionals;
   const bundle = bundleTarget(image);
   if (bundle) return bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite') });
   if (stringOption(p, 'snapshot') !== undefined) throw new UsageError('--snapshot applies to a bundle; IMAGE is a single image', 'convert');
-  recoverBeforeUse(image);
-  withFile(image, (src) => convertToRaw(src, image, out, { overwrite: flag(p, 'overwrite') }));
+  const view = openForReading(image);
+  try {
+    await forFile(image, () => convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite') }));
+  } finally {
+    view.source.close();
+  }
   return 0;
 }

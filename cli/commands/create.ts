@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { pathExists } from '../../shared/io/openFile';
 import { journalPath } from '../../shared/io/journal';
 import { CreateError, createImage } from '../../shared/ops/create';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
@@ -21,8 +21,8 @@ export function runCreate(argv: string[]): number {
   const clusterSize = cluster === undefined ? undefined : sizeArg(cluster, '--cluster-size');
   // A journal beside the path belongs to an image that was being repaired: replacing that image would let a
   // later recovery write the old image's bytes into the new one.
-  if (existsSync(journalPath(path))) {
-    throw new CreateError(`${path}: ${journalPath(path)} exists (an interrupted repair); run 'hdd-lens check ${path}' to recover it, or remove it`);
+  if (pathExists(journalPath(path))) {
+    throw new CreateError(`${path}: ${journalPath(path)} exists (an interrupted repair); run 'hdd-lens recover ${path}' to recover it first`);
   }
   const legacy = flag(p, 'legacy');
   const layout = createImage(path, { size, clusterSize, legacy }, { overwrite: flag(p, 'overwrite') });

@@ -1,10 +1,7 @@
-import { fstatSync, openSync, closeSync } from 'node:fs';
-import { withFile } from '../../shared/ops/check';
 import { InfoReport, imageInfo } from '../../shared/ops/info';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
-import { forFile } from '../../shared/io/fileErrors';
-import { recoverBeforeUse } from '../journalHooks';
+import { withView } from '../journalHooks';
 import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
 import { bundleInfo, bundleTarget } from './bundle';
@@ -15,21 +12,11 @@ export function runInfo(argv: string[]): number {
   const path = p.positionals[0];
   const bundle = bundleTarget(path);
   if (bundle) return bundleInfo(bundle, flag(p, 'json'));
-  recoverBeforeUse(path);
-  const report = forFile(path, () => withFile(path, (src) => imageInfo(src, { actualSize: diskUsage(path) })));
+  // "disk size" is qemu-img's: the blocks the file occupies, not its length.
+  const report = withView(path, (view) => imageInfo(view.source, { actualSize: view.stat.blocks * 512 }));
   if (flag(p, 'json')) stdout.line(JSON.stringify(report, null, 4));
   else printInfo(report);
   return 0;
-}
-
-/** Bytes the file occupies on disk, as qemu-img's "disk size" (allocated blocks, not the length). */
-function diskUsage(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    return fstatSync(fd).blocks * 512;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** qemu-img info's first lines, then what the Parallels header and extension say, indented as qemu-img does. */

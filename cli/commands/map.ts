@@ -1,10 +1,8 @@
 import { decodeImage } from '../../shared/format/image';
-import { withFile } from '../../shared/ops/check';
 import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
-import { forFile } from '../../shared/io/fileErrors';
-import { recoverBeforeUse } from '../journalHooks';
+import { withView } from '../journalHooks';
 import { stdout } from '../output';
 import { bundleMap, bundleTarget } from './bundle';
 
@@ -16,14 +14,11 @@ export function runMap(argv: string[]): number {
   const json = flag(p, 'json');
   const bundle = bundleTarget(path);
   if (bundle) return bundleMap(bundle, json);
-  recoverBeforeUse(path);
-  forFile(path, () =>
-    withFile(path, (src) => {
-      const entries = mapEntries(decodeImage(src));
-      if (json) printJson(entries);
-      else printHuman(entries, path);
-    }),
-  );
+  withView(path, (view) => {
+    const entries = mapEntries(decodeImage(view.source));
+    if (json) printJson(entries);
+    else printHuman(entries, path);
+  });
   return 0;
 }
 

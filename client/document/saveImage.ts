@@ -1,32 +1,83 @@
 import { execFile } from 'node:child_process';
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { ApplyResult, JournalOptions, applyJournaled } from '../../shared/io/journal';
+import { closeSync, fstatSync, ftruncateSync, readSync, writeSync, constants, openSync } from 'node:fs';
+import { ImageWriter, WriterOptions, withImageWriter } from '../../shared/io/imageWriter';
+import { ApplyResult, JournalError, RecoveryResult } from '../../shared/io/journal';
+import { openRegularFile } from '../../shared/io/openFile';
 import type { ImageModel } from './imageModel';
 
+/** The file a document read: which file (device, inode) and in which state (size, modification time). */
+export interface DiskStamp {
+  size: number;
+  mtimeMs: number;
+  dev: number;
+  ino: number;
+}
+
+export interface SaveOptions extends WriterOptions {
+  /**
+   * The file as the document last read it. The save refuses when the file under the lock is another one, or
+   * changed since (another program wrote it): the edits were made on other bytes.
+   */
+  expected?: DiskStamp;
+  /** The document showed the image rolled back through a pending journal: recovery leaves what it showed. */
+  readRolledBack?: boolean;
+  /** Told when the save first recovered an interrupted write. */
+  onRecovered?: (r: RecoveryResult) => void;
+}
+
 /**
- * Saving writes only the unsaved edits, through the same crash-safe journal as the CLI: a kill at any moment
- * leaves the old image or the new one (the journal beside the image is rolled back or forward on the next open).
+ * Saving writes only the unsaved edits, through the same journal and lock as the CLI (imageWriter.ts): the image
+ * is locked (refused while a VM or another writer holds it), an interrupted earlier write is recovered first (a
+ * save is a write the user asked for), the file is checked to be the one the document read, then the edits are
+ * applied. A kill at any moment leaves the old image or the new one.
  */
-export function saveImage(model: ImageModel, path: string, options: JournalOptions = {}): ApplyResult {
-  const result = applyJournaled(path, model.pendingEdits, options);
-  model.markSaved();
-  return result;
+export function saveImage(model: ImageModel, path: string, options: SaveOptions = {}): ApplyResult {
+  return withImageWriter(path, options, (w) => {
+    const recovered = w.recover();
+    if (recovered.recovered) options.onRecovered?.(recovered);
+    requireSameFile(w, options, recovered);
+    const result = w.apply(model.pendingEdits);
+    model.markSaved();
+    return result;
+  });
+}
+
+function requireSameFile(w: ImageWriter, options: SaveOptions, recovered: RecoveryResult): void {
+  const want = options.expected;
+  if (!want) return;
+  const now = fstatSync(w.fd);
+  if (now.ino !== want.ino || now.dev !== want.dev) {
+    throw new JournalError(`${w.path}: is not the file this document read (it was replaced since, device ${want.dev} inode ${want.ino} then, ${now.dev}/${now.ino} now): nothing was written; reopen it`);
+  }
+  // After rolling back the write whose old state the document showed, the file is what the document showed.
+  if (recovered.action === 'rolled-back' && options.readRolledBack) return;
+  if (now.size !== want.size || now.mtimeMs !== want.mtimeMs) {
+    throw new JournalError(`${w.path}: changed on disk since the document read it (another program wrote it): nothing was written; revert or reload the document, then redo the edits`);
+  }
+}
+
+/** The stamp of an open descriptor (what `expected` compares). */
+export function stampOfFd(fd: number): DiskStamp {
+  const s = fstatSync(fd);
+  return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
 }
 
 /**
  * Save As: copies the file as it is on disk (keeping holes, so a sparse image stays sparse), then writes the
  * unsaved edits into the copy through the journal. The document itself stays as it was (VS Code opens the copy).
  */
-export async function saveImageAs(model: ImageModel, source: string, target: string, options: JournalOptions = {}): Promise<ApplyResult> {
+export async function saveImageAs(model: ImageModel, source: string, target: string, options: WriterOptions = {}): Promise<ApplyResult> {
   await copySparse(source, target);
-  return applyJournaled(target, model.pendingEdits, options);
+  return withImageWriter(target, options, (w) => w.apply(model.pendingEdits));
 }
 
 /** Copies a file keeping its holes: GNU cp finds them with SEEK_HOLE; elsewhere a copy that skips zero chunks. */
 export async function copySparse(source: string, target: string): Promise<void> {
+  // Refuse a FIFO or device as the source before cp could block on it.
+  closeSync(openRegularFile(source, 'read', { followLinks: true }).fd);
   const viaCp = await new Promise<boolean>((resolve) => {
     if (process.platform !== 'linux') return resolve(false);
-    execFile('cp', ['--sparse=always', '--', source, target], (err) => resolve(!err));
+    execFile('cp', ['--sparse=always', '--no-dereference', '--', source, target], (err) => resolve(!err));
   });
   if (!viaCp) copySkippingZeros(source, target);
 }
@@ -34,9 +85,10 @@ export async function copySparse(source: string, target: string): Promise<void> 
 const CHUNK = 1024 * 1024;
 
 function copySkippingZeros(source: string, target: string): void {
-  const from = openSync(source, 'r');
-  const to = openSync(target, 'w');
+  const from = openRegularFile(source, 'read', { followLinks: true }).fd;
+  let to: number | undefined;
   try {
+    to = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o644);
     const size = fstatSync(from).size;
     ftruncateSync(to, size);
     const buf = new Uint8Array(CHUNK);
@@ -49,7 +101,7 @@ function copySkippingZeros(source: string, target: string): void {
     }
   } finally {
     closeSync(from);
-    closeSync(to);
+    if (to !== undefined) closeSync(to);
   }
 }
 

@@ -1,13 +1,12 @@
 import * as vscode from 'vscode';
-import { statSync } from 'node:fs';
-import { FileSource } from '../../shared/io/fileSource';
-import { JournalError, recoverJournal } from '../../shared/io/journal';
+import { lstatSync, statSync } from 'node:fs';
+import { openImageView } from '../../shared/io/pendingJournal';
 import type { EditSet } from '../../shared/io/patch';
 import type { WireFinding } from '../../shared/protocol';
-import { FileStamp, parseBackup, serializeBackup } from '../document/backup';
+import { parseBackup, serializeBackup } from '../document/backup';
 import type { EditRecord } from '../document/editRecord';
 import { ImageModel, ModelChange } from '../document/imageModel';
-import { saveImage, saveImageAs } from '../document/saveImage';
+import { DiskStamp, saveImage, saveImageAs } from '../document/saveImage';
 
 /** The latest findings the server reported for a document, with the version they are for. */
 export interface FindingsState {
@@ -20,18 +19,18 @@ export interface FindingsState {
  * undo/redo call back into the model; saves go through the journal; backups store the unsaved edits only.
  */
 export class ImageDocument implements vscode.CustomDocument {
+  /**
+   * Opens the document without writing anything, whatever lies beside the file: an interrupted write's journal is
+   * reported and the image shown as recovery will leave it (recovery runs on save, or with `hdd-lens recover`).
+   * A symbolic link opens read-only: saves never write through a link.
+   */
   static async open(uri: vscode.Uri, viewType: string, backupId: string | undefined, readOnly: boolean): Promise<ImageDocument> {
     if (uri.scheme !== 'file') throw new Error(`hdd-lens opens images on a file system with positional reads (not ${uri.scheme}:)`);
     const path = uri.fsPath;
     let locked = false;
-    try {
-      const r = recoverJournal(path);
-      if (r.recovered) void vscode.window.showWarningMessage(`${path}: ${r.message}.`);
-    } catch (e) {
-      if (!(e instanceof JournalError)) throw e;
-      // The journal does not fit the image: a person must look. Show the image, but never write to it.
+    if (lstatSync(path).isSymbolicLink()) {
       locked = true;
-      void vscode.window.showErrorMessage(`${e.message}. The image is open read-only.`, { modal: true });
+      void vscode.window.showWarningMessage(`${path} is a symbolic link: it is open read-only (hdd-lens never writes through a link). Open the file it points to in order to edit it.`);
     }
     let restored: EditSet | undefined;
     if (backupId) {
@@ -44,11 +43,20 @@ export class ImageDocument implements vscode.CustomDocument {
       }
       restored = backup.edits;
     }
-    return new ImageDocument(uri, viewType, new ImageModel(() => new FileSource(path), restored), readOnly || locked);
+    // Every (re)open of the file by the model is a view: after a save, a revert or a reload it is read again.
+    const view = { rolledBack: false, notice: undefined as string | undefined };
+    const model = new ImageModel(() => {
+      const v = openImageView(path);
+      view.rolledBack = v.rolledBack;
+      view.notice = v.notice;
+      return v.source;
+    }, restored);
+    if (view.notice) void vscode.window.showWarningMessage(`${view.notice}.`);
+    return new ImageDocument(uri, viewType, model, readOnly || locked, view);
   }
 
   /** The file as it was when last read or written by us: a different stamp on disk means another writer. */
-  stamp: FileStamp;
+  stamp: DiskStamp;
   findings: FindingsState | undefined;
   /** The server's findings for the file as on disk (a clean version) included image-unclean. */
   diskInUse = false;
@@ -72,6 +80,8 @@ export class ImageDocument implements vscode.CustomDocument {
     readonly viewType: string,
     readonly model: ImageModel,
     readonly readOnly: boolean,
+    /** Whether the model's current view shows the image rolled back through a pending journal. */
+    private readonly view: { rolledBack: boolean },
   ) {
     this.stamp = stampOf(uri.fsPath);
     this.openedVersion = model.version;
@@ -88,7 +98,7 @@ export class ImageDocument implements vscode.CustomDocument {
 
   /** Applies an edit as one undoable step of VS Code's undo stack. */
   applyEdit(label: string, edits: EditSet): EditRecord {
-    if (this.readOnly) throw new Error(`${this.path} is open read-only (setting hddLens.readOnly, or an unrecovered journal)`);
+    if (this.readOnly) throw new Error(`${this.path} is open read-only (setting hddLens.readOnly, an untrusted workspace, or a symbolic link)`);
     const record = this.model.edit(label, edits);
     this.editEmitter.fire({
       document: this,
@@ -118,16 +128,18 @@ export class ImageDocument implements vscode.CustomDocument {
     return now.size !== this.stamp.size || now.mtimeMs !== this.stamp.mtimeMs;
   }
 
+  /**
+   * Writes the unsaved edits (saveImage: locked, recovering an interrupted write first, refusing a file that is
+   * not the one the document read). A failed write was rolled back before the error reaches here.
+   */
   save(): void {
-    try {
-      saveImage(this.model, this.path);
-    } catch (e) {
-      // Leave the image whole now, not at the next open: roll the interrupted write back (or forward).
-      const r = recoverJournal(this.path);
-      throw new Error(`${errorMessage(e)}${r.recovered ? ` (${r.message})` : ''}`);
-    } finally {
-      this.stamp = stampOf(this.path);
-    }
+    if (this.readOnly) throw new Error(`${this.path} is open read-only: nothing was written`);
+    saveImage(this.model, this.path, {
+      expected: this.stamp,
+      readRolledBack: this.view.rolledBack,
+      onRecovered: (r) => void vscode.window.showInformationMessage(`${this.path}: ${r.message}.`),
+    });
+    this.stamp = stampOf(this.path);
   }
 
   async saveAs(target: vscode.Uri): Promise<void> {
@@ -164,15 +176,12 @@ export class ImageDocument implements vscode.CustomDocument {
   }
 }
 
-export function stampOf(path: string): FileStamp {
+export function stampOf(path: string): DiskStamp {
   const s = statSync(path);
-  return { size: s.size, mtimeMs: s.mtimeMs };
+  return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
 }
 
 function hasUnclean(findings: readonly WireFinding[]): boolean {
   return findings.some((f) => f.code === 'image-unclean');
 }
 
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -1,10 +1,10 @@
 /**
  * `convert BUNDLE OUT.raw [--snapshot GUID]`: the merged guest disk of the top (or of any snapshot) as a raw file,
- * byte for byte what qemu-img reads when the same chain is given as backing files. The output is sized first (a
- * sparse file); only runs some image maps are copied, and within them only 4 KiB blocks that are not all zeros
+ * byte for byte what qemu-img reads when the same chain is given as backing files. The output is a temporary file renamed when complete (as an image's convert); only runs some image maps are copied, and within them only 4 KiB blocks that are not all zeros
  * are written. Never writes into the bundle: flattening makes a new file.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { existsSync, realpathSync, writeSync } from 'node:fs';
+import { withOutput } from '../ops/convertOutput';
 import { forFile } from '../io/fileErrors';
 import { Bundle, BundleError, allImages } from './bundle';
 import { ChainSource } from './chainSource';
@@ -18,19 +18,16 @@ export interface BundleConvertResult {
   snapshot: string;
 }
 
-export function convertBundle(bundle: Bundle, outPath: string, options: { snapshot?: string; overwrite?: boolean } = {}): BundleConvertResult {
-  refuseOutput(bundle, outPath, options.overwrite === true);
+export async function convertBundle(bundle: Bundle, outPath: string, options: { snapshot?: string; overwrite?: boolean } = {}): Promise<BundleConvertResult> {
+  refuseBundleFile(bundle, outPath);
   const chain = ChainSource.open(bundle, options.snapshot);
   try {
     refuseInvalidEntries(chain);
-    const fd = openSync(outPath, options.overwrite ? 'w' : 'wx');
-    try {
-      forFile(outPath, () => ftruncateSync(fd, chain.size));
-      const written = copyMapped(chain, fd, outPath);
+    // Written as an image's convert is: a temporary file renamed when complete, removed on a failure or signal.
+    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true }, (out) => {
+      const written = copyMapped(chain, out.fd, outPath);
       return { size: chain.size, written, snapshot: chain.guid };
-    } finally {
-      closeSync(fd);
-    }
+    });
   } finally {
     chain.close();
   }
@@ -99,11 +96,10 @@ function refuseInvalidEntries(chain: ChainSource): void {
   }
 }
 
-function refuseOutput(bundle: Bundle, outPath: string, overwrite: boolean): void {
+/** OUT must not be a file of the bundle (the rest of OUT's checks are the image convert's, in withOutput). */
+function refuseBundleFile(bundle: Bundle, outPath: string): void {
   if (!existsSync(outPath)) return;
   const out = realpathSync(outPath);
   const inside = [bundle.descriptorPath, ...allImages(bundle).map((i) => i.file?.path ?? '')].some((p) => p !== '' && existsSync(p) && realpathSync(p) === out);
   if (inside) throw new BundleError(`${outPath}: is a file of the bundle itself; refusing to overwrite it`);
-  if (!overwrite) throw new BundleError(`${outPath}: already exists (use --overwrite to replace it)`);
-  if (statSync(outPath).isDirectory()) throw new BundleError(`${outPath}: is a directory`);
 }

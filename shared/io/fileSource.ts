@@ -1,14 +1,27 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { ByteSource, clampRange } from './byteSource';
+import { forFile } from './fileErrors';
+import { openRegularFile } from './openFile';
 
-/** Positional reads from a file on disk (pread); the size is taken once at open and on `refresh()`. */
+/**
+ * Positional reads from a file on disk (pread); the size is taken once at open and on `refresh()`. Opened through
+ * `openRegularFile` (a regular file only, never blocking; a link is followed: reads trust the name they are given),
+ * or over a descriptor someone else owns (a writer reads through the descriptor it holds its lock on).
+ */
 export class FileSource implements ByteSource {
   private fd: number | undefined;
   private fileSize: number;
+  private readonly owned: boolean;
 
-  constructor(readonly name: string) {
-    this.fd = openSync(name, 'r');
-    this.fileSize = fstatSync(this.fd).size;
+  /** `descriptor`: read through it instead of opening `name`; closed by `close()` only when `owns` is true. */
+  constructor(
+    readonly name: string,
+    descriptor?: number,
+    owns = descriptor === undefined,
+  ) {
+    this.owned = owns;
+    this.fd = descriptor ?? openRegularFile(name, 'read', { followLinks: true }).fd;
+    this.fileSize = forFile(name, () => fstatSync(this.requireFd()).size);
   }
 
   get size(): number {
@@ -17,7 +30,7 @@ export class FileSource implements ByteSource {
 
   /** Re-reads the size after the file changed on disk. */
   refresh(): void {
-    this.fileSize = fstatSync(this.requireFd()).size;
+    this.fileSize = forFile(this.name, () => fstatSync(this.requireFd()).size);
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -33,8 +46,9 @@ export class FileSource implements ByteSource {
     return end - start;
   }
 
+  /** Closes the descriptor if this source opened it (a borrowed one stays open for its owner). */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined && this.owned) closeSync(this.fd);
     this.fd = undefined;
   }
 
@@ -42,11 +56,13 @@ export class FileSource implements ByteSource {
     const fd = this.requireFd();
     let done = 0;
     // readSync may return short counts; a zero return means the file shrank under us: leave zeros.
-    while (done < target.length) {
-      const n = readSync(fd, target, done, target.length - done, position + done);
-      if (n === 0) break;
-      done += n;
-    }
+    forFile(this.name, () => {
+      while (done < target.length) {
+        const n = readSync(fd, target, done, target.length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+    });
   }
 
   private requireFd(): number {

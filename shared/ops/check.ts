@@ -4,7 +4,8 @@
  */
 import { ByteSource } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
-import { ApplyResult, JournalOptions, applyJournaled } from '../io/journal';
+import { ImageWriter, WriterOptions, withImageWriter } from '../io/imageWriter';
+import { ApplyResult, RecoveryResult } from '../io/journal';
 import { CheckContext } from '../check/context';
 import { Finding, FindingReport, findingReport } from '../check/finding';
 import { checkImage, countFindings } from '../check/run';
@@ -104,40 +105,66 @@ export interface RepairRun {
   after: CheckReport;
 }
 
-export interface RepairOptions extends JournalOptions {
+export interface RepairOptions extends WriterOptions {
+  /** Overrides the planner's refusals and the in-use marker (never a lock another process holds). */
   force?: boolean;
   /** Called with the plan before anything is written (the CLI prints its "Repairing ..." lines). */
   onPlan?: (outcome: RepairOutcome) => void;
+  /** Called when an interrupted earlier write was recovered first. */
+  onRecovered?: (r: RecoveryResult) => void;
 }
 
 /**
- * `check -r MODE` on a file: check, plan (`planRepair`), write the plan through the journal, check again. An
- * image whose header hides the rest (check errors) is never written. Journal recovery is the caller's first step.
+ * `check -r MODE` on a file: lock the image (imageWriter.ts: refused while another process holds it), recover an
+ * interrupted earlier write, check, plan (`planRepair`), write the plan through the journal, check again, all
+ * through the one locked descriptor, so nothing can change the image between the read and the last write. An
+ * image whose header hides the rest (check errors) is never written; one marked in use ("Ynot") only with --force.
  */
 export function repairImage(path: string, mode: RepairMode, options: RepairOptions = {}): RepairRun {
-  const { before, outcome } = withFile(path, (src) => {
-    const report = checkReport(src);
-    const planned: RepairOutcome = report.checkErrors
-      ? { plan: { title: '', patches: [], steps: [] }, refused: 'not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written', remaining: [] }
-      : planRepair(src, mode, { force: options.force });
-    return { before: report, outcome: planned };
+  return withImageWriter(path, options, (w) => {
+    const recovered = w.recover();
+    if (recovered.recovered) options.onRecovered?.(recovered);
+    const { before, outcome } = readThrough(w, (src) => {
+      const report = checkReport(src);
+      return { before: report, outcome: planOrRefuse(src, report, mode, options.force === true) };
+    });
+    options.onPlan?.(outcome);
+    const applied = !outcome.refused && writesSomething(outcome) ? w.apply(outcome.plan) : undefined;
+    const after = applied ? readThrough(w, checkReport) : before;
+    const repair: RepairReport = {
+      mode,
+      steps: outcome.plan.steps,
+      before: { corruptions: before.corruptions, leaks: before.leaks },
+    };
+    if (outcome.refused !== undefined) repair.refused = outcome.refused;
+    const run: RepairRun = { before, outcome, after: { ...after, repair } };
+    if (applied) run.applied = applied;
+    return run;
   });
-  options.onPlan?.(outcome);
-  const applied = !outcome.refused && writesSomething(outcome) ? applyJournaled(path, outcome.plan, options) : undefined;
-  const after = applied ? withFile(path, checkReport) : before;
-  const repair: RepairReport = {
-    mode,
-    steps: outcome.plan.steps,
-    before: { corruptions: before.corruptions, leaks: before.leaks },
-  };
-  if (outcome.refused !== undefined) repair.refused = outcome.refused;
-  const run: RepairRun = { before, outcome, after: { ...after, repair } };
-  if (applied) run.applied = applied;
-  return run;
+}
+
+function planOrRefuse(src: ByteSource, report: CheckReport, mode: RepairMode, force: boolean): RepairOutcome {
+  const none = (refused: string): RepairOutcome => ({ plan: { title: '', patches: [], steps: [] }, refused, remaining: [] });
+  if (report.checkErrors) return none('not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written');
+  if (!force && report.findings.some((f) => f.code === 'image-unclean')) {
+    return none(
+      'not repairing: the image is marked in use (in_use = "Ynot"). No process holds a lock on it, but a virtual machine that takes no locks (Parallels Desktop, an old QEMU) may have it open, and writing under it destroys the disk. If no VM uses it (it was not closed after a crash), repair with --force; nothing was written',
+    );
+  }
+  return planRepair(src, mode, { force });
+}
+
+function readThrough<T>(w: ImageWriter, f: (src: FileSource) => T): T {
+  const src = w.source();
+  try {
+    return f(src);
+  } finally {
+    src.close();
+  }
 }
 
 function writesSomething(outcome: RepairOutcome): boolean {
-  return outcome.plan.patches.length > 0 || outcome.plan.size !== undefined;
+  return outcome.plan.patches.length > 0 || (outcome.plan.copies?.length ?? 0) > 0 || outcome.plan.size !== undefined;
 }
 
 /** Runs `f` on the file opened as a byte source, closing it afterwards. */

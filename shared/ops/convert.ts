@@ -3,21 +3,22 @@
  * writes. The output is sized with ftruncate (a sparse file) and only allocated runs are copied, in bounded chunks,
  * skipping all-zero blocks: a 1 TiB image with little data costs little time, memory and disk.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { ByteSource } from '../io/byteSource';
 import { forFile } from '../io/fileErrors';
 import { guestRuns } from '../format/guestMap';
 import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
+import { ConvertError, OutputOptions, withOutput } from './convertOutput';
+
+export { ConvertError };
 
 /** Bytes read from the image at a time. */
 const CHUNK = 4 * 1024 * 1024;
 /** Zero detection granularity (qemu-img convert's default -S is 4 KiB too). */
 const BLOCK = 4096;
 
-export interface ConvertOptions {
-  overwrite?: boolean;
-}
+export type ConvertOptions = OutputOptions;
 
 export interface ConvertResult {
   /** Size of the raw output: the virtual disk size. */
@@ -26,20 +27,17 @@ export interface ConvertResult {
   written: number;
 }
 
-/** A conversion refused before anything was written (existing output, output = input). */
-export class ConvertError extends Error {}
-
-/** Writes the guest disk of `source` to `outPath` as raw. Throws `ImageError` for an unreadable image. */
-export function convertToRaw(source: ByteSource, imagePath: string, outPath: string, options: ConvertOptions = {}): ConvertResult {
-  refuseOutput(imagePath, outPath, options);
+/**
+ * Writes the guest disk of `source` to `outPath` as raw (through convertOutput.ts: a temporary file renamed into
+ * place when complete). Throws `ImageError` for an unreadable image. Yields to the event loop between chunks, so
+ * that SIGINT/SIGTERM are handled (the unfinished output removed) while it runs.
+ */
+export async function convertToRaw(source: ByteSource, imagePath: string, outPath: string, options: ConvertOptions = {}): Promise<ConvertResult> {
   const image = forFile(imagePath, () => decodeImage(source));
   requireReadable(image);
   const g = image.geometry;
-  // 'wx' fails if the file appeared since the check above; 'w' truncates an existing file the user let us replace.
-  const fd = openSync(outPath, options.overwrite ? 'w' : 'wx');
-  let written = 0;
-  try {
-    forFile(outPath, () => ftruncateSync(fd, g.diskBytes));
+  return withOutput(imagePath, outPath, options, async (out) => {
+    let written = 0;
     const buf = Buffer.alloc(CHUNK);
     for (const run of guestRuns(g, image.bat)) {
       const host = run.hostOffset;
@@ -49,26 +47,12 @@ export function convertToRaw(source: ByteSource, imagePath: string, outPath: str
         // A cluster past the end of the file reads as zeros (as QEMU reads it).
         const got = forFile(imagePath, () => source.readInto(host + done, buf.subarray(0, length)));
         if (got < length) buf.fill(0, got, length);
-        written += forFile(outPath, () => writeNonZero(fd, buf, length, run.start + done));
+        written += forFile(out.partial, () => writeNonZero(out.fd, buf, length, run.start + done));
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
-  } finally {
-    closeSync(fd);
-  }
-  return { size: g.diskBytes, written };
-}
-
-function refuseOutput(imagePath: string, outPath: string, options: ConvertOptions): void {
-  if (!existsSync(outPath)) return;
-  if (sameFile(imagePath, outPath)) throw new ConvertError(`${outPath}: is the input image itself; refusing to overwrite it`);
-  if (!options.overwrite) throw new ConvertError(`${outPath}: already exists (use --overwrite to replace it)`);
-  if (statSync(outPath).isDirectory()) throw new ConvertError(`${outPath}: is a directory`);
-}
-
-function sameFile(a: string, b: string): boolean {
-  const sa = statSync(a);
-  const sb = statSync(b);
-  return (sa.dev === sb.dev && sa.ino === sb.ino) || realpathSync(a) === realpathSync(b);
+    return { size: g.diskBytes, written };
+  });
 }
 
 /** Writes the non-zero 4 KiB blocks of `data[0, length)` at `position`, coalescing neighbours; returns bytes written. */

@@ -12,7 +12,9 @@
  * Where qemu-img writes headers it cannot open itself, we refuse: more than 536870911 BAT entries (the 32-bit BAT
  * size overflows into a bogus data_off) and clusters of more than 4186127 sectors.
  */
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { withImageWriter } from '../io/imageWriter';
+import { pathExists } from '../io/openFile';
 import { HEADER_SIZE, H, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR, VERSION } from '../format/constants';
 import { putU32, putU64 } from '../format/le';
 
@@ -82,19 +84,32 @@ export function createImage(path: string, spec: CreateSpec, options: CreateOptio
   } catch (e) {
     throw e instanceof CreateError ? new CreateError(`${path}: ${e.message}`) : e;
   }
+  // An image replaced in place is a write like any other: a regular file, not through a link, and locked
+  // (never under a VM that has it open). A new one is created exclusively, never through a link either.
+  if (options.overwrite && pathExists(path)) {
+    withImageWriter(path, {}, (w) => {
+      ftruncateSync(w.fd, 0);
+      fill(w.fd, layout);
+    });
+    return layout;
+  }
   let fd: number;
   try {
-    fd = openSync(path, options.overwrite ? 'w' : 'wx');
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CreateError(`${path}: already exists (use --overwrite to replace it)`);
     throw e;
   }
   try {
-    // The BAT and padding are zeros: growing the file after the header gives them without writing them.
-    writeSync(fd, layout.header, 0, layout.header.length, 0);
-    ftruncateSync(fd, layout.fileSize);
+    fill(fd, layout);
   } finally {
     closeSync(fd);
   }
   return layout;
+}
+
+/** The BAT and padding are zeros: growing the file after the header gives them without writing them. */
+function fill(fd: number, layout: CreateLayout): void {
+  writeSync(fd, layout.header, 0, layout.header.length, 0);
+  ftruncateSync(fd, layout.fileSize);
 }

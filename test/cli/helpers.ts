@@ -74,3 +74,17 @@ export async function dataImage(): Promise<string> {
   return path;
 }
 
+/**
+ * An image whose repair has many steps: 8 data clusters, and 12 BAT entries (not adjacent, so each is its own
+ * patch) that duplicate them; -r all copies 12 clusters to the end of the file.
+ */
+export async function manyDuplicates(): Promise<string> {
+  const path = await scratchPath('dups.hdd');
+  await qemuCreate(qemu72(), path, 4 * 1024 * 1024, CLUSTER);
+  await qemuWrite(qemu72(), path, Array.from({ length: 8 }, (_, i) => ({ offset: i * CLUSTER, length: CLUSTER, pattern: 0x10 + i })));
+  const dups: Record<number, number> = {};
+  for (let k = 0; k < 12; k++) dups[20 + 3 * k] = 1 + (k % 8);
+  await setBat(path, dups);
+  return path;
+}
+

@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
-import { JournalStep, journalPath, recoverJournal } from '../../shared/io/journal';
+import { recoverJournal } from '../../shared/io/imageWriter';
+import { JournalStep, journalPath } from '../../shared/io/journal';
 import { ImageModel } from '../../client/document/imageModel';
-import { saveImage, saveImageAs } from '../../client/document/saveImage';
+import { saveImage, saveImageAs, stampOfFd } from '../../client/document/saveImage';
+import { applyJournaled } from '../../shared/io/imageWriter';
+import { openImageView } from '../../shared/io/pendingJournal';
+import { openRegularFile } from '../../shared/io/openFile';
 import { samplePath } from '../fixtures';
 import { applyToBytes, patch, randomBytes, tempDir } from './helpers';
 
@@ -80,6 +84,48 @@ describe('client document model: save through the journal', () => {
     });
   }
 
+  it('refuses to save over a file another program changed since the document read it (nothing is written)', () => {
+    const path = sampleCopy(t);
+    const m = new ImageModel(() => new FileSource(path));
+    const expected = stamp(path);
+    m.edit('e', { patches: [patch(100, 1, 2, 3)] });
+    const theirs = readFileSync(path);
+    theirs[200] ^= 0xff;
+    writeFileSync(path, theirs);
+    assert.throws(() => saveImage(m, path, { expected: { ...expected, mtimeMs: expected.mtimeMs - 1000 } }), /changed on disk since the document read it.*nothing was written/);
+    assert.deepEqual(readFileSync(path), theirs);
+    assert.equal(m.isDirty, true);
+  });
+
+  it('a save first rolls back an interrupted write the document showed rolled back, then writes the edits on that state', () => {
+    const path = sampleCopy(t);
+    const before = new Uint8Array(readFileSync(path));
+    const interrupted = { patches: [patch(64, 9, 9, 9, 9), { offset: before.length, data: randomBytes(8192, 3) }] };
+    assert.throws(() => applyJournaled(path, interrupted, { onStep: (s) => { if (s.kind === 'patch') throw new Killed('patch'); } }), Killed);
+    assert.ok(existsSync(journalPath(path)));
+    const view = openImageView(path);
+    assert.equal(view.rolledBack, true);
+    view.source.close();
+    const m = new ImageModel(() => openImageView(path).source);
+    assert.deepEqual(m.read(0, m.size), before, 'the document shows the image as before the interrupted write');
+    const edits = { patches: [patch(300, 4, 5, 6)] };
+    m.edit('e', edits);
+    saveImage(m, path, { expected: stamp(path), readRolledBack: true });
+    assert.deepEqual(new Uint8Array(readFileSync(path)), applyToBytes(before, edits));
+    assert.equal(existsSync(journalPath(path)), false);
+  });
+
+  it('never saves through a symbolic link (the file it points to stays as it was)', () => {
+    const path = sampleCopy(t);
+    const link = t.file('link.hdd');
+    symlinkSync(path, link);
+    const before = readFileSync(path);
+    const m = new ImageModel(() => openImageView(link).source);
+    m.edit('e', { patches: [patch(100, 1)] });
+    assert.throws(() => saveImage(m, link), /link\.hdd: is a symbolic link .*never writes through a link/);
+    assert.deepEqual(readFileSync(path), before);
+  });
+
   it('Save As writes a copy with the edits and leaves the original untouched', async () => {
     const path = sampleCopy(t);
     const before = new Uint8Array(readFileSync(path));
@@ -93,3 +139,12 @@ describe('client document model: save through the journal', () => {
     assert.equal(m.isDirty, true);
   });
 });
+
+function stamp(path: string): ReturnType<typeof stampOfFd> {
+  const f = openRegularFile(path, 'read');
+  try {
+    return stampOfFd(f.fd);
+  } finally {
+    closeSync(f.fd);
+  }
+}

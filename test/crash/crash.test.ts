@@ -22,8 +22,9 @@ for (const variant of [
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'hdd-lens-crash-'));
-      // 2 ms after each journal step widens the write window so that random kills land in it.
-      img = await makeCrashImage(dir, 1024, 300, variant.seed, 2, variant.leak);
+      // 30 ms after each journal step (a record is at most 1 MiB: about 20 steps) widens the write window so that
+      // random kills land in it.
+      img = await makeCrashImage(dir, 1024, 300, variant.seed, 30, variant.leak);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -130,7 +130,7 @@ async function runAndKill(args: string[], ms: number, journal: string, env: Node
 
 /**
  * One kill: copy the original, start `check -r all`, SIGKILL it at a random moment (mostly inside the write
- * window), sometimes kill the recovering command too, then let `check` recover and compare the bytes.
+ * window), sometimes kill the recovering command too, then let `recover` recover and compare the bytes.
  */
 export async function killOnce(img: CrashImage, workDir: string, rng: Prng, index: number): Promise<KillOutcome> {
   const target = join(workDir, `kill-${index}.hdd`);
@@ -147,11 +147,12 @@ export async function killOnce(img: CrashImage, workDir: string, rng: Prng, inde
   let recoveryKilled = false;
   if (existsSync(journal) && rng.chance(0.3)) {
     // Recovery is short: kill it within its first few milliseconds.
-    const r = await runAndKill(['check', target], 5 + rng.next() * 60, journal);
+    const r = await runAndKill(['recover', target], 5 + rng.next() * 60, journal);
     recoveryKilled = r.killed;
   }
-  const check = spawnSync(process.execPath, [CLI, 'check', target], { encoding: 'utf8' });
-  const recovery = (check.stderr.split('\n').find((l) => /journal|rolled|repair/i.test(l)) ?? 'no journal').trim();
+  // Only a command asked to write recovers (a plain check reads through the journal and writes nothing).
+  const check = spawnSync(process.execPath, [CLI, 'recover', target], { encoding: 'utf8' });
+  const recovery = ((check.stdout + check.stderr).split('\n').find((l) => /journal|rolled|repair/i.test(l)) ?? 'no journal').trim();
   const d = digest(target);
   const same = (x: FileDigest): boolean => x.sha256 === d.sha256 && x.size === d.size;
   const result = same(img.original) ? 'original' : same(img.repaired) ? 'repaired' : 'other';

@@ -6,8 +6,8 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { journalPath } from '../../shared/io/journal';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PARTIAL_SUFFIX, journalPath } from '../../shared/io/journal';
 
 /** What can change a file. */
 const TRACED = 'openat,open,creat,truncate,ftruncate,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,link,linkat,symlink,symlinkat,chmod,fchmodat,utimensat';
@@ -82,8 +82,12 @@ export function listingChanges(before: Map<string, string>, after: Map<string, s
 export function allowedChanges(args: string[], cwd: string): Set<string> {
   const [command, ...rest] = args;
   const files = rest.filter((a) => !a.startsWith('-') && !['leaks', 'all'].includes(a)).map((a) => resolve(cwd, a));
-  if (command === 'check' && (rest.includes('-r') || rest.some((a) => a.startsWith('--repair')))) return new Set([files[0], journalPath(files[0])]);
-  if (command === 'convert') return new Set([files[1]]);
+  // A write: the image, its journal and the journal's temporary name (written, then linked to the real one).
+  const write = (f: string): Set<string> => new Set([f, journalPath(f), journalPath(f) + PARTIAL_SUFFIX]);
+  if (command === 'check' && (rest.includes('-r') || rest.some((a) => a.startsWith('--repair')))) return write(files[0]);
+  if (command === 'recover') return write(files[0]);
+  // convert writes a hidden temporary file beside OUT and renames it to OUT when complete.
+  if (command === 'convert') return new Set([files[1], join(dirname(files[1]), `.${basename(files[1])}.hdd-lens-partial`)]);
   if (command === 'create') return new Set([files[0]]);
   return new Set();
 }

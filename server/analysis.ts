@@ -4,7 +4,7 @@ import { IncrementalBatScan } from '../shared/check/incremental';
 import { DecodedImage } from '../shared/format/image';
 import { HostSpace } from '../shared/describe/hostSpace';
 import { RangeIndex } from '../shared/describe/rangeIndex';
-import type { WireFinding } from '../shared/protocol';
+import type { FileStamp, StateStamp, WireFinding } from '../shared/protocol';
 import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
 
 /** A finding as the settings show it: the engine's finding, its shown severity, and its wire form. */
@@ -53,11 +53,13 @@ export interface Checked {
 export class Analysis {
   private checkedPart: Checked | undefined;
   private readonly views = new WeakMap<Settings, FindingView>();
-  readonly cache = new Map<string, Promise<unknown>>();
-  private readonly syncCache = new Map<string, unknown>();
-  private readonly perSettings = new WeakMap<Settings, Map<string, unknown>>();
+  /** Derived products (allocation maps, bulk plans, page counts): the MAX_DERIVED most recently used. */
+  readonly cache = new BoundedMap<string, Promise<unknown>>(MAX_DERIVED);
+  /** Quick fixes, by finding: the MAX_QUICK_FIXES most recently used. */
+  private readonly syncCache = new BoundedMap<string, unknown>(MAX_QUICK_FIXES);
+  private readonly perSettings = new WeakMap<Settings, BoundedMap<string, unknown>>();
   /** Allocated entries per BAT page, by entries per page, once counted (see HddLensServer.countPages). */
-  readonly pageCounts = new Map<number, Uint32Array>();
+  readonly pageCounts = new BoundedMap<number, Uint32Array>(MAX_DERIVED);
 
   constructor(
     /** Increases with every new state of the document, including changes on disk that keep the version. */
@@ -65,7 +67,14 @@ export class Analysis {
     readonly version: number,
     /** The image as decoded at once: without its BAT when the BAT is read by the worker. */
     private readonly decoded: DecodedImage,
+    /** The file as it was when this state was read (undefined when it could not be stat'ed). */
+    readonly file?: FileStamp,
   ) {}
+
+  /** What a fix planned on this state names it by. */
+  get state(): StateStamp {
+    return this.file ? { generation: this.generation, file: this.file } : { generation: this.generation };
+  }
 
   /** The decoded image: with its BAT once checked (a large BAT arrives from the worker with the scan). */
   get image(): DecodedImage {
@@ -93,17 +102,22 @@ export class Analysis {
   memoFor<T>(settings: Settings, key: string, make: () => T): T {
     let m = this.perSettings.get(settings);
     if (!m) {
-      m = new Map();
+      m = new BoundedMap(MAX_DERIVED);
       this.perSettings.set(settings, m);
     }
     if (!m.has(key)) m.set(key, make());
     return m.get(key) as T;
   }
 
-  /** A cheap derived product (a quick fix's plan), computed once per analysis and key. */
+  /** A cheap derived product (a quick fix's plan), computed once per analysis and key while it is kept. */
   memoSync<T>(key: string, make: () => T): T {
     if (!this.syncCache.has(key)) this.syncCache.set(key, make());
     return this.syncCache.get(key) as T;
+  }
+
+  /** How many derived products are kept (for tests: every cache is bounded). */
+  get cached(): number {
+    return this.cache.size + this.syncCache.size + this.pageCounts.size;
   }
 
   /** A derived product, computed once per analysis and key. */
@@ -116,5 +130,44 @@ export class Analysis {
       p.catch(() => this.cache.delete(key));
     }
     return p;
+  }
+}
+
+/** Derived products kept per analysis (each kind: allocation maps of distinct sizes, bulk plans, page counts). */
+export const MAX_DERIVED = 16;
+/** Quick fixes kept per analysis (a hover or a cursor move asks for a few). */
+export const MAX_QUICK_FIXES = 1024;
+
+/** A Map that keeps its `limit` most recently used entries (a get or set makes an entry the most recent). */
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined || this.map.has(key)) {
+      this.map.delete(key);
+      this.map.set(key, v as V);
+    }
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
   }
 }

@@ -41,7 +41,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { EditSet, Patch, mergePatches } from './patch';
+import { EditSet, Patch, materialiseCopies, mergePatches } from './patch';
 
 export const JOURNAL_SUFFIX = '.hdd-lens-journal';
 
@@ -108,7 +108,7 @@ export function applyJournaled(path: string, edits: EditSet, options: JournalOpt
   const fd = openSync(path, 'r+');
   try {
     const oldSize = fstatSync(fd).size;
-    const patches = normalise(edits);
+    const patches = normalise(edits, fd, oldSize);
     const newSize = edits.size ?? Math.max(oldSize, endOf(patches));
     const journalled = writeJournal(path, fd, patches, oldSize, newSize, step);
     let written = 0;
@@ -253,13 +253,26 @@ function startTime(pid: number): bigint | undefined {
 }
 
 /** Disjoint, sorted patches, cut to the new size (bytes past it would be truncated away anyway). */
-function normalise(edits: EditSet): Patch[] {
-  const merged = mergePatches(edits.patches);
+function normalise(edits: EditSet, fd: number, oldSize: number): Patch[] {
+  // Bridge until the journal streams copies: copies become the bytes they copy, read from the image before any
+  // write (the old state, as the copies' semantics say). Costs the copied bytes in memory.
+  const merged = mergePatches(materialiseCopies(edits, (offset, length) => readOld(fd, oldSize, offset, length)));
   const size = edits.size;
   if (size === undefined) return merged;
   return merged
     .filter((p) => p.offset < size)
     .map((p) => (p.offset + p.data.length > size ? { offset: p.offset, data: p.data.subarray(0, size - p.offset) } : p));
+}
+
+/** `length` bytes of the image at `offset`, zeros past its end. */
+function readOld(fd: number, size: number, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let done = 0; done < length && offset + done < size; ) {
+    const n = readSync(fd, out, done, Math.min(length - done, size - offset - done), offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return out;
 }
 
 function endOf(patches: readonly Patch[]): number {

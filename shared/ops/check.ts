@@ -12,6 +12,7 @@ import { Geometry } from '../format/geometry';
 import { Variant } from '../format/header';
 import { DecodedImage } from '../format/image';
 import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
+import { changesSomething } from '../io/patch';
 
 export interface CheckReport {
   filename: string;
@@ -137,7 +138,7 @@ export function repairImage(path: string, mode: RepairMode, options: RepairOptio
 }
 
 function writesSomething(outcome: RepairOutcome): boolean {
-  return outcome.plan.patches.length > 0 || outcome.plan.size !== undefined;
+  return changesSomething(outcome.plan);
 }
 
 /** Runs `f` on the file opened as a byte source, closing it afterwards. */

@@ -1,15 +1,17 @@
 import { OverlaySource } from '../io/overlaySource';
+import { isZero } from '../io/patch';
 import { BAT_OFFSET } from '../format/constants';
 import { Geometry, roundUp } from '../format/geometry';
 import { u32Bytes } from '../format/le';
 import { slotOrigin } from '../check/metadata';
+import { StepLog } from './stepLog';
 
 /**
  * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters are
  * allocated after the end of the file, so a repair never overwrites bytes that exist, used or not.
  */
 export class PlanBuilder {
-  readonly steps: string[] = [];
+  private readonly log: StepLog;
   private allocEnd: number;
   private readonly claimed = new Set<string>();
 
@@ -17,6 +19,7 @@ export class PlanBuilder {
     readonly state: OverlaySource,
     readonly geometry: Geometry,
   ) {
+    this.log = new StepLog(geometry.clusterSize);
     const origin = slotOrigin(geometry);
     const end = Math.max(state.size, geometry.dataOffset);
     this.allocEnd = origin + roundUp(end - origin, geometry.clusterSize);
@@ -35,7 +38,12 @@ export class PlanBuilder {
 
   /** Records what a repair did, in words, for the report and the quick fix's title. */
   step(text: string): void {
-    this.steps.push(text);
+    this.log.add(text);
+  }
+
+  /** What the repairs did so far, in words (runs of like relocations as one step each). */
+  get steps(): string[] {
+    return this.log.list;
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -63,18 +71,21 @@ export class PlanBuilder {
     return host;
   }
 
-  /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
+  /**
+   * Copies a cluster as it reads now into a fresh cluster, as runs: bytes the plan wrote become views of those
+   * bytes, base bytes a copy of the base, zeros nothing (the target reads zeros already). O(1) memory per cluster
+   * whatever its size, and nothing is read.
+   */
   copyCluster(from: number, to: number): void {
-    // Only ranges that can hold non-zero bytes are read (the base file and the patches over the cluster), in
-    // pieces, writing those holding a non-zero byte: the target is a fresh cluster (zeros), so a cluster lying
-    // mostly past the end of the file costs what it holds, not its (up to 2 GiB) size.
-    const end = from + this.geometry.clusterSize;
-    for (const [start, stop] of backedRanges(this.state, from, end)) {
-      for (let at = start; at < stop; at += COPY_PIECE) {
-        const data = this.state.read(at, Math.min(COPY_PIECE, stop - at));
-        if (!allZero(data)) this.write(to + (at - from), data);
-      }
+    for (const r of this.state.contentOf(from, this.geometry.clusterSize)) {
+      if (!isZero(r)) this.state.writeRun({ ...r, offset: r.offset - from + to });
     }
+  }
+
+  /** Relocates an entry (relocateEntry) and says so, with why. */
+  relocate(index: number, fromHost: number, why: string): void {
+    const to = this.relocateEntry(index, fromHost);
+    this.log.relocated(index, fromHost, to, why);
   }
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */
@@ -86,37 +97,6 @@ export class PlanBuilder {
     this.writeBatEntry(index, value);
     return to;
   }
-}
-
-const COPY_PIECE = 1 << 20;
-
-/** The parts of [from, end) that the base file or a patch backs (elsewhere the state reads zeros), merged. */
-function backedRanges(state: OverlaySource, from: number, end: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  if (from < state.base.size) ranges.push([from, Math.min(end, state.base.size)]);
-  const patches = state.patches;
-  let lo = 0;
-  let hi = patches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (patches[mid].offset + patches[mid].data.length <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo; k < patches.length && patches[k].offset < end; k++) {
-    const start = Math.max(from, patches[k].offset);
-    const stop = Math.min(end, patches[k].offset + patches[k].data.length);
-    const prev = ranges[ranges.length - 1];
-    if (prev && start <= prev[1]) prev[1] = Math.max(prev[1], stop);
-    else ranges.push([start, stop]);
-  }
-  return ranges;
-}
-
-function allZero(b: Uint8Array): boolean {
-  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : new Uint32Array(0);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-  for (let i = words.length * 4; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /** A repair that cannot be planned (the image is out of address space); nothing has been written. */

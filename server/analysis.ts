@@ -6,6 +6,7 @@ import { HostSpace } from '../shared/describe/hostSpace';
 import { RangeIndex } from '../shared/describe/rangeIndex';
 import type { FileStamp, StateStamp, WireFinding } from '../shared/protocol';
 import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
+import { BoundedMap } from '../shared/boundedMap';
 
 /** A finding as the settings show it: the engine's finding, its shown severity, and its wire form. */
 export interface ShownFinding extends WireFinding {
@@ -137,37 +138,3 @@ export class Analysis {
 export const MAX_DERIVED = 16;
 /** Quick fixes kept per analysis (a hover or a cursor move asks for a few). */
 export const MAX_QUICK_FIXES = 1024;
-
-/** A Map that keeps its `limit` most recently used entries (a get or set makes an entry the most recent). */
-export class BoundedMap<K, V> {
-  private readonly map = new Map<K, V>();
-
-  constructor(private readonly limit: number) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  has(key: K): boolean {
-    return this.map.has(key);
-  }
-
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined || this.map.has(key)) {
-      this.map.delete(key);
-      this.map.set(key, v as V);
-    }
-    return v;
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
-  }
-
-  delete(key: K): void {
-    this.map.delete(key);
-  }
-}

@@ -41,7 +41,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { EditSet, Patch, materialiseCopies, mergePatches } from './patch';
+import { EditSet, Patch, materialiseCopies } from './patch';
 
 export const JOURNAL_SUFFIX = '.hdd-lens-journal';
 
@@ -256,7 +256,7 @@ function startTime(pid: number): bigint | undefined {
 function normalise(edits: EditSet, fd: number, oldSize: number): Patch[] {
   // Bridge until the journal streams copies: copies become the bytes they copy, read from the image before any
   // write (the old state, as the copies' semantics say). Costs the copied bytes in memory.
-  const merged = mergePatches(materialiseCopies(edits, (offset, length) => readOld(fd, oldSize, offset, length)));
+  const merged = materialiseCopies(edits, (offset, length) => readOld(fd, oldSize, offset, length));
   const size = edits.size;
   if (size === undefined) return merged;
   return merged

@@ -238,12 +238,14 @@ export function mergePatches(patches: readonly Patch[]): Patch[] {
 export type ReadOld = (offset: number, length: number) => Uint8Array;
 
 /**
- * An edit set's patches with its copies turned into patches of the bytes they copy, read from the old state,
- * first (patches win over copies): for writers that apply literal bytes only. Costs the copied bytes in memory.
+ * An edit set's patches with its copies turned into patches of the bytes they copy, read from the old state
+ * (patches win over copies), merged, sorted and disjoint: for writers that apply literal bytes only. Costs the
+ * copied bytes in memory, once: the buffers read are kept as they are, never joined by copying.
  */
 export function materialiseCopies(edits: EditSet, readOld: ReadOld): Patch[] {
-  const copies = edits.copies ?? [];
-  if (copies.length === 0) return edits.patches;
-  const copied = copies.map((c) => ({ offset: c.offset, data: readOld(c.from, c.length) }));
-  return [...copied, ...edits.patches];
+  const runs = new PatchRuns();
+  for (const c of edits.copies ?? []) runs.writeRun({ offset: c.offset, data: readOld(c.from, c.length) });
+  for (const p of edits.patches) runs.write(p.offset, p.data);
+  // Only literal runs were written.
+  return runs.list as Patch[];
 }

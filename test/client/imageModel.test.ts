@@ -150,6 +150,23 @@ describe('client document model: edit log', () => {
   });
 });
 
+describe('client document model: edits kept over a file changed on disk', () => {
+  it('a kept size never cuts off what the file has now (a CLI repair added clusters meanwhile)', () => {
+    let file = randomBytes(4096, 3);
+    const m = new ImageModel(() => bufferBase(file)());
+    m.edit('grow by a cluster', { patches: [patch(4096, 7)], size: 8192 });
+    // Another program appends two clusters of its own.
+    const grown = new Uint8Array(12288);
+    grown.set(file);
+    grown.fill(9, 4096);
+    file = grown;
+    m.reload(true);
+    assert.equal(m.size, 12288, 'the new clusters are kept');
+    assert.equal(m.read(12287, 1)[0], 9);
+    assert.equal(m.read(4096, 1)[0], 7, 'the edits stay on top');
+  });
+});
+
 describe('client document model: paged reads over file + edits', () => {
   it('reads pages of a 1 TiB sparse file without reading it whole', function () {
     const t = tempDir();

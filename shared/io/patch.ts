@@ -144,9 +144,11 @@ export class PatchRuns {
     const first = this.firstEndingAtOrAfter(offset);
     let hi = first;
     while (hi < this.runs.length && this.runs[hi].offset <= end) hi++;
-    const head = first < hi && this.runs[first].offset < offset ? cutRun(this.runs[first], this.runs[first].offset, offset) : undefined;
+    const firstRun = this.runs[first];
     const lastRun = this.runs[hi - 1];
-    const tail = first < hi && lastRun.offset + runLength(lastRun) > end ? cutRun(lastRun, end, lastRun.offset + runLength(lastRun)) : undefined;
+    // A run that only touches the write is kept whole (no view is made of it: the common append costs no garbage).
+    const head = first < hi && firstRun.offset < offset ? (firstRun.offset + runLength(firstRun) === offset ? firstRun : cutRun(firstRun, firstRun.offset, offset)) : undefined;
+    const tail = first < hi && lastRun.offset + runLength(lastRun) > end ? (lastRun.offset === end ? lastRun : cutRun(lastRun, end, lastRun.offset + runLength(lastRun))) : undefined;
     const pieces: Run[] = [];
     let middle: Run = run;
     let middleOwned = owned;

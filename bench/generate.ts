@@ -210,7 +210,8 @@ function allocatedIndex(bat: Uint32Array, rng: Prng, from: number, before = bat.
   return i;
 }
 
-function headerBytes(spec: ImageSpec, dataOffset: number, extOffset: number, hasExt: boolean): Uint8Array {
+/** The header of a generated image (also used by the repair benchmarks' images). */
+export function headerBytes(spec: ImageSpec, dataOffset: number, extOffset: number, hasExt: boolean): Uint8Array {
   const h = new Uint8Array(HEADER_SIZE);
   h.set(Buffer.from(spec.variant === 'ext' ? MAGIC_EXT : MAGIC_LEGACY, 'latin1'));
   const diskSectors = (spec.entries * spec.clusterSize) / SECTOR;

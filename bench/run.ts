@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --qemu10-timeout S] [-- --only check,map,convert,engine,server,crash,writes]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --qemu10-timeout S] [-- --only check,map,convert,engine,server,crash,writes,repairs]`
  *
  * Whole processes side by side in one run: hdd-lens against qemu-img 7.2 and 10.x (check, map, convert), the
  * engine in-process, the language server over stdio, crash safety and write safety; the results are written to
@@ -18,6 +18,7 @@ import { BenchImage, CHECK_EXTRA, CONVERT_IMAGE, MAP_IMAGES, SCALING, ensureImag
 import { Measurement, formatRss, formatTime, hasGnuTime, measure, ratio } from './measure';
 import { hoverSummary, serverFigures } from './server';
 import { writeSafety } from './writeSafety';
+import { repairFigures } from './repairs';
 
 interface Options {
   runs: number;
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
   if (want('server')) await serverSection(o, images);
   if (want('crash')) for (const l of await crashFigures(o.quick ? 3 : 12, log)) md(l);
   if (want('writes')) for (const l of await writeSafety(log, o.quick ? 10 : 50)) md(l);
+  if (want('repairs')) for (const l of repairFigures(log)) md(l);
   md(`Total bench time: ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s.`);
   const file = join(PROJECT_ROOT, 'bench', 'results.md');
   writeFileSync(file, `${out.join('\n')}\n`);

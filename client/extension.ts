@@ -32,8 +32,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerFileDecorationProvider(decorations),
     trackFindings(server, (uri) => editors.documentFor(uri)),
     command('hddLens.checkImage', (uri?: vscode.Uri) => checkImage(deps, uri)),
-    command('hddLens.fixAll', (uri?: vscode.Uri) => repair(deps, 'all', uri)),
-    command('hddLens.fixLeaks', (uri?: vscode.Uri) => repair(deps, 'leaks', uri)),
+    // A URI string comes from the server's bulk code actions (clients that do not resolve them).
+    command('hddLens.fixAll', (uri?: vscode.Uri | string) => repair(deps, 'all', asUri(uri))),
+    command('hddLens.fixLeaks', (uri?: vscode.Uri | string) => repair(deps, 'leaks', asUri(uri))),
     command('hddLens.showStructure', (uri?: vscode.Uri) => showStructure(deps, uri)),
     command('hddLens.convertToRaw', (uri?: vscode.Uri) => convertToRaw(editors, context.extensionUri, uri)),
     command('hddLens.createImage', (folder?: vscode.Uri) => createImage(context.extensionUri, folder)),
@@ -48,6 +49,10 @@ export function deactivate(): Promise<void> | undefined {
   const s = server;
   server = undefined;
   return s?.languageClient.stop().catch(() => undefined);
+}
+
+function asUri(uri: vscode.Uri | string | undefined): vscode.Uri | undefined {
+  return typeof uri === 'string' ? vscode.Uri.parse(uri) : uri;
 }
 
 /** A command whose failures are shown to the user, not lost in the log. */

@@ -4,8 +4,9 @@ import { IncrementalBatScan } from '../shared/check/incremental';
 import { DecodedImage } from '../shared/format/image';
 import { HostSpace } from '../shared/describe/hostSpace';
 import { RangeIndex } from '../shared/describe/rangeIndex';
-import type { WireFinding } from '../shared/protocol';
+import type { FileStamp, StateStamp, WireFinding } from '../shared/protocol';
 import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
+import { BoundedMap } from '../shared/boundedMap';
 
 /** A finding as the settings show it: the engine's finding, its shown severity, and its wire form. */
 export interface ShownFinding extends WireFinding {
@@ -53,11 +54,13 @@ export interface Checked {
 export class Analysis {
   private checkedPart: Checked | undefined;
   private readonly views = new WeakMap<Settings, FindingView>();
-  readonly cache = new Map<string, Promise<unknown>>();
-  private readonly syncCache = new Map<string, unknown>();
-  private readonly perSettings = new WeakMap<Settings, Map<string, unknown>>();
+  /** Derived products (allocation maps, bulk plans, page counts): the MAX_DERIVED most recently used. */
+  readonly cache = new BoundedMap<string, Promise<unknown>>(MAX_DERIVED);
+  /** Quick fixes, by finding: the MAX_QUICK_FIXES most recently used. */
+  private readonly syncCache = new BoundedMap<string, unknown>(MAX_QUICK_FIXES);
+  private readonly perSettings = new WeakMap<Settings, BoundedMap<string, unknown>>();
   /** Allocated entries per BAT page, by entries per page, once counted (see HddLensServer.countPages). */
-  readonly pageCounts = new Map<number, Uint32Array>();
+  readonly pageCounts = new BoundedMap<number, Uint32Array>(MAX_DERIVED);
 
   constructor(
     /** Increases with every new state of the document, including changes on disk that keep the version. */
@@ -65,7 +68,14 @@ export class Analysis {
     readonly version: number,
     /** The image as decoded at once: without its BAT when the BAT is read by the worker. */
     private readonly decoded: DecodedImage,
+    /** The file as it was when this state was read (undefined when it could not be stat'ed). */
+    readonly file?: FileStamp,
   ) {}
+
+  /** What a fix planned on this state names it by. */
+  get state(): StateStamp {
+    return this.file ? { generation: this.generation, file: this.file } : { generation: this.generation };
+  }
 
   /** The decoded image: with its BAT once checked (a large BAT arrives from the worker with the scan). */
   get image(): DecodedImage {
@@ -93,17 +103,22 @@ export class Analysis {
   memoFor<T>(settings: Settings, key: string, make: () => T): T {
     let m = this.perSettings.get(settings);
     if (!m) {
-      m = new Map();
+      m = new BoundedMap(MAX_DERIVED);
       this.perSettings.set(settings, m);
     }
     if (!m.has(key)) m.set(key, make());
     return m.get(key) as T;
   }
 
-  /** A cheap derived product (a quick fix's plan), computed once per analysis and key. */
+  /** A cheap derived product (a quick fix's plan), computed once per analysis and key while it is kept. */
   memoSync<T>(key: string, make: () => T): T {
     if (!this.syncCache.has(key)) this.syncCache.set(key, make());
     return this.syncCache.get(key) as T;
+  }
+
+  /** How many derived products are kept (for tests: every cache is bounded). */
+  get cached(): number {
+    return this.cache.size + this.syncCache.size + this.pageCounts.size;
   }
 
   /** A derived product, computed once per analysis and key. */
@@ -118,3 +133,8 @@ export class Analysis {
     return p;
   }
 }
+
+/** Derived products kept per analysis (each kind: allocation maps of distinct sizes, bulk plans, page counts). */
+export const MAX_DERIVED = 16;
+/** Quick fixes kept per analysis (a hover or a cursor move asks for a few). */
+export const MAX_QUICK_FIXES = 1024;

@@ -12,6 +12,7 @@ import { u32 } from '../shared/format/le';
 import { HostSpace } from '../shared/describe/hostSpace';
 import { ByteSource } from '../shared/io/byteSource';
 import { EditSet } from '../shared/io/patch';
+import type { FileStamp } from '../shared/protocol';
 import { Analysis, Checked } from './analysis';
 import { since, trace } from './trace';
 import { WorkerClient } from './workerClient';
@@ -25,6 +26,8 @@ export interface AnalysisTarget {
   readonly source: ByteSource;
   /** The unsaved edits over the file, for the worker to apply to its own reading of it. */
   readonly edits: EditSet;
+  /** The file as read for this state. */
+  readonly file?: FileStamp;
 }
 
 /**
@@ -49,13 +52,13 @@ export class Analyzer {
     const g = decoded.geometry;
     if (!g || g.batEntries <= this.inlineEntries) {
       const image = g ? withBat(decoded, readBat(target.source, g)) : decoded;
-      const analysis = new Analysis(generation, version, image);
+      const analysis = new Analysis(generation, version, image, target.file);
       analysis.complete(checkedFrom(new CheckContext(image), true));
       trace(`${target.path} v${version}: checked inline in ${since(start)} ms`);
       return { analysis };
     }
     // A large BAT is read by the worker, which sends it back with the scan: this thread never reads 64 MiB.
-    const analysis = new Analysis(generation, version, decoded);
+    const analysis = new Analysis(generation, version, decoded, target.file);
     trace(`${target.path} v${version}: decoded without the BAT in ${since(start)} ms`);
     const check = (): Promise<Analysis> => {
       const sent = performance.now();
@@ -90,7 +93,7 @@ export class Analyzer {
     const g = previous.image.geometry;
     // A data area inferred from the entries (inferDataArea) may move with any edit of them: decode afresh.
     if (!checked?.incremental?.tracking || !bat || !g || g.dataOffsetFromEntries) return undefined;
-    if (edits.size !== undefined && edits.size !== g.fileSize) return undefined;
+    if ((edits.size !== undefined && edits.size !== g.fileSize) || (edits.copies?.length ?? 0) > 0) return undefined;
     const changes = applyBatPatches(bat, edits.patches, checked.context.metadata, (i) => u32(source.read(BAT_OFFSET + i * 4, 4), 0));
     if (!changes) return undefined;
     // An entry that comes to map (or stops mapping) a bitmap or extension cluster exactly changes what counts as
@@ -98,7 +101,7 @@ export class Analyzer {
     if (touchesCandidates(g, changes, bat, metadataCandidates(previous.image))) return undefined;
     const scan = checked.incremental.apply(changes);
     if (!scan) return undefined;
-    const analysis = new Analysis(generation, version, previous.image);
+    const analysis = new Analysis(generation, version, previous.image, previous.file);
     const context = new CheckContext(previous.image, undefined, scan);
     analysis.complete({
       context,

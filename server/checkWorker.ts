@@ -3,6 +3,7 @@ import { BatScan } from '../shared/check/batScan';
 import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
 import { decodeImage } from '../shared/format/image';
+import { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
@@ -31,13 +32,14 @@ export interface CheckReply {
   ms: { decode: number; scan: number; index: number };
 }
 
-export interface RepairReply {
+/** A bulk plan: its edit set (copies name clusters, never carry them), or why nothing may be written. */
+export interface PlannedEdits extends EditSet {
+  refused?: string;
+}
+
+export interface RepairReply extends PlannedEdits {
   id: number;
   kind: 'repair';
-  title: string;
-  patches: Array<{ offset: number; data: Uint8Array }>;
-  size?: number;
-  refused?: string;
 }
 
 export type WorkerReply = CheckReply | RepairReply | { id: number; kind: 'error'; message: string };
@@ -83,13 +85,17 @@ function check(job: Extract<WorkerJob, { kind: 'check' }>): CheckReply {
 }
 
 function repair(job: Extract<WorkerJob, { kind: 'repair' }>): RepairReply {
-  return withSource(job.path, job.edits, (source) => {
-    const outcome = planRepair(source, job.mode, { ignore: job.ignore });
-    const reply: RepairReply = { id: job.id, kind: 'repair', title: outcome.plan.title, patches: outcome.plan.patches };
-    if (outcome.plan.size !== undefined) reply.size = outcome.plan.size;
-    if (outcome.refused !== undefined) reply.refused = outcome.refused;
-    return reply;
-  });
+  return withSource(job.path, job.edits, (source) => ({ id: job.id, kind: 'repair', ...plannedEdits(source, job.mode, job.ignore) }));
+}
+
+/** Plans the bulk repair of a source (in the worker, or inline for small BATs). */
+export function plannedEdits(source: ByteSource, mode: RepairMode, ignore: string[]): PlannedEdits {
+  const outcome = planRepair(source, mode, { ignore });
+  const { patches, copies, size } = outcome.plan;
+  const out: PlannedEdits = { patches, copies: copies ?? [] };
+  if (size !== undefined) out.size = size;
+  if (outcome.refused !== undefined) out.refused = outcome.refused;
+  return out;
 }
 
 function transferList(reply: WorkerReply): ArrayBuffer[] {

@@ -2,7 +2,7 @@ import { CodeAction, CodeActionKind, Diagnostic } from 'vscode-languageserver/no
 import { RepairMode } from '../shared/repair/repair';
 import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
-import { BULK_TITLES, BulkResult, quickFix, writeBlocked } from './fixes';
+import { BULK_TITLES, quickFix, writeBlocked } from './fixes';
 import { ImageDocument } from './imageDocument';
 import { Settings } from './settings';
 
@@ -21,11 +21,12 @@ export interface ActionContext {
   inRange: ShownFinding[];
   /** The diagnostic a finding is shown as, in the document asking. */
   diagnostic: (s: ShownFinding) => Diagnostic;
-  /** Plans a bulk repair (cached per analysis). */
-  bulk: (mode: RepairMode) => Promise<BulkResult>;
-  /** Leave bulk plans to codeAction/resolve (large images, clients that resolve commands). */
-  deferBulk: boolean;
+  /** The client resolves a code action's command (codeAction/resolve): bulk plans are made then. */
+  resolvesCommands: boolean;
 }
+
+/** The client commands that plan and apply a bulk repair of an image (given its URI), for clients without resolve. */
+export const BULK_COMMANDS: Record<RepairMode, string> = { all: 'hddLens.fixAll', leaks: 'hddLens.fixLeaks' };
 
 export function commandAction(title: string, args: ApplyFixArgs, diagnostics: Diagnostic[], preferred: boolean): CodeAction {
   const action: CodeAction = { title, kind: CodeActionKind.QuickFix, diagnostics, command: { title, command: APPLY_FIX_COMMAND, arguments: [args] } };
@@ -34,10 +35,12 @@ export function commandAction(title: string, args: ApplyFixArgs, diagnostics: Di
 }
 
 /**
- * The quick fixes for the findings in a range (each the engine's fix of that finding alone), then the bulk
- * repairs of the document. Nothing at all when the image has a NECESSARY feature this tool does not know.
+ * The quick fixes for the findings in a range (each the engine's fix of that finding alone, cheap), then the bulk
+ * repairs of the document, which are never planned here (code actions are asked for on every cursor move): they
+ * are planned on codeAction/resolve, or by the client command they name. Nothing at all when the image has a
+ * NECESSARY feature this tool does not know.
  */
-export async function codeActions(c: ActionContext): Promise<CodeAction[]> {
+export function codeActions(c: ActionContext): CodeAction[] {
   if (writeBlocked(c.analysis) || c.inRange.length === 0) return [];
   const out: CodeAction[] = [];
   for (const s of c.inRange) {
@@ -50,13 +53,13 @@ export async function codeActions(c: ActionContext): Promise<CodeAction[]> {
   if (shown.some((s) => s.finding.repairMode === 'leaks')) modes.push('leaks');
   const diagnostics = c.inRange.map(c.diagnostic);
   for (const mode of modes) {
-    if (c.deferBulk) {
+    const title = BULK_TITLES[mode];
+    if (c.resolvesCommands) {
       const data: BulkActionData = { hddLensBulk: mode, uri: c.doc.uri, generation: c.analysis.generation };
-      out.push({ title: BULK_TITLES[mode], kind: CodeActionKind.QuickFix, diagnostics, data });
-      continue;
+      out.push({ title, kind: CodeActionKind.QuickFix, diagnostics, data });
+    } else {
+      out.push({ title, kind: CodeActionKind.QuickFix, diagnostics, command: { title, command: BULK_COMMANDS[mode], arguments: [c.doc.uri] } });
     }
-    const plan = await c.bulk(mode);
-    if (plan && !('refused' in plan)) out.push(commandAction(BULK_TITLES[mode], plan, diagnostics, false));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { DocumentSymbol, SymbolKind } from 'vscode-languageserver/node';
-import { AllocationMapBuilder } from '../shared/describe/allocationMap';
+import { AllocationMapBuilder, bucketCount } from '../shared/describe/allocationMap';
 import { TreeInput, batPageEntries, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import type { AllocationMapResult, StructureNode } from '../shared/protocol';
 import { Analysis } from './analysis';
@@ -62,7 +62,8 @@ export function batPageOf(analysis: Analysis, settings: Settings, page: number):
 export function allocationOf(analysis: Analysis, buckets: number): Promise<AllocationMapResult | null> {
   const space = analysis.checked?.space;
   if (!space) return Promise.resolve(null);
-  const n = Math.max(1, Math.floor(buckets || 1));
+  // Keyed by the count the map will have: asking for 70,000 or 80,000 buckets gives the same 65,536.
+  const n = bucketCount(buckets, space.geometry.fileSize);
   return analysis.memo(`alloc:${n}`, async () => {
     const builder = new AllocationMapBuilder(space, n);
     while (!builder.done) {

@@ -1,7 +1,9 @@
-import { Patch } from '../shared/io/patch';
-import { RepairMode, WRITE_BLOCKING_CODE, planFix, planRepair } from '../shared/repair/repair';
-import type { ApplyFixArgs, WireEdit } from '../shared/protocol';
+import { EditSet, changesSomething } from '../shared/io/patch';
+import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/repair/repair';
+import type { ApplyFixArgs } from '../shared/protocol';
+import { encodeEditSet } from '../shared/wireEdits';
 import { Analysis, ShownFinding } from './analysis';
+import { plannedEdits } from './checkWorker';
 import { ImageDocument } from './imageDocument';
 import { Settings } from './settings';
 import { WorkerClient } from './workerClient';
@@ -11,19 +13,22 @@ export type BulkResult = ApplyFixArgs | { refused: string } | null;
 /** The bulk actions, by repair mode, as the editor names them. */
 export const BULK_TITLES: Record<RepairMode, string> = { all: 'Fix all corruptions', leaks: 'Fix all leaks' };
 
-/** Whether the image has a feature that forbids any change (spec: NECESSARY and unknown): then no fix is offered. */
+/** Bulk plans of BATs up to this many entries are made on the main thread; larger ones in the worker. */
+export const INLINE_REPAIR_ENTRIES = 1 << 16;
+
+/**
+ * Whether the image forbids any change (spec: a NECESSARY feature that cannot be loaded): then no fix is offered.
+ * Decided on the checked state's own findings, as the planner's first pass decides it (a refusal that only shows
+ * on a state later repair passes plan is reported when the bulk repair is planned).
+ */
 export function writeBlocked(analysis: Analysis): boolean {
-  return (analysis.checked?.findings ?? []).some((f) => f.code === WRITE_BLOCKING_CODE);
+  const checked = analysis.checked;
+  return checked !== undefined && refusal(checked.context, checked.findings) !== undefined;
 }
 
-export function toWireEdits(patches: readonly Patch[]): WireEdit[] {
-  return patches.map((p) => ({ offset: p.offset, data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.length).toString('base64') }));
-}
-
-function fixArgs(doc: ImageDocument, analysis: Analysis, title: string, patches: readonly Patch[], size: number | undefined): ApplyFixArgs {
-  const args: ApplyFixArgs = { uri: doc.uri, version: analysis.version, title, edits: toWireEdits(patches) };
-  if (size !== undefined) args.size = size;
-  return args;
+/** A plan as the command arguments of a fix, naming the state it was planned on (generation and file stamp). */
+function fixArgs(doc: ImageDocument, analysis: Analysis, title: string, plan: EditSet): ApplyFixArgs {
+  return { uri: doc.uri, version: analysis.version, title, ...encodeEditSet(plan), state: analysis.state };
 }
 
 /** The engine's fix of one finding, as the command arguments of a quick fix; undefined when it has none. */
@@ -32,33 +37,25 @@ export function quickFix(doc: ImageDocument, analysis: Analysis, shown: ShownFin
   if (!checked || writeBlocked(analysis) || shown.finding.repairMode === undefined) return undefined;
   return analysis.memoSync(`fix:${shown.code}:${shown.offset}:${shown.length}:${shown.batIndex ?? ''}`, () => {
     const plan = planFix(doc.source, shown.finding, { context: checked.context });
-    return plan && (plan.patches.length > 0 || plan.size !== undefined) ? fixArgs(doc, analysis, plan.title, plan.patches, plan.size) : undefined;
+    return plan && changesSomething(plan) ? fixArgs(doc, analysis, plan.title, plan) : undefined;
   });
 }
 
 /**
  * The bulk repair of the whole document in a mode (`all`: everything repairable, `leaks`: leaks only), planned
- * on the main thread for small BATs and in the worker for large ones, once per analysis. Ignored rules are not
- * repaired, but a write-blocking feature is never ignored.
+ * when asked for (never to list code actions): on the main thread for small BATs, in the worker for large ones,
+ * once per analysis. Ignored rules are not repaired, but a write-blocking feature is never ignored.
  */
 export function bulkFix(doc: ImageDocument, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number): Promise<BulkResult> {
   const ignore = [...settings.ignore].filter((c) => c !== WRITE_BLOCKING_CODE).sort();
   return analysis.memo(`repair:${mode}:${ignore.join(',')}`, async () => {
     const bat = analysis.image.bat;
     const plan =
-      !bat || bat.length <= inlineEntries
-        ? inlinePlan(doc, mode, ignore)
+      !bat || bat.length <= Math.min(inlineEntries, INLINE_REPAIR_ENTRIES)
+        ? plannedEdits(doc.source, mode, ignore)
         : await worker.repair({ kind: 'repair', path: doc.path, edits: doc.edits, mode, ignore });
     if (plan.refused !== undefined) return { refused: plan.refused };
-    if (plan.patches.length === 0 && plan.size === undefined) return null;
-    return fixArgs(doc, analysis, BULK_TITLES[mode], plan.patches, plan.size);
+    if (!changesSomething(plan)) return null;
+    return fixArgs(doc, analysis, BULK_TITLES[mode], plan);
   });
-}
-
-function inlinePlan(doc: ImageDocument, mode: RepairMode, ignore: string[]): { patches: Patch[]; size?: number; refused?: string } {
-  const outcome = planRepair(doc.source, mode, { ignore });
-  const out: { patches: Patch[]; size?: number; refused?: string } = { patches: outcome.plan.patches };
-  if (outcome.plan.size !== undefined) out.size = outcome.plan.size;
-  if (outcome.refused !== undefined) out.refused = outcome.refused;
-  return out;
 }

@@ -2,6 +2,7 @@ import { FSWatcher, Stats, statSync, watch } from 'node:fs';
 import { ImageView, openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
+import { FileStamp, fileStamp } from '../shared/protocol';
 import { Analysis } from './analysis';
 import { AnalysisTarget, Analyzer } from './analyzer';
 
@@ -37,9 +38,11 @@ export class ImageDocument implements AnalysisTarget {
     /** Called whenever the current state is checked (diagnostics are due). */
     private readonly onChecked: (doc: ImageDocument, analysis: Analysis) => void,
   ) {
+    // Stat before reading: a write in between then shows as a change (a new state), never as a stamp of bytes
+    // that were not the ones read.
+    this.seen = statQuiet(path);
     this.base = this.openBase();
     this.overlay = new OverlaySource(this.base);
-    this.seen = statQuiet(path);
     this.watch();
     this.reanalyze();
   }
@@ -50,6 +53,11 @@ export class ImageDocument implements AnalysisTarget {
 
   get edits(): EditSet {
     return this.overlay.edits;
+  }
+
+  /** The file as last read (what fixes planned on the current state name). */
+  get file(): FileStamp | undefined {
+    return this.seen && fileStamp(this.seen);
   }
 
   /** The analysis of the current state (its check may still be running: see `ready`). */
@@ -99,9 +107,9 @@ export class ImageDocument implements AnalysisTarget {
   private reopen(keepEdits: boolean): void {
     const edits = keepEdits ? this.overlay.edits : undefined;
     this.base.close();
+    this.seen = statQuiet(this.path);
     this.base = this.openBase();
     this.overlay = new OverlaySource(this.base, edits);
-    this.seen = statQuiet(this.path);
     this.reanalyze();
   }
 

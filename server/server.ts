@@ -10,12 +10,16 @@ import {
   InitializeParams,
   InitializeResult,
   MarkupKind,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
 import { regionsOf } from '../shared/describe/regions';
 import { RepairMode } from '../shared/repair/repair';
 import * as P from '../shared/protocol';
+import { EditSetError } from '../shared/io/editCheck';
+import { decodeEditSet } from '../shared/wireEdits';
 import { Analysis, ShownFinding } from './analysis';
 import { Analyzer, DEFAULT_INLINE_ENTRIES } from './analyzer';
 import { codeActions, commandAction, isBulkData } from './codeActions';
@@ -30,6 +34,7 @@ import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, struc
 import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
+import { optionalPosition, position } from './params';
 
 /** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
 export interface InitOptions {
@@ -208,8 +213,17 @@ export class HddLensServer {
   private changeImage(p: P.DidChangeParams): void {
     const doc = this.docs.get(p.uri);
     if (!doc) return;
-    const patches = p.edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
-    doc.change(p.size === undefined ? { patches } : { patches, size: p.size }, p.version);
+    let edits;
+    try {
+      edits = decodeEditSet(p, doc.source.size, `hddLens/didChange of ${doc.path} (version ${String(p.version)})`);
+    } catch (e) {
+      if (!(e instanceof EditSetError)) throw e;
+      // The client sent what is no edit of a file: nothing of it is applied, and the client is told.
+      this.connection.console.error(`hdd-lens: ${e.message}`);
+      this.tell(MessageType.Error, `hdd-lens: ${e.message}`);
+      return;
+    }
+    doc.change(edits, p.version);
   }
 
   private closeImage(uri: string): void {
@@ -334,27 +348,36 @@ export class HddLensServer {
       inRange = analysis.view(this.settings).shown.filter((s) => hits.has(s));
       diagnostic = (s) => toDiagnostic(s);
     }
-    const bat = analysis.image.bat;
-    return codeActions({
-      doc,
-      analysis,
-      settings: this.settings,
-      inRange,
-      diagnostic,
-      bulk: (mode) => this.bulk(doc, analysis, mode),
-      deferBulk: this.resolvesCommands && bat !== undefined && bat.length > this.analyzer.inlineEntries,
-    });
+    return codeActions({ doc, analysis, settings: this.settings, inRange, diagnostic, resolvesCommands: this.resolvesCommands });
   }
 
+  /**
+   * Plans a bulk action when it is chosen (never when actions are listed): on the state it was offered for. A
+   * state that is gone (an edit, a change on disk) is refused with a message: the action is offered again.
+   */
   private async resolveAction(action: CodeAction): Promise<CodeAction> {
     if (!isBulkData(action.data)) return action;
     const doc = this.docs.get(action.data.uri);
     if (!doc) return action;
     const analysis = await doc.ready();
+    const title = BULK_TITLES[action.data.hddLensBulk];
+    if (analysis.generation !== action.data.generation) {
+      this.tell(MessageType.Warning, `hdd-lens: "${title}" was offered for an earlier state of ${doc.path}, which has changed since. Nothing was planned: choose the action again.`);
+      return action;
+    }
     const plan = await this.bulk(doc, analysis, action.data.hddLensBulk);
-    if (!plan || 'refused' in plan) return action;
-    const full = commandAction(BULK_TITLES[action.data.hddLensBulk], plan, action.diagnostics ?? [], false);
+    if (!plan) return action;
+    if ('refused' in plan) {
+      this.tell(MessageType.Warning, `hdd-lens: ${plan.refused}`);
+      return action;
+    }
+    const full = commandAction(title, plan, action.diagnostics ?? [], false);
     return { ...action, command: full.command };
+  }
+
+  /** A message for the user (a notification: a request would fail on clients that do not answer it). */
+  private tell(type: MessageType, message: string): void {
+    void this.connection.sendNotification(ShowMessageNotification.type, { type, message });
   }
 
   private bulk(doc: ImageDocument, analysis: Analysis, mode: RepairMode): Promise<BulkResult> {
@@ -388,12 +411,15 @@ export class HddLensServer {
   }
 
   private async inspect(p: P.DocumentRef & { offset: number }): Promise<P.InspectResult> {
+    position(P.inspect.method, 'offset', p.offset);
     const found = await this.checked(p.uri);
     if (!found) return { findings: [], fixes: [] };
     return inspectResult(found.doc, found.analysis, this.settings, p.offset);
   }
 
   private async regions(p: P.RegionsParams): Promise<P.Region[]> {
+    position(P.regions.method, 'offset', p.offset);
+    position(P.regions.method, 'length', p.length);
     const found = await this.checked(p.uri);
     if (!found) return [];
     const a = found.analysis;
@@ -401,6 +427,7 @@ export class HddLensServer {
   }
 
   private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {
+    optionalPosition(P.structure.method, 'batPage', p.batPage);
     const found = await this.checked(p.uri);
     if (!found) return null;
     if (p.batPage !== undefined) return batPageOf(found.analysis, this.settings, p.batPage);
@@ -408,11 +435,13 @@ export class HddLensServer {
   }
 
   private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {
+    position(P.allocationMap.method, 'buckets', p.buckets);
     const found = await this.checked(p.uri);
     return found ? allocationOf(found.analysis, p.buckets) : null;
   }
 
   private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
+    position(P.guestToHost.method, 'guestOffset', p.guestOffset);
     const found = await this.checked(p.uri);
     if (!found) return null;
     const loc = mapGuest(found.analysis.image, p.guestOffset);
@@ -423,6 +452,7 @@ export class HddLensServer {
   }
 
   private async hostToGuest(p: P.DocumentRef & { hostOffset: number }): Promise<P.GuestLocationResult[]> {
+    position(P.hostToGuest.method, 'hostOffset', p.hostOffset);
     const found = await this.checked(p.uri);
     return found ? guestOf(found.analysis, p.hostOffset) : [];
   }

@@ -42,6 +42,44 @@ export interface WireEdit {
   data: string;
 }
 
+/**
+ * A copy on the wire: `length` bytes read at `from` of the state the edits apply to (before them; zeros past its
+ * end), written at `offset`. The semantics of shared/io/patch.ts CopyRun: a repair that moves clusters sends where
+ * they come from, not their bytes.
+ */
+export interface WireCopy {
+  offset: number;
+  length: number;
+  from: number;
+}
+
+/** The file a state was read from: identity, size and times. Any write by anyone changes it (ctime at least). */
+export interface FileStamp {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** The stamp of a file's stat (node:fs Stats fit). */
+export function fileStamp(s: FileStamp): FileStamp {
+  return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
+}
+
+export function sameFile(a: FileStamp, b: FileStamp): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/**
+ * The checked state a fix was planned on: the server's generation of the document (it increases with every new
+ * state, a change on disk under the same version included) and the stamp of the file it read.
+ */
+export interface StateStamp {
+  generation: number;
+  file?: FileStamp;
+}
+
 export interface DocumentRef {
   uri: string;
 }
@@ -56,6 +94,8 @@ export interface VersionedDocument extends DocumentRef {
  */
 export interface DidChangeParams extends VersionedDocument {
   edits: WireEdit[];
+  /** Copies, applied before `edits` and reading the state before this change. */
+  copies?: WireCopy[];
   /** New file size after the edits, when it changed. */
   size?: number;
 }
@@ -150,7 +190,11 @@ export interface ApplyFixArgs {
   version: number;
   title: string;
   edits: WireEdit[];
+  /** Copies, applied before `edits`, reading the state the fix was planned on (see WireCopy). */
+  copies?: WireCopy[];
   size?: number;
+  /** The state the fix was planned on: a client applies it only to that state (same file stamp, same version). */
+  state?: StateStamp;
 }
 export const APPLY_FIX_COMMAND = 'hddLens.applyFix';
 

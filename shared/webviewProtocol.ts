@@ -15,7 +15,9 @@
  * - `read`: at most 4 MiB per request; the answer is shorter at the end of the file. `request`: the host sets
  *   `params.uri` to the document's URI (the page never names files); only the ProxiedMethod list is forwarded.
  * - `edit` / `applyFix`: one undoable edit each (VS Code's undo stack); refused with a message when the document is
- *   read-only or the fix is stale (planned for another version); the page then gets `changed` as for any edit.
+ *   read-only, the fix is stale (planned for another version or another state of the file on disk), its numbers make
+ *   no sense, or it is not a fix the host handed to the page (from hddLens/inspect or hddLens/planRepair); the page
+ *   then gets `changed` as for any edit.
  * - `command`: only `hddLens.*` commands run, with the document's URI as argument.
  * - `changed` follows every edit, undo, redo, revert and reload from disk (a save changes no bytes: none is sent).
  */

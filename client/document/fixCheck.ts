@@ -1,5 +1,7 @@
+import { EditSetError } from '../../shared/io/editCheck';
 import type { EditSet } from '../../shared/io/patch';
-import type { ApplyFixArgs, WireEdit } from '../../shared/protocol';
+import { ApplyFixArgs, FileStamp, sameFile } from '../../shared/protocol';
+import { decodeEditSet } from '../../shared/wireEdits';
 
 /** What a fix is checked against: the document as it is now. */
 export interface FixTarget {
@@ -10,15 +12,22 @@ export interface FixTarget {
   openedVersion: number;
   dirty: boolean;
   readOnly: boolean;
+  /** The document's size now (the fix's numbers are checked against it). */
+  size: number;
+  /** The file on disk now (undefined when it cannot be stat'ed). */
+  disk?: FileStamp;
+  /** Another program wrote the file since the document read it (the editor has not reloaded yet). */
+  changedOnDisk: boolean;
 }
 
 export type FixVerdict = { ok: true; edits: EditSet } | { ok: false; level: 'info' | 'warning' | 'error'; message: string };
 
 /**
- * Whether a fix planned by the server may be applied now. A fix is planned against one version of the document;
- * if the document changed since, its bytes may no longer fit, so it is refused. `openedForFix`: the editor was
- * opened just now to apply it, so the fix was planned on the file as on disk, which is what the document holds
- * while it has no edits.
+ * Whether a fix planned by the server may be applied now. A fix is planned against one state of the document: a
+ * version of its edits over the file as it was on disk (the fix names both). If either changed since, its bytes
+ * may no longer fit (another program may have written guest data where it puts a cluster), so it is refused.
+ * `openedForFix`: the editor was opened just now to apply it, so the fix was planned on the file as on disk, which
+ * is what the document holds while it has no edits. Every offset and size it carries is checked before use.
  */
 export function checkFix(fix: ApplyFixArgs, doc: FixTarget, openedForFix: boolean): FixVerdict {
   if (fix.uri !== doc.uri) return { ok: false, level: 'error', message: `the fix "${fix.title}" is for another file (${fix.uri}).` };
@@ -31,16 +40,23 @@ export function checkFix(fix: ApplyFixArgs, doc: FixTarget, openedForFix: boolea
       message: `the fix "${fix.title}" was planned for version ${fix.version} of the image, which has changed since (now version ${doc.version}). Nothing was applied: ask for the fix again.`,
     };
   }
-  const patches = fromWire(fix.edits);
-  if (patches.length === 0 && fix.size === undefined) return { ok: false, level: 'info', message: `"${fix.title}" changes nothing.` };
-  return { ok: true, edits: fix.size === undefined ? { patches } : { patches, size: fix.size } };
-}
-
-/** Patches as the protocol carries them (base64 data). */
-export function toWire(edits: EditSet): WireEdit[] {
-  return edits.patches.map((p) => ({ offset: p.offset, data: Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64') }));
-}
-
-export function fromWire(edits: readonly WireEdit[]): EditSet['patches'] {
-  return edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
+  const planned = fix.state?.file;
+  if (doc.changedOnDisk || (planned && (!doc.disk || !sameFile(planned, doc.disk)))) {
+    return {
+      ok: false,
+      level: 'warning',
+      message: `the fix "${fix.title}" was planned on ${doc.path} as it was on disk, and the file has changed since (another program wrote it). Nothing was applied: ask for the fix again once the editor shows the file as it is now.`,
+    };
+  }
+  let edits: EditSet;
+  try {
+    edits = decodeEditSet(fix, doc.size, `the fix "${fix.title}"`, true);
+  } catch (e) {
+    if (e instanceof EditSetError) return { ok: false, level: 'error', message: e.message };
+    throw e;
+  }
+  if (edits.patches.length === 0 && (edits.copies?.length ?? 0) === 0 && edits.size === undefined) {
+    return { ok: false, level: 'info', message: `"${fix.title}" changes nothing.` };
+  }
+  return { ok: true, edits };
 }

@@ -1,8 +1,9 @@
 import type { ByteSource } from '../../shared/io/byteSource';
+import { checkEditSet } from '../../shared/io/editCheck';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import type { EditSet } from '../../shared/io/patch';
+import { EditSet, changesSomething } from '../../shared/io/patch';
 import { EditLog } from './editLog';
-import { EditRecord, recordEdit, touchedRanges } from './editRecord';
+import { EditRecord, recordEdit, restoreAsEdits, targetsOf, touchedRanges } from './editRecord';
 
 /** The file under a document: a positional reader, reopened after a save or an external change. */
 export interface BaseSource extends ByteSource {
@@ -43,6 +44,8 @@ export class ImageModel {
   private currentVersion: number;
   /** Edits restored from a hot-exit backup: unsaved, but part of no undoable record. */
   private restored: EditSet | undefined;
+  /** Increases whenever the file under the document is read afresh (a save, a revert, a reload). */
+  private fileEpoch = 0;
 
   constructor(
     private readonly openBase: () => BaseSource,
@@ -50,7 +53,7 @@ export class ImageModel {
   ) {
     this.base = openBase();
     this.overlay = new OverlaySource(this.base);
-    if (restored && (restored.patches.length > 0 || restored.size !== undefined)) {
+    if (restored && changesSomething(restored)) {
       this.restored = restored;
       this.overlay.apply(restored);
     }
@@ -99,29 +102,30 @@ export class ImageModel {
 
   /** Applies an edit as one undoable record. */
   edit(label: string, edits: EditSet): EditRecord {
+    // Before anything is read, recorded or allocated for it (EditSetError names what is wrong).
+    checkEditSet(edits, this.size, `the edit "${label}"`);
     const sizeBefore = this.size;
-    const record = recordEdit(this.log.newId(), label, this.overlay, edits);
+    const record = recordEdit(this.log.newId(), label, this.overlay, edits, this.fileEpoch);
     this.overlay.apply(record.after);
     this.log.push(record);
-    this.emit('edit', touchedRanges(record.after, sizeBefore), record.after, record);
+    this.emit('edit', touchedRanges(targetsOf(record.after), sizeBefore, this.size), record.after, record);
     return record;
   }
 
   undo(expected?: EditRecord): EditRecord {
     const record = this.log.top;
-    if (record && !record.exact && !this.log.sinceSave()?.includes(record)) {
-      // Its cut-off bytes were never kept and the file no longer holds them.
-      throw new Error(`Cannot undo "${record.label}": the bytes it truncated were saved away`);
+    if (record?.fileEpoch !== undefined && record.fileEpoch !== this.fileEpoch) {
+      // Its old bytes were kept as ranges of the file, which has been written or replaced since.
+      throw new Error(`Cannot undo "${record.label}": the bytes it replaced were kept as ranges of the file, which has changed since (saved or reloaded)`);
     }
     const sizeBefore = this.size;
     this.log.popForUndo(expected);
-    if (record!.exact) {
-      this.overlay.apply(record!.before);
-      this.emit('undo', touchedRanges(record!.before, sizeBefore), record!.before, record);
-    } else {
-      this.replay();
-      this.emit('undo', 'all', 'resync', record);
-    }
+    const before = record!.before;
+    for (const r of before.runs) this.overlay.writeRun(r);
+    this.overlay.resize(before.size);
+    // Ranges of the file mean nothing to the server as edits of the current state: it reads the file again.
+    const wire = restoreAsEdits(before) ?? 'resync';
+    this.emit('undo', wire === 'resync' ? 'all' : touchedRanges(before.runs, sizeBefore, this.size), wire, record);
     return record!;
   }
 
@@ -129,7 +133,7 @@ export class ImageModel {
     const sizeBefore = this.size;
     const record = this.log.popForRedo(expected);
     this.overlay.apply(record.after);
-    this.emit('redo', touchedRanges(record.after, sizeBefore), record.after, record);
+    this.emit('redo', touchedRanges(targetsOf(record.after), sizeBefore, this.size), record.after, record);
     return record;
   }
 
@@ -151,9 +155,11 @@ export class ImageModel {
       this.restored = undefined;
       this.log.rewindToSave();
     }
+    const oldFileSize = this.base.size;
     this.base.close?.();
     this.base = this.openBase();
-    this.overlay = new OverlaySource(this.base, pending);
+    this.fileEpoch++;
+    this.overlay = new OverlaySource(this.base, pending && keptOver(pending, oldFileSize, this.base.size));
     this.emit('reload', 'all', 'resync');
   }
 
@@ -173,15 +179,8 @@ export class ImageModel {
   private reopen(): void {
     this.base.close?.();
     this.base = this.openBase();
+    this.fileEpoch++;
     this.overlay = new OverlaySource(this.base);
-  }
-
-  /** Rebuilds the overlay from the file and the records applied since the save point. */
-  private replay(): void {
-    const since = this.log.sinceSave();
-    if (!since) throw new Error('The history no longer leads back to the file');
-    this.overlay = new OverlaySource(this.base, this.restored);
-    for (const r of since) this.overlay.apply(r.after);
   }
 
   private emit(reason: ModelChange['reason'], ranges: ModelChange['ranges'], wire: ModelChange['wire'], record?: EditRecord): void {
@@ -189,4 +188,14 @@ export class ImageModel {
     const change: ModelChange = { reason, version: this.currentVersion, size: this.size, ranges, wire, record };
     for (const l of this.listeners) l(change);
   }
+}
+
+/**
+ * Unsaved edits kept over a file another program changed: the patches and copies stay, but a size the edits set
+ * never cuts off what the file has now (a CLI repair may have added clusters past the old end): the size becomes
+ * at least the new file's.
+ */
+function keptOver(pending: EditSet, oldFileSize: number, newFileSize: number): EditSet {
+  if (pending.size === undefined || newFileSize === oldFileSize || pending.size >= newFileSize) return pending;
+  return { ...pending, size: newFileSize };
 }

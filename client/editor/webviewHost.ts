@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { BoundedMap } from '../../shared/boundedMap';
 import type { ApplyFixArgs } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
@@ -39,6 +41,8 @@ export class WebviewHost implements vscode.Disposable {
   /** Messages for the page before it said it is ready (a reveal from the command that opened it). */
   private readonly early: ToWebview[] = [];
   selection = { offset: 0, length: 0 };
+  /** The fixes the page was given (by their digest), the most recent MAX_HANDED_OUT: the only ones it may apply. */
+  private readonly handedOut = new BoundedMap<string, true>(MAX_HANDED_OUT);
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -81,6 +85,8 @@ export class WebviewHost implements vscode.Disposable {
         case 'request':
           return await this.forward(m.requestId, m.method, m.params);
         case 'applyFix':
+          // Only a fix the server planned, as it was handed to the page: the page cannot make up edits or a size.
+          if (!this.handedOut.has(fixKey(m.fix))) throw new Error('the editor asked to apply a fix the language server did not plan; nothing was applied');
           await this.services.applyFix(this.doc, m.fix);
           return;
         case 'edit':
@@ -121,6 +127,7 @@ export class WebviewHost implements vscode.Disposable {
     try {
       // The page never names files: the request is always about this document.
       const result = await this.services.server.requestMethod(method, { ...params, uri: this.doc.uri.toString() });
+      for (const fix of fixesIn(method, result)) this.handedOut.set(fixKey(fix), true);
       this.post({ type: 'response', requestId, result });
     } catch (e) {
       this.post({ type: 'response', requestId, error: errorText(e) });
@@ -131,6 +138,21 @@ export class WebviewHost implements vscode.Disposable {
     if (c.reason === 'save') return;
     this.post({ type: 'changed', size: c.size, ranges: c.ranges });
   }
+}
+
+/** Fixes the page keeps (hover cards, the repair button) at once: far more than it shows. */
+const MAX_HANDED_OUT = 1024;
+
+/** The fixes a forwarded answer carries: hddLens/inspect's `fixes`, hddLens/planRepair's plan. */
+function fixesIn(method: ProxiedMethod, result: unknown): ApplyFixArgs[] {
+  if (method === 'hddLens/inspect') return (result as { fixes?: ApplyFixArgs[] } | null)?.fixes ?? [];
+  if (method === 'hddLens/planRepair' && result && typeof result === 'object' && 'edits' in result) return [result as ApplyFixArgs];
+  return [];
+}
+
+/** A fix's identity: a digest of all it says (edits, copies, size, state), in a canonical JSON form. */
+function fixKey(fix: ApplyFixArgs): string {
+  return createHash('sha256').update(JSON.stringify(fix ?? null)).digest('hex');
 }
 
 function checkedOffset(offset: unknown): number {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { didChange, didClose, didOpen, didSave } from '../../shared/protocol';
-import { toWire } from '../document/fixCheck';
+import { changesSomething } from '../../shared/io/patch';
+import { encodeEditSet } from '../../shared/wireEdits';
 import type { ImageModel, ModelChange } from '../document/imageModel';
 import { ServerConnection, errorText } from './serverConnection';
 
@@ -65,17 +66,17 @@ export class DocumentSync implements vscode.Disposable {
       this.sendState(key, model, c.version);
     } else {
       const wire = c.wire;
-      this.enqueue(key, () => this.server.notify(didChange, { uri: key, version: c.version, edits: toWire(wire), size: wire.size }));
+      this.enqueue(key, () => this.server.notify(didChange, { uri: key, version: c.version, ...encodeEditSet(wire) }));
     }
   }
 
   /** didOpen of the file, then its unsaved edits as one change (version - 1 is the file as on disk). */
   private sendState(key: string, model: ImageModel, version: number): void {
     const pending = model.pendingEdits;
-    const hasEdits = pending.patches.length > 0 || pending.size !== undefined;
+    const hasEdits = changesSomething(pending);
     this.enqueue(key, () => this.server.notify(didOpen, { uri: key, version: hasEdits ? version - 1 : version }));
     if (hasEdits) {
-      this.enqueue(key, () => this.server.notify(didChange, { uri: key, version, edits: toWire(pending), size: pending.size ?? model.size }));
+      this.enqueue(key, () => this.server.notify(didChange, { uri: key, version, ...encodeEditSet({ ...pending, size: pending.size ?? model.size }) }));
     }
   }
 

@@ -2,7 +2,7 @@ import { DecodedImage } from '../format/image';
 import { Geometry } from '../format/geometry';
 import { BatScan, scanBat } from './batScan';
 import { Finding } from './finding';
-import { MetadataRange, metadataRanges } from './metadata';
+import { MetadataRange, mappedCandidates, metadataRanges } from './metadata';
 import type { RuleInfo } from './rule';
 
 /**
@@ -12,6 +12,7 @@ import type { RuleInfo } from './rule';
 export class CheckContext {
   private scanCache: BatScan | undefined;
   private metadataCache: MetadataRange[] | undefined;
+  private mappedCache: Set<number> | undefined;
 
   constructor(
     readonly image: DecodedImage,
@@ -33,7 +34,12 @@ export class CheckContext {
   }
 
   get metadata(): MetadataRange[] {
-    return (this.metadataCache ??= metadataRanges(this.image));
+    return (this.metadataCache ??= metadataRanges(this.image, this.mappedMetadata));
+  }
+
+  /** The metadata candidates (bitmap clusters, a bad-magic extension) a BAT entry maps: see mappedCandidates. */
+  get mappedMetadata(): ReadonlySet<number> {
+    return (this.mappedCache ??= mappedCandidates(this.image));
   }
 
   /** The shared BAT pass; undefined when there is no geometry. */

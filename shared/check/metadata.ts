@@ -15,7 +15,7 @@ export interface MetadataRange {
  * They are in use (not leaks), and data clusters must not overlap them. Only ranges that start inside the file
  * count; the extension and bitmap rules report the rest.
  */
-export function metadataRanges(image: DecodedImage): MetadataRange[] {
+export function metadataRanges(image: DecodedImage, mapped: ReadonlySet<number> = mappedCandidates(image)): MetadataRange[] {
   const g = image.geometry;
   const ext = image.extension;
   if (!g || !ext) return [];
@@ -25,7 +25,6 @@ export function metadataRanges(image: DecodedImage): MetadataRange[] {
   // A cluster the BAT maps is guest data when what claims it cannot be trusted: a bitmap L1 entry there is the invalid
   // one (bitmap-l1-entry-invalid makes it all dirty), so is an ext_off without the magic. Counting it as metadata
   // would relocate the guest data and, for a bitmap, leave it reading guest bytes.
-  const mapped = mappedByBat(g, image.bat, metadataCandidates(image));
   const kept = ranges.filter((r) => !mapped.has(r.start));
   if (magicOk || !mapped.has(ext.offset)) kept.push({ start: ext.offset, end: ext.offset + g.clusterSize, what: 'format extension cluster' });
   return kept.sort((a, b) => a.start - b.start);
@@ -52,6 +51,15 @@ function bitmapClusterRanges(g: Geometry, ext: Extension): MetadataRange[] {
     });
   });
   return ranges;
+}
+
+/**
+ * Which of the metadataCandidates a BAT entry points at exactly (host offsets): one pass over the BAT, none when
+ * there are no candidates. The bitmap L1 check asks it whether a cluster is guest data (one set lookup per entry).
+ */
+export function mappedCandidates(image: DecodedImage): Set<number> {
+  const g = image.geometry;
+  return g ? mappedByBat(g, image.bat, metadataCandidates(image)) : new Set();
 }
 
 /** Which of the host offsets a BAT entry points at exactly (one pass over the BAT, only when there are any). */

@@ -3,6 +3,14 @@ import { HostSpace } from './hostSpace';
 
 type Range = [number, number];
 
+/** Most buckets a map has. */
+export const MAX_BUCKETS = 1 << 16;
+
+/** The buckets a map of a file of `fileSize` bytes asked for `count` buckets has: 1 to MAX_BUCKETS, at most a byte each. */
+export function bucketCount(count: number, fileSize: number): number {
+  return Math.max(1, Math.min(Math.floor(count) || 1, MAX_BUCKETS, Math.max(1, fileSize)));
+}
+
 /**
  * How the host file is used, per bucket of equal size, for a picture of it: format metadata (header, BAT,
  * padding, extension and bitmap clusters), allocated data clusters, corrupt bytes (clusters that corrupt BAT
@@ -23,7 +31,7 @@ export class AllocationMapBuilder {
     count: number,
   ) {
     const fileSize = space.geometry.fileSize;
-    const n = Math.max(1, Math.min(Math.floor(count), 1 << 16, Math.max(1, fileSize)));
+    const n = bucketCount(count, fileSize);
     this.bucketSize = Math.max(1, Math.ceil(fileSize / n));
     this.buckets = [];
     for (let at = 0; at < fileSize || this.buckets.length === 0; at += this.bucketSize) {

@@ -1,9 +1,11 @@
 import { ByteSource, clampRange } from './byteSource';
-import { EditSet, Patch, PatchRuns, mergePatches } from './patch';
+import { CopyRun, EditSet, Patch, PatchRuns, Run, isCopy, isLiteral, runLength } from './patch';
 
 /**
- * A byte source that shows unsaved edits over another source: patches win over the base, and an optional size
- * truncates or extends it (extension reads as zeros, as a file extended with ftruncate does).
+ * A byte source that shows unsaved edits over another source: runs of literal bytes, of base bytes copied from
+ * elsewhere, or of zeros win over the base, and an optional size truncates or extends it (extension reads as
+ * zeros, as a file extended with ftruncate does). A copy costs O(1) memory whatever its length: a plan that moves
+ * gigabytes of clusters holds only where they come from.
  */
 export class OverlaySource implements ByteSource {
   private readonly runs = new PatchRuns();
@@ -21,49 +23,79 @@ export class OverlaySource implements ByteSource {
   }
 
   get size(): number {
-    return this.sizeOverride ?? Math.max(this.base.size, this.patchedEnd());
+    return this.sizeOverride ?? Math.max(this.base.size, this.runsEnd());
   }
 
-  /** The edits that turn the base into this source: disjoint patches within the final size, plus that size. */
+  /** Bytes copied into run buffers so far: work, for tests (copies and cuts of runs cost none). */
+  get bytesCopied(): number {
+    return this.runs.bytesCopied;
+  }
+
+  /**
+   * The edits that turn the base into this source: disjoint patches and copies (of the base) within the final
+   * size, plus that size. Base bytes hidden by a truncation and exposed again by a later growth become copies from
+   * past the base's end (zeros, by the semantics of a copy), not buffers of zeros.
+   */
   get edits(): EditSet {
-    let patches = this.runs.list.slice();
-    // Base bytes hidden by a truncation and exposed again by a later growth must be written as zeros.
-    const exposedEnd = Math.min(this.size, this.base.size);
-    if (this.hiddenFrom < exposedEnd) {
-      const zeros = { offset: this.hiddenFrom, data: new Uint8Array(exposedEnd - this.hiddenFrom) };
-      patches = mergePatches([zeros, ...patches]);
+    const size = this.size;
+    const patches: Patch[] = [];
+    const copies: CopyRun[] = [];
+    for (const r of this.runs.within(0, size)) {
+      if (isLiteral(r)) patches.push(r);
+      else if (isCopy(r)) copies.push(r);
+      // Zeros past the base's end need no edit: the file grows with zeros there.
+      else if (r.offset < this.base.size) copies.push({ offset: r.offset, length: Math.min(r.length, this.base.size - r.offset), from: this.base.size });
     }
-    return this.sizeOverride === undefined && this.size === this.base.size
-      ? { patches }
-      : { patches, size: this.size };
+    return this.sizeOverride === undefined && size === this.base.size ? { patches, copies } : { patches, copies, size };
   }
 
-  get patches(): readonly Patch[] {
-    return this.runs.list;
-  }
-
+  /** Applies an edit set as its documented semantics say: copies read the state before the set. */
   apply(edits: EditSet): void {
+    // Resolved first (views, base ranges, zeros: nothing the set's own writes can change), then written.
+    const moved = (edits.copies ?? []).map((c) => ({ delta: c.offset - c.from, content: this.contentOf(c.from, c.length) }));
+    for (const m of moved) for (const r of m.content) this.writeRun({ ...r, offset: r.offset + m.delta });
     for (const p of edits.patches) this.write(p.offset, p.data);
     if (edits.size !== undefined) this.resize(edits.size);
   }
 
   write(offset: number, data: Uint8Array): void {
     this.runs.write(offset, data);
-    if (this.sizeOverride !== undefined && offset + data.length > this.sizeOverride) {
-      this.sizeOverride = offset + data.length;
-    }
+    this.grow(offset + data.length);
+  }
+
+  /** Writes a run as it is (its bytes are not copied: the caller hands over a view no one changes). */
+  writeRun(run: Run): void {
+    this.runs.writeRun(run);
+    this.grow(run.offset + runLength(run));
   }
 
   resize(size: number): void {
-    // Bytes of the base past a truncation must read as zeros if the file grows again later: record them as a
-    // zero patch rather than forgetting them, but only for the part that still exists in the base.
-    const current = this.size;
-    if (size < current) {
+    if (size < this.size) {
       this.runs.truncate(size);
-      const hiddenBaseEnd = Math.min(this.base.size, current);
-      if (hiddenBaseEnd > size) this.hiddenFrom = Math.min(this.hiddenFrom, size);
+      // Base bytes past the cut must read as zeros if the file grows again later.
+      if (this.base.size > size) this.runs.writeRun({ offset: size, length: this.base.size - size, zero: true });
     }
     this.sizeOverride = size;
+  }
+
+  /**
+   * What [from, from + length) of this state holds, as runs that no later write of this state changes: views of
+   * literal bytes, ranges of the base (CopyRun.from is a base offset), zeros (past the end, or hidden by a
+   * truncation). The runs cover the range in order; nothing is read or copied.
+   */
+  contentOf(from: number, length: number): Run[] {
+    const end = from + length;
+    const visibleEnd = Math.max(from, Math.min(end, this.size));
+    const out: Run[] = [];
+    let at = from;
+    for (const r of this.runs.within(from, visibleEnd)) {
+      if (r.offset > at) this.baseRange(at, r.offset, out);
+      out.push(r);
+      at = r.offset + runLength(r);
+    }
+    if (at < visibleEnd) this.baseRange(at, visibleEnd, out);
+    if (visibleEnd < end) out.push({ offset: visibleEnd, length: end - visibleEnd, zero: true });
+    return out;
   }
 
   read(offset: number, length: number): Uint8Array {
@@ -79,26 +111,40 @@ export class OverlaySource implements ByteSource {
     return end - start;
   }
 
-  /** Base bytes at or after this offset were cut off by a truncation and read as zeros. */
-  private hiddenFrom = Number.POSITIVE_INFINITY;
+  private grow(end: number): void {
+    if (this.sizeOverride !== undefined && end > this.sizeOverride) this.sizeOverride = end;
+  }
+
+  /** An uncovered range: the base's bytes, zeros past its end. */
+  private baseRange(start: number, end: number, out: Run[]): void {
+    const baseEnd = Math.max(start, Math.min(end, this.base.size));
+    if (baseEnd > start) out.push({ offset: start, length: baseEnd - start, from: start });
+    if (end > baseEnd) out.push({ offset: baseEnd, length: end - baseEnd, zero: true });
+  }
 
   private fill(start: number, out: Uint8Array): void {
     const end = start + out.length;
-    const baseEnd = Math.min(end, this.base.size, this.hiddenFrom);
-    if (baseEnd > start) this.base.readInto(start, out.subarray(0, baseEnd - start));
-    if (baseEnd < end) out.fill(0, Math.max(0, baseEnd - start));
-    const runs = this.runs.list;
-    for (let i = this.runs.firstEndingAtOrAfter(start + 1); i < runs.length && runs[i].offset < end; i++) {
-      const r = runs[i];
-      const from = Math.max(start, r.offset);
-      const to = Math.min(end, r.offset + r.data.length);
-      if (to > from) out.set(r.data.subarray(from - r.offset, to - r.offset), from - start);
+    let at = start;
+    for (const r of this.runs.within(start, end)) {
+      if (r.offset > at) this.readBase(at, out.subarray(at - start, r.offset - start));
+      const target = out.subarray(r.offset - start, r.offset - start + runLength(r));
+      if (isLiteral(r)) target.set(r.data);
+      else if (isCopy(r)) this.readBase(r.from, target);
+      else target.fill(0);
+      at = r.offset + runLength(r);
     }
+    if (at < end) this.readBase(at, out.subarray(at - start));
   }
 
-  private patchedEnd(): number {
+  /** Base bytes into `target`; past the base's end, zeros. */
+  private readBase(offset: number, target: Uint8Array): void {
+    const n = offset < this.base.size ? this.base.readInto(offset, target) : 0;
+    if (n < target.length) target.fill(0, n);
+  }
+
+  private runsEnd(): number {
     const runs = this.runs.list;
     const last = runs[runs.length - 1];
-    return last ? last.offset + last.data.length : 0;
+    return last ? last.offset + runLength(last) : 0;
   }
 }

@@ -13,6 +13,7 @@ import { Geometry } from '../format/geometry';
 import { Variant } from '../format/header';
 import { DecodedImage } from '../format/image';
 import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
+import { changesSomething } from '../io/patch';
 
 export interface CheckReport {
   filename: string;
@@ -164,7 +165,7 @@ function readThrough<T>(w: ImageWriter, f: (src: FileSource) => T): T {
 }
 
 function writesSomething(outcome: RepairOutcome): boolean {
-  return outcome.plan.patches.length > 0 || (outcome.plan.copies?.length ?? 0) > 0 || outcome.plan.size !== undefined;
+  return changesSomething(outcome.plan);
 }
 
 /** Runs `f` on the file opened as a byte source, closing it afterwards. */

@@ -194,30 +194,46 @@ function bitmapInfo(src: ByteSource, g: Geometry, bm: DirtyBitmap): BitmapInfo {
   };
 }
 
+/** Most bytes of stored bitmap clusters `info` reads to count a bitmap's dirty bits (beyond: the count is unknown). */
+export const MAX_BITMAP_READ = 256 * 1024 * 1024;
+
 /**
  * Set bits of a dirty bitmap: L1 entry 0 is a clean cluster of bitmap data, 1 an all-dirty one, anything else the
- * sector offset of a stored cluster, whose bits are counted (bit i of the bitmap is bit i % 8 of byte i / 8).
- * Null when the granularity is unusable or an L1 entry is missing or points past the end of the file.
+ * sector offset of a stored cluster, whose bits are counted (bit i of the bitmap is bit i % 8 of byte i / 8). Each
+ * distinct stored cluster is read once (L1 entries that share one count it again without reading), and at most
+ * `maxRead` bytes in all. Null when the granularity is unusable, an L1 entry is missing or points past the end of
+ * the file, or the distinct clusters hold more than `maxRead` bytes.
  */
-export function countDirty(src: ByteSource, g: Geometry, bm: DirtyBitmap): number | null {
+export function countDirty(src: ByteSource, g: Geometry, bm: DirtyBitmap, maxRead = MAX_BITMAP_READ): number | null {
   if (bm.granularity <= 0 || bm.l1.length < bm.l1Size) return null;
   const totalBits = Math.ceil(bm.size / bm.granularity);
   const totalBytes = bitmapBytes(bm);
   const chunk = new Uint8Array(Math.min(g.clusterSize, 1 << 20));
+  const counted = new Map<string, number>();
+  let read = 0;
   let count = 0;
   for (let i = 0; i < bm.l1.length; i++) {
     const from = i * g.clusterSize;
     if (from >= totalBytes) break;
     const bytes = Math.min(g.clusterSize, totalBytes - from);
+    const bits = Math.min(bytes * 8, totalBits - from * 8);
     const entry = bm.l1[i];
     if (entry === 0) continue;
     if (entry === 1) {
-      count += Math.min(bytes * 8, totalBits - from * 8);
+      count += bits;
       continue;
     }
     const host = bitmapClusterOffset(entry) as number;
     if (host + bytes > src.size) return null;
-    count += popcountRange(src, host, bytes, chunk, totalBits - from * 8);
+    const key = `${host}:${bytes}:${bits}`;
+    let n = counted.get(key);
+    if (n === undefined) {
+      read += bytes;
+      if (read > maxRead) return null;
+      n = popcountRange(src, host, bytes, chunk, bits);
+      counted.set(key, n);
+    }
+    count += n;
   }
   return count;
 }

@@ -1,15 +1,17 @@
 import { OverlaySource } from '../io/overlaySource';
+import { isZero, runLength } from '../io/patch';
 import { BAT_OFFSET } from '../format/constants';
 import { Geometry } from '../format/geometry';
 import { u32Bytes } from '../format/le';
 import { ClusterAllocator, FreeSpace, Slot } from './allocator';
+import { StepLog } from './stepLog';
 
 /**
  * Collects a repair as byte writes on an overlay of the image: nothing reaches the file. New clusters go where
  * the allocator's policy says they cost least (allocator.ts): never over bytes anyone may want.
  */
 export class PlanBuilder {
-  readonly steps: string[] = [];
+  private readonly log: StepLog;
   /** Host ranges relocations moved data out of, for later passes' allocators (FreeSpace.vacated). */
   readonly vacated: Array<[number, number]> = [];
   /** Clusters placed past the end of the file (the growth copies justify). */
@@ -25,6 +27,7 @@ export class PlanBuilder {
     space?: FreeSpace,
   ) {
     this.allocator = new ClusterAllocator(state, geometry, space);
+    this.log = new StepLog(geometry.clusterSize);
   }
 
   /**
@@ -40,7 +43,12 @@ export class PlanBuilder {
 
   /** Records what a repair did, in words, for the report and the quick fix's title. */
   step(text: string): void {
-    this.steps.push(text);
+    this.log.add(text);
+  }
+
+  /** What the repairs did so far, in words (runs of like relocations as one step each). */
+  get steps(): string[] {
+    return this.log.list;
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -67,28 +75,32 @@ export class PlanBuilder {
     return slot;
   }
 
-  /** Copies a cluster's bytes as they read now into a fresh cluster (bytes past the end of the file read as zeros). */
-  copyCluster(from: number, to: number): void {
-    // Only ranges that can hold non-zero bytes are read (the base file and the patches over the cluster), in
-    // pieces, writing those holding a non-zero byte: the target is a fresh cluster (zeros), so a cluster lying
-    // mostly past the end of the file costs what it holds, not its (up to 2 GiB) size.
-    const end = from + this.geometry.clusterSize;
-    for (const [start, stop] of backedRanges(this.state, from, end)) {
-      for (let at = start; at < stop; at += COPY_PIECE) {
-        const data = this.state.read(at, Math.min(COPY_PIECE, stop - at));
-        if (!allZero(data)) this.write(to + (at - from), data);
-      }
+  /**
+   * Copies a cluster as it reads now onto `to`, as runs: bytes the plan wrote become views of those bytes (never
+   * changed in place, so a target overlapping its source is safe), base bytes a copy of the base, zeros nothing
+   * where the target reads zeros already: past its first `stale` bytes, which hold something (the leaked tail, a
+   * vacated hole, the slot a misaligned cluster straddles) and so get the zeros too. O(1) memory per cluster
+   * whatever its size, and nothing is read.
+   */
+  copyCluster(from: number, to: number, stale = 0): void {
+    for (const r of this.state.contentOf(from, this.geometry.clusterSize)) {
+      const at = r.offset - from + to;
+      if (!isZero(r)) this.state.writeRun({ ...r, offset: at });
+      else if (at < to + stale) this.state.writeRun({ offset: at, length: Math.min(runLength(r), to + stale - at), zero: true });
     }
+  }
+
+  /** Relocates an entry (relocateEntry) and says so, with why. */
+  relocate(index: number, fromHost: number, why: string, flags = 0): void {
+    const to = this.relocateEntry(index, fromHost, flags);
+    this.log.relocated(index, fromHost, to, why);
   }
 
   /** Moves a BAT entry's data to a new cluster and points the entry there: the guest reads the same bytes. */
   relocateEntry(index: number, fromHost: number, flags = 0): number {
-    // The bytes of the source the file stores (past its end the source reads zeros), measured before allocating.
-    const stored = Math.min(this.geometry.clusterSize, Math.max(0, this.state.size - fromHost));
     const slot = this.allocateCluster({ host: fromHost, index, flags });
     const to = slot.host;
-    if (slot.stale === 0) this.copyCluster(fromHost, to);
-    else this.copyOver(fromHost, to, slot.stale, stored);
+    this.copyCluster(fromHost, to, slot.stale);
     this.vacated.push([fromHost, fromHost + this.geometry.clusterSize]);
     this.copies++;
     const value = to / this.geometry.unit;
@@ -96,51 +108,6 @@ export class PlanBuilder {
     this.writeBatEntry(index, value);
     return to;
   }
-
-  /**
-   * Copies a cluster onto a slot whose first `stale` bytes hold something (the leaked tail, a vacated hole, the slot
-   * a misaligned cluster straddles): those are all written, zeros too; past them the slot reads zeros, so only the
-   * non-zero bytes of the source's `stored` part are. Front to back: a target below an overlapping source is safe.
-   */
-  private copyOver(from: number, to: number, stale: number, stored: number): void {
-    const end = Math.max(stale, stored);
-    for (let done = 0; done < end; done += COPY_PIECE) {
-      const piece = new Uint8Array(Math.min(COPY_PIECE, end - done));
-      if (done < stored) this.state.readInto(from + done, piece.subarray(0, Math.min(piece.length, stored - done)));
-      if (done < stale || !allZero(piece)) this.write(to + done, piece);
-    }
-  }
-}
-
-const COPY_PIECE = 1 << 20;
-
-/** The parts of [from, end) that the base file or a patch backs (elsewhere the state reads zeros), merged. */
-function backedRanges(state: OverlaySource, from: number, end: number): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  if (from < state.base.size) ranges.push([from, Math.min(end, state.base.size)]);
-  const patches = state.patches;
-  let lo = 0;
-  let hi = patches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (patches[mid].offset + patches[mid].data.length <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo; k < patches.length && patches[k].offset < end; k++) {
-    const start = Math.max(from, patches[k].offset);
-    const stop = Math.min(end, patches[k].offset + patches[k].data.length);
-    const prev = ranges[ranges.length - 1];
-    if (prev && start <= prev[1]) prev[1] = Math.max(prev[1], stop);
-    else ranges.push([start, stop]);
-  }
-  return ranges;
-}
-
-function allZero(b: Uint8Array): boolean {
-  const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2) : new Uint32Array(0);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-  for (let i = words.length * 4; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
 }
 
 /** A repair that cannot be planned (the image is out of address space); nothing has been written. */

@@ -114,7 +114,7 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
  * [and it is NECESSARY], the file should not be changed": an unknown NECESSARY feature, or a corruption inside a
  * NECESSARY feature section, or a checksum that fails while one is present. Dropping such a feature is not allowed.
  */
-function refusal(ctx: CheckContext, findings: readonly Finding[], force = false, planned = false): string | undefined {
+export function refusal(ctx: CheckContext, findings: readonly Finding[], force = false, planned = false): string | undefined {
   if (force) return undefined;
   // Found on the state earlier repair phases planned (a header repair can bring a different extension to light).
   const refusing = planned ? 'refusing to write: the first repairs would lead to an image in which' : 'refusing to write:';

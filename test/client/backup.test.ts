@@ -36,6 +36,18 @@ describe('client document model: hot-exit backup', () => {
     assert.equal(restored.read(1200, 1)[0], 0);
   });
 
+  it('stores copies as copies (a relocation of gigabytes backs up in bytes) and restores them', () => {
+    const m = new ImageModel(bufferBase(original));
+    const copies = Array.from({ length: 1000 }, (_, i) => ({ offset: 8192 + i * 4096, length: 4096, from: 0 }));
+    m.edit('relocate', { patches: [patch(64, 1, 2, 3, 4)], copies });
+    const bytes = serializeBackup({ file: { size: 8192, mtimeMs: 0 }, labels: ['relocate'], edits: m.pendingEdits });
+    assert.ok(bytes.length < 1000 * 24 + 1000, `${bytes.length} bytes for 4 MB of copies`);
+    assert.equal(Buffer.from(bytes).toString('utf8', 0, 18), 'hdd-lens backup 2\n', 'a reader that knows no copies refuses it');
+    const restored = new ImageModel(bufferBase(original), parseBackup(bytes).edits);
+    assert.equal(restored.size, m.size);
+    assert.deepEqual(restored.read(0, restored.size), m.read(0, m.size));
+  });
+
   it('rejects what is not a backup, and a truncated one', () => {
     assert.throws(() => parseBackup(Buffer.from('hello world, not a backup')), /Not an hdd-lens backup/);
     const good = serializeBackup({ file: { size: 1, mtimeMs: 1 }, labels: [], edits: { patches: [patch(0, 1, 2, 3, 4)] } });

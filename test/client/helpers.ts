@@ -17,10 +17,18 @@ export function randomBytes(length: number, seed = 1): Uint8Array {
   return out;
 }
 
-/** The reference semantics of an edit set on plain bytes: patches in order (growing with zeros), then the size. */
+/**
+ * The reference semantics of an edit set on plain bytes: copies read the old bytes (zeros past the end), then
+ * they and the patches are written in order (growing with zeros), then the size.
+ */
 export function applyToBytes(bytes: Uint8Array, edits: EditSet): Uint8Array {
   let out: Uint8Array = bytes.slice();
-  for (const p of edits.patches) out = writeAt(out, p);
+  const copied = (edits.copies ?? []).map((c) => {
+    const data = new Uint8Array(c.length);
+    data.set(bytes.subarray(Math.min(c.from, bytes.length), Math.min(c.from + c.length, bytes.length)));
+    return { offset: c.offset, data };
+  });
+  for (const p of [...copied, ...edits.patches]) out = writeAt(out, p);
   if (edits.size !== undefined) out = resized(out, edits.size);
   return out;
 }

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { closeSync, openSync, ftruncateSync, writeSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
 import { ImageModel, ModelChange } from '../../client/document/imageModel';
-import { MAX_TRUNCATED_BYTES } from '../../client/document/editRecord';
+import { MAX_KEPT_BYTES } from '../../client/document/editRecord';
+import { isLiteral } from '../../shared/io/patch';
 import { CountingSource } from '../countingSource';
 import { applyToBytes, bufferBase, patch, randomBytes, tempDir } from './helpers';
 
@@ -43,7 +44,7 @@ describe('client document model: edit log', () => {
     for (let k = steps.length - 1; k >= 0; k--) {
       const r = m.undo();
       assert.deepEqual(wholeState(m), states[k], `after undoing step ${k}`);
-      assert.equal(r.exact, true);
+      assert.ok(r.before.runs.every(isLiteral) && r.fileEpoch === undefined, 'small old bytes are kept as bytes');
     }
     for (let k = 1; k <= steps.length; k++) {
       m.redo();
@@ -150,6 +151,23 @@ describe('client document model: edit log', () => {
   });
 });
 
+describe('client document model: edits kept over a file changed on disk', () => {
+  it('a kept size never cuts off what the file has now (a CLI repair added clusters meanwhile)', () => {
+    let file = randomBytes(4096, 3);
+    const m = new ImageModel(() => bufferBase(file)());
+    m.edit('grow by a cluster', { patches: [patch(4096, 7)], size: 8192 });
+    // Another program appends two clusters of its own.
+    const grown = new Uint8Array(12288);
+    grown.set(file);
+    grown.fill(9, 4096);
+    file = grown;
+    m.reload(true);
+    assert.equal(m.size, 12288, 'the new clusters are kept');
+    assert.equal(m.read(12287, 1)[0], 9);
+    assert.equal(m.read(4096, 1)[0], 7, 'the edits stay on top');
+  });
+});
+
 describe('client document model: paged reads over file + edits', () => {
   it('reads pages of a 1 TiB sparse file without reading it whole', function () {
     const t = tempDir();
@@ -186,20 +204,23 @@ describe('client document model: paged reads over file + edits', () => {
     assert.equal(m.read(2000, 10).length, 0);
   });
 
-  it('a truncation larger than the kept limit undoes by replaying from the file', () => {
+  it('a truncation larger than the kept limit keeps the cut part as a range of the file: undo is exact, the server resyncs', () => {
     const original = randomBytes(64, 5);
     // A base that claims more than the limit, without holding it: only the first bytes are real.
-    const size = MAX_TRUNCATED_BYTES + 4096;
+    const size = MAX_KEPT_BYTES + 4096;
+    let read = 0;
     const base = (): { name: string; size: number; read: (o: number, l: number) => Uint8Array; readInto: (o: number, t: Uint8Array) => number } => ({
       name: 'big',
       size,
       read: (o, l) => {
         const out = new Uint8Array(Math.max(0, Math.min(l, size - o)));
+        read += out.length;
         if (o < original.length) out.set(original.subarray(o, Math.min(original.length, o + out.length)));
         return out;
       },
       readInto: (o, t) => {
         const n = Math.max(0, Math.min(t.length, size - o));
+        read += n;
         t.fill(0, 0, n);
         if (o < original.length) t.set(original.subarray(o, Math.min(original.length, o + n)));
         return n;
@@ -209,12 +230,49 @@ describe('client document model: paged reads over file + edits', () => {
     const seen: ModelChange[] = [];
     m.onChange((c) => seen.push(c));
     m.edit('poke', { patches: [patch(0, 0xff)] });
+    read = 0;
     const cut = m.edit('cut', { patches: [], size: 32 });
-    assert.equal(cut.exact, false);
+    assert.equal(read, 0, 'recording the truncation read nothing');
+    assert.equal(cut.fileEpoch, 0);
     m.undo();
     assert.equal(m.size, size);
     assert.equal(m.read(0, 1)[0], 0xff);
     assert.deepEqual(m.read(1, 63), original.subarray(1));
     assert.equal(seen[seen.length - 1].wire, 'resync');
+  });
+
+  it('undoes an edit with copies exactly, the old bytes of a copy target inside the file included', () => {
+    const original = randomBytes(8192, 9);
+    const m = new ImageModel(bufferBase(original));
+    m.edit('poke', { patches: [patch(100, 1, 2, 3)] });
+    const state1 = wholeState(m);
+    // Copies read the state before the set: 100..103 are the poked bytes; the target 4000.. was the file's own.
+    const edits = { patches: [patch(4001, 0xaa)], copies: [{ offset: 4000, length: 600, from: 90 }, { offset: 9000, length: 50, from: 8180 }] };
+    m.edit('copy', edits);
+    const want = state1.slice();
+    const grown = new Uint8Array(9050);
+    grown.set(want);
+    grown.set(state1.subarray(90, 690), 4000);
+    grown.set(state1.subarray(8180, 8192), 9000);
+    grown[4001] = 0xaa;
+    assert.deepEqual(wholeState(m), grown);
+    m.undo();
+    assert.deepEqual(wholeState(m), state1);
+    m.redo();
+    assert.deepEqual(wholeState(m), grown);
+  });
+
+  it('refuses to undo an edit whose old bytes are a range of a file that was saved over since', () => {
+    const size = MAX_KEPT_BYTES + 4096;
+    const base = (): { name: string; size: number; read: (o: number, l: number) => Uint8Array; readInto: (o: number, t: Uint8Array) => number } => ({
+      name: 'big',
+      size,
+      read: (o, l) => new Uint8Array(Math.max(0, Math.min(l, size - o))),
+      readInto: (o, t) => Math.max(0, Math.min(t.length, size - o)),
+    });
+    const m = new ImageModel(base);
+    m.edit('cut', { patches: [], size: 32 });
+    m.markSaved();
+    assert.throws(() => m.undo(), /Cannot undo "cut".*changed since/);
   });
 });

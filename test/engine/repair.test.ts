@@ -104,7 +104,7 @@ describe('repair (-r all) of each fixture', function () {
       assert.equal(outcome.refused !== undefined, spec.repairRefused !== undefined, `refused: ${outcome.refused}`);
       if (!before.some((f) => repairable(f, 'all')) || outcome.refused) {
         // Nothing repairable (or nothing allowed): the plan must not write a byte.
-        assert.deepEqual({ steps: outcome.plan.steps, patches: outcome.plan.patches.length, size: outcome.plan.size }, { steps: [], patches: 0, size: undefined });
+        assert.deepEqual({ steps: outcome.plan.steps, patches: outcome.plan.patches.length, copies: outcome.plan.copies?.length ?? 0, size: outcome.plan.size }, { steps: [], patches: 0, copies: 0, size: undefined });
         return;
       }
       assert.ok(outcome.plan.steps.length > 0, 'a repairable finding must give steps');

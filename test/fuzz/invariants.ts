@@ -11,7 +11,7 @@ import { EXT_PARSE_CAP, extensionMagicOk } from '../../shared/format/extension';
 import { BufferSource, ByteSource } from '../../shared/io/byteSource';
 import { growthAllowance } from '../../shared/repair/growthBound';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { EditSet } from '../../shared/io/patch';
+import { EditSet, changesSomething } from '../../shared/io/patch';
 import { RepairOutcome, planFix, planRepair } from '../../shared/repair/repair';
 import { badEntries } from '../../shared/rules/bitmap/bitmapL1EntryInvalid';
 import { ruleByCode } from '../../shared/rules/catalogue';
@@ -197,7 +197,8 @@ function editBytes(e: EditSet): number {
 /** The size of the file the edits leave. */
 function editEnd(e: EditSet): number {
   const last = e.patches[e.patches.length - 1];
-  return Math.max(e.size ?? 0, last ? last.offset + last.data.length : 0);
+  const copied = (e.copies ?? []).reduce((end, c) => Math.max(end, c.offset + c.length), 0);
+  return Math.max(e.size ?? 0, last ? last.offset + last.data.length : 0, copied);
 }
 
 function codesOf(findings: readonly Finding[]): string[] {
@@ -237,6 +238,15 @@ function planProblems(plan: EditSet, where: string): Failure[] {
   }
   if (plan.size !== undefined && (!Number.isSafeInteger(plan.size) || plan.size < 0)) {
     return [{ kind: 'bad-plan', signature: `bad-plan:${where}:size`, detail: `${where}: size ${plan.size}` }];
+  }
+  // Copies: disjoint targets of finite positions within the size, sources of finite positions, none empty.
+  let copied = -1;
+  for (const c of plan.copies ?? []) {
+    const ok = [c.offset, c.length, c.from, c.offset + c.length, c.from + c.length].every((n) => Number.isSafeInteger(n) && n >= 0);
+    if (!ok || c.length === 0 || c.offset < copied || (plan.size !== undefined && c.offset + c.length > plan.size)) {
+      return [{ kind: 'bad-plan', signature: `bad-plan:${where}:copy`, detail: `${where}: copy to ${c.offset} (+${c.length}) from ${c.from} after ${copied}, size ${plan.size}` }];
+    }
+    copied = c.offset + c.length;
   }
   return [];
 }
@@ -280,11 +290,11 @@ function repairProblems(src: ByteSource, image: DecodedImage | undefined, before
   }
   if (mode === 'all') {
     const again = planRepair(applied, 'all');
-    if (again.plan.patches.length > 0 || again.plan.size !== undefined) {
+    if (changesSomething(again.plan)) {
       out.push({
         kind: 'repair-not-idempotent',
         signature: `idempotent:${again.plan.steps.map((s) => s.replace(/\b0x[0-9a-f]+\b|\d+/g, 'N')).slice(0, 2).join(';')}`,
-        detail: `second -r all: ${again.plan.steps.slice(0, 3).join('; ')} (${again.plan.patches.length} patches, size ${again.plan.size}); before: ${beforeCodes}`,
+        detail: `second -r all: ${again.plan.steps.slice(0, 3).join('; ')} (${again.plan.patches.length} patches, ${again.plan.copies?.length ?? 0} copies, size ${again.plan.size}); before: ${beforeCodes}`,
       });
     }
   }
@@ -305,13 +315,14 @@ function guestDataChanges(before: DecodedImage, after: DecodedImage, plan: EditS
   const ba = after.bat;
   if (!gb || !ga || !bb || !ba || gb.clusterSize !== ga.clusterSize || gb.clusterSize > 4 * 1024 * 1024) return [];
   const reserved = reservedRanges(before).concat(reservedRanges(after));
+  const targets = planTargets(plan);
   const n = Math.min(bb.length, ba.length, gb.diskClusters, ga.diskClusters);
   for (let i = 0; i < n; i++) {
     if (bb[i] === 0 && ba[i] === 0) continue;
     const hb = bb[i] * gb.unit;
     const ha = ba[i] * ga.unit;
     if (bb[i] !== 0 && reserved.some(([s, e]) => hb < e && s < hb + gb.clusterSize)) continue;
-    if (bb[i] === ba[i] && !touched(plan, before.source.size, hb, gb.clusterSize)) continue;
+    if (bb[i] === ba[i] && !touched(targets, before.source.size, hb, gb.clusterSize)) continue;
     // Unallocated, or wholly past the end of the file: reads zeros, nothing to read.
     const zeroBefore = bb[i] === 0 || hb >= before.source.size;
     const zeroAfter = ba[i] === 0 || ha >= after.source.size;
@@ -330,22 +341,35 @@ function guestDataChanges(before: DecodedImage, after: DecodedImage, plan: EditS
   return [];
 }
 
+/** A plan's targets (patches and copies) as sorted, disjoint-per-kind ranges, for `touched`. */
+interface PlanTargets {
+  size?: number;
+  lists: Array<ReadonlyArray<{ offset: number; length: number }>>;
+}
+
+function planTargets(plan: EditSet): PlanTargets {
+  const out: PlanTargets = { lists: [plan.patches.map((p) => ({ offset: p.offset, length: p.data.length })), plan.copies ?? []] };
+  if (plan.size !== undefined) out.size = plan.size;
+  return out;
+}
+
 /**
- * Whether the plan can have changed what a host range reads: a patch overlaps it, or the size changed across it.
- * (Bytes the plan does not touch read the same; reading every cluster instead made huge BATs crawl.)
+ * Whether the plan can have changed what a host range reads: a patch or copy overlaps it, or the size changed
+ * across it. (Bytes the plan does not touch read the same; reading every cluster instead made huge BATs crawl.)
  */
-function touched(plan: EditSet, oldSize: number, host: number, length: number): boolean {
+function touched(plan: PlanTargets, oldSize: number, host: number, length: number): boolean {
   const end = host + length;
   if (plan.size !== undefined && Math.min(plan.size, oldSize) < end && Math.max(plan.size, oldSize) > host) return true;
-  let lo = 0;
-  let hi = plan.patches.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const p = plan.patches[mid];
-    if (p.offset + p.data.length <= host) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < plan.patches.length && plan.patches[lo].offset < end;
+  return plan.lists.some((list) => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid].offset + list[mid].length <= host) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < list.length && list[lo].offset < end;
+  });
 }
 
 /** Header and BAT (up to the data area) and valid format metadata of an image, as [start, end) ranges. */

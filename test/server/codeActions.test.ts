@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { statSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { CodeAction } from 'vscode-languageserver-protocol';
 import { Finding } from '../../shared/check/finding';
 import { checkImage } from '../../shared/check/run';
@@ -93,8 +95,10 @@ describe('server code actions', function () {
       assert.deepEqual(titles(actions), expected, spec.name);
       for (const action of actions.filter((a) => !a.title.startsWith('Fix:'))) {
         const mode = action.title === 'Fix all leaks' ? 'leaks' : 'all';
+        // Listed without a plan; planned when chosen (codeAction/resolve).
+        assert.equal(action.command, undefined, `${spec.name}: ${action.title} is not planned to be listed`);
         const copy = await scratchCopy(path);
-        await applyEdits(copy, editsOf(fixOf(action)));
+        await applyEdits(copy, editsOf(fixOf(await client.resolve(action))));
         const left = findingsOf(copy).filter((f) => repairable(f, mode));
         assert.deepEqual(left.map((f) => f.code), [], `${spec.name}: ${action.title}`);
       }
@@ -129,7 +133,7 @@ describe('server code actions', function () {
     assert.deepEqual(none, []);
   });
 
-  it('defers bulk plans of large images to codeAction/resolve', async () => {
+  it('never plans a bulk repair to list code actions: planned on resolve, in the worker for large images', async () => {
     const deferred = await LspClient.start({ initializationOptions: { inlineCheckEntries: 0 } });
     try {
       const path = paths.get('leaked-tail') ?? '';
@@ -140,11 +144,46 @@ describe('server code actions', function () {
       const bulk = actions.find((a) => a.title === 'Fix all leaks');
       assert.ok(bulk && bulk.command === undefined && bulk.data !== undefined);
       const resolved = await deferred.resolve(bulk);
+      const fix = fixOf(resolved);
+      assert.equal(fix.state?.generation, (bulk.data as { generation: number }).generation, 'the fix names the state it was planned on');
+      assert.equal(fix.state?.file?.size, statSync(path).size);
       const copy = await scratchCopy(path);
-      await applyEdits(copy, editsOf(fixOf(resolved)));
+      await applyEdits(copy, editsOf(fix));
       assert.deepEqual(findingsOf(copy).map((f) => f.code), []);
     } finally {
       await deferred.stop();
     }
   });
+
+  it('a client that cannot resolve gets the bulk repair as the client command that plans it when run', async () => {
+    const plain = await LspClient.start({ resolveCommands: false });
+    try {
+      const path = paths.get('leaked-tail') ?? '';
+      const uri = fileUri(path);
+      await plain.openImage(uri, 1);
+      const [d] = await plain.diagnosticsOf(uri, 1);
+      const actions = await plain.codeActions(uri, d.range, [d]);
+      const bulk = actions.find((a) => a.title === 'Fix all leaks');
+      assert.deepEqual(bulk?.command, { title: 'Fix all leaks', command: 'hddLens.fixLeaks', arguments: [uri] });
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it('refuses to resolve a bulk action offered for a state that is gone (the file changed on disk)', async () => {
+    const path = await scratchCopy(paths.get('leaked-tail') ?? '');
+    const uri = fileUri(path);
+    await client.openImage(uri, 1);
+    const [d] = await client.diagnosticsOf(uri, 1);
+    const bulk = (await client.codeActions(uri, d.range, [d])).find((a) => a.title === 'Fix all leaks');
+    assert.ok(bulk);
+    const before = client.published(uri).length;
+    // Another program writes the file: the server re-checks it under the same version, as a new generation.
+    await appendFile(path, Buffer.alloc(512, 1));
+    await client.diagnosticsWhere(uri, () => client.published(uri).length > before);
+    const resolved = await client.resolve(bulk);
+    assert.equal(resolved.command, undefined, 'no plan for a state that is gone');
+    await client.messageWhere((m) => /offered for an earlier state .*changed since/.test(m));
+  });
 });
+

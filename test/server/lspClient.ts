@@ -16,6 +16,7 @@ import {
   StreamMessageWriter,
   createMessageConnection,
 } from 'vscode-languageserver-protocol/node';
+import type { EditSet } from '../../shared/io/patch';
 import * as P from '../../shared/protocol';
 import { PROJECT_ROOT } from '../oracles';
 
@@ -30,6 +31,8 @@ export interface ClientOptions {
   /** The `hddLens` settings section the client answers workspace/configuration with. */
   settings?: unknown;
   initializationOptions?: unknown;
+  /** Whether the client resolves a code action's command (VS Code does); default true. */
+  resolveCommands?: boolean;
 }
 
 /**
@@ -47,6 +50,8 @@ export class LspClient {
   stderr = '';
   /** The server's window/logMessage lines (its console, with stdio). */
   log = '';
+  /** The server's window/showMessage texts, in order. */
+  readonly messages: string[] = [];
 
   private constructor(options: ClientOptions) {
     this.settings = options.settings ?? {};
@@ -60,9 +65,7 @@ export class LspClient {
       const list = this.diagnostics.get(p.uri) ?? [];
       list.push(p);
       this.diagnostics.set(p.uri, list);
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
+      this.wake();
     });
     this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map(() => this.settings));
     this.connection.onRequest('client/registerCapability', () => null);
@@ -72,6 +75,10 @@ export class LspClient {
     });
     this.connection.onNotification('window/logMessage', (p: { message: string }) => {
       this.log += `${p.message}\n`;
+    });
+    this.connection.onNotification('window/showMessage', (p: { message: string }) => {
+      this.messages.push(p.message);
+      this.wake();
     });
     this.connection.listen();
   }
@@ -89,7 +96,7 @@ export class LspClient {
           publishDiagnostics: { versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           codeAction: {
             codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } },
-            resolveSupport: { properties: ['edit', 'command'] },
+            resolveSupport: { properties: options.resolveCommands === false ? ['edit'] : ['edit', 'command'] },
             dataSupport: true,
           },
           documentSymbol: { hierarchicalDocumentSymbolSupport: true },
@@ -130,14 +137,36 @@ export class LspClient {
       if (hit) return hit;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published(uri).map((p) => [p.version, p.diagnostics.map((d) => d.code)]))}\n${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+      await this.nextEvent(left);
     }
+  }
+
+  /** Waits for a window/showMessage from the server that satisfies `ok` (already received ones count). */
+  async messageWhere(ok: (message: string) => boolean, timeoutMs = 20000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.messages.find(ok);
+      if (hit !== undefined) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message; got ${JSON.stringify(this.messages)}\n${this.stderr}`);
+      await this.nextEvent(left);
+    }
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private nextEvent(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   /** The diagnostics of a given version (waits for them). */
@@ -200,8 +229,10 @@ export function fixOf(action: CodeAction): P.ApplyFixArgs {
   return args;
 }
 
-/** An ApplyFixArgs as the engine's edit set (what the client writes). */
-export function editsOf(fix: P.ApplyFixArgs): { patches: Array<{ offset: number; data: Uint8Array }>; size?: number } {
+/** An ApplyFixArgs as the engine's edit set (what the client writes), copies included. */
+export function editsOf(fix: P.ApplyFixArgs): EditSet {
   const patches = fix.edits.map((e) => ({ offset: e.offset, data: new Uint8Array(Buffer.from(e.data, 'base64')) }));
-  return fix.size === undefined ? { patches } : { patches, size: fix.size };
+  const edits: EditSet = { patches, copies: fix.copies ?? [] };
+  if (fix.size !== undefined) edits.size = fix.size;
+  return edits;
 }

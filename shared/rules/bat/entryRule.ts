@@ -4,7 +4,7 @@ import { Finding } from '../../check/finding';
 import { RuleInfo } from '../../check/rule';
 import { BAT_OFFSET } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { entryWhere, hex, plural } from '../words';
+import { entryWhere, plural } from '../words';
 
 /** One BAT entry with a problem, as the BAT scan found it. */
 export interface EntryProblem {
@@ -69,6 +69,5 @@ function coversEntry(f: Finding, index: number): boolean {
 
 /** Copies an entry's cluster to a fresh one and points the entry at it, saying so. */
 export function relocate(plan: PlanBuilder, p: EntryProblem, why: string): void {
-  const to = plan.relocateEntry(p.index, p.host, p.flags);
-  plan.step(`BAT entry ${p.index} (${why}): copied its cluster from host ${hex(p.host)} to a new cluster at ${hex(to)}`);
+  plan.relocate(p.index, p.host, why, p.flags);
 }

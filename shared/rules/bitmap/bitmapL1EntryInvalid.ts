@@ -46,13 +46,12 @@ export function badEntries(ctx: CheckContext): BadEntry[] {
   return out;
 }
 
+/**
+ * Whether a BAT entry maps the cluster at `host` (a bitmap cluster inside the file: one of the metadata
+ * candidates, which the context indexed in its one pass over the BAT). A set lookup: never a pass per L1 entry.
+ */
 function usedByBat(ctx: CheckContext, host: number): boolean {
-  const g = ctx.geometry;
-  if (!g) return false;
-  const bat = ctx.bat;
-  const value = host / g.unit;
-  if (Number.isInteger(value) && bat.includes(value)) return true;
-  return false;
+  return ctx.mappedMetadata.has(host);
 }
 
 export default defineRule({

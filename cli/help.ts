@@ -74,12 +74,15 @@ export function printUsage(command?: string): number {
   return 0;
 }
 
-/** Prints a usage error and the usage on stderr; returns exit status 1. */
+/**
+ * Prints a usage error on stderr: the one line that says what is wrong, then where the usage is (the whole help
+ * would bury the line); returns exit status 1.
+ */
 export function usageError(message: string, command?: string): number {
   stdout.flush();
-  stderr.line(`hdd-lens${command ? ` ${command}` : ''}: ${message}`);
-  stderr.line();
-  stderr.line(command ? COMMANDS[command] : TOP);
+  const name = `hdd-lens${command ? ` ${command}` : ''}`;
+  stderr.line(`${name}: ${message}`);
+  stderr.line(`See '${name} --help'.`);
   stderr.flush();
   return 1;
 }

@@ -2,7 +2,7 @@ import { CheckReport, checkExitCode, repairImage } from '../../shared/ops/check'
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
 import { RepairMode } from '../../shared/repair/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
-import { printCheckReport, printRepaired } from '../checkText';
+import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { recoverBeforeUse, journalOptions } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { printUsage } from '../help';
@@ -19,8 +19,14 @@ export async function runCheck(argv: string[]): Promise<number> {
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');
   const report = await forFile(path, () => (mode === undefined ? checkReportStreamed(path) : repair(path, mode, force, json)));
-  if (json) stdout.line(JSON.stringify(report, null, 2));
-  else printCheckReport(stdout, report);
+  if (json) {
+    stdout.line(JSON.stringify(report, null, 2));
+  } else {
+    // Not a Parallels image (or empty): that is all there is to say; a report of one "error" would suggest damage.
+    const notImage = notAnImage(report);
+    if (notImage) complain(`${path}: ${notImage.message}`);
+    else printCheckReport(stdout, report);
+  }
   return checkExitCode(report);
 }
 

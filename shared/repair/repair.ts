@@ -93,7 +93,9 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
     throw e;
   }
   if (builder.steps.length === 0) return undefined;
-  return { title: builder.steps.join('; '), steps: builder.steps, ...state.edits };
+  // The steps are imperative ("copy the cluster of BAT entry 5 ..."): the title is what the button will do.
+  const title = builder.steps.join('; ');
+  return { title: title.charAt(0).toUpperCase() + title.slice(1), steps: builder.steps, ...state.edits };
 }
 
 /**

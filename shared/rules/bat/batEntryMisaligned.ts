@@ -25,6 +25,6 @@ copies the bytes the entry maps now into a new, aligned cluster: the guest sees 
     );
   },
   repair(ctx, plan, only) {
-    repairEntries(ctx, plan, EntryFlag.Misaligned, only, (p) => relocate(plan, p, 'it was not cluster aligned'));
+    repairEntries(ctx, plan, EntryFlag.Misaligned, only, (p) => relocate(plan, p, 'it is not cluster aligned'));
   },
 });

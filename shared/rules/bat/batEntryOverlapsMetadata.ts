@@ -23,6 +23,6 @@ shows up as guest data. The repair copies the bytes into a new cluster for the e
     });
   },
   repair(ctx, plan, only) {
-    repairEntries(ctx, plan, EntryFlag.OverlapsMetadata, only, (p) => relocate(plan, p, 'it overlapped format metadata'));
+    repairEntries(ctx, plan, EntryFlag.OverlapsMetadata, only, (p) => relocate(plan, p, 'it overlaps format metadata'));
   },
 });

@@ -37,7 +37,7 @@ The repair sets the smallest valid value, as qemu-img does.`,
     // image; otherwise data_off would still point past the end and the repair would never converge.
     if (plan.state.size < g.minDataOffset) {
       plan.resize(g.minDataOffset);
-      plan.step(`extended the file with zeros to ${hex(g.minDataOffset)}, where the data area starts`);
+      plan.step(`extend the file with zeros to ${hex(g.minDataOffset)}, where the data area starts`);
     }
   },
 });

@@ -29,6 +29,6 @@ there). The repair truncates the file after the last used cluster.`,
     const scan = ctx.scan;
     if (!scan || plan.state.size <= scan.usedEnd) return;
     plan.resize(scan.usedEnd);
-    plan.step(`truncated the file to ${hex(scan.usedEnd)}, the end of the last used cluster`);
+    plan.step(`truncate the file to ${hex(scan.usedEnd)}, the end of the last used cluster`);
   },
 });

@@ -5,10 +5,11 @@ const TOP = `Usage: hdd-lens COMMAND [options]
 Checks, repairs, maps and converts Parallels expandable disk images (.hdd, .hds).
 
 Commands:
-  check IMAGE [--json] [-r leaks|all] [--force]   find problems; -r repairs them (crash-safe)
+  check IMAGE [--json] [-r leaks|all] [--force] [-p]
+                                                  find problems; -r repairs them (crash-safe)
   info IMAGE [--json]                             what the header and the format extension say
   map IMAGE [--json]                              guest ranges and where they are stored (as qemu-img map)
-  convert IMAGE OUT.raw [--overwrite]             the guest disk as a raw file (as qemu-img convert -O raw)
+  convert IMAGE OUT.raw [--overwrite] [-p]        the guest disk as a raw file (as qemu-img convert -O raw)
   create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
                                                   a new empty image (as qemu-img create -f parallels)
   rules [CODE] [--json|--markdown]                the rules the checker applies
@@ -18,7 +19,7 @@ Every command that opens an image first rolls back a repair that was interrupted
 IMAGE.hdd-lens-journal, lies beside the image) and says so on stderr.`;
 
 const COMMANDS: Record<string, string> = {
-  check: `Usage: hdd-lens check IMAGE [--json] [-r leaks|all] [--force]
+  check: `Usage: hdd-lens check IMAGE [--json] [-r leaks|all] [--force] [-p]
 
 Checks IMAGE against every rule ('hdd-lens rules') and reports what is wrong, where, and what a repair
 would do. Without -r nothing is written.
@@ -29,6 +30,7 @@ would do. Without -r nothing is written.
                    (IMAGE.hdd-lens-journal): a crash leaves the old image or the repaired one.
   --force          with -r: repair even when the image has an unknown NECESSARY extension feature
                    (the format says such a file must not be changed)
+  -p, --progress   show progress on stderr (the default when stderr is a terminal, except with --json)
 
 Exit status, as qemu-img check: 0 no problems, 2 corruptions, 3 leaked clusters only, 1 the check
 could not complete (not a Parallels image, I/O error, bad usage). Warnings never change it.`,
@@ -42,12 +44,13 @@ Shows the virtual size, cluster size, BAT, data offset, in_use state, flags and 
 
 Lists the guest disk as runs: where each allocated run is stored in IMAGE. Without --json, the table
 of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.`,
-  convert: `Usage: hdd-lens convert IMAGE OUT.raw [--overwrite]
+  convert: `Usage: hdd-lens convert IMAGE OUT.raw [--overwrite] [-p]
 
 Writes the guest disk as a raw file, byte for byte what 'qemu-img convert -f parallels -O raw' writes.
 OUT.raw is sparse: unallocated clusters and zero blocks are not written.
 
-  --overwrite   replace OUT.raw if it exists (it never may be IMAGE itself)`,
+  --overwrite       replace OUT.raw if it exists (it never may be IMAGE itself)
+  -p, --progress    show progress on stderr, as qemu-img convert -p (the default when stderr is a terminal)`,
   create: `Usage: hdd-lens create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
 
 Creates an empty image, byte for byte what 'qemu-img create -f parallels IMAGE SIZE

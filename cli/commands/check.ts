@@ -5,11 +5,17 @@ import { UsageError, flag, parseCommand, stringOption } from '../args';
 import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { recoverBeforeUse, journalOptions } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
+import { ProgressLine, progressLine, wantProgress } from '../progress';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 
 export async function runCheck(argv: string[]): Promise<number> {
-  const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
+  const p = parseCommand(
+    'check',
+    argv,
+    { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' }, progress: { type: 'boolean', short: 'p' } },
+    { min: 1, max: 1, names: 'IMAGE' },
+  );
   if (flag(p, 'help')) return printUsage('check');
   const mode = repairMode(stringOption(p, 'repair'));
   if (flag(p, 'force') && mode === undefined) throw new UsageError('--force only applies to a repair (-r leaks|all)', 'check');
@@ -18,7 +24,15 @@ export async function runCheck(argv: string[]): Promise<number> {
   recoverBeforeUse(path);
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');
-  const report = await forFile(path, () => (mode === undefined ? checkReportStreamed(path) : repair(path, mode, force, json)));
+  const progress = progressLine(wantProgress(flag(p, 'progress'), json));
+  let report: CheckReport;
+  try {
+    report = await forFile(path, () =>
+      mode === undefined ? checkReportStreamed(path, progress ? { onProgress: progress.update } : {}) : repair(path, mode, force, json, progress),
+    );
+  } finally {
+    progress?.end();
+  }
   if (json) {
     stdout.line(JSON.stringify(report, null, 2));
   } else {
@@ -35,8 +49,19 @@ function repairMode(v: string | undefined): RepairMode | undefined {
   throw new UsageError(`-r takes 'leaks' or 'all', not '${v}'`, 'check');
 }
 
-/** Plans, says what it will do ("Repairing ..." on stderr), writes through the journal, reports the result. */
-function repair(path: string, mode: RepairMode, force: boolean, json: boolean): CheckReport {
+/**
+ * Plans, says what it will do ("Repairing ..." on stderr), writes through the journal, reports the result. With
+ * progress on, the stages show while they run: planning (a full check and the repair's passes), then writing and
+ * checking the repaired image.
+ */
+function repair(path: string, mode: RepairMode, force: boolean, json: boolean, progress: ProgressLine | undefined): CheckReport {
+  const stage = (text: string): void => {
+    if (!progress) return;
+    progress.end();
+    stderr.line(`hdd-lens: ${text}`);
+    stderr.flush();
+  };
+  stage(`${path}: checking and planning the repair...`);
   const run = repairImage(path, mode, {
     force,
     ...journalOptions(),
@@ -44,6 +69,7 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean): 
       if (outcome.refused !== undefined) return;
       for (const s of outcome.plan.steps) stderr.line(`Repairing: ${s}`);
       stderr.flush();
+      if (outcome.plan.steps.length > 0) stage(`${path}: writing the repair through the journal, then checking the repaired image...`);
     },
   });
   const refused = run.outcome.refused;

@@ -9,6 +9,7 @@ import { forFile } from '../io/fileErrors';
 import { guestRuns } from '../format/guestMap';
 import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
+import type { ProgressCallback } from './progress';
 
 /** Bytes read from the image at a time. */
 const CHUNK = 4 * 1024 * 1024;
@@ -17,6 +18,8 @@ const BLOCK = 4096;
 
 export interface ConvertOptions {
   overwrite?: boolean;
+  /** Bytes of allocated guest data copied so far, of all there are to copy; called after each chunk. */
+  onProgress?: ProgressCallback;
 }
 
 export interface ConvertResult {
@@ -41,6 +44,10 @@ export function convertToRaw(source: ByteSource, imagePath: string, outPath: str
   try {
     forFile(outPath, () => ftruncateSync(fd, g.diskBytes));
     const buf = Buffer.alloc(CHUNK);
+    const progress = options.onProgress;
+    const total = progress ? allocatedBytes(g.clusterSize, g.diskBytes, image.bat) : 0;
+    let copied = 0;
+    progress?.(0, total);
     for (const run of guestRuns(g, image.bat)) {
       const host = run.hostOffset;
       if (host === undefined) continue;
@@ -50,12 +57,21 @@ export function convertToRaw(source: ByteSource, imagePath: string, outPath: str
         const got = forFile(imagePath, () => source.readInto(host + done, buf.subarray(0, length)));
         if (got < length) buf.fill(0, got, length);
         written += forFile(outPath, () => writeNonZero(fd, buf, length, run.start + done));
+        copied += length;
+        progress?.(copied, total);
       }
     }
   } finally {
     closeSync(fd);
   }
   return { size: g.diskBytes, written };
+}
+
+/** Guest bytes the allocated entries hold (the last cluster may pass the disk's end): what convert copies. */
+function allocatedBytes(clusterSize: number, diskBytes: number, bat: Uint32Array): number {
+  let total = 0;
+  for (let i = 0; i < bat.length; i++) if (bat[i] !== 0) total += Math.max(0, Math.min(clusterSize, diskBytes - i * clusterSize));
+  return total;
 }
 
 function refuseOutput(imagePath: string, outPath: string, options: ConvertOptions): void {

@@ -5,6 +5,7 @@ import {
   Connection,
   DidChangeConfigurationNotification,
   DocumentSymbol,
+  FoldingRange,
   Hover,
   HoverParams,
   InitializeParams,
@@ -26,7 +27,7 @@ import { hoverMarkdown } from './hover';
 import { ImageDocument } from './imageDocument';
 import { guestOf, inspectByte, inspectResult } from './inspect';
 import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
-import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureSymbols } from './structureView';
+import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureFolding, structureSymbols } from './structureView';
 import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 
@@ -83,6 +84,7 @@ export class HddLensServer {
     c.onCodeAction((p) => this.codeAction(p));
     c.onCodeActionResolve((a) => this.resolveAction(a));
     c.onDocumentSymbol((p) => this.symbols(p.textDocument.uri));
+    c.onFoldingRanges((p) => this.folding(p.textDocument.uri));
     c.workspace.textDocumentContent.on((p) => this.content(p.uri));
 
     c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
@@ -113,6 +115,7 @@ export class HddLensServer {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
         documentSymbolProvider: true,
+        foldingRangeProvider: true,
         workspace: { textDocumentContent: { schemes: [P.STRUCTURE_SCHEME] } },
       },
       serverInfo: { name: 'hdd-lens' },
@@ -335,6 +338,13 @@ export class HddLensServer {
     const view = P.parseStructureUri(uri);
     if (view) return structureSymbols(renderStructure(found.doc, found.analysis, this.settings, view.page));
     return binarySymbols(await structureOf(found.analysis, this.settings));
+  }
+
+  /** Folding ranges of the structure view (binary documents have none: they are not text). */
+  private async folding(uri: string): Promise<FoldingRange[]> {
+    const view = P.parseStructureUri(uri);
+    const found = view ? await this.checked(uri) : undefined;
+    return found && view ? structureFolding(renderStructure(found.doc, found.analysis, this.settings, view.page)) : [];
   }
 
   private async content(uri: string): Promise<{ text: string }> {

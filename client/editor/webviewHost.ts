@@ -4,7 +4,7 @@ import type { ApplyFixArgs } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
-import type { FromWebview, ProxiedMethod, ToWebview } from '../webviewProtocol';
+import { HEAD_BYTES, type FromWebview, type ProxiedMethod, type ToWebview } from '../webviewProtocol';
 import type { ImageDocument } from './imageDocument';
 import { webviewHtml } from './webviewHtml';
 
@@ -39,6 +39,8 @@ export class WebviewHost implements vscode.Disposable {
   /** Messages for the page before it said it is ready (a reveal from the command that opened it). */
   private readonly early: ToWebview[] = [];
   selection = { offset: 0, length: 0 };
+  /** The document's version when the page's HTML (with its first bytes) was made. */
+  private readonly bootVersion: number;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -46,7 +48,9 @@ export class WebviewHost implements vscode.Disposable {
     private readonly services: HostServices,
   ) {
     const webview = panel.webview;
-    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path));
+    this.bootVersion = doc.model.version;
+    const head = Buffer.from(doc.model.read(0, Math.min(HEAD_BYTES, doc.model.size))).toString('base64');
+    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path), { fileName: basename(doc.path), size: doc.model.size, readOnly: doc.readOnly, head });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m)),
       doc.onDidChangeContent((c) => this.contentChanged(c)),
@@ -55,7 +59,9 @@ export class WebviewHost implements vscode.Disposable {
   }
 
   post(message: ToWebview): void {
-    if (!this.ready && message.type !== 'init') {
+    // Replies always go (the page asks for its first pages and regions as soon as it runs); events wait for `ready`.
+    const reply = message.type === 'bytes' || message.type === 'response';
+    if (!this.ready && message.type !== 'init' && !reply) {
       if (message.type === 'reveal') this.early.push(message);
       return;
     }
@@ -103,6 +109,8 @@ export class WebviewHost implements vscode.Disposable {
   private init(): void {
     this.ready = true;
     this.post({ type: 'init', fileName: basename(this.doc.path), size: this.doc.model.size, readOnly: this.doc.readOnly });
+    // Changes before `ready` were not posted: the page's first bytes (from its HTML) may be stale.
+    if (this.doc.model.version !== this.bootVersion) this.post({ type: 'changed', size: this.doc.model.size, ranges: 'all' });
     const f = this.doc.findings;
     if (f) this.post({ type: 'findings', version: f.version, findings: f.findings });
     for (const m of this.early.splice(0)) this.post(m);

@@ -4,7 +4,8 @@
  * and no code-server installed: scripts/start.mjs must build, make the demo, install Node 24 and code-server into
  * the clone's own .vscode-test/ and see code-server serve the workbench.
  *
- * Cost (2 cores, warm npm cache): about 2-4 minutes and 0.9 GB in a temp folder, removed afterwards; nearly all
+ * Cost: 0.9 GB in a temp folder, removed afterwards, and on 2 cores 12 minutes at a load average of 12-17 (the
+ * install's own figure on an idle machine is about 95 s for code-server plus the build and the demo); nearly all
  * of it is code-server's install (its postinstall builds native modules). node_modules is linked from this
  * checkout (what `npm ci` installs is the lock file's business, not start.mjs's).
  */

@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
-/** A command line that does not parse: printed with the command's usage, exit status 1. */
+/** A command line that does not parse: printed with a pointer to the command's --help, exit status 1. */
 export class UsageError extends Error {
   constructor(
     message: string,
@@ -38,10 +38,13 @@ export function parseCommand(command: string, argv: string[], options: OptionSpe
   return { values, positionals: parsed.positionals };
 }
 
-/** parseArgs' messages carry advice for programmers ("To specify a positional argument..."); keep the first sentence. */
+/**
+ * parseArgs' messages carry advice for programmers ("To specify a positional argument..."); keep the first
+ * sentence, lower-case like every other message after "hdd-lens COMMAND:" ("Unknown option" -> "unknown option").
+ */
 function cleanParseError(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('. ')[0].replace(/\.$/, '');
+  const msg = (e instanceof Error ? e.message : String(e)).split('. ')[0].replace(/\.$/, '');
+  return msg.charAt(0).toLowerCase() + msg.slice(1);
 }
 
 export function stringOption(p: Parsed, name: string): string | undefined {

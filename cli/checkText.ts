@@ -43,6 +43,11 @@ export function printCheckReport(out: Output, r: CheckReport): void {
   printSummary(out, r);
 }
 
+/** The finding that says the file is no Parallels image at all (no magic; an empty file), if it is one. */
+export function notAnImage(r: CheckReport): FindingReport | undefined {
+  return r.checkErrors > 0 ? r.findings.find((f) => f.code === 'bad-magic') : undefined;
+}
+
 function printFinding(out: Output, f: FindingReport): void {
   out.line(`${KIND[f.category]} [${f.code}] ${f.message}`);
   out.line(`    ${fixLine(f)}`);

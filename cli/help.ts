@@ -5,10 +5,11 @@ const TOP = `Usage: hdd-lens COMMAND [options]
 Checks, repairs, maps and converts Parallels expandable disk images (.hdd, .hds).
 
 Commands:
-  check IMAGE [--json] [-r leaks|all] [--force]   find problems; -r repairs them (crash-safe)
+  check IMAGE [--json] [-r leaks|all] [--force] [-p]
+                                                  find problems; -r repairs them (crash-safe)
   info IMAGE [--json]                             what the header and the format extension say
   map IMAGE [--json]                              guest ranges and where they are stored (as qemu-img map)
-  convert IMAGE OUT.raw [--overwrite]             the guest disk as a raw file (as qemu-img convert -O raw)
+  convert IMAGE OUT.raw [--overwrite] [-p]        the guest disk as a raw file (as qemu-img convert -O raw)
   create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
                                                   a new empty image (as qemu-img create -f parallels)
   recover IMAGE [--force]                         finish a write that was interrupted (from its journal)
@@ -24,7 +25,7 @@ IMAGE.hdd-lens-journal: the read-only commands report it and show the image as r
 leave it; check -r and recover roll it back first.`;
 
 const COMMANDS: Record<string, string> = {
-  check: `Usage: hdd-lens check IMAGE|BUNDLE [--json] [-r leaks|all] [--force] [--image FILE]
+  check: `Usage: hdd-lens check IMAGE|BUNDLE [--json] [-r leaks|all] [--force] [--image FILE] [-p]
 
 Checks IMAGE against every rule ('hdd-lens rules') and reports what is wrong, where, and what a repair
 would do. Without -r nothing is written.
@@ -36,6 +37,7 @@ would do. Without -r nothing is written.
   --force          with -r: repair even when the image is marked in use ("Ynot", and no process
                    holds a lock on it) or has an unknown NECESSARY extension feature. Never
                    overrides a lock: an image a VM or another program has open is not written.
+  -p, --progress   show progress on stderr (the default when stderr is a terminal, except with --json)
 
 A BUNDLE (folder with DiskDescriptor.xml, the descriptor itself, or a .pvm folder) is checked as a
 whole: the descriptor against itself and its images (findings at DiskDescriptor.xml:LINE:COL), and
@@ -61,13 +63,14 @@ Lists the guest disk as runs: where each allocated run is stored in IMAGE. Witho
 of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.
 For a BUNDLE, the runs of the merged guest disk: depth is the image's place in the chain (0 = top), as
 qemu-img map reports a chain; --json adds each run's "file" and "storage".`,
-  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID]
+  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID] [-p]
 
 Writes the guest disk as a raw file, byte for byte what 'qemu-img convert -f parallels -O raw' writes.
 OUT.raw is sparse: unallocated clusters and zero blocks are not written.
 
-  --overwrite   replace OUT.raw if it exists (it never may be IMAGE itself)
-  --snapshot G  for a BUNDLE: the guest disk of snapshot G instead of the top
+  --overwrite       replace OUT.raw if it exists (it never may be IMAGE itself)
+  --snapshot G      for a BUNDLE: the guest disk of snapshot G instead of the top
+  -p, --progress    show progress on stderr, as qemu-img convert -p (the default when stderr is a terminal)
 
 A BUNDLE converts to the merged guest disk of its active chain (top first, clusters an image does not
 map read from the one below, zeros at the root), byte for byte what qemu-img reads with the same
@@ -109,12 +112,15 @@ export function printUsage(command?: string): number {
   return 0;
 }
 
-/** Prints a usage error and the usage on stderr; returns exit status 1. */
+/**
+ * Prints a usage error on stderr: the one line that says what is wrong, then where the usage is (the whole help
+ * would bury the line); returns exit status 1.
+ */
 export function usageError(message: string, command?: string): number {
   stdout.flush();
-  stderr.line(`hdd-lens${command ? ` ${command}` : ''}: ${message}`);
-  stderr.line();
-  stderr.line(command ? COMMANDS[command] : TOP);
+  const name = `hdd-lens${command ? ` ${command}` : ''}`;
+  stderr.line(`${name}: ${message}`);
+  stderr.line(`See '${name} --help'.`);
   stderr.flush();
   return 1;
 }

@@ -20,6 +20,7 @@ import { runInfo } from './commands/info';
 import { runMap } from './commands/map';
 import { runRecover } from './commands/recover';
 import { runRules } from './commands/rules';
+import { folderMessage } from './folder';
 import { printUsage, usageError } from './help';
 import { complain, exitQuietlyOnClosedPipe, stderr, stdout } from './output';
 
@@ -61,6 +62,10 @@ function failure(e: unknown): number {
     return 1;
   }
   const errno = e as NodeJS.ErrnoException;
+  if (errno?.code === 'EISDIR' && errno.path !== undefined) {
+    complain(folderMessage(errno.path));
+    return 1;
+  }
   if (errno && typeof errno.code === 'string' && errno.syscall !== undefined) {
     complain(`${errno.path ?? ''}${errno.path ? ': ' : ''}${systemMessage(errno)}`);
     return 1;

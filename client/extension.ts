@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('hddLens.convertToRaw', (uri?: vscode.Uri) => convertToRaw(editors, context.extensionUri, uri)),
     command('hddLens.createImage', (folder?: vscode.Uri) => createImage(context.extensionUri, folder)),
     command('hddLens.goToOffset', () => goToOffset(deps)),
+    command('hddLens.showFixes', async () => editors.activeHost?.post({ type: 'showFixes' })),
     command('hddLens.goToGuestOffset', () => goToGuestOffset(deps)),
     command('hddLens.goToBatEntry', () => goToBatEntry(deps)),
     command(APPLY_FIX_COMMAND, (fix: ApplyFixArgs) => applyFixCommand(deps, fix)),

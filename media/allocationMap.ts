@@ -13,7 +13,7 @@ import type { Viewport } from './hexGrid';
 
 const CELL = 6;
 
-type Kind = 'metadata' | 'allocated' | 'free' | 'corrupt';
+type Kind = 'metadata' | 'allocated' | 'free' | 'leaked' | 'corrupt';
 
 export class AllocationMap {
   readonly element: HTMLElement;
@@ -29,7 +29,7 @@ export class AllocationMap {
   readonly refresh = debounce(() => void this.load(), 400);
 
   constructor(private readonly model: Model, private readonly host: Host) {
-    const legend = el('div', { class: 'map-legend' }, (['metadata', 'allocated', 'free', 'corrupt'] as Kind[]).map((k) =>
+    const legend = el('div', { class: 'map-legend' }, (['metadata', 'allocated', 'free', 'leaked', 'corrupt'] as Kind[]).map((k) =>
       el('span', {}, [el('span', { class: `swatch map-${k}` }), k]),
     ));
     this.element = el('section', { class: 'pane map', attrs: { 'aria-label': 'Allocation map' } }, [
@@ -85,7 +85,11 @@ export class AllocationMap {
     const colors: Record<Kind, string> = {
       metadata: themeColor('--vscode-charts-blue', '#3794ff'),
       allocated: themeColor('--vscode-charts-green', '#89d185'),
-      free: themeColor('--vscode-editorWidget-border', '#454545'),
+      // Free space is the editor's background with a faint foreground tint: in every theme (high contrast
+      // included, whose widget border is a bright cyan next to the metadata blue) it reads as empty.
+      free: mixed('--vscode-editor-foreground', '--vscode-editor-background', 0.18),
+      // The grid's leaked colour (a light red), stronger: a cell is small.
+      leaked: mixed('--vscode-charts-red', '--vscode-editor-background', 0.45),
       corrupt: themeColor('--vscode-charts-red', '#f14c4c'),
     };
     // Read once here: getComputedStyle in the per-frame draw would force a style recalculation every frame.
@@ -147,7 +151,7 @@ export class AllocationMap {
     const b = this.result?.buckets[i];
     if (!b) return;
     const pct = (n: number): string => `${Math.round((100 * n) / Math.max(1, b.length))}%`;
-    this.info.textContent = `${hex(b.offset)}–${hex(b.offset + b.length)}: ${pct(b.allocated)} allocated, ${pct(b.metadata)} metadata, ${pct(b.free)} free, ${pct(b.corrupt)} corrupt`;
+    this.info.textContent = `${hex(b.offset)}–${hex(b.offset + b.length)}: ${pct(b.allocated)} allocated, ${pct(b.metadata)} metadata, ${pct(b.free)} free${b.leaked ? ` (${pct(b.leaked)} leaked)` : ''}, ${pct(b.corrupt)} corrupt`;
   }
 
   private jump(i: number): void {
@@ -177,5 +181,25 @@ export class AllocationMap {
 function dominant(b: AllocationBucket): Kind {
   if (b.corrupt > 0) return 'corrupt';
   if (b.metadata >= b.allocated && b.metadata >= b.free && b.metadata > 0) return 'metadata';
-  return b.allocated >= b.free ? 'allocated' : 'free';
+  if (b.allocated >= b.free) return 'allocated';
+  return (b.leaked ?? 0) * 2 >= b.free ? 'leaked' : 'free';
+}
+
+/** A colour `weight` of the way from theme colour `b` to theme colour `a` (canvas needs resolved colours). */
+function mixed(a: string, b: string, weight: number): string {
+  const [x, y] = [parseColor(themeColor(a, '#cccccc')), parseColor(themeColor(b, '#1e1e1e'))];
+  if (!x || !y) return themeColor(a, '#454545');
+  const c = x.map((v, i) => Math.round(v * weight + y[i] * (1 - weight)));
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/** #rgb, #rrggbb(aa) or rgb()/rgba() as [r, g, b]. */
+function parseColor(s: string): [number, number, number] | undefined {
+  const t = s.trim();
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(t);
+  if (short) return [short[1], short[2], short[3]].map((h) => parseInt(h + h, 16)) as [number, number, number];
+  const long = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(t);
+  if (long) return [long[1], long[2], long[3]].map((h) => parseInt(h, 16)) as [number, number, number];
+  const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(t);
+  return rgb ? [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])] : undefined;
 }

@@ -13,6 +13,7 @@ import { GoTo } from './goTo';
 import { HexGrid } from './hexGrid';
 import { Host, HostEvent } from './host';
 import { HoverCard } from './hoverCard';
+import type { WebviewBoot } from '../shared/webviewProtocol';
 import { Model } from './model';
 import { sizeText } from './numbers';
 import { ProblemsList } from './problemsList';
@@ -32,6 +33,8 @@ export class App {
   readonly tree: StructureTree;
   private readonly title = el('span', { class: 'title' });
   private firstFindings = true;
+  /** Started from the page's HTML, and the host's `init` has not come yet. */
+  private booted = false;
 
   constructor(private readonly host: Host, root: HTMLElement) {
     const model = (this.model = new Model(host));
@@ -46,7 +49,9 @@ export class App {
 
     grid.onHover.on((ev) => card.hover(ev));
     grid.onActivate.on((ev) => void card.show(ev.offset, ev.rect, true));
+    grid.onQuickFix.on((ev) => void card.show(ev.offset, ev.rect, true, true));
     grid.onEscape.on(() => card.hide());
+    grid.onProblemKey.on((dir) => problems.step(dir));
     grid.onGotoKey.on(() => goTo.focus());
     grid.onViewport.on((v) => map.setViewport(v));
     tree.onEdit.on((n) => void editor.open(n));
@@ -97,15 +102,30 @@ export class App {
     this.model.select(Math.min(s.anchor, s.active), Math.abs(s.active - s.anchor) + 1, { source: 'host', reveal: false });
   }
 
+  /** The first state from the page's HTML: the grid paints from it before the host has said anything. */
+  boot(b: WebviewBoot): void {
+    this.start(b.fileName, b.size, b.readOnly, Uint8Array.from(atob(b.head), (c) => c.charCodeAt(0)));
+    this.booted = true;
+  }
+
+  private start(fileName: string, size: number, readOnly: boolean, head?: Uint8Array): void {
+    performance.mark('hddlens-init');
+    this.model.init(fileName, size, readOnly, head);
+    this.restore(fileName);
+    this.showTitle();
+    this.grid.focus();
+  }
+
   private handle(e: HostEvent): void {
     switch (e.type) {
-      case 'init':
-        performance.mark('hddlens-init');
-        this.model.init(e.fileName, e.size, e.readOnly);
-        this.restore(e.fileName);
-        this.showTitle();
-        this.grid.focus();
+      case 'init': {
+        // The same state the page booted with: keep what it has (a change since comes as `changed`).
+        const m = this.model;
+        const same = this.booted && m.fileName === e.fileName && m.size === e.size && m.readOnly === e.readOnly;
+        this.booted = false;
+        if (!same) this.start(e.fileName, e.size, e.readOnly);
         break;
+      }
       case 'changed':
         this.model.changed(e.size, e.ranges);
         this.showTitle();
@@ -119,6 +139,9 @@ export class App {
         break;
       case 'reveal':
         this.model.select(e.offset, e.length, { source: 'host', reveal: true });
+        break;
+      case 'showFixes':
+        this.grid.quickFix();
         break;
     }
   }

@@ -20,7 +20,7 @@ const WIDTHS: ReadonlySet<number> = new Set([1, 2, 4, 8]);
 
 /** Numeric fields of 1, 2, 4 or 8 bytes are editable (the magic is fixed by its quick fix). */
 export function editable(d: StructureNode, readOnly: boolean): boolean {
-  return !readOnly && EDITABLE_KINDS.has(d.kind) && WIDTHS.has(d.length);
+  return !readOnly && !d.undecodable && EDITABLE_KINDS.has(d.kind) && WIDTHS.has(d.length);
 }
 
 export type Validation = { bytes: Uint8Array; value: bigint } | { error: string };

@@ -10,6 +10,9 @@ import { BAT_ENTRY_BYTES } from './structureTree';
 
 type Mode = 'offset' | 'guest' | 'bat';
 
+/** What a go-to says beside the box: an error (nothing moved), or a note about where it went. */
+type Said = { error: string } | { note: string } | undefined;
+
 export class GoTo {
   readonly element: HTMLFormElement;
   private readonly mode = el('select', { attrs: { 'aria-label': 'Go to what' } }, [
@@ -44,41 +47,46 @@ export class GoTo {
     const mode = this.mode.value as Mode;
     const text = this.input.value;
     try {
-      const error = mode === 'offset' ? this.goOffset(text) : mode === 'bat' ? await this.goBat(text) : await this.goGuest(text);
-      this.message.textContent = error ?? '';
-      this.message.classList.toggle('error', error !== undefined);
+      const said: Said = mode === 'offset' ? this.goOffset(text) : mode === 'bat' ? await this.goBat(text) : await this.goGuest(text);
+      this.say(said);
     } catch (e) {
-      this.message.textContent = String(e);
+      this.say({ error: String(e) });
     }
   }
 
-  private goOffset(text: string): string | undefined {
+  /** Errors in the error colour; a note about a jump that worked in the ordinary one. */
+  private say(said: Said): void {
+    this.message.textContent = said === undefined ? '' : 'error' in said ? said.error : said.note;
+    this.message.classList.toggle('error', said !== undefined && 'error' in said);
+  }
+
+  private goOffset(text: string): Said {
     const p = parseOffset(text, this.model.size);
-    if ('error' in p) return p.error;
+    if ('error' in p) return { error: p.error };
     this.model.select(p.value, 1, { source: 'goto', reveal: true });
     return undefined;
   }
 
-  private async goBat(text: string): Promise<string | undefined> {
+  private async goBat(text: string): Promise<Said> {
     const p = parseNumber(text);
-    if ('error' in p) return p.error;
+    if ('error' in p) return { error: p.error };
     const at = await this.batEntryOffset(Number(p.value));
-    if (typeof at === 'string') return at;
+    if (typeof at === 'string') return { error: at };
     this.model.select(at, BAT_ENTRY_BYTES, { source: 'goto', reveal: true });
     return undefined;
   }
 
-  private async goGuest(text: string): Promise<string | undefined> {
+  private async goGuest(text: string): Promise<Said> {
     const p = parseNumber(text);
-    if ('error' in p) return p.error;
+    if ('error' in p) return { error: p.error };
     const loc = await this.host.request('hddLens/guestToHost', { guestOffset: Number(p.value) });
-    if (!loc) return `Guest offset ${hex(p.value)} is past the end of the virtual disk`;
+    if (!loc) return { error: `Guest offset ${hex(p.value)} is past the end of the virtual disk` };
     if (loc.hostOffset === undefined) {
       const at = await this.batEntryOffset(loc.batIndex);
       if (typeof at === 'number') this.model.select(at, BAT_ENTRY_BYTES, { source: 'goto', reveal: true });
-      return `Guest offset ${hex(p.value)} is in BAT entry ${loc.batIndex}, which is not allocated (reads as zeros): showing the entry`;
+      return { note: `Guest offset ${hex(p.value)} is in BAT entry ${loc.batIndex}, which is not allocated (reads as zeros): showing the entry` };
     }
     this.model.select(loc.hostOffset, 1, { source: 'goto', reveal: true });
-    return `Guest ${hex(p.value)} → host ${hex(loc.hostOffset)} (BAT entry ${loc.batIndex})`;
+    return { note: `Guest ${hex(p.value)} → host ${hex(loc.hostOffset)} (BAT entry ${loc.batIndex})` };
   }
 }

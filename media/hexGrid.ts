@@ -23,6 +23,8 @@ const ASCII: string[] = Array.from({ length: 256 }, (_, b) => (b >= 0x20 && b < 
 export interface CellEvent {
   offset: number;
   rect: DOMRect;
+  /** The byte came under a still pointer because the grid scrolled or jumped (not because the pointer moved). */
+  scrolled?: boolean;
 }
 
 export interface Viewport {
@@ -102,7 +104,11 @@ export class HexGrid {
   readonly onHover = new Emitter<CellEvent | undefined>();
   /** Enter on the selection: open its card with the keyboard. */
   readonly onActivate = new Emitter<CellEvent>();
+  /** Ctrl+. (Cmd+. on macOS) on the selection: its quick fixes, as in a text editor. */
+  readonly onQuickFix = new Emitter<CellEvent>();
   readonly onEscape = new Emitter<void>();
+  /** F8 / Shift+F8: the next or previous finding (1 or -1), as in a text editor. */
+  readonly onProblemKey = new Emitter<1 | -1>();
   readonly onGotoKey = new Emitter<void>();
   readonly onViewport = new Emitter<Viewport>();
   private readonly viewport = el('div', { class: 'grid-viewport' });
@@ -118,6 +124,12 @@ export class HexGrid {
   private dragging = false;
   private firstPaintDone = false;
   private activeId = '';
+  /** Where the pointer rests over the viewport (slot row and column), to tell the card what is under it after a scroll. */
+  private pointer: { slotY: number; col: number; ascii: boolean } | undefined;
+  /** The offset last reported by onHover (-1: none), so a render reports only a change. */
+  private hovered = -1;
+  /** Ctrl+. was just handled here (VS Code's keybinding for it follows through the host). */
+  private quickFixPending = false;
 
   constructor(private readonly model: Model) {
     this.element = el('div', {
@@ -158,6 +170,9 @@ export class HexGrid {
     this.offsetDigits = Math.max(8, Math.max(0, this.model.size - 1).toString(16).length);
     this.buildHeader();
     this.layout();
+    // Ask for the first screen's bytes now, not at the next animation frame: on opening they are then the page's
+    // first requests, ahead of the structure and the allocation map.
+    this.requestPages();
   }
 
   private buildHeader(): void {
@@ -195,6 +210,7 @@ export class HexGrid {
     const top = Math.max(0, Math.min(this.maxTop, Math.round(row)));
     if (top === this.topRow) return;
     this.topRow = top;
+    this.requestPages();
     this.schedule();
   }
 
@@ -225,6 +241,7 @@ export class HexGrid {
     }
     this.scrollbar.update(this.topRow, this.maxTop, this.visibleRows, this.totalRows);
     this.updateActiveDescendant();
+    this.followPointer();
     this.onViewport.emit({ firstOffset: this.topRow * BYTES_PER_ROW, length: this.visibleRows * BYTES_PER_ROW });
     if (complete && size > 0 && !this.firstPaintDone) {
       this.firstPaintDone = true;
@@ -288,6 +305,24 @@ export class HexGrid {
     return bytes !== undefined || failed;
   }
 
+  /**
+   * After a scroll or jump the rows under a still pointer show other bytes: report the byte now under it (or none),
+   * so that the hover card follows it or hides instead of describing a byte that scrolled away.
+   */
+  private followPointer(): void {
+    if (!this.pointer || this.dragging) return;
+    const slotRow = Math.floor(this.pointer.slotY / this.rowHeight);
+    const offset = (this.topRow + slotRow) * BYTES_PER_ROW + this.pointer.col;
+    const on = slotRow >= 0 && slotRow < this.rows.length && offset < this.model.size;
+    if ((on ? offset : -1) === this.hovered) return;
+    this.hovered = on ? offset : -1;
+    if (!on) return this.onHover.emit(undefined);
+    const view = this.visibleRowView(Math.floor(offset / BYTES_PER_ROW));
+    const cells = view && (this.pointer.ascii ? view.ascii : view.hex);
+    const rect = cells ? cells[this.pointer.col].getBoundingClientRect() : this.viewport.getBoundingClientRect();
+    this.onHover.emit({ offset, rect, scrolled: true });
+  }
+
   private updateActiveDescendant(): void {
     const row = Math.floor(this.model.active / BYTES_PER_ROW);
     const slot = row - this.topRow < this.visibleRows ? this.visibleRowView(row) : undefined;
@@ -310,6 +345,13 @@ export class HexGrid {
     return offset < this.model.size ? { offset, cell: target } : undefined;
   }
 
+  /** Opens the quick fixes of the selected byte (Ctrl+. here, or VS Code's keybinding through the host). */
+  quickFix(): void {
+    if (this.quickFixPending) return;
+    this.reveal(this.model.active);
+    this.onQuickFix.emit({ offset: this.model.active, rect: this.cellRect(this.model.active) });
+  }
+
   /** Rect of the hex cell of a visible offset (for the keyboard-opened card). */
   cellRect(offset: number): DOMRect {
     const slot = this.visibleRowView(Math.floor(offset / BYTES_PER_ROW));
@@ -321,7 +363,11 @@ export class HexGrid {
     this.viewport.addEventListener('pointerdown', (e) => this.onPointerDown(e));
     this.viewport.addEventListener('pointermove', (e) => this.onPointerMove(e));
     window.addEventListener('pointerup', () => (this.dragging = false));
-    this.viewport.addEventListener('mouseleave', () => this.onHover.emit(undefined));
+    this.viewport.addEventListener('mouseleave', () => {
+      this.pointer = undefined;
+      this.hovered = -1;
+      this.onHover.emit(undefined);
+    });
     this.element.addEventListener('keydown', (e) => this.onKey(e));
   }
 
@@ -347,6 +393,9 @@ export class HexGrid {
   private onPointerMove(e: PointerEvent): void {
     const hit = this.cellAt(e.target);
     if (this.dragging && hit) this.model.moveTo(hit.offset, true, { source: 'grid', reveal: false });
+    const top = this.viewport.getBoundingClientRect().top;
+    this.pointer = hit ? { slotY: e.clientY - top, col: Number(hit.cell.dataset.col), ascii: hit.cell.parentElement?.classList.contains('asc') ?? false } : undefined;
+    this.hovered = hit ? hit.offset : -1;
     if (!this.dragging) this.onHover.emit(hit ? { offset: hit.offset, rect: hit.cell.getBoundingClientRect() } : undefined);
   }
 
@@ -357,10 +406,20 @@ export class HexGrid {
       this.model.moveTo(step, e.shiftKey, { source: 'grid', reveal: true });
       return;
     }
-    if (e.key === 'Enter') {
+    if (e.key === 'Enter' || (e.key === '.' && (e.ctrlKey || e.metaKey))) {
       e.preventDefault();
       this.reveal(this.model.active);
-      this.onActivate.emit({ offset: this.model.active, rect: this.cellRect(this.model.active) });
+      const at = { offset: this.model.active, rect: this.cellRect(this.model.active) };
+      if (e.key === 'Enter') this.onActivate.emit(at);
+      // Ctrl+. also reaches VS Code, whose keybinding (hddLens.showFixes) opens the same card: once is enough.
+      else {
+        this.quickFix();
+        this.quickFixPending = true;
+        setTimeout(() => (this.quickFixPending = false), 500);
+      }
+    } else if (e.key === 'F8') {
+      e.preventDefault();
+      this.onProblemKey.emit(e.shiftKey ? -1 : 1);
     } else if (e.key === 'Escape') {
       this.onEscape.emit();
     } else if (e.key === 'g' && !e.ctrlKey && !e.metaKey && !e.altKey) {

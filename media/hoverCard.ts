@@ -41,18 +41,32 @@ export class HoverCard {
     return !this.element.classList.contains('hidden');
   }
 
-  /** The pointer moved over a byte (or off the grid). */
+  /**
+   * The pointer moved over a byte (or off the grid), or the grid scrolled another byte under a still pointer. The
+   * card never describes a byte that is no longer under the pointer: after a scroll or jump it hides at once, and
+   * opens on the new byte when the pointer has rested there (a wheel scroll would otherwise ask the server about
+   * every byte that passes under it).
+   */
   hover(ev: CellEvent | undefined): void {
     if (this.pinned) return;
     clearTimeout(this.showTimer);
     if (!ev) return this.hideSoon();
     this.cancelHide();
     if (this.visible && ev.offset === this.shownOffset) return;
+    if (ev.scrolled && this.visible) this.hide();
     this.showTimer = setTimeout(() => void this.show(ev.offset, ev.rect, false), HOVER_DELAY_MS);
   }
 
-  /** Opens the card for `offset` at once; pinned cards take the focus and stay until Escape or a click away. */
-  async show(offset: number, anchor: DOMRect, pinned: boolean): Promise<void> {
+  /** The offset the card describes (-1 when hidden), for the end-to-end tests. */
+  get offset(): number {
+    return this.visible ? this.shownOffset : -1;
+  }
+
+  /**
+   * Opens the card for `offset` at once; pinned cards take the focus (the first fix) and stay until Escape or a
+   * click away. `forFixes`: opened for the quick fixes (Ctrl+.), so it says when the byte has none.
+   */
+  async show(offset: number, anchor: DOMRect, pinned: boolean, forFixes = false): Promise<void> {
     const seq = ++this.seq;
     this.pinned = pinned;
     if (pinned && document.activeElement instanceof HTMLElement) this.returnFocus = document.activeElement;
@@ -68,6 +82,7 @@ export class HoverCard {
     }
     if (seq !== this.seq) return;
     this.render(offset, info);
+    if (forFixes && info.fixes.length === 0) this.element.append(el('div', { class: 'card-muted card-nofix', text: 'No quick fixes for this byte.' }));
     this.place(anchor);
     if (pinned) (this.element.querySelector<HTMLElement>('button') ?? this.element).focus();
   }

@@ -62,12 +62,15 @@ export class Model {
     });
   }
 
-  init(fileName: string, size: number, readOnly: boolean): void {
+  /** A new document state; `head`: its first bytes, known already (the page's HTML carries them). */
+  init(fileName: string, size: number, readOnly: boolean, head?: Uint8Array): void {
     this.fileName = fileName;
     this.size = size;
     this.readOnly = readOnly;
     this.anchor = this.active = 0;
     this.dropAll();
+    // Before onInit: the grid then asks only for the pages it does not have.
+    for (let page = 0; head && page * PAGE_SIZE < Math.min(head.length, size); page++) this.bytes.seed(page, head.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE));
     this.onInit.emit();
   }
 

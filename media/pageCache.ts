@@ -61,6 +61,12 @@ export class PagedLoader<T> {
     return this.cache.get(page);
   }
 
+  /** Stores a page that came by other means (the page's HTML carries the first ones). */
+  seed(page: number, value: T): void {
+    this.cache.set(page, value);
+    this.opts.onLoaded(page);
+  }
+
   hasFailed(page: number): boolean {
     return this.failed.has(page);
   }

@@ -85,6 +85,21 @@ export class ProblemsList {
     else if (bottom > this.list.scrollTop + this.list.clientHeight) this.list.scrollTop = bottom - this.list.clientHeight;
   }
 
+  /**
+   * F8 / Shift+F8 on the grid: selects the next (previous) finding after (before) the selection, wrapping around,
+   * as a text editor's "Go to Next Problem" does.
+   */
+  step(dir: 1 | -1): void {
+    const findings = this.model.findings.slice(0, MAX_ROWS);
+    if (findings.length === 0) return;
+    const at = this.model.selStart;
+    let i = dir > 0 ? findings.findIndex((f) => f.offset > at) : findLastIndex(findings, (f) => f.offset < at);
+    if (i < 0) i = dir > 0 ? 0 : findings.length - 1;
+    this.active = i;
+    this.markActive();
+    this.reveal(findings[i]);
+  }
+
   private reveal(f: WireFinding): void {
     this.model.select(f.offset, Math.max(1, Math.min(f.length, 1 << 20)), { source: 'problems', reveal: true });
   }
@@ -135,4 +150,9 @@ export class ProblemsList {
       this.message.textContent = `The repair failed: ${String(e)}`;
     }
   }
+}
+
+function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i])) return i;
+  return -1;
 }

@@ -11,7 +11,9 @@ import { debounce, Emitter } from './events';
 import { editable } from './fieldEditor';
 import { Host } from './host';
 import { Model } from './model';
+import type { Severity } from '../shared/check/finding';
 import { icon } from './icons';
+import { severityIcon } from './severity';
 import { hex } from './numbers';
 
 const ROW_HEIGHT = 22;
@@ -98,7 +100,13 @@ export class StructureTree {
       return;
     }
     if (seq !== this.loadSeq) return;
-    this.status.textContent = data ? '' : 'This file is not a Parallels image the server can decode.';
+    this.status.textContent = !data
+      ? 'This file is not a Parallels image the server can decode.'
+      : data.length === 0
+        ? 'The file is empty.'
+        : data.children?.some((c) => c.undecodable)
+          ? 'Not a Parallels image (no magic): the greyed values are its bytes as a header would read them, not real header values.'
+          : '';
     this.root = data ? this.wrap(data, undefined, 0) : undefined;
     if (this.root && this.expandedKeys.size === 0) this.expandDefault(this.root);
     await this.reloadExpandedPages(seq);
@@ -194,15 +202,20 @@ export class StructureTree {
     const canExpand = this.expandable(n);
     const twisty = canExpand ? icon(n.loading ? 'loading' : n.expanded ? 'chevron-down' : 'chevron-right', undefined, 'twisty') : el('span', { class: 'twisty' });
     const parts: Array<HTMLElement | string> = [twisty, el('span', { class: 'label', text: d.label })];
-    if (d.value !== undefined) parts.push(el('span', { class: 'value', text: d.value }));
-    if (d.problems && d.problems.length > 0) parts.push(el('span', { class: 'badge', title: d.problems.join(', ') }, [icon('warning', 'problems'), ` ${d.problems.length}`]));
+    // The whole value in the tooltip: a narrow tree cuts it with an ellipsis.
+    if (d.value !== undefined) parts.push(el('span', { class: 'value', text: d.value, attrs: { title: d.value } }));
+    if (d.problems && d.problems.length > 0) {
+      const sev = this.worstSeverity(d);
+      parts.push(el('span', { class: `badge sev-${sev}`, title: d.problems.join(', ') }, [severityIcon(sev), ` ${d.problems.length}`]));
+    }
     if (editable(d, this.model.readOnly)) parts.push(button([icon('edit')], () => this.onEdit.emit(n), { class: 'edit', title: `Edit ${d.label}`, attrs: { tabindex: '-1', 'aria-label': `Edit ${d.label}` } }));
     const attrs: Record<string, string> = {
       role: 'treeitem', id: `tree-${i}`, 'data-index': String(i), 'aria-level': String(n.depth + 1),
       'aria-selected': String(i === this.active), title: `${d.detail ? d.detail + '\n' : ''}${hex(d.offset)}, ${d.length} bytes`,
     };
     if (canExpand) attrs['aria-expanded'] = String(n.expanded);
-    const row = el('div', { class: `tree-row${i === this.active ? ' active' : ''}${d.problems?.length ? ' has-problems' : ''}`, attrs }, parts);
+    const problems = d.problems?.length ? ` has-problems problems-${this.worstSeverity(d)}` : '';
+    const row = el('div', { class: `tree-row${i === this.active ? ' active' : ''}${problems}${d.undecodable ? ' undecodable' : ''}`, attrs }, parts);
     row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
     row.style.paddingLeft = `${4 + n.depth * 14}px`;
     twisty.addEventListener('click', (e) => {
@@ -215,6 +228,18 @@ export class StructureTree {
       else void this.toggle(n);
     });
     return row;
+  }
+
+  /** The most severe finding on a node's bytes among the codes it lists (the tree node carries codes only). */
+  private worstSeverity(d: StructureNode): Severity {
+    const codes = new Set(d.problems ?? []);
+    let worst: Severity = 'info';
+    for (const f of this.model.findings) {
+      if (!codes.has(f.code) || f.offset >= d.offset + Math.max(1, d.length) || f.offset + Math.max(1, f.length) <= d.offset) continue;
+      if (f.severity === 'error') return 'error';
+      if (f.severity === 'warning') worst = 'warning';
+    }
+    return worst;
   }
 
   /** Makes row `i` the active one; `select` also selects its bytes in the grid. */
@@ -239,13 +264,14 @@ export class StructureTree {
     const pageRows = Math.max(1, Math.floor(this.scroller.clientHeight / ROW_HEIGHT) - 1);
     const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: pageRows, PageUp: -pageRows, Home: -Infinity, End: Infinity };
     let handled = true;
-    if (e.key in moves) this.activate(clampIndex(this.active + moves[e.key], this.flat.length), false);
+    // Moving through the tree moves the grid too: the grid and the tree follow each other.
+    if (e.key in moves) this.activate(clampIndex(this.active + moves[e.key], this.flat.length), true);
     else if (e.key === 'ArrowRight') {
       if (this.expandable(n) && !n.expanded) void this.toggle(n, true);
-      else if (n.expanded && n.children?.length) this.activate(this.active + 1, false);
+      else if (n.expanded && n.children?.length) this.activate(this.active + 1, true);
     } else if (e.key === 'ArrowLeft') {
       if (n.expanded) void this.toggle(n, false);
-      else if (n.parent) this.activate(this.flat.indexOf(n.parent), false);
+      else if (n.parent) this.activate(this.flat.indexOf(n.parent), true);
     } else if (e.key === 'Enter' || e.key === ' ') this.activate(this.active, true);
     else if (e.key === 'F2' && editable(n.data, this.model.readOnly)) this.onEdit.emit(n);
     else handled = false;

@@ -16,6 +16,15 @@ mkdir -p "$dest"
 
 log() { printf 'setup-e2e: %s\n' "$*" >&2; }
 
+# A clean environment for the inner npm installs: when this script runs under npm (`npm start`, an npm script in
+# CI), npm has exported its own lifecycle variables, and an inner npm reads npm_config_* as configuration. Above
+# all npm_config_user_agent: code-server's postinstall takes the Node version from it and would see the outer
+# npm's Node 20 instead of the Node 24 it is built with ("code-server currently requires node v24"). The user's own
+# settings stay: .npmrc files are read again, and upper-case NPM_CONFIG_* variables are kept.
+for name in $(compgen -e); do
+  case "$name" in npm_*|NODE|INIT_CWD) unset "$name" ;; esac
+done
+
 apt_install() {
   local missing=()
   for pkg in "$@"; do

@@ -23,9 +23,23 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 const log = (s) => console.log(`start: ${s}`);
 
+/**
+ * The environment for the programs this script starts, without what the outer `npm start` exported for its own
+ * lifecycle (npm_config_*, npm_package_*, npm_lifecycle_*, npm_execpath, NODE...). An inner npm reads
+ * `npm_config_*` variables as its configuration: code-server's postinstall then saw the outer npm's user agent
+ * ("node/v20") instead of the Node 24 it is installed with, and refused to install. A user's own settings are not
+ * lost: the inner npm reads the same .npmrc files, and upper-case NPM_CONFIG_* variables (the documented way to
+ * set npm options in the environment) are kept.
+ */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/.test(k) && k !== 'NODE' && k !== 'INIT_CWD') env[k] = v;
+  return { ...env, ...extra };
+}
+
 function run(what, cmd, argv, { allowFail = false, env } = {}) {
   log(what);
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env: env ?? process.env });
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env: env ?? cleanEnv() });
   if (r.status !== 0 && !allowFail) {
     console.error(`start: ${what} failed (${r.error?.message ?? `exit status ${r.status}`})`);
     process.exit(1);
@@ -48,7 +62,7 @@ if (!existsSync(join(demo, '.complete')) || fresh) {
 // 2. A real VS Code on demo/.
 if (onPath('code') && !smoke) {
   log(`opening VS Code on ${demo} with the extension from ${root}`);
-  const child = spawn('code', [`--extensionDevelopmentPath=${root}`, demo], { stdio: 'inherit', detached: true });
+  const child = spawn('code', [`--extensionDevelopmentPath=${root}`, demo], { stdio: 'inherit', detached: true, env: cleanEnv() });
   child.unref();
 } else {
   await codeServer();
@@ -139,13 +153,12 @@ async function codeServer() {
   symlinkSync(root, link, 'dir');
   const port = portArg ?? (await freePort());
   const xdg = join(state, 'xdg');
-  const env = {
-    ...process.env,
+  const env = cleanEnv({
     PATH: `${node24}${delimiter}${process.env.PATH ?? ''}`,
     XDG_CONFIG_HOME: join(xdg, 'config'),
     XDG_DATA_HOME: join(xdg, 'data'),
     XDG_CACHE_HOME: join(xdg, 'cache'),
-  };
+  });
   const argv = [
     '--bind-addr', `127.0.0.1:${port}`,
     '--auth', 'none',

@@ -5,6 +5,7 @@ import {
   Connection,
   DidChangeConfigurationNotification,
   DocumentSymbol,
+  FoldingRange,
   Hover,
   HoverParams,
   InitializeParams,
@@ -30,7 +31,7 @@ import { hoverMarkdown } from './hover';
 import { ImageDocument } from './imageDocument';
 import { guestOf, inspectByte, inspectResult } from './inspect';
 import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
-import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureSymbols } from './structureView';
+import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureFolding, structureSymbols } from './structureView';
 import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
@@ -105,6 +106,7 @@ export class HddLensServer {
     c.onDocumentSymbol((p) => (d.has(p.textDocument.uri) ? d.symbols(p.textDocument.uri) : this.symbols(p.textDocument.uri)));
     c.onDefinition((p) => d.definition(p.textDocument.uri, p.position));
     c.onDocumentLinks((p) => d.links(p.textDocument.uri));
+    c.onFoldingRanges((p) => this.folding(p.textDocument.uri));
     c.workspace.textDocumentContent.on((p) => this.content(p.uri));
 
     c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
@@ -138,6 +140,7 @@ export class HddLensServer {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
         documentSymbolProvider: true,
+        foldingRangeProvider: true,
         workspace: { textDocumentContent: { schemes: [P.STRUCTURE_SCHEME] } },
       },
       serverInfo: { name: 'hdd-lens' },
@@ -390,6 +393,13 @@ export class HddLensServer {
     const view = P.parseStructureUri(uri);
     if (view) return structureSymbols(renderStructure(found.doc, found.analysis, this.settings, view.page));
     return binarySymbols(await structureOf(found.analysis, this.settings));
+  }
+
+  /** Folding ranges of the structure view (binary documents have none: they are not text). */
+  private async folding(uri: string): Promise<FoldingRange[]> {
+    const view = P.parseStructureUri(uri);
+    const found = view ? await this.checked(uri) : undefined;
+    return found && view ? structureFolding(renderStructure(found.doc, found.analysis, this.settings, view.page)) : [];
   }
 
   private async content(uri: string): Promise<{ text: string }> {

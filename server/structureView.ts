@@ -1,4 +1,4 @@
-import { CodeAction, Diagnostic, DocumentSymbol, Range, SymbolKind } from 'vscode-languageserver/node';
+import { CodeAction, Diagnostic, DocumentSymbol, FoldingRange, Range, SymbolKind } from 'vscode-languageserver/node';
 import { ByteRange } from '../shared/describe/rangeIndex';
 import { OutlineItem, StructureText, TextInput, structureText } from '../shared/describe/structureText';
 import { Analysis, ShownFinding } from './analysis';
@@ -112,6 +112,20 @@ export function structureSymbols(text: StructureText): DocumentSymbol[] {
     return symbol;
   };
   return text.outline.map(convert);
+}
+
+/**
+ * Folding of the structure view: each section, BAT page, group and finding list folds from its heading line to its
+ * last line (the outline's own extents, so folding and the outline agree).
+ */
+export function structureFolding(text: StructureText): FoldingRange[] {
+  const out: FoldingRange[] = [];
+  const visit = (item: OutlineItem): void => {
+    if (item.endLine > item.line) out.push({ startLine: item.line, endLine: item.endLine });
+    for (const c of item.children) visit(c);
+  };
+  for (const item of text.outline) visit(item);
+  return out;
 }
 
 export type { CodeAction };

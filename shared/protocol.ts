@@ -119,6 +119,11 @@ export interface StructureNode {
   children?: StructureNode[];
   /** For a BAT page whose entries are not included: ask again with `batPage` to get them. */
   batPage?: number;
+  /**
+   * The bytes are shown as the format would read them, but they are not an image's (no Parallels magic): views
+   * grey them out instead of presenting them as header values.
+   */
+  undecodable?: boolean;
 }
 
 export interface StructureParams extends DocumentRef {
@@ -138,6 +143,8 @@ export interface AllocationBucket {
   allocated: number;
   free: number;
   corrupt: number;
+  /** Of the free bytes, those of the leaked tail (past the end of the last used cluster); absent when none. */
+  leaked?: number;
 }
 export interface AllocationMapResult {
   fileSize: number;

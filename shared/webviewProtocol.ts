@@ -10,8 +10,9 @@
  * - The page is `<div id="app"></div>` plus dist/webview.js and every dist/*.css (codicon.css first, the others in
  *   name order). CSP: scripts only with the page's nonce, styles/fonts/images only from dist/ (no inline style
  *   attributes; CSSOM `el.style.x = ...` is fine), no network.
- * - Nothing is posted before `ready` except that `reveal`s are queued and sent after `init` (a command may open the
- *   editor and reveal at once). `init` then the current `findings` follow `ready`.
+ * - The page's HTML carries a `WebviewBoot` (its first state and bytes). Nothing is posted before `ready` except
+ *   that `reveal`s are queued and sent after `init` (a command may open the editor and reveal at once). `init`
+ *   then the current `findings` follow `ready`, and `changed` ('all') when the document changed since the HTML.
  * - `read`: at most 4 MiB per request; the answer is shorter at the end of the file. `request`: the host sets
  *   `params.uri` to the document's URI (the page never names files); only the ProxiedMethod list is forwarded.
  * - `edit` / `applyFix`: one undoable edit each (VS Code's undo stack); refused with a message when the document is
@@ -33,6 +34,26 @@ export type ProxiedMethod =
   | 'hddLens/inspect'
   | 'hddLens/planRepair';
 
+/**
+ * What the page needs for its first paint, written into its HTML (a JSON script element, which the CSP does not
+ * run) so that it paints without waiting for two round trips (`ready` -> `init`, then `read` -> `bytes`) through
+ * VS Code's webview plumbing: the `init` fields, and the document's first bytes (base64) as they were when the
+ * HTML was made. `init` and `findings` still follow `ready`; `changed` follows them if the document changed since.
+ */
+export interface WebviewBoot {
+  fileName: string;
+  size: number;
+  readOnly: boolean;
+  /** The first bytes of the document (at most HEAD_BYTES), base64. */
+  head: string;
+}
+
+/** Bytes of the document written into the page for its first screen: two 4 KiB pages. */
+export const HEAD_BYTES = 8192;
+
+/** The id of the JSON script element that holds the WebviewBoot. */
+export const BOOT_ELEMENT_ID = 'hddlens-boot';
+
 export type ToWebview =
   | { type: 'init'; fileName: string; size: number; readOnly: boolean }
   /** Answer to `read`: bytes as the document has them now (unsaved edits applied). */
@@ -44,7 +65,9 @@ export type ToWebview =
   /** New diagnostics for the current version. */
   | { type: 'findings'; version: number; findings: WireFinding[] }
   /** Scroll to and select a byte range (from a command, a Problems panel click, the structure view). */
-  | { type: 'reveal'; offset: number; length: number };
+  | { type: 'reveal'; offset: number; length: number }
+  /** Open the quick fixes of the selected byte (Ctrl+., the `hddLens.showFixes` keybinding). */
+  | { type: 'showFixes' };
 
 export type FromWebview =
   | { type: 'ready' }

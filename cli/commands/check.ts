@@ -1,16 +1,29 @@
 import { CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
+import { ProgressCallback } from '../../shared/ops/progress';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
 import { RepairMode } from '../../shared/repair/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
-import { printCheckReport, printRepaired } from '../checkText';
+import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { journalOptions, openForReading } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
+import { ProgressLine, progressLine, wantProgress } from '../progress';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 import { bundleCheck, bundleTarget, stringsOption } from './bundle';
 
 export async function runCheck(argv: string[]): Promise<number> {
-  const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' }, image: { type: 'string', multiple: true } }, { min: 1, max: 1, names: 'IMAGE' });
+  const p = parseCommand(
+    'check',
+    argv,
+    {
+      json: { type: 'boolean' },
+      repair: { type: 'string', short: 'r' },
+      force: { type: 'boolean' },
+      image: { type: 'string', multiple: true },
+      progress: { type: 'boolean', short: 'p' },
+    },
+    { min: 1, max: 1, names: 'IMAGE' },
+  );
   if (flag(p, 'help')) return printUsage('check');
   const mode = repairMode(stringOption(p, 'repair'));
   if (flag(p, 'force') && mode === undefined) throw new UsageError('--force only applies to a repair (-r leaks|all)', 'check');
@@ -21,21 +34,33 @@ export async function runCheck(argv: string[]): Promise<number> {
   if (stringsOption(p, 'image').length > 0) throw new UsageError('--image names an image of a bundle; IMAGE is not a bundle', 'check');
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');
-  const report = await forFile(path, () => (mode === undefined ? readOnlyCheck(path) : repair(path, mode, force, json)));
-  if (json) stdout.line(JSON.stringify(report, null, 2));
-  else printCheckReport(stdout, report);
+  const progress = progressLine(wantProgress(flag(p, 'progress'), json));
+  let report: CheckReport;
+  try {
+    report = await forFile(path, () => (mode === undefined ? readOnlyCheck(path, progress?.update) : repair(path, mode, force, json, progress)));
+  } finally {
+    progress?.end();
+  }
+  if (json) {
+    stdout.line(JSON.stringify(report, null, 2));
+  } else {
+    // Not a Parallels image (or empty): that is all there is to say; a report of one "error" would suggest damage.
+    const notImage = notAnImage(report);
+    if (notImage) complain(`${path}: ${notImage.message}`);
+    else printCheckReport(stdout, report);
+  }
   return checkExitCode(report);
 }
 
 /** check without -r: never writes; a pending journal is reported and the image checked as recovery would leave it. */
-async function readOnlyCheck(path: string): Promise<CheckReport> {
+async function readOnlyCheck(path: string, onProgress: ProgressCallback | undefined): Promise<CheckReport> {
   const view = openForReading(path);
   try {
     if (view.rolledBack) return checkReport(view.source);
   } finally {
     view.source.close();
   }
-  return checkReportStreamed(path);
+  return checkReportStreamed(path, onProgress ? { onProgress } : {});
 }
 
 function repairMode(v: string | undefined): RepairMode | undefined {
@@ -43,8 +68,19 @@ function repairMode(v: string | undefined): RepairMode | undefined {
   throw new UsageError(`-r takes 'leaks' or 'all', not '${v}'`, 'check');
 }
 
-/** Plans, says what it will do ("Repairing ..." on stderr), writes through the journal, reports the result. */
-function repair(path: string, mode: RepairMode, force: boolean, json: boolean): CheckReport {
+/**
+ * Plans, says what it will do ("Repairing ..." on stderr), writes through the journal, reports the result. With
+ * progress on, the stages show while they run: planning (a full check and the repair's passes), then writing and
+ * checking the repaired image.
+ */
+function repair(path: string, mode: RepairMode, force: boolean, json: boolean, progress: ProgressLine | undefined): CheckReport {
+  const stage = (text: string): void => {
+    if (!progress) return;
+    progress.end();
+    stderr.line(`hdd-lens: ${text}`);
+    stderr.flush();
+  };
+  stage(`${path}: checking and planning the repair...`);
   const run = repairImage(path, mode, {
     force,
     ...journalOptions(),
@@ -53,6 +89,7 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean): 
       if (outcome.refused !== undefined) return;
       for (const s of outcome.plan.steps) stderr.line(`Repairing: ${s}`);
       stderr.flush();
+      if (outcome.plan.steps.length > 0) stage(`${path}: writing the repair through the journal, then checking the repaired image...`);
     },
   });
   const refused = run.outcome.refused;

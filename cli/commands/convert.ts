@@ -4,20 +4,31 @@ import { printUsage } from '../help';
 import { openForReading } from '../journalHooks';
 import { forFile } from '../../shared/io/fileErrors';
 import { UsageError, stringOption } from '../args';
+import { progressLine, wantProgress } from '../progress';
 import { bundleConvert, bundleTarget } from './bundle';
 
-/** The guest disk as a raw file, as `qemu-img convert -f parallels -O raw` writes it. Prints nothing on success. */
+/**
+ * The guest disk as a raw file, as `qemu-img convert -f parallels -O raw` writes it. Prints nothing on success but
+ * its progress on stderr (with -p, or when stderr is a terminal).
+ */
 export async function runConvert(argv: string[]): Promise<number> {
-  const p = parseCommand('convert', argv, { overwrite: { type: 'boolean' }, snapshot: { type: 'string' } }, { min: 2, max: 2, names: 'IMAGE and OUT.raw' });
+  const p = parseCommand(
+    'convert',
+    argv,
+    { overwrite: { type: 'boolean' }, snapshot: { type: 'string' }, progress: { type: 'boolean', short: 'p' } },
+    { min: 2, max: 2, names: 'IMAGE and OUT.raw' },
+  );
   if (flag(p, 'help')) return printUsage('convert');
   const [image, out] = p.positionals;
   const bundle = bundleTarget(image);
   if (bundle) return bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite') });
   if (stringOption(p, 'snapshot') !== undefined) throw new UsageError('--snapshot applies to a bundle; IMAGE is a single image', 'convert');
   const view = openForReading(image);
+  const progress = progressLine(wantProgress(flag(p, 'progress'), false));
   try {
-    await forFile(image, () => convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite') }));
+    await forFile(image, () => convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }));
   } finally {
+    progress?.end();
     view.source.close();
   }
   return 0;

@@ -41,8 +41,17 @@ export async function convertToRaw(editors: ImageEditors, extensionUri: vscode.U
   if (!target) return;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Converting ${basename(image.fsPath)} to ${basename(target.fsPath)}`, cancellable: true },
-    // The save dialog already asked about replacing an existing file.
-    (_progress, token) => runCli(extensionUri, ['convert', '--overwrite', image.fsPath, target.fsPath], token),
+    // The save dialog already asked about replacing an existing file. The CLI's -p lines carry the percentage.
+    (progress, token) => {
+      let shown = 0;
+      const onStderr = (text: string): void => {
+        const pct = lastPercent(text);
+        if (pct === undefined || pct <= shown) return;
+        progress.report({ increment: pct - shown, message: `${pct.toFixed(0)}%` });
+        shown = pct;
+      };
+      return runCli(extensionUri, ['convert', '--overwrite', '--progress', image.fsPath, target.fsPath], token, onStderr);
+    },
   );
   if (result.cancelled) {
     if (existsSync(target.fsPath)) rmSync(target.fsPath, { force: true });
@@ -50,6 +59,12 @@ export async function convertToRaw(editors: ImageEditors, extensionUri: vscode.U
   }
   if (result.code !== 0) return void vscode.window.showErrorMessage(`hdd-lens: conversion failed: ${cliFailure(result)}`);
   void vscode.window.showInformationMessage(`hdd-lens: wrote ${target.fsPath}.`);
+}
+
+/** The last "(42.00/100%)" of the CLI's progress output in a chunk of its stderr. */
+export function lastPercent(text: string): number | undefined {
+  const all = [...text.matchAll(/\((\d+(?:\.\d+)?)\/100%\)/g)];
+  return all.length > 0 ? Number(all[all.length - 1][1]) : undefined;
 }
 
 /** "Create New Image...": asks the size and cluster size, writes the image with `hdd-lens create`, opens it. */

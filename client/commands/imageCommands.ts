@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { basename } from 'node:path';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
 import type { ImageEditors } from '../editor/imageEditorProvider';
@@ -32,7 +33,15 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
   const image = d.editors.target(uri);
   if (!image) return noImage('repair it');
   const { doc, opened } = await d.editors.ensureOpen(image);
-  const plan = await d.server.request(planRepair, { uri: doc.uri.toString(), mode });
+  // Planning a 16M-entry image takes a while: a notification says so and can cancel it (the plan is then dropped).
+  const plan = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `hdd-lens: planning the ${mode === 'all' ? 'repair' : 'leak repair'} of ${basename(doc.uri.fsPath)}`, cancellable: true },
+    async (_progress, token) => {
+      const planned = await d.server.request(planRepair, { uri: doc.uri.toString(), mode }, token);
+      if (token.isCancellationRequested) throw new vscode.CancellationError();
+      return planned;
+    },
+  );
   if (plan === null) {
     return void vscode.window.showInformationMessage(`hdd-lens: nothing to ${mode === 'all' ? 'repair' : 'reclaim'} in ${doc.uri.fsPath}.`);
   }
@@ -49,13 +58,18 @@ export async function applyFixCommand(d: CommandDeps, fix: ApplyFixArgs): Promis
   d.editors.applyFix(doc, fix, opened);
 }
 
+/** The structure view's language (package.json contributes.languages: a grammar and folding). */
+const STRUCTURE_LANGUAGE = 'hdd-structure';
+
 /** "Show Structure View": the server's annotated text dump, with hover, outline and quick fixes. */
 export async function showStructure(d: CommandDeps, uri?: vscode.Uri): Promise<void> {
   const image = d.editors.target(uri);
   if (!image) return noImage('show its structure');
   // The server must be up: the content provider of the scheme is registered when it announces it.
   await d.server.whenReady();
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(structureUri(image.toString())));
+  let doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(structureUri(image.toString())));
+  // Its own language (grammar, folding) also when the image is not named .hdd/.hds (opened with "Reopen With").
+  if (doc.languageId !== STRUCTURE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, STRUCTURE_LANGUAGE);
   // Beside the image editor when one is in front, else in the active group (no empty group beside nothing).
   const beside = d.editors.activeHost?.panel.active === true;
   await vscode.window.showTextDocument(doc, { preview: false, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });

@@ -13,7 +13,7 @@ export interface CliResult {
  * block the extension host and use the same code, messages and crash safety as the terminal. The extension host's
  * own runtime runs it (Electron as Node, or code-server's Node).
  */
-export function runCli(extensionUri: vscode.Uri, args: string[], token?: vscode.CancellationToken): Promise<CliResult> {
+export function runCli(extensionUri: vscode.Uri, args: string[], token?: vscode.CancellationToken, onStderr?: (text: string) => void): Promise<CliResult> {
   const cli = vscode.Uri.joinPath(extensionUri, 'dist', 'cli.js').fsPath;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
@@ -24,7 +24,11 @@ export function runCli(extensionUri: vscode.Uri, args: string[], token?: vscode.
     let stderr = '';
     let cancelled = false;
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      // Progress lines are for the notification, not for an error message.
+      if (onStderr) onStderr(s);
+      stderr += s.replace(/^ {4}\(\d+(?:\.\d+)?\/100%\)$\n?/gm, '');
+    });
     const sub = token?.onCancellationRequested(() => {
       cancelled = true;
       child.kill('SIGTERM');

@@ -6,7 +6,7 @@ import type { ApplyFixArgs } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
-import type { FromWebview, ProxiedMethod, ToWebview } from '../../shared/webviewProtocol';
+import { HEAD_BYTES, type FromWebview, type ProxiedMethod, type ToWebview } from '../../shared/webviewProtocol';
 import type { ImageDocument } from './imageDocument';
 import { webviewHtml } from './webviewHtml';
 
@@ -43,6 +43,8 @@ export class WebviewHost implements vscode.Disposable {
   selection = { offset: 0, length: 0 };
   /** The fixes the page was given (by their digest), the most recent MAX_HANDED_OUT: the only ones it may apply. */
   private readonly handedOut = new BoundedMap<string, true>(MAX_HANDED_OUT);
+  /** The document's version when the page's HTML (with its first bytes) was made. */
+  private readonly bootVersion: number;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -50,7 +52,9 @@ export class WebviewHost implements vscode.Disposable {
     private readonly services: HostServices,
   ) {
     const webview = panel.webview;
-    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path));
+    this.bootVersion = doc.model.version;
+    const head = Buffer.from(doc.model.read(0, Math.min(HEAD_BYTES, doc.model.size))).toString('base64');
+    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path), { fileName: basename(doc.path), size: doc.model.size, readOnly: doc.readOnly, head });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m)),
       doc.onDidChangeContent((c) => this.contentChanged(c)),
@@ -59,7 +63,9 @@ export class WebviewHost implements vscode.Disposable {
   }
 
   post(message: ToWebview): void {
-    if (!this.ready && message.type !== 'init') {
+    // Replies always go (the page asks for its first pages and regions as soon as it runs); events wait for `ready`.
+    const reply = message.type === 'bytes' || message.type === 'response';
+    if (!this.ready && message.type !== 'init' && !reply) {
       if (message.type === 'reveal') this.early.push(message);
       return;
     }
@@ -109,6 +115,8 @@ export class WebviewHost implements vscode.Disposable {
   private init(): void {
     this.ready = true;
     this.post({ type: 'init', fileName: basename(this.doc.path), size: this.doc.model.size, readOnly: this.doc.readOnly });
+    // Changes before `ready` were not posted: the page's first bytes (from its HTML) may be stale.
+    if (this.doc.model.version !== this.bootVersion) this.post({ type: 'changed', size: this.doc.model.size, ranges: 'all' });
     const f = this.doc.findings;
     if (f) this.post({ type: 'findings', version: f.version, findings: f.findings });
     for (const m of this.early.splice(0)) this.post(m);

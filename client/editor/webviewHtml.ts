@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { BOOT_ELEMENT_ID, type WebviewBoot } from '../../shared/webviewProtocol';
 
 /** The webview's root element: everything inside it is the webview's (media/main.ts). */
 export const APP_ROOT_ID = 'app';
@@ -17,7 +18,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * fonts and images only from dist/, no network), the stylesheets of dist/ (the codicons first, then the webview's
  * own, in name order), `<div id="app">` and dist/webview.js.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, boot: WebviewBoot): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const nonce = randomBytes(18).toString('base64');
   const src = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(dist, name)).toString();
@@ -40,6 +41,7 @@ ${sheets.join('\n')}
 </head>
 <body>
 <div id="${APP_ROOT_ID}"></div>
+<script type="application/json" id="${BOOT_ELEMENT_ID}">${jsonInHtml(boot)}</script>
 <script nonce="${nonce}" src="${src('webview.js')}"></script>
 </body>
 </html>`;
@@ -49,6 +51,11 @@ function stylesheets(distPath: string): string[] {
   if (!existsSync(distPath)) return [];
   const css = readdirSync(distPath).filter((f) => f.endsWith('.css') && f !== CODICON_CSS).sort();
   return existsSync(`${distPath}/${CODICON_CSS}`) ? [CODICON_CSS, ...css] : css;
+}
+
+/** JSON inside a script element: `<` escaped so no "</script>" in a file name can end the element. */
+function jsonInHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 function escapeHtml(s: string): string {

@@ -71,7 +71,14 @@ export class AllocationMapBuilder {
   /** The buckets, once every entry is fed (free is what nothing else claims). */
   finish(): AllocationBucket[] {
     this.feed(Infinity);
-    for (const b of this.buckets) b.free = Math.max(0, b.length - b.metadata - b.allocated - b.corrupt);
+    const usedEnd = this.space.scan.usedEnd;
+    for (const b of this.buckets) {
+      b.free = Math.max(0, b.length - b.metadata - b.allocated - b.corrupt);
+      // Free bytes past the last used cluster are the leaked tail (what `check -r leaks` cuts), as the grid shows.
+      const tail = Math.max(0, b.offset + b.length - Math.max(b.offset, usedEnd));
+      const leaked = Math.min(b.free, tail);
+      if (leaked > 0) b.leaked = leaked;
+    }
     return this.buckets;
   }
 

@@ -85,34 +85,57 @@ function writeBat(w: Writer, input: TextInput, bat: StructureNode, shown: Set<Te
     const item = w.open(`page ${p.batPage}: ${p.label}`, 'batPage', p.value);
     w.line(`  page ${p.batPage}: ${p.label}  ${span(p)}  ${p.value ?? ''}  ${p.detail ?? ''}${p.problems ? `  problems: ${p.problems.join(', ')}` : ''}`, p);
     if (expand && p.batPage !== undefined) {
-      const full = batPageNode(input, p.batPage);
-      w.line(`    ${'entry'.padEnd(10)} ${'guest range'.padEnd(34)} ${'value'.padEnd(12)} host`);
-      for (const e of full?.children ?? []) {
+      const entries = batPageNode(input, p.batPage)?.children ?? [];
+      // What an entry says first (its value, the host offset), the guest range it covers last: at half an
+      // editor's width the columns that matter are on screen. Columns are as wide as this page needs.
+      const cells = entries.map((e) => {
         const [value, host] = (e.value ?? '').split(' → host ');
-        w.line(`    ${e.label.replace('entry ', '[') + ']'}`.padEnd(14) + ` ${(e.detail ?? '').replace('guest ', '').padEnd(34)} ${value.padEnd(12)} ${host ?? '-'}`, e);
+        return [`[${e.label.replace('entry ', '')}]`, value, host ?? '-', (e.detail ?? '').replace('guest ', '')];
+      });
+      const widths = columnWidths([['entry', 'value', 'host', 'guest range'], ...cells]);
+      w.line(`    ${row(['entry', 'value', 'host', 'guest range'], widths)}`);
+      entries.forEach((e, k) => {
+        w.line(`    ${row(cells[k], widths)}`, e);
         inlineFindings(w, input, e, 3, shown);
-      }
+      });
     } else inlineFindings(w, input, p, 2, shown);
     w.close(item);
   }
 }
 
+/** Longest label a column is padded for; longer ones push their value right instead of every line's. */
+const LABEL_COLUMN = 18;
+
 function writeChildren(w: Writer, input: TextInput, nodes: StructureNode[], depth: number, shown: Set<TextFinding>): void {
   const pad = '  '.repeat(depth);
+  // Offsets and labels padded to what these siblings need (not to fixed wide columns): values start some 25
+  // columns in, so the view reads at half an editor's width.
+  const offsetWidth = Math.max(0, ...nodes.map((n) => hex(n.offset).length));
+  const labelWidth = Math.min(LABEL_COLUMN, Math.max(0, ...nodes.map((n) => n.label.length)));
   for (const n of nodes) {
-    const label = n.label.length > 34 ? `${n.label.slice(0, 33)}…` : n.label;
+    const label = n.label.length > 40 ? `${n.label.slice(0, 39)}…` : n.label;
+    const start = `${pad}${hex(n.offset).padEnd(offsetWidth)}  `;
     if (n.children && n.children.length > 0) {
       const item = w.open(n.label, n.kind, n.value);
-      w.line(`${pad}${hex(n.offset).padEnd(12)} ${label}${n.value ? `  ${n.value}` : ''}`, n);
+      w.line(`${start}${label}${n.value ? `  ${n.value}` : ''}`, n);
       writeChildren(w, input, n.children, depth + 1, shown);
       w.close(item);
       continue;
     }
     const item = w.open(n.label, n.kind, n.value);
-    w.line(`${pad}${hex(n.offset).padEnd(12)} ${label.padEnd(34)} ${n.value ?? ''}`, n);
+    w.line(`${start}${label.padEnd(labelWidth)}  ${n.value ?? ''}`, n);
     inlineFindings(w, input, n, depth + 1, shown);
     w.close(item);
   }
+}
+
+function columnWidths(rows: string[][]): number[] {
+  return rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+}
+
+/** Cells padded to their column's width, two spaces apart (the last one as it is). */
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
 }
 
 /** The findings that start in a node's bytes, once each, under its line. */

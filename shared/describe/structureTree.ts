@@ -64,7 +64,14 @@ export function structureTree(input: TreeInput): StructureNode {
   const fileSize = image.source.size;
   const root: StructureNode = { label: image.source.name.split(/[\\/]/).pop() ?? image.source.name, kind: 'image', offset: 0, length: fileSize, children: [] };
   const children = root.children as StructureNode[];
-  children.push(group('header', 'header', 0, 64, headerFields(image.header).map((f) => leaf(f, 'field', input))));
+  if (fileSize === 0) {
+    // Nothing to show: no header of 16 NUL "magic" bytes that are not there.
+    root.detail = 'the file is empty';
+    return root;
+  }
+  const header = group('header', 'header', 0, 64, headerFields(image.header).map((f) => leaf(f, 'field', input)));
+  children.push(header);
+  if (image.header.variant === undefined) markUndecodable(header, 'not a Parallels image: the bytes as a header would read them');
   if (!g) {
     root.detail = `not decodable: ${image.blocker ?? 'unknown'}`;
     return root;
@@ -77,6 +84,13 @@ export function structureTree(input: TreeInput): StructureNode {
   children.push(...bitmapClusterNodes(input));
   children.push(dataAreaNode(input));
   return root;
+}
+
+/** Flags a node and its children as bytes that only look like fields (no magic: not an image). */
+function markUndecodable(node: StructureNode, why: string): void {
+  node.undecodable = true;
+  node.detail = why;
+  for (const c of node.children ?? []) markUndecodable(c, why);
 }
 
 /** One page of the BAT with its entries as children. */

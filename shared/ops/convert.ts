@@ -10,6 +10,7 @@ import { guestRuns } from '../format/guestMap';
 import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
 import { ConvertError, OutputOptions, withOutput } from './convertOutput';
+import type { ProgressCallback } from './progress';
 
 export { ConvertError };
 
@@ -18,7 +19,10 @@ const CHUNK = 4 * 1024 * 1024;
 /** Zero detection granularity (qemu-img convert's default -S is 4 KiB too). */
 const BLOCK = 4096;
 
-export type ConvertOptions = OutputOptions;
+export interface ConvertOptions extends OutputOptions {
+  /** Bytes of allocated guest data copied so far, of all there are to copy; called after each chunk. */
+  onProgress?: ProgressCallback;
+}
 
 export interface ConvertResult {
   /** Size of the raw output: the virtual disk size. */
@@ -39,6 +43,10 @@ export async function convertToRaw(source: ByteSource, imagePath: string, outPat
   return withOutput(imagePath, outPath, options, async (out) => {
     let written = 0;
     const buf = Buffer.alloc(CHUNK);
+    const progress = options.onProgress;
+    const total = progress ? allocatedBytes(g.clusterSize, g.diskBytes, image.bat) : 0;
+    let copied = 0;
+    progress?.(0, total);
     for (const run of guestRuns(g, image.bat)) {
       const host = run.hostOffset;
       if (host === undefined) continue;
@@ -48,11 +56,20 @@ export async function convertToRaw(source: ByteSource, imagePath: string, outPat
         const got = forFile(imagePath, () => source.readInto(host + done, buf.subarray(0, length)));
         if (got < length) buf.fill(0, got, length);
         written += forFile(out.partial, () => writeNonZero(out.fd, buf, length, run.start + done));
+        copied += length;
+        progress?.(copied, total);
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
     return { size: g.diskBytes, written };
   });
+}
+
+/** Guest bytes the allocated entries hold (the last cluster may pass the disk's end): what convert copies. */
+function allocatedBytes(clusterSize: number, diskBytes: number, bat: Uint32Array): number {
+  let total = 0;
+  for (let i = 0; i < bat.length; i++) if (bat[i] !== 0) total += Math.max(0, Math.min(clusterSize, diskBytes - i * clusterSize));
+  return total;
 }
 
 /** Writes the non-zero 4 KiB blocks of `data[0, length)` at `position`, coalescing neighbours; returns bytes written. */

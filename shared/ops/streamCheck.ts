@@ -14,13 +14,14 @@ import { deriveGeometry, geometryBlocker } from '../format/geometry';
 import { decodeHeader } from '../format/header';
 import { DecodedImage, withBat } from '../format/image';
 import { CheckReport, assembleReport, checkReport } from './check';
+import type { ProgressCallback } from './progress';
 
 /** Entries per read: 4 MiB of BAT, small enough that the first chunk arrives at once. */
 const CHUNK_ENTRIES = 1 << 20;
 
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-export async function checkReportStreamed(path: string, options: { chunkEntries?: number } = {}): Promise<CheckReport> {
+export async function checkReportStreamed(path: string, options: { chunkEntries?: number; onProgress?: ProgressCallback } = {}): Promise<CheckReport> {
   const source = new FileSource(path);
   try {
     const header = decodeHeader(source);
@@ -31,7 +32,10 @@ export async function checkReportStreamed(path: string, options: { chunkEntries?
     const count = Math.min(g.batEntries, Math.max(0, Math.floor((source.size - g.batOffset) / 4)));
     const bat = new Uint32Array(count);
     const scanner = new BatScanner(g, bat);
-    await readChunks(path, g.batOffset, bat, options.chunkEntries ?? CHUNK_ENTRIES, (from, to) => scanner.feed(from, to));
+    await readChunks(path, g.batOffset, bat, options.chunkEntries ?? CHUNK_ENTRIES, (from, to) => {
+      scanner.feed(from, to);
+      options.onProgress?.(to, bat.length);
+    });
     const read: DecodedImage = { source, header, blocker: undefined, geometry: g };
     if (g.extOffset > 0 && g.extOffset < source.size) read.extension = decodeExtension(source, g);
     const image = withBat(read, bat);

@@ -43,7 +43,7 @@ export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: stri
     });
   }
   storeChecksum(ctx, plan);
-  plan.step(`marked ${found.length} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
+  plan.step(`mark ${found.length} dirty bitmap(s) all dirty (${why}); the next backup from them copies everything`);
 }
 
 /**
@@ -81,7 +81,7 @@ export function dropFeature(ctx: CheckContext, plan: PlanBuilder, feature: Featu
   moved.set(rest);
   plan.write(feature.offset, moved);
   storeChecksum(ctx, plan);
-  plan.step(`dropped the feature section at ${'0x' + feature.offset.toString(16)} (${why})`);
+  plan.step(`drop the feature section at ${'0x' + feature.offset.toString(16)} (${why})`);
 }
 
 /** Writes an End-of-features section at `offset` (24 zero bytes) and redoes the checksum. */
@@ -89,5 +89,5 @@ export function writeEnd(ctx: CheckContext, plan: PlanBuilder, offset: number, w
   if (!plan.claim('extension-layout')) return;
   plan.write(offset, new Uint8Array(FEATURE_HEADER_SIZE));
   storeChecksum(ctx, plan);
-  plan.step(`wrote an End-of-features section at 0x${offset.toString(16)} (${why})`);
+  plan.step(`write an End-of-features section at 0x${offset.toString(16)} (${why})`);
 }

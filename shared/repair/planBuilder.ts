@@ -41,7 +41,10 @@ export class PlanBuilder {
     return true;
   }
 
-  /** Records what a repair did, in words, for the report and the quick fix's title. */
+  /**
+   * Records what a repair does, as an imperative phrase ("truncate the file to 0x50000, ..."), for the quick fix's
+   * title (the button: what it will do), the CLI's "Repairing: ..." lines and the JSON report's steps.
+   */
   step(text: string): void {
     this.log.add(text);
   }

@@ -106,7 +106,9 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
   }
   if (builder.steps.length === 0) return undefined;
   if (!options.force && growthRefusal(source.size, state.size, builder.appended, ctx.geometry)) return undefined;
-  return { title: builder.steps.join('; '), steps: builder.steps, ...state.edits };
+  // The steps are imperative ("copy the cluster of BAT entry 5 ..."): the title is what the button will do.
+  const title = builder.steps.join('; ');
+  return { title: title.charAt(0).toUpperCase() + title.slice(1), steps: builder.steps, ...state.edits };
 }
 
 /**

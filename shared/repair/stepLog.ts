@@ -13,8 +13,7 @@ interface RelocationRun {
 
 /**
  * The steps of a plan, in words. Relocations of consecutive BAT entries into consecutive new clusters for the
- * same reason are told as one step ("BAT entries 1-163839 ...: copied their clusters ... to 163839 new clusters
- * at A-B"): a repair of 163,840 shared clusters then says what it does in one line, not 163,840 lines of 150
+ * same reason are told as one step ("copy the clusters of BAT entries 1-163839 ... to 163839 new clusters at A-B"): a repair of 163,840 shared clusters then says what it does in one line, not 163,840 lines of 150
  * bytes, and a single relocation reads as it always did.
  */
 export class StepLog {
@@ -58,8 +57,8 @@ export class StepLog {
 }
 
 function relocationText(r: RelocationRun, clusterSize: number): string {
-  if (r.count === 1) return `BAT entry ${r.firstIndex} (${r.why}): copied its cluster from host ${hex(r.firstFrom)} to a new cluster at ${hex(r.firstTo)}`;
+  if (r.count === 1) return `copy the cluster of BAT entry ${r.firstIndex} from host ${hex(r.firstFrom)} to a new cluster at ${hex(r.firstTo)} (${r.why})`;
   const last = r.count - 1;
   const from = r.fromStep === 0 ? `all from host ${hex(r.firstFrom)}` : `from hosts ${hex(r.firstFrom)}-${hex(r.firstFrom + last * r.fromStep)}`;
-  return `BAT entries ${r.firstIndex}-${r.firstIndex + last} (each: ${r.why}): copied their clusters (${from}) to ${r.count} new clusters at ${hex(r.firstTo)}-${hex(r.firstTo + last * clusterSize)}, in entry order`;
+  return `copy the clusters of BAT entries ${r.firstIndex}-${r.firstIndex + last} (${from}) to ${r.count} new clusters at ${hex(r.firstTo)}-${hex(r.firstTo + last * clusterSize)}, in entry order (each: ${r.why})`;
 }

@@ -22,6 +22,8 @@ export function entryWhere(g: Geometry, index: number, value: number): string {
   return `BAT entry ${index} (guest ${hex(guest)}-${hex(guest + g.clusterSize - 1)}, value ${hex(value)} = host ${hex(value * g.unit)})`;
 }
 
+/** "1 BAT entry", "3 more BAT entries", "2 clusters". */
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (n === 1) return `${n} ${word}`;
+  return /[^aeiou]y$/.test(word) ? `${n} ${word.slice(0, -1)}ies` : `${n} ${word}s`;
 }

@@ -2,12 +2,13 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { RULES } from '../../shared/rules/catalogue';
 import { SAMPLES, fixturePath, qemuCheck, qemuConvert, samplePath } from '../fixtures';
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
 import { qemu10, qemu72 } from '../oracles';
 import { fixed2 } from '../../cli/checkText';
-import { CLUSTER, dataImage, hdd, patchFile, setBat } from './helpers';
+import { CLUSTER, dataImage, hdd, patchFile, setBat, u32le } from './helpers';
 
 /** The top-level fields of `check --json`: a public contract, exactly these (plus "repair" with -r). */
 const REPORT_KEYS = [
@@ -123,10 +124,39 @@ describe('hdd-lens check', function () {
       assert.equal(report.checkErrors, 1);
       assert.equal(report.variant, null);
       assert.deepEqual(report.findings.map((f) => f.code), ['bad-magic']);
+      // Without --json, only what the file is: no report of "1 errors" that would suggest a damaged image.
       const human = await hdd(['check', path]);
       assert.equal(human.code, 1);
-      assert.match(human.stdout, /^ERROR \[bad-magic\] magic is /m);
-      assert.match(human.stdout, /The check could not complete/);
+      assert.equal(human.stdout, '');
+      assert.equal(human.stderr, `hdd-lens: ${path}: not a Parallels image: the magic is "this is not a di", not "WithoutFreeSpace" or "WithouFreSpacExt"\n`);
+    });
+
+    it('an empty file, a folder and a disk bundle folder: exit 1, one line that says what it is', async () => {
+      const empty = await scratchPath('empty.hdd');
+      await writeFile(empty, '');
+      const folder = await scratchPath('folder.hdd');
+      await mkdir(folder);
+      const bundle = await scratchPath('bundle.hdd');
+      await mkdir(bundle);
+      await writeFile(join(bundle, 'DiskDescriptor.xml'), '<Parallels_disk_image/>');
+      const cases: Array<[string, RegExp]> = [
+        [empty, /^the file is empty: not a Parallels image$/],
+        [folder, /^a folder, not a Parallels image$/],
+        [bundle, /^a folder with DiskDescriptor\.xml: a Parallels disk bundle, not one image file\. .*\.hds/],
+      ];
+      for (const [path, said] of cases) {
+        for (const command of ['check', 'info', 'map']) {
+          const r = await hdd([command, path]);
+          assert.equal(r.code, 1, `${command} ${path}`);
+          assert.equal(r.stdout, '', `${command} ${path}`);
+          const lines = r.stderr.trimEnd().split('\n');
+          assert.equal(lines.length, 1, r.stderr);
+          const prefix = `hdd-lens: ${path}: `;
+          assert.ok(lines[0].startsWith(prefix), r.stderr);
+          // info and map name the rule after the message: compare the message only.
+          assert.match(lines[0].slice(prefix.length).replace(/ \(at offset 0, rule bad-magic\)$/, ''), said, `${command}: ${r.stderr}`);
+        }
+      }
     });
 
     it('a missing file: exit 1, the file named on stderr, nothing on stdout', async () => {
@@ -145,7 +175,7 @@ describe('hdd-lens check', function () {
       for (const args of [['check', dir], ['info', dir], ['map', dir], ['convert', dir, `${dir}.raw`]]) {
         const r = await hdd(args);
         assert.equal(r.code, 1, args.join(' '));
-        assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: is a directory`), args.join(' '));
+        assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: a folder, not a Parallels image$`, 'm'), args.join(' '));
       }
     });
 
@@ -205,7 +235,31 @@ describe('hdd-lens check', function () {
       assert.ok(leak.includes('2 leaked clusters were found on the image.'));
       assert.ok(leak.includes('This means waste of disk space, but no harm to data.'));
       const warning = leak.findIndex((l) => l.startsWith('WARNING [file-size-misaligned] '));
-      assert.match(leak[warning + 1], /^ {4}no automatic fix: /);
+      assert.match(leak[warning + 1], /^ {4}no automatic fix: it follows from another finding, whose repair ends the file/);
+    });
+
+    it('bat-entry-beyond-eof: each entry gets the one repair that applies to it', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['bat-entry-beyond-eof', /^ {4}fix \(-r all\): unmap the entry \(nothing of its cluster is stored/],
+        ['bat-entry-beyond-eof-partial', /^ {4}fix \(-r all\): extend the file with zeros to 0x[0-9a-f]+, the end of the entry's cluster$/],
+      ];
+      for (const [name, fix] of cases) {
+        const out = (await hdd(['check', await fixturePath(name)])).stdout.split('\n');
+        const at = out.findIndex((l) => l.startsWith('ERROR [bat-entry-beyond-eof] '));
+        assert.ok(at >= 0, out.join('\n'));
+        assert.match(out[at + 1], fix, name);
+        assert.doesNotMatch(out[at + 1], /;/, `one repair, not both: ${out[at + 1]}`);
+      }
+    });
+
+    it('a flood of one rule is folded into "N more BAT entries" (plural spelled right)', async () => {
+      // 16384 entries (1 GiB of 64 KiB clusters), every one pointing far past the end: past the 10000 listed.
+      const path = await scratchPath('flood.hdd');
+      assert.equal((await hdd(['create', path, '1G', '--cluster-size', '64k'])).code, 0);
+      await patchFile(path, 64, u32le(...Array.from({ length: 16384 }, (_, i) => 0x100000 + i * 128)));
+      const out = (await hdd(['check', path])).stdout;
+      assert.match(out, /^ERROR \[bat-entry-beyond-eof\] 6384 more BAT entries from entry 10000 on have the same problem$/m);
+      assert.doesNotMatch(out, /entrys/);
     });
   });
 
@@ -216,7 +270,7 @@ describe('hdd-lens check', function () {
       await qemuConvert(qemu72(), path, rawBefore);
       const first = await hdd(['check', path, '-r', 'all']);
       assert.equal(first.code, 0, first.stdout + first.stderr);
-      assert.match(first.stderr, /^Repairing: BAT entry 5 /m);
+      assert.match(first.stderr, /^Repairing: copy the cluster of BAT entry 5 from host 0x[0-9a-f]+ to a new cluster at 0x[0-9a-f]+ \(it shares host bytes with entry 0\)$/m);
       assert.match(first.stdout, /The following inconsistencies were found and repaired:\n\n {4}0 leaked clusters\n {4}2 corruptions\n/);
       assert.match(first.stdout, /No errors were found on the image\./);
       assert.equal(existsSync(`${path}.hdd-lens-journal`), false);
@@ -359,7 +413,7 @@ describe('hdd-lens info', () => {
     const r = await hdd(['info', path]);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, new RegExp(`^hdd-lens: ${path}: magic is .*rule bad-magic\\)$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^hdd-lens: ${path}: not a Parallels image: the magic is .*rule bad-magic\\)$`, 'm'));
   });
 });
 

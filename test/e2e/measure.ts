@@ -94,3 +94,43 @@ export async function memory(page: Page, frame?: Frame): Promise<Memory> {
   const webviewElements = frame ? await frame.evaluate(() => document.getElementsByTagName('*').length) : 0;
   return { rendererHeapMB: Math.round((usedSize / 1048576) * 10) / 10, webviewElements };
 }
+
+/**
+ * Where the time from the open command (t0, epoch ms) to the first painted grid went, from the two frames of the
+ * webview: VS Code creating the outer frame (after the extension activated and resolved the editor), VS Code's
+ * webview service worker becoming ready (its own `webview/index.html/content/*` marks), the inner frame (our page)
+ * starting, our script running, `init` arriving, and the first complete grid paint. All in ms after t0.
+ */
+export interface OpenBreakdown {
+  outerFrame: number;
+  workerReady?: number;
+  innerFrame: number;
+  script?: number;
+  init?: number;
+  firstPaint?: number;
+}
+
+export async function openBreakdown(inner: Frame, t0: number): Promise<OpenBreakdown> {
+  const outer = inner.parentFrame();
+  if (!outer) throw new Error('the webview frame has no parent frame');
+  const outerMarks = await outer.evaluate(() => ({
+    origin: performance.timeOrigin,
+    marks: performance.getEntriesByType('mark').map((m) => [m.name, m.startTime] as [string, number]),
+  }));
+  const own = await marks(inner);
+  const innerOrigin = await inner.evaluate(() => performance.timeOrigin);
+  const ms = (epoch: number | undefined): number | undefined => (epoch === undefined ? undefined : Math.round(epoch - t0));
+  const outerMark = (name: string): number | undefined => {
+    const m = outerMarks.marks.find(([n]) => n === name);
+    return m ? outerMarks.origin + m[1] : undefined;
+  };
+  const ownMark = (name: string): number | undefined => own.find((m) => m.name === name)?.at;
+  return {
+    outerFrame: Math.round(outerMarks.origin - t0),
+    workerReady: ms(outerMark('webview/index.html/content/workerReady')),
+    innerFrame: Math.round(innerOrigin - t0),
+    script: ms(ownMark('hddlens-script')),
+    init: ms(ownMark('hddlens-init')),
+    firstPaint: ms(ownMark('hddlens-first-grid-paint')),
+  };
+}

@@ -217,6 +217,10 @@ export class LspClient {
     return this.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as Promise<DocumentSymbol[]>;
   }
 
+  folding(uri: string): Promise<Array<{ startLine: number; endLine: number }>> {
+    return this.connection.sendRequest('textDocument/foldingRange', { textDocument: { uri } }) as Promise<Array<{ startLine: number; endLine: number }>>;
+  }
+
   request<Params, Result>(sig: P.RequestSig<Params, Result>, params: Params): Promise<Result> {
     return this.connection.sendRequest(sig.method, params) as Promise<Result>;
   }

@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { countFindings, checkImage } from '../../shared/check/run';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import * as P from '../../shared/protocol';
 import { qemu10 } from '../oracles';
 import { sharedFixtures } from '../fixtures';
-import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
+import { applyEdits, scratchCopy, scratchPath, withImage } from '../fixtures/files';
 import { qemuCheck } from '../fixtures/qemu';
 import { CLUSTER, EXT64K } from '../fixtures/specs/layout';
-import { LspClient, editsOf } from './lspClient';
+import { LspClient, editsOf, fileUri } from './lspClient';
 
 function isFix(r: unknown): r is P.ApplyFixArgs {
   return r !== null && typeof r === 'object' && 'edits' in r;
@@ -54,6 +54,30 @@ describe('server custom requests', function () {
       { guestOffset: 0x123, batIndex: 0, hostOffset: host },
       { guestOffset: EXT64K.free * CLUSTER + 0x123, batIndex: EXT64K.free, hostOffset: host },
     ]);
+  });
+
+  it('hddLens/structure of files that are not images: an empty file says so, a text file is greyed as undecodable', async () => {
+    const empty = await scratchPath('empty.hdd');
+    await writeFile(empty, '');
+    const text = await scratchPath('notes.txt');
+    await writeFile(text, 'Shopping list: milk, eggs, bread, and a new hard disk for the virtual machine.\n'.repeat(3));
+    const trees: P.StructureNode[] = [];
+    for (const path of [empty, text]) {
+      const uri = fileUri(path);
+      await client.openImage(uri, 1);
+      await client.diagnosticsOf(uri, 1);
+      const tree = await client.request(P.structure, { uri });
+      assert.ok(tree);
+      trees.push(tree);
+    }
+    // Empty: no header of 16 NUL "magic" bytes that are not there.
+    assert.equal(trees[0].detail, 'the file is empty');
+    assert.deepEqual(trees[0].children, []);
+    // Text: the header is shown as the bytes would read, every field flagged undecodable.
+    const header = trees[1].children?.find((c) => c.kind === 'header');
+    assert.ok(header?.undecodable, 'the header is flagged');
+    assert.ok((header?.children?.length ?? 0) > 0 && header?.children?.every((f) => f.undecodable), 'every field is flagged');
+    assert.match(trees[1].detail ?? '', /^not decodable/);
   });
 
   it('hddLens/structure: the tree, the BAT in pages of the configured size, one page on request', async () => {

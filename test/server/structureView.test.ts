@@ -46,7 +46,10 @@ describe('server structure view (workspace/textDocumentContent)', function () {
     assert.match(lines[0], /hdd-lens structure of .*bat-entry-duplicate\.hdd/);
     const entryLine = lines.findIndex((l) => /^\s+\[7\]\s/.test(l));
     assert.ok(entryLine > 0, text);
-    assert.match(lines[entryLine], /0x70000-0x7ffff\s+0x2\s+0x20000/);
+    assert.match(lines[entryLine], /^\s+\[7\]\s+0x2\s+0x20000\s+0x70000-0x7ffff$/);
+    // Half an editor's width: the value of a header field starts within the first 30 columns (45 before).
+    const inUse = lines.map((l) => /^(\s+0x2C\s+in_use\s+)\S/i.exec(l)).find((m) => m !== null);
+    assert.ok(inUse && inUse[1].length <= 30, `in_use's value starts at column ${inUse?.[1].length}`);
     assert.match(lines[entryLine + 1], /\^ ERROR bat-entry-duplicate: BAT entry 7/);
     assert.ok(lines.some((l) => /^FINDINGS \(1\)$/.test(l)));
 
@@ -67,6 +70,12 @@ describe('server structure view (workspace/textDocumentContent)', function () {
     assert.deepEqual(names(symbols), ['HEADER', 'BAT', 'PADDING', 'DATA AREA', 'FINDINGS (1)']);
     const header = symbols.find((s) => s.name === 'HEADER');
     assert.ok(names(header?.children).includes('tracks (cluster size)'));
+    // Each section folds from its heading to its last line, as the outline spans it.
+    const folds = await client.folding(view);
+    for (const s of symbols.filter((x) => x.range.end.line > x.range.start.line)) {
+      assert.ok(folds.some((f) => f.startLine === s.range.start.line && f.endLine === s.range.end.line), `${s.name} folds: ${JSON.stringify(folds)}`);
+    }
+    assert.ok(folds.some((f) => f.startLine < entryLine && f.endLine >= entryLine), 'the BAT page of entry 7 folds');
     const bat = symbols.find((s) => s.name === 'BAT');
     assert.deepEqual(names(bat?.children), ['page 0: entries 0-15']);
     assert.ok((bat?.range.start.line ?? 0) < entryLine && entryLine <= (bat?.range.end.line ?? 0));
@@ -106,7 +115,7 @@ describe('server structure view (workspace/textDocumentContent)', function () {
     assert.match(whole, /^ {2}page 3: entries 3072-4095 /m);
     assert.doesNotMatch(whole, /^\s+\[3072\]/m);
     const page = await content(client, P.structureUri(image, 3));
-    assert.match(page, /^\s+\[3072\]\s+0xc0000000-0xc00fffff\s+0\s+-$/m);
+    assert.match(page, /^\s+\[3072\]\s+0\s+-\s+0xc0000000-0xc00fffff$/m);
     assert.match(page, /^\s+\[4095\]\s/m);
     assert.doesNotMatch(page, /^\s+\[4096\]/m);
     assert.match(page, /L1 entry 0\s+0x800 sectors = cluster at 0x100000/);

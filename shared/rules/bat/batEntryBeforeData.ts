@@ -20,6 +20,6 @@ the guest sees: the bytes the entry maps now are copied into a new cluster and t
     return entryFindings(ctx, this, EntryFlag.BeforeData, () => `points below the data area, which starts at ${hex(g.dataOffset)}`);
   },
   repair(ctx, plan, only) {
-    repairEntries(ctx, plan, EntryFlag.BeforeData, only, (p) => relocate(plan, p, 'it pointed into the header/BAT'));
+    repairEntries(ctx, plan, EntryFlag.BeforeData, only, (p) => relocate(plan, p, 'it points into the header or the BAT'));
   },
 });

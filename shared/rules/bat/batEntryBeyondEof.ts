@@ -21,10 +21,19 @@ missing part as zeros and the file is not extended for it. qemu-img 10 aborts it
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];
-    return entryFindings(ctx, this, EntryFlag.BeyondEof, (p) =>
-      p.host >= g.fileSize
-        ? `points past the end of the file (${size(g.fileSize)})`
-        : `ends past the end of the file: only ${size(g.fileSize - p.host)} of its ${size(g.clusterSize)} are stored`,
+    return entryFindings(
+      ctx,
+      this,
+      EntryFlag.BeyondEof,
+      (p) =>
+        p.host >= g.fileSize
+          ? `points past the end of the file (${size(g.fileSize)})`
+          : `ends past the end of the file: only ${size(g.fileSize - p.host)} of its ${size(g.clusterSize)} are stored`,
+      // Each entry gets the one repair that applies to it, not both.
+      (p) =>
+        p.host >= g.fileSize
+          ? 'unmap the entry (nothing of its cluster is stored: the guest reads zeros there already)'
+          : `extend the file with zeros to ${hex(p.host + g.clusterSize)}, the end of the entry's cluster`,
     );
   },
   repair(ctx, plan, only) {
@@ -33,12 +42,12 @@ missing part as zeros and the file is not extended for it. qemu-img 10 aborts it
     repairEntries(ctx, plan, EntryFlag.BeyondEof, only, (p) => {
       if (p.host >= g.fileSize) {
         plan.writeBatEntry(p.index, 0);
-        plan.step(`BAT entry ${p.index}: unmapped (its cluster at ${hex(p.host)} is past the end of the file; the guest already read zeros)`);
+        plan.step(`unmap BAT entry ${p.index} (its cluster at ${hex(p.host)} is past the end of the file; the guest already reads zeros there)`);
       } else if ((p.flags & RELOCATED) !== 0) {
-        relocate(plan, p, 'it ended past the end of the file and must move anyway');
+        relocate(plan, p, 'it ends past the end of the file and must move anyway');
       } else if (p.host + g.clusterSize > plan.state.size) {
         plan.resize(p.host + g.clusterSize);
-        plan.step(`extended the file to ${hex(p.host + g.clusterSize)} to complete the cluster of BAT entry ${p.index}`);
+        plan.step(`extend the file to ${hex(p.host + g.clusterSize)} to complete the cluster of BAT entry ${p.index}`);
       }
     });
   },

@@ -20,7 +20,7 @@ the bytes they read now and no longer alias.`,
   },
   repair(ctx, plan, only) {
     repairEntries(ctx, plan, EntryFlag.Duplicate, only, (p) =>
-      relocate(plan, p, p.peer >= 0 ? `it shared host bytes with entry ${p.peer}` : 'it shared host bytes with another entry'),
+      relocate(plan, p, p.peer >= 0 ? `it shares host bytes with entry ${p.peer}` : 'it shares host bytes with another entry'),
     );
   },
 });

@@ -28,6 +28,6 @@ tail that a truncate reclaims. When every entry is off the grid in the same way,
     );
   },
   repair(ctx, plan, only) {
-    repairEntries(ctx, plan, EntryFlag.Misaligned, only, (p) => relocate(plan, p, 'it was not cluster aligned'));
+    repairEntries(ctx, plan, EntryFlag.Misaligned, only, (p) => relocate(plan, p, 'it is not cluster aligned'));
   },
 });

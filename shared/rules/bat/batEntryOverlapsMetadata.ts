@@ -29,6 +29,6 @@ where the disk changed.`,
     });
   },
   repair(ctx, plan, only) {
-    repairEntries(ctx, plan, EntryFlag.OverlapsMetadata, only, (p) => relocate(plan, p, 'it overlapped format metadata'));
+    repairEntries(ctx, plan, EntryFlag.OverlapsMetadata, only, (p) => relocate(plan, p, 'it overlaps format metadata'));
   },
 });

@@ -29,14 +29,24 @@ export function* entriesWith(ctx: CheckContext, flag: EntryFlag): Generator<Entr
   }
 }
 
-/** Findings on the 4 bytes of each flagged entry, folded into a summary past the context's limit. */
-export function entryFindings(ctx: CheckContext, rule: RuleInfo, flag: EntryFlag, problem: (p: EntryProblem) => string): Finding[] {
+/**
+ * Findings on the 4 bytes of each flagged entry, folded into a summary past the context's limit. `repairOf`: the
+ * repair of one entry, when the rule's repair depends on the entry (the summary keeps the rule's whole text).
+ */
+export function entryFindings(
+  ctx: CheckContext,
+  rule: RuleInfo,
+  flag: EntryFlag,
+  problem: (p: EntryProblem) => string,
+  repairOf?: (p: EntryProblem) => string,
+): Finding[] {
   const g = ctx.geometry;
   if (!g) return [];
+  const repair = (p: EntryProblem): Partial<Finding> => (repairOf ? { repair: repairOf(p), repairMode: rule.category === 'leak' ? 'leaks' : 'all' } : {});
   return ctx.capped(
     rule,
     entriesWith(ctx, flag),
-    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, BAT_OFFSET + p.index * 4, 4, { batIndex: p.index }),
+    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, BAT_OFFSET + p.index * 4, 4, { batIndex: p.index, ...repair(p) }),
     (rest, first) =>
       ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, BAT_OFFSET + first.index * 4, 4, {
         batIndex: first.index,
@@ -67,7 +77,7 @@ function coversEntry(f: Finding, index: number): boolean {
   return f.batIndex === index || (f.count !== undefined && f.batIndex !== undefined && index >= f.batIndex);
 }
 
-/** Copies an entry's cluster to a fresh one and points the entry at it, saying so. */
+/** Copies an entry's cluster to a fresh one and points the entry at it, saying so (`why`: what is wrong with it now). */
 export function relocate(plan: PlanBuilder, p: EntryProblem, why: string): void {
   plan.relocate(p.index, p.host, why, p.flags);
 }

@@ -5,5 +5,5 @@ import { PlanBuilder } from '../../repair/planBuilder';
 export function clearExtOff(plan: PlanBuilder, why: string): void {
   if (!plan.claim('extension-layout')) return;
   plan.write(H.extOff, new Uint8Array(8));
-  plan.step(`cleared ext_off, dropping the format extension (${why})`);
+  plan.step(`clear ext_off, dropping the format extension (${why})`);
 }

@@ -27,6 +27,6 @@ checksum of the result.`,
     if (!plan.claim('extension-checksum')) return;
     markBitmapsDirty(ctx, plan, 'the checksum did not match');
     storeChecksum(ctx, plan);
-    plan.step('stored the correct format extension checksum');
+    plan.step('store the correct format extension checksum');
   },
 });

@@ -39,7 +39,7 @@ lost, which is safe: backups then copy everything).`,
     if (!p || !g) return;
     if (p.partial) {
       plan.resize(Math.max(plan.state.size, g.extOffset + g.clusterSize));
-      plan.step(`extended the file to ${hex(g.extOffset + g.clusterSize)} to complete the extension cluster`);
+      plan.step(`extend the file to ${hex(g.extOffset + g.clusterSize)} to complete the extension cluster`);
       return;
     }
     clearExtOff(plan, `ext_off ${p.why}`);

@@ -25,6 +25,6 @@ which makes that reading explicit and loses nothing.`,
     if (!g || plan.state.size >= g.batEnd) return;
     const to = Math.max(g.batEnd, g.minDataOffset);
     plan.resize(to);
-    plan.step(`extended the file to ${hex(to)} so the whole BAT is present (missing entries are unallocated)`);
+    plan.step(`extend the file to ${hex(to)} so that the whole BAT is present (missing entries are unallocated)`);
   },
 });

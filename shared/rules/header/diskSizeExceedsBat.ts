@@ -45,7 +45,7 @@ shrinks nb_sectors to what the BAT covers; nothing stored is lost, since the tai
     if (!g || !plan.claim('header:batEntries')) return;
     if (batCanGrow(ctx, plan)) {
       plan.writeU32(H.batEntries, g.diskClusters);
-      plan.step(`raised nb_bat_entries from ${g.batEntries} to ${g.diskClusters} (the BAT area had room): the disk keeps its ${size(g.diskBytes)}`);
+      plan.step(`raise nb_bat_entries from ${g.batEntries} to ${g.diskClusters} (the BAT area has room), so that the disk keeps its ${size(g.diskBytes)}`);
       return;
     }
     const sectors = (g.batEntries * g.clusterSize) / SECTOR;

@@ -20,6 +20,6 @@ shows the data the image holds.`,
   repair(ctx, plan) {
     if (!plan.claim('header:flags')) return;
     plan.writeU32(H.flags, ctx.image.header.flags & ~FLAG_EMPTY);
-    plan.step('cleared the Empty flag');
+    plan.step('clear the Empty flag');
   },
 });

@@ -19,6 +19,6 @@ writer's meaning that this tool cannot honour. The repair clears them and keeps 
   repair(ctx, plan) {
     if (!plan.claim('header:flags')) return;
     plan.writeU32(H.flags, ctx.image.header.flags & FLAG_EMPTY);
-    plan.step('cleared the reserved flag bits');
+    plan.step('clear the reserved flag bits');
   },
 });

@@ -24,6 +24,6 @@ open. The repair marks the image closed and, since bitmaps cannot be trusted aft
     markBitmapsDirty(ctx, plan, 'the image was not closed correctly');
     const v = closedInUse(ctx);
     plan.writeU32(H.inUse, v);
-    plan.step(`marked the image closed (in_use ${hex(v)})`);
+    plan.step(`mark the image closed (in_use ${hex(v)})`);
   },
 });

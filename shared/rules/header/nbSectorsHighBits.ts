@@ -19,6 +19,6 @@ size the legacy variant defines.`,
   },
   repair(_ctx, plan) {
     plan.writeU32(H.nbSectorsHigh, 0);
-    plan.step('cleared the high 4 bytes of nb_sectors');
+    plan.step('clear the high 4 bytes of nb_sectors');
   },
 });

@@ -15,6 +15,6 @@ export function setDataOffset(ctx: CheckContext, plan: PlanBuilder, why: string)
   plan.step(`set data_off to ${g.dataOffset / SECTOR} sectors (${hex(g.dataOffset)}), ${why}`);
   if (plan.state.size < g.dataOffset) {
     plan.resize(g.dataOffset);
-    plan.step(`extended the file with zeros to ${hex(g.dataOffset)}, where the data area starts`);
+    plan.step(`extend the file with zeros to ${hex(g.dataOffset)}, where the data area starts`);
   }
 }

@@ -9,9 +9,9 @@ export default defineRule({
   category: 'warning',
   phase: 'space',
   doc: `The data area is "a contiguous array of clusters", so the file should end on a cluster boundary (ploop
-requires it). A partial last cluster means the file was cut short or grown by a careless writer. It is repaired by
-the rule that explains it: a cluster in use that the end cuts is completed (bat-entry-beyond-eof), a leaked tail is
-truncated (leaked-tail).`,
+requires it). A partial last cluster means the file was cut short or grown by a careless writer. Nothing is
+repaired: it follows from another finding, whose repair ends the file on a cluster boundary (bat-entry-beyond-eof
+completes a cluster in use that the end cuts, leaked-tail truncates a leaked tail).`,
   check(ctx) {
     const g = ctx.geometry;
     if (!g || g.fileSize <= g.dataOffset) return [];

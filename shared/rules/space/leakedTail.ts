@@ -32,6 +32,6 @@ reclaimed once that feature is dropped.`,
     const scan = ctx.scan;
     if (!scan || plan.state.size <= scan.usedEnd) return;
     plan.resize(scan.usedEnd);
-    plan.step(`truncated the file to ${hex(scan.usedEnd)}, the end of the last used cluster`);
+    plan.step(`truncate the file to ${hex(scan.usedEnd)}, the end of the last used cluster`);
   },
 });

@@ -1,0 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What to say when a command is given a folder: a Parallels disk bundle (`harddisk.hdd/` with DiskDescriptor.xml
+ * and its .hds images) is a folder, and so is a ploop container's `root.hdd/`; anything else is just not an image.
+ */
+export function folderMessage(path: string): string {
+  if (existsSync(join(path, 'DiskDescriptor.xml'))) {
+    return `${path}: a folder with DiskDescriptor.xml: a Parallels disk bundle, not one image file. Give the image files it holds (the .hds files its descriptor lists) one at a time, e.g. 'hdd-lens check ${join(path, '<image>.hds')}'`;
+  }
+  return `${path}: a folder, not a Parallels image`;
+}

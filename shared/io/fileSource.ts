@@ -44,7 +44,11 @@ export class FileSource implements ByteSource {
     // readSync may return short counts; a zero return means the file shrank under us: leave zeros.
     while (done < target.length) {
       const n = readSync(fd, target, done, target.length - done, position + done);
-      if (n === 0) break;
+      // A reused buffer must not keep an earlier read's bytes where the file has none now.
+      if (n === 0) {
+        target.fill(0, done);
+        break;
+      }
       done += n;
     }
   }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { BatScanner, EntryFlag } from '../../shared/check/batScan';
+import { BatScanner, EntryFlag, inMemory } from '../../shared/check/batScan';
+import '../../shared/rules/catalogue';
 import { Geometry } from '../../shared/format/geometry';
 import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
@@ -77,11 +78,11 @@ describe('BAT scan fast paths against a slow reference', () => {
         const image = decodeImage(new BufferSource(bytes));
         const g = image.geometry!;
         const ref = reference(g, image.bat!);
-        const scanner = new BatScanner(g, image.bat!);
+        const scanner = new BatScanner(g);
         const cut = Math.floor(random() * entries);
-        scanner.feed(0, cut);
-        scanner.feed(cut, entries);
-        const scan = scanner.finish([]);
+        scanner.feed(image.bat!.slice(0, cut), 0);
+        scanner.feed(image.bat!.slice(cut), cut);
+        const scan = scanner.finish([], inMemory(image.bat!));
         const got = new Map<number, number>();
         for (let k = 0; k < scan.problemCount; k++) got.set(scan.problemIndex[k], scan.problemFlags[k]);
         for (const i of new Set([...got.keys(), ...ref.flags.keys()])) {

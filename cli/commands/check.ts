@@ -7,6 +7,7 @@ import { recoverBeforeUse, journalOptions } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
+import { commandMain } from '../execute';
 
 export async function runCheck(argv: string[]): Promise<number> {
   const p = parseCommand('check', argv, { json: { type: 'boolean' }, repair: { type: 'string', short: 'r' }, force: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
@@ -47,3 +48,6 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean): 
   }
   return run.after;
 }
+
+/** The entry point the dispatcher loads (dist/commands/check.js). */
+export const main = commandMain(runCheck);

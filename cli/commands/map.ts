@@ -1,11 +1,13 @@
 import { decodeImage } from '../../shared/format/image';
+import { requireReadable } from '../../shared/ops/blocker';
 import { withFile } from '../../shared/ops/check';
-import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
+import { printMap } from '../../shared/ops/mapPrint';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 import { recoverBeforeUse } from '../journalHooks';
 import { stdout } from '../output';
+import { commandMain } from '../execute';
 
 /** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
 export function runMap(argv: string[]): number {
@@ -16,30 +18,14 @@ export function runMap(argv: string[]): number {
   recoverBeforeUse(path);
   forFile(path, () =>
     withFile(path, (src) => {
-      const entries = mapEntries(decodeImage(src));
-      if (json) printJson(entries);
-      else printHuman(entries, path);
+      // The BAT is streamed by printMap, not read here.
+      const image = decodeImage(src, { bat: false });
+      requireReadable(image);
+      printMap(src, image.geometry, json ? { kind: 'json' } : { kind: 'human', file: path }, (bytes) => stdout.bytes(bytes));
     }),
   );
   return 0;
 }
 
-function printJson(entries: Iterable<MapEntry>): void {
-  let first = true;
-  for (const e of entries) {
-    stdout.text(first ? '[' : ',\n');
-    stdout.text(mapEntryJson(e));
-    first = false;
-  }
-  stdout.text(']\n');
-}
-
-function printHuman(entries: Iterable<MapEntry>, file: string): void {
-  let headerDone = false;
-  for (const e of entries) {
-    if (!headerDone) stdout.line(MAP_HUMAN_HEADER);
-    headerDone = true;
-    const line = mapEntryHuman(e, file);
-    if (line !== undefined) stdout.line(line);
-  }
-}
+/** The entry point the dispatcher loads (dist/commands/map.js). */
+export const main = commandMain(runMap);

@@ -30,6 +30,8 @@ export interface ClientOptions {
   /** The `hddLens` settings section the client answers workspace/configuration with. */
   settings?: unknown;
   initializationOptions?: unknown;
+  /** The server script to run (default dist/server.js; the bench runs an older build beside it). */
+  script?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export class LspClient {
 
   private constructor(options: ClientOptions) {
     this.settings = options.settings ?? {};
-    this.child = spawn(process.execPath, [SERVER_SCRIPT, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [options.script ?? SERVER_SCRIPT, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const stdout = this.child.stdout;
     const stdin = this.child.stdin;

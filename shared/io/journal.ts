@@ -26,7 +26,7 @@
  * A second writer fails early too, since the journal is created exclusively. Crashes are covered as far as the
  * kernel keeps its promises (fsync).
  */
-import { createHash, Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -42,6 +42,12 @@ import {
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { EditSet, Patch, mergePatches } from './patch';
+
+/** node:crypto when a journal is first hashed: commands that find no journal do not load it (6 ms at start). */
+function createHash(algorithm: string): Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
+}
 
 export const JOURNAL_SUFFIX = '.hdd-lens-journal';
 

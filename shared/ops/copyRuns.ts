@@ -44,7 +44,9 @@ export async function copyRuns(inFd: number, inSize: number, outFd: number, runs
       try {
         const got = await readFully(inFd, buf, length, host, inSize);
         if (got < length) buf.fill(0, got, length);
-        written += await writeNonZero(outFd, buf, length, guest);
+        // Not `written += await ...`: that reads `written` before the wait, losing the other workers' counts.
+        const n = await writeNonZero(outFd, buf, length, guest);
+        written += n;
       } catch (e) {
         failed ??= e;
       }

@@ -184,10 +184,7 @@ export class BatScanner {
           continue;
         }
       }
-      const bit = 1 << (slot & 31);
-      const word = seen[slot >>> 5];
-      if ((word & bit) !== 0) this.duplicate(from + k, e, slot);
-      else seen[slot >>> 5] = word | bit;
+      this.take(seen, slot, from + k, e);
     }
     this.allocated += allocated;
     this.fragmented += fragmented;
@@ -222,13 +219,18 @@ export class BatScanner {
       }
       allocated++;
       const slot = (e - originUnits) >>> shift;
-      const bit = 1 << (slot & 31);
-      const word = seen[slot >>> 5];
-      if ((word & bit) !== 0) this.duplicate(from + k, e, slot);
-      else seen[slot >>> 5] = word | bit;
+      this.take(seen, slot, from + k, e);
     }
     this.allocated += allocated;
     this.fragmented += fragmented;
+  }
+
+  /** Marks a regular entry's slot as taken; a slot taken already makes it a duplicate. Small: inlined in the loops. */
+  private take(seen: Int32Array, slot: number, i: number, e: number): void {
+    const bit = 1 << (slot & 31);
+    const word = seen[slot >>> 5];
+    if ((word & bit) !== 0) this.duplicate(i, e, slot);
+    else seen[slot >>> 5] = word | bit;
   }
 
   /** A regular entry whose slot an earlier entry holds: flagged now, its peer found in `finish`. */

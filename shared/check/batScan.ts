@@ -348,11 +348,15 @@ export class BatScanner {
     if (wanted) for (let w = 0; w < wanted.length; w++) if (wanted[w] !== 0) for (let bit = 0; bit < 32; bit++) if ((wanted[w] & (1 << bit)) !== 0) add(w * 32 + bit);
     for (const slot of metadataSlots(g, metadata)) add(slot);
     let hits: Int32Array = new Int32Array(0);
+    // Without metadata (whose tests concern entries off the slot grid too) and when unallocated entries do not
+    // hash to a wanted bucket, one branch-free loop over all entries finds the candidates.
+    const zeroBucket = b.shift >= 0 ? ((0 - b.originUnits) >>> b.shift) & (SMALL_FILTER_BITS - 1) : -1;
+    const branchFree = metadata.length === 0 && zeroBucket >= 0 && (filter[zeroBucket >>> 5] & (1 << (zeroBucket & 31))) === 0;
     // Without metadata to test, the pass may stop when every wanted owner is found, or past the last duplicate.
     const done = (to: number): boolean => metadata.length === 0 && (owners.size === this.wantedCount || to >= this.ownersBefore);
     again((chunk, from) => {
       hits = reserve(hits, chunk.length);
-      const n = gatherWanted(chunk, b, tests, filter, hits);
+      const n = branchFree ? gatherHashed(chunk, b, filter, hits) : gatherWanted(chunk, b, tests, filter, hits);
       for (let h = 0; h < n; h++) {
         const i = from + hits[h];
         const e = chunk[hits[h]];
@@ -409,6 +413,23 @@ function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, fil
       const slot = ((e - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
       if ((filter[slot >>> 5] & (1 << (slot & 31))) !== 0) hits[m++] = k;
     }
+  }
+  return m;
+}
+
+/**
+ * Positions in `chunk` of the entries whose would-be slot hashes to a bucket of `filter`, in one loop without a
+ * branch (every position is written; the count advances by the filter's bit). Unallocated and irregular entries
+ * that pass are told apart by the caller; the unallocated entries' bucket must not be in the filter.
+ */
+function gatherHashed(chunk: Uint32Array, b: EntryBounds, filter: Int32Array, hits: Int32Array): number {
+  const shift = b.shift;
+  const originUnits = b.originUnits;
+  let m = 0;
+  for (let k = 0; k < chunk.length; k++) {
+    const h = ((chunk[k] - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
+    hits[m] = k;
+    m += (filter[h >>> 5] >>> (h & 31)) & 1;
   }
   return m;
 }

@@ -46,7 +46,7 @@ export interface MeasureOptions {
 export const hasGnuTime = existsSync(GNU_TIME);
 
 /** Runs a command once, timed, killed with SIGKILL after the timeout. */
-export function runOnce(cmd: string, args: readonly string[], timeoutMs: number, captureStdout = false): RunResult {
+export function runOnce(cmd: string, args: readonly string[], timeoutMs: number, captureStdout = false, env?: NodeJS.ProcessEnv): RunResult {
   const dir = mkdtempSync(join(tmpdir(), 'hdd-lens-bench-'));
   const timeFile = join(dir, 'time');
   // GNU time runs the command as its child: killing time on a timeout would leave the command running (and taking
@@ -60,6 +60,7 @@ export function runOnce(cmd: string, args: readonly string[], timeoutMs: number,
     stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
     maxBuffer: 1 << 30,
     encoding: 'utf8',
+    env: env ?? process.env,
   });
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
   // timeout(1) exits 137 when it had to kill the command.
@@ -94,6 +95,50 @@ export function measure(label: string, cmd: string, args: readonly string[], opt
     if (r.timedOut) break;
   }
   return summarize(label, results, timeoutMs);
+}
+
+/** One command of a side-by-side measurement. */
+export interface Contender {
+  label: string;
+  cmd: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/**
+ * Measures commands side by side: `warmup` rounds, then `runs` rounds, each running every command once in turn
+ * (A B C A B C, not A A A B B B), so that a change in the machine's load affects all of them alike. A command that
+ * times out is left out of later rounds (its figure is "> timeout").
+ */
+export function measureInterleaved(contenders: readonly Contender[], options: { runs?: number; warmup?: number } = {}): Measurement[] {
+  const runs = options.runs ?? 5;
+  const warmup = options.warmup ?? 1;
+  const results: RunResult[][] = contenders.map(() => []);
+  for (let round = 0; round < warmup + runs; round++) {
+    contenders.forEach((c, k) => {
+      const done = results[k];
+      if (done.some((r) => r.timedOut)) return;
+      const r = runOnce(c.cmd, c.args, c.timeoutMs ?? 120000, false, c.env);
+      if (round >= warmup || r.timedOut) done.push(r);
+    });
+  }
+  return contenders.map((c, k) => summarize(c.label, results[k], c.timeoutMs ?? 120000));
+}
+
+/** Why a measured command's time is not a figure: it crashed (a signal, an assertion) or failed. */
+export function failureOf(m: Measurement, allowedExits: readonly number[]): string | undefined {
+  if (m.timedOut) return undefined;
+  const bad = m.runs.find((r) => r.exitCode === null || !allowedExits.includes(r.exitCode));
+  if (!bad) return undefined;
+  const signal = bad.exitCode !== null && bad.exitCode > 128 ? ` (signal ${bad.exitCode - 128}${bad.exitCode === 134 ? ', an assertion failed' : ''})` : '';
+  const first = bad.stderr.trim().split('\n').find((l) => l.trim() !== '' && !/^Command (exited|terminated)/.test(l)) ?? '';
+  return `crashed: exit ${bad.exitCode ?? 'by a signal'}${signal}${first ? `: "${first.replace(/[`|]/g, "'").slice(0, 120)}"` : ''}`;
+}
+
+/** The machine's load average now (1, 5 and 15 minutes). */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
 function summarize(label: string, runs: RunResult[], timeoutMs: number): Measurement {

@@ -1,5 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --qemu10-timeout S] [-- --only check,map,convert,engine,server,crash,writes,repairs]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --qemu10-timeout S] [-- --baseline DIST] [-- --only headline,check,map,convert,engine,server,crash,writes,repairs]`
+ *
+ * The headline section (bench/headline.ts) measures the issue's figures side by side, interleaved; `--quick` runs
+ * only it, with 3 rounds and without convert; `--baseline DIST` measures an earlier build's dist/ beside this one.
  *
  * Whole processes side by side in one run: hdd-lens against qemu-img 7.2 and 10.x (check, map, convert), the
  * engine in-process, the language server over stdio, crash safety and write safety; the results are written to
@@ -12,6 +15,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Oracle, PROJECT_ROOT, qemu10, qemu72 } from '../test/oracles';
 import { crashFigures } from './crash';
+import { headline } from './headline';
 import { engineFigures } from './engine';
 import { GeneratedImage } from './generate';
 import { BenchImage, CHECK_EXTRA, CONVERT_IMAGE, MAP_IMAGES, SCALING, ensureImage } from './images';
@@ -25,6 +29,7 @@ interface Options {
   qemu10TimeoutS: number;
   quick: boolean;
   only?: Set<string>;
+  baseline?: string;
 }
 
 const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -44,6 +49,7 @@ function parseOptions(argv: string[]): Options {
     else if (argv[k] === '--qemu10-timeout') o.qemu10TimeoutS = Number(v());
     else if (argv[k] === '--quick') o.quick = true;
     else if (argv[k] === '--only') o.only = new Set(v().split(','));
+    else if (argv[k] === '--baseline') o.baseline = v();
     else throw new Error(`unknown option ${argv[k]}`);
   }
   return o;
@@ -274,11 +280,21 @@ async function main(): Promise<void> {
   md('sparse files holding a header, a BAT (and an extension), extended with ftruncate (holes read as zeros).');
   md();
   machine(q72, q10);
-  const needed: BenchImage[] = [...(o.quick ? SCALING.slice(0, 1) : [...SCALING, ...CHECK_EXTRA]), ...MAP_IMAGES];
-  if (want('convert')) needed.push(CONVERT_IMAGE);
+  // --quick: the headline figures only, in 3 rounds, without the 3 GiB convert.
+  if (o.quick) {
+    o.only = new Set(['headline']);
+    o.runs = Math.min(o.runs, 3);
+  }
+  const needed: BenchImage[] = [...SCALING, ...CHECK_EXTRA, ...MAP_IMAGES];
+  if (want('convert') || (want('headline') && !o.quick)) needed.push(CONVERT_IMAGE);
   const images = new Map<string, GeneratedImage>();
   log('images');
   for (const img of needed) images.set(img.name, ensureImage(PROJECT_ROOT, img, log));
+  const image = (b: BenchImage): GeneratedImage => images.get(b.name) as GeneratedImage;
+  if (want('headline')) {
+    const headlineImages = { dense16M: image(SCALING[2]), scattered16M: image(CHECK_EXTRA[1]), scattered4M: image(MAP_IMAGES[1]), convert: o.quick ? undefined : image(CONVERT_IMAGE) };
+    await headline(o, q72, q10, headlineImages, md, log);
+  }
   if (want('check')) checkSection(o, q72, q10, images);
   if (want('map')) mapSection(o, q72, q10, images);
   if (want('convert')) convertSection(o, q72, q10, images);

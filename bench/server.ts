@@ -39,8 +39,8 @@ function hoverOffset(k: number, entries: number, dataOffset: number): number {
   return dataOffset + k * 0x12345;
 }
 
-export async function serverFigures(path: string, entries: number, dataOffset: number): Promise<ServerFigures> {
-  const client = await LspClient.start();
+export async function serverFigures(path: string, entries: number, dataOffset: number, script?: string): Promise<ServerFigures> {
+  const client = await LspClient.start(script ? { script } : {});
   try {
     const uri = fileUri(path);
     const t0 = performance.now();

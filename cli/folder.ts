@@ -7,7 +7,7 @@ import { join } from 'node:path';
  */
 export function folderMessage(path: string): string {
   if (existsSync(join(path, 'DiskDescriptor.xml'))) {
-    return `${path}: a folder with DiskDescriptor.xml: a Parallels disk bundle, not one image file. Give the image files it holds (the .hds files its descriptor lists) one at a time, e.g. 'hdd-lens check ${join(path, '<image>.hds')}'`;
+    return `${path}: a folder with DiskDescriptor.xml: a Parallels disk bundle, not one image file. check, info, map and convert take the folder itself; this command takes one of its image files (the .hds files its descriptor lists), e.g. ${join(path, '<image>.hds')}`;
   }
   return `${path}: a folder, not a Parallels image`;
 }

@@ -1,13 +1,16 @@
+import { writeSync } from 'node:fs';
+
 /**
  * Where the CLI writes: reports to stdout, errors and progress ("Repairing ...") to stderr. Output is buffered
- * into large writes (a map of millions of runs is millions of lines); on Linux, process.stdout writes to files
- * and pipes are synchronous, so nothing is lost when the process exits.
+ * into large writes (a map of millions of runs is millions of lines) written to the file descriptor at once, in
+ * order: process.stdout may queue writes to a pipe in memory (a 16M-entry map queued hundreds of MiB and failed
+ * with ENOBUFS), and nothing queued may be lost when the process exits.
  */
 export class Output {
   private parts: string[] = [];
   private size = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(private readonly fd: number) {}
 
   /** Appends one line (a newline is added). */
   line(text = ''): void {
@@ -23,16 +26,42 @@ export class Output {
     if (this.size >= 1 << 20) this.flush();
   }
 
+  /** Writes bytes, after the text before them. */
+  bytes(data: Uint8Array): void {
+    this.flush();
+    writeFully(this.fd, data);
+  }
+
   flush(): void {
     if (this.parts.length === 0) return;
-    this.stream.write(this.parts.join(''));
+    const text = this.parts.join('');
     this.parts = [];
     this.size = 0;
+    writeFully(this.fd, Buffer.from(text, 'utf8'));
   }
 }
 
-export const stdout = new Output(process.stdout);
-export const stderr = new Output(process.stderr);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `data`: a descriptor a parent left non-blocking answers EAGAIN when its pipe is full (then wait a
+ * millisecond for the reader); a reader that closed the pipe (`hdd-lens map big.hdd | head`) is not an error.
+ */
+function writeFully(fd: number, data: Uint8Array): void {
+  for (let done = 0; done < data.length; ) {
+    try {
+      done += writeSync(fd, data, done, data.length - done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw e;
+    }
+  }
+}
+
+export const stdout = new Output(1);
+export const stderr = new Output(2);
 
 /** Writes a message to stderr at once, prefixed with the program name: "hdd-lens: FILE: what went wrong". */
 export function complain(message: string): void {

@@ -1,5 +1,5 @@
 import { BatScan } from '../shared/check/batScan';
-import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
+import { ClusterIndex } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
 import { EntryChange, IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
 import { metadataCandidates } from '../shared/check/metadata';
@@ -62,13 +62,23 @@ export class Analyzer {
     trace(`${target.path} v${version}: decoded without the BAT in ${since(start)} ms`);
     const check = (): Promise<Analysis> => {
       const sent = performance.now();
-      return this.worker.check({ kind: 'check', path: target.path, edits: target.edits }).then(
+      const job = this.worker.check({ kind: 'check', path: target.path, edits: target.edits });
+      return job.reply.then(
         (reply) => {
           const received = performance.now();
           const image = withBat(decoded, reply.bat ?? readBat(target.source, g));
-          analysis.complete(checkedFrom(new CheckContext(image, undefined, reply.scan), false, reply.index));
+          // The entries put the data area elsewhere than data_off (a damaged image): the worker's scan used
+          // data_off's, so this rare case is scanned again here against the inferred one.
+          const inferred = image.geometry !== g;
+          const checked = inferred ? checkedFrom(new CheckContext(image), true) : checkedFrom(new CheckContext(image, undefined, reply.scan), false);
+          analysis.complete(checked);
           const m = reply.ms;
-          trace(`${target.path} v${version}: worker ${Math.round(received - sent)} ms (decode ${m.decode}, scan ${m.scan}, index ${m.index}), rules here ${since(received)} ms`);
+          trace(`${target.path} v${version}: worker ${Math.round(received - sent)} ms (decode ${m.decode}, scan ${m.scan}), rules here ${since(received)} ms`);
+          // The cluster index follows; until it is there, lookups scan the BAT and edits get a full check.
+          void job.index.then((state) => {
+            if (state && !inferred) attachIndex(checked, ClusterIndex.fromState(g, state));
+            trace(`${target.path} v${version}: cluster index ${state ? 'arrived' : 'not built'} ${Math.round(performance.now() - sent)} ms after the job was sent`);
+          });
           return analysis;
         },
         () => {
@@ -113,17 +123,27 @@ export class Analyzer {
   }
 }
 
-/** Runs the rules on a context (its scan made here or given) and indexes the host space. */
-function checkedFrom(context: CheckContext, buildIndex: boolean, indexState?: ClusterIndexState): Checked {
+/** Runs the rules on a context (its scan made here or given) and, when asked, indexes the host space. */
+function checkedFrom(context: CheckContext, buildIndex: boolean): Checked {
   const findings = runRules(context);
   const image = context.image;
   const g = image.geometry;
   const scan: BatScan | undefined = context.scan;
   if (!g || !image.bat || !scan) return { context, findings };
-  const index = indexState ? ClusterIndex.fromState(g, indexState) : buildIndex ? ClusterIndex.build(g, image.bat) : undefined;
-  const checked: Checked = { context, findings, space: new HostSpace(image, scan, context.metadata, index) };
-  if (index) checked.incremental = new IncrementalBatScan(g, image.bat, context.metadata, index, scan);
+  const checked: Checked = { context, findings, space: new HostSpace(image, scan, context.metadata, undefined) };
+  const index = buildIndex ? ClusterIndex.build(g, image.bat) : undefined;
+  if (index) attachIndex(checked, index);
   return checked;
+}
+
+/** Gives a checked state its cluster index: host lookups through it, and BAT edits followed without a scan. */
+function attachIndex(checked: Checked, index: ClusterIndex): void {
+  const { context } = checked;
+  const bat = context.image.bat;
+  const scan = context.scan;
+  if (!bat || !scan) return;
+  checked.space = new HostSpace(context.image, scan, context.metadata, index);
+  checked.incremental = new IncrementalBatScan(index.geometry, bat, context.metadata, index, scan);
 }
 
 /** Whether an edited entry pointed, or now points, exactly at one of the hosts (a few edits, a few hosts). */

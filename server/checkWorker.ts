@@ -1,7 +1,9 @@
 import { MessagePort } from 'node:worker_threads';
-import { BatScan } from '../shared/check/batScan';
+import { BatScan, BatScanner, inMemory } from '../shared/check/batScan';
 import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
-import { CheckContext } from '../shared/check/context';
+import { metadataRanges } from '../shared/check/metadata';
+import { heldEntries, streamBat } from '../shared/format/batStream';
+import { Geometry } from '../shared/format/geometry';
 import { decodeImage } from '../shared/format/image';
 import { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
@@ -26,10 +28,21 @@ export interface CheckReply {
   scan?: BatScan;
   /** The BAT as read (transferred: the main thread does not read it again). */
   bat?: Uint32Array;
-  index?: ClusterIndexState;
   fileSize: number;
-  /** Milliseconds spent decoding, scanning and indexing, for traces. */
-  ms: { decode: number; scan: number; index: number };
+  /** Milliseconds spent decoding and scanning (the BAT is scanned as it is read), for traces. */
+  ms: { decode: number; scan: number };
+}
+
+/**
+ * The cluster index of a checked BAT, sent after its check reply: building it (a 64 MiB slot array for 16M
+ * entries, 400 ms of page faults and stores on a loaded machine) is not on the way to the first diagnostics.
+ */
+export interface IndexReply {
+  id: number;
+  kind: 'index';
+  /** Undefined when the image has too many slots to index, or no BAT. */
+  index?: ClusterIndexState;
+  ms: number;
 }
 
 /** A bulk plan: its edit set (copies name clusters, never carry them), or why nothing may be written. */
@@ -42,13 +55,19 @@ export interface RepairReply extends PlannedEdits {
   kind: 'repair';
 }
 
-export type WorkerReply = CheckReply | RepairReply | { id: number; kind: 'error'; message: string };
+export type WorkerReply = CheckReply | IndexReply | RepairReply | { id: number; kind: 'error'; message: string };
 
 export function serveJobs(port: MessagePort): void {
   port.on('message', (job: WorkerJob) => {
     try {
-      const reply = job.kind === 'check' ? check(job) : repair(job);
-      port.postMessage(reply, transferList(reply));
+      if (job.kind === 'check') {
+        const { reply, geometry } = check(job);
+        port.postMessage(reply, transferList(reply));
+        postIndex(port, job.id, geometry, reply.bat);
+      } else {
+        const reply = repair(job);
+        port.postMessage(reply, transferList(reply));
+      }
     } catch (e) {
       port.postMessage({ id: job.id, kind: 'error', message: e instanceof Error ? e.message : String(e) });
     }
@@ -65,23 +84,34 @@ function withSource<T>(path: string, edits: EditSet, use: (source: OverlaySource
   }
 }
 
-function check(job: Extract<WorkerJob, { kind: 'check' }>): CheckReply {
+function check(job: Extract<WorkerJob, { kind: 'check' }>): { reply: CheckReply; geometry?: Geometry } {
   return withSource(job.path, job.edits, (source) => {
-    let t = performance.now();
-    const image = decodeImage(source);
-    const g = image.geometry;
-    const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size, ms: { decode: since(t), scan: 0, index: 0 } };
-    if (!g || !image.bat) return reply;
-    t = performance.now();
-    reply.scan = new CheckContext(image).scan;
-    reply.ms.scan = since(t);
-    reply.bat = image.bat;
-    t = performance.now();
-    const index = ClusterIndex.build(g, image.bat);
-    reply.ms.index = since(t);
-    if (index) reply.index = index.state;
-    return reply;
+    const t = performance.now();
+    const decoded = decodeImage(source, { bat: false });
+    const g = decoded.geometry;
+    const reply: CheckReply = { id: job.id, kind: 'check', fileSize: source.size, ms: { decode: since(t), scan: 0 } };
+    if (!g) return { reply };
+    // Each piece of the BAT is scanned as it lands in the array, while it is in the CPU's cache. The array is
+    // shared with the main thread, which gets it with the scan while this thread goes on to index it: the main
+    // thread changes it only through the incremental scan, which it has once the index has arrived.
+    const bat = new Uint32Array(new SharedArrayBuffer(heldEntries(source, g) * 4));
+    const scanner = new BatScanner(g);
+    streamBat(source, g, (chunk, from) => scanner.feed(chunk, from), { into: bat });
+    const image = { ...decoded, bat };
+    reply.scan = scanner.finish(metadataRanges(image), inMemory(bat));
+    reply.ms.scan = since(t) - reply.ms.decode;
+    reply.bat = bat;
+    return { reply, geometry: g };
   });
+}
+
+/** Sends the cluster index of the BAT just sent (none without a BAT, or for too many slots). */
+function postIndex(port: MessagePort, id: number, g: Geometry | undefined, bat: Uint32Array | undefined): void {
+  const t = performance.now();
+  const state = g && bat ? ClusterIndex.build(g, bat)?.state : undefined;
+  const reply: IndexReply = { id, kind: 'index', ms: since(t) };
+  if (state) reply.index = state;
+  port.postMessage(reply, state ? [state.owner.buffer, state.irregular.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : []);
 }
 
 function repair(job: Extract<WorkerJob, { kind: 'repair' }>): RepairReply {
@@ -104,9 +134,8 @@ function transferList(reply: WorkerReply): ArrayBuffer[] {
     if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
   };
   if (reply.kind === 'check') {
-    if (reply.scan) [reply.scan.problemIndex, reply.scan.problemFlags, reply.scan.problemPeer].forEach(add);
+    if (reply.scan) [reply.scan.problemIndex, reply.scan.problemFlags, reply.scan.problemPeer, reply.scan.problemValue].forEach(add);
     if (reply.bat) add(reply.bat);
-    if (reply.index) [reply.index.owner, reply.index.irregular].forEach(add);
   }
   return [...out];
 }

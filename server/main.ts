@@ -1,16 +1,12 @@
 /**
  * Entry of dist/server.js: the hdd-lens language server over stdio (`--stdio`) or node IPC (`--node-ipc`), as
- * vscode-languageserver picks from the command line. The same script runs as the check worker thread.
+ * vscode-languageserver picks from the command line. Its check worker thread runs workerMain.js beside
+ * it (dist/workerMain.js bundled from server/workerMain.ts; out/server/workerMain.js when run from tsc's output).
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { join } from 'node:path';
 import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
-import { serveJobs } from './checkWorker';
 import { HddLensServer } from './server';
-import { WORKER_MARK, WorkerClient } from './workerClient';
+import { WorkerClient } from './workerClient';
 
-if (!isMainThread && workerData === WORKER_MARK && parentPort) {
-  serveJobs(parentPort);
-} else {
-  const connection = createConnection(ProposedFeatures.all);
-  new HddLensServer(connection, new WorkerClient(__filename)).listen();
-}
+const connection = createConnection(ProposedFeatures.all);
+new HddLensServer(connection, new WorkerClient(join(__dirname, 'workerMain.js'))).listen();

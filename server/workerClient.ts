@@ -1,19 +1,19 @@
 import { Worker } from 'node:worker_threads';
+import type { ClusterIndexState } from '../shared/check/clusterIndex';
 import type { CheckReply, RepairReply, WorkerJob, WorkerReply } from './checkWorker';
 
 type JobInput = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
 
-/** The marker in `workerData` that makes the server's own script run as the check worker. */
-export const WORKER_MARK = 'hdd-lens-check-worker';
-
 /**
  * The main thread's handle on the check worker: one worker (the machine has few cores, and jobs of one image are
- * sequential anyway), started on first use from the server's own script, jobs answered in order.
+ * sequential anyway), started on first use from its own script (workerMain.js), jobs answered in order.
  */
 export class WorkerClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  /** Check jobs whose cluster index (sent after the check reply) has not arrived. */
+  private readonly indexing = new Map<number, (index: ClusterIndexState | undefined) => void>();
 
   constructor(private readonly script: string) {}
 
@@ -22,8 +22,16 @@ export class WorkerClient {
     this.ensure();
   }
 
-  check(job: Omit<Extract<WorkerJob, { kind: 'check' }>, 'id'>): Promise<CheckReply> {
-    return this.run(job) as Promise<CheckReply>;
+  /**
+   * A check: `reply` with the scan (what the first diagnostics need), then `index`, the cluster index of the same
+   * BAT, built after the reply was sent (undefined when the worker could not index it, or failed).
+   */
+  check(job: Omit<Extract<WorkerJob, { kind: 'check' }>, 'id'>): { reply: Promise<CheckReply>; index: Promise<ClusterIndexState | undefined> } {
+    let index: Promise<ClusterIndexState | undefined> = Promise.resolve(undefined);
+    const reply = this.run(job, (id) => {
+      index = new Promise((resolve) => this.indexing.set(id, resolve));
+    }) as Promise<CheckReply>;
+    return { reply, index };
   }
 
   repair(job: Omit<Extract<WorkerJob, { kind: 'repair' }>, 'id'>): Promise<RepairReply> {
@@ -35,9 +43,10 @@ export class WorkerClient {
     this.worker = undefined;
   }
 
-  private run(job: JobInput): Promise<WorkerReply> {
+  private run(job: JobInput, started?: (id: number) => void): Promise<WorkerReply> {
     const worker = this.ensure();
     const id = this.nextId++;
+    started?.(id);
     return new Promise<WorkerReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ ...job, id });
@@ -49,9 +58,14 @@ export class WorkerClient {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script, { workerData: WORKER_MARK });
+    const worker = new Worker(this.script);
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
+      if (reply.kind === 'index') {
+        this.indexing.get(reply.id)?.(reply.index);
+        this.indexing.delete(reply.id);
+        return;
+      }
       const w = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       w?.resolve(reply);
@@ -67,5 +81,7 @@ export class WorkerClient {
     this.worker = undefined;
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
+    for (const resolve of this.indexing.values()) resolve(undefined);
+    this.indexing.clear();
   }
 }

@@ -10,6 +10,7 @@ import { ProgressLine, progressLine, wantProgress } from '../progress';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 import { bundleCheck, bundleTarget, stringsOption } from './bundle';
+import { commandMain } from '../execute';
 
 export async function runCheck(argv: string[]): Promise<number> {
   const p = parseCommand(
@@ -99,3 +100,6 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean, p
   }
   return run.after;
 }
+
+/** The entry point the dispatcher loads (dist/commands/check.js). */
+export const main = commandMain(runCheck);

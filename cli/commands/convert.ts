@@ -5,6 +5,7 @@ import { openForReading } from '../journalHooks';
 import { forFile } from '../../shared/io/fileErrors';
 import { UsageError, stringOption } from '../args';
 import { progressLine, wantProgress } from '../progress';
+import { commandMain } from '../execute';
 import { bundleConvert, bundleTarget } from './bundle';
 
 /**
@@ -33,3 +34,6 @@ export async function runConvert(argv: string[]): Promise<number> {
   }
   return 0;
 }
+
+/** The entry point the dispatcher loads (dist/commands/convert.js). */
+export const main = commandMain(runConvert);

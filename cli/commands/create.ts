@@ -5,6 +5,7 @@ import { UsageError, flag, parseCommand, stringOption } from '../args';
 import { printUsage } from '../help';
 import { parseSize } from '../size';
 import { stdout } from '../output';
+import { commandMain } from '../execute';
 
 /** A new empty image, byte for byte `qemu-img create -f parallels` (or the WithoutFreeSpace variant). */
 export function runCreate(argv: string[]): number {
@@ -38,3 +39,6 @@ function sizeArg(text: string, what: string): number {
   }
   return v;
 }
+
+/** The entry point the dispatcher loads (dist/commands/create.js). */
+export const main = commandMain(runCreate);

@@ -5,6 +5,7 @@ import { withView } from '../journalHooks';
 import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
 import { bundleInfo, bundleTarget } from './bundle';
+import { commandMain } from '../execute';
 
 export function runInfo(argv: string[]): number {
   const p = parseCommand('info', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
@@ -66,3 +67,6 @@ function inUseText(u: InfoReport['format-specific']['data']['in-use']): string {
   };
   return `${raw}, ${meaning[u.state]}`;
 }
+
+/** The entry point the dispatcher loads (dist/commands/info.js). */
+export const main = commandMain(runInfo);

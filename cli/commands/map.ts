@@ -1,10 +1,12 @@
 import { decodeImage } from '../../shared/format/image';
-import { MAP_HUMAN_HEADER, MapEntry, mapEntries, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
+import { requireReadable } from '../../shared/ops/blocker';
+import { printMap } from '../../shared/ops/mapPrint';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { withView } from '../journalHooks';
 import { stdout } from '../output';
 import { bundleMap, bundleTarget } from './bundle';
+import { commandMain } from '../execute';
 
 /** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
 export function runMap(argv: string[]): number {
@@ -15,29 +17,13 @@ export function runMap(argv: string[]): number {
   const bundle = bundleTarget(path);
   if (bundle) return bundleMap(bundle, json);
   withView(path, (view) => {
-    const entries = mapEntries(decodeImage(view.source));
-    if (json) printJson(entries);
-    else printHuman(entries, path);
+    // The BAT is streamed by printMap, not read here.
+    const image = decodeImage(view.source, { bat: false });
+    requireReadable(image);
+    printMap(view.source, image.geometry, json ? { kind: 'json' } : { kind: 'human', file: path }, (bytes) => stdout.bytes(bytes));
   });
   return 0;
 }
 
-function printJson(entries: Iterable<MapEntry>): void {
-  let first = true;
-  for (const e of entries) {
-    stdout.text(first ? '[' : ',\n');
-    stdout.text(mapEntryJson(e));
-    first = false;
-  }
-  stdout.text(']\n');
-}
-
-function printHuman(entries: Iterable<MapEntry>, file: string): void {
-  let headerDone = false;
-  for (const e of entries) {
-    if (!headerDone) stdout.line(MAP_HUMAN_HEADER);
-    headerDone = true;
-    const line = mapEntryHuman(e, file);
-    if (line !== undefined) stdout.line(line);
-  }
-}
+/** The entry point the dispatcher loads (dist/commands/map.js). */
+export const main = commandMain(runMap);

@@ -2,6 +2,7 @@ import { forFile } from '../../shared/io/fileErrors';
 import { recoverJournal } from '../../shared/io/imageWriter';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
+import { commandMain } from '../execute';
 import { journalOptions } from '../journalHooks';
 import { stdout } from '../output';
 
@@ -19,3 +20,6 @@ export function runRecover(argv: string[]): number {
   stdout.line(r.recovered ? `${path}: ${r.message}` : `${path}: no interrupted write to recover`);
   return 0;
 }
+
+/** The entry point the dispatcher loads (dist/commands/recover.js). */
+export const main = commandMain(runRecover);

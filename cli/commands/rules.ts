@@ -3,6 +3,7 @@ import { CATALOGUE, catalogueEntry } from '../../shared/rules/catalogue';
 import { UsageError, flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { stdout } from '../output';
+import { commandMain } from '../execute';
 
 /** The rules catalogue: a table, one rule in full, JSON, or the README's Markdown section. */
 export function runRules(argv: string[]): number {
@@ -79,3 +80,6 @@ function printMarkdown(rules: readonly Rule[]): void {
 function md(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
+
+/** The entry point the dispatcher loads (dist/commands/rules.js). */
+export const main = commandMain(runRules);

@@ -12,6 +12,7 @@ import { Descriptor, ImageEntry, StorageEntry, parseDescriptor } from './descrip
 import { DESCRIPTOR_NAME, FolderListing, ResolvedFile, fileState, listFolder, resolveImageFile } from './bundleFiles';
 import { Chain, SnapshotTree, TopResolution, chainProblems, ChainProblem, resolveTop, snapshotTree, walk } from './snapshots';
 import { DESCRIPTOR_LIMITS, PositionMap, XmlError } from './xml';
+import { BundleError } from './bundleError';
 
 /** What an image file holds, by its first bytes: a Parallels header (either magic) or anything else (raw). */
 export type ImageKind = 'expandable' | 'raw';
@@ -48,7 +49,7 @@ export interface Bundle {
   folder: FolderListing;
 }
 
-export class BundleError extends Error {}
+export { BundleError };
 
 /**
  * Opens the bundle in folder `dir` (which holds DiskDescriptor.xml). Throws `BundleError` if there is none.

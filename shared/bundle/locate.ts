@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { BundleError } from './bundle';
+import { BundleError } from './bundleError';
 import { DESCRIPTOR_NAME, fileState } from './bundleFiles';
 
 export type Target = { kind: 'image'; path: string } | { kind: 'bundle'; dir: string } | { kind: 'vm'; dir: string; bundles: string[] };

@@ -1,5 +1,6 @@
 import { Geometry } from '../format/geometry';
-import { MetadataRange, overlaps, slotOrigin } from './metadata';
+import { EntryBounds, EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
+import { MetadataRange, slotOrigin } from './metadata';
 
 /** Problems a single BAT entry can have, as bits. */
 export const enum EntryFlag {
@@ -12,16 +13,25 @@ export const enum EntryFlag {
 }
 
 /**
- * The result of the one pass over the BAT that the BAT and space rules share. A 16M-entry BAT is scanned in a
- * single tight loop over a typed array: per-entry rule dispatch would cost several times more.
+ * The result of the pass over the BAT that the BAT and space rules share. It holds what the rules report, not the
+ * BAT: a check streams a 64 MiB BAT through one small buffer and keeps a bit per host cluster.
  */
 export interface BatScan {
+  /** BAT entries scanned (the entries the file holds). */
+  entries: number;
   allocated: number;
+  /**
+   * Allocated entries whose host cluster does not directly follow the previous entry's, when that one is allocated
+   * too: qemu-img check's "fragmented" count.
+   */
+  fragmented: number;
   /** Indices of entries with at least one problem, ascending. */
   problemIndex: Uint32Array;
   problemFlags: Uint8Array;
   /** For duplicates: the index of the earliest entry whose host range overlaps this one's. */
   problemPeer: Int32Array;
+  /** The value of each entry with a problem. */
+  problemValue: Uint32Array;
   problemCount: number;
   /** End of the last byte range in use (header, BAT, data clusters inside the file, metadata clusters). */
   usedEnd: number;
@@ -29,135 +39,267 @@ export interface BatScan {
   holes: Array<[number, number]>;
 }
 
+/**
+ * One more pass over the BAT: calls `visit` with consecutive pieces of it in order (`chunk[k]` is entry
+ * `from + k`), each entry once, until `visit` returns false. A BAT in memory is one piece; a file is read again through a reused buffer (it is in the page cache).
+ */
+export type BatPass = (visit: (chunk: Uint32Array, from: number) => boolean | void) => void;
+
+export function inMemory(bat: Uint32Array): BatPass {
+  return (visit) => visit(bat, 0);
+}
+
 /** Entries of the first, type-feedback-gathering piece of `BatScanner.feed`. */
 const WARM_UP_ENTRIES = 64;
+
+/** A piece with at least this share of its entries allocated is scanned by the loop for dense pieces. */
+const DENSE_SHARE = 0.875;
 
 /** Above this many slots, overlap detection sorts instead of keeping a bitmap (memory stays O(entries)). */
 const MAX_BITMAP_SLOTS = 1 << 28;
 
-export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[]): BatScan {
-  const scanner = new BatScanner(g, bat);
-  scanner.feed(0, bat.length);
-  return scanner.finish(metadata);
+export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[], tests: EntryTests = entryTests()): BatScan {
+  const scanner = new BatScanner(g, tests);
+  scanner.feed(bat, 0);
+  return scanner.finish(metadata, inMemory(bat));
 }
 
 /**
- * The BAT pass in pieces: `feed` scans a range of entries (as they arrive from the file, or between turns of an
- * event loop), `finish` runs the cross-entry checks once all are in. Feeding the ranges in any order, each once,
- * gives the same result as one pass.
+ * The BAT pass in pieces: `feed` scans a piece of the BAT as it arrives (from the file, or between turns of an
+ * event loop), `finish` runs the cross-entry checks once all are in. Feeding the pieces in any order, each once,
+ * gives the same result as one pass, except which of two duplicates counts as the later one.
+ *
+ * Duplicates and leaks come from one bit per host cluster slot. The bit says a slot is taken, not by whom: the
+ * first owner of a slot that turns out to be shared is found by a second pass, which looks up only the entries
+ * whose slot is in a second, equally small bitmap of wanted slots. Images without duplicates never pay for it.
  */
 export class BatScanner {
+  /** Entries scanned so far. */
+  entries = 0;
+  /** Fragmented entries so far (complete after `finish`). */
+  fragmented = 0;
+  private readonly b: EntryBounds;
   private readonly problems = new ProblemList();
   private readonly seen: Int32Array | undefined;
-  /** Without the bitmap, regular entries' indices are kept and sorted by host offset afterwards. */
-  private readonly regularList: Uint32Array | undefined;
-  private regularCount = 0;
-  private readonly irregular: number[] = [];
+  /** Slots whose first owner `finish` must find (the slots of duplicates). */
+  private wanted: Int32Array | undefined;
+  private wantedCount = 0;
+  /** The second pass finds every wanted owner below this index (unpassable when Infinity). */
+  private ownersBefore = 0;
+  /** Without the bitmap, regular entries are kept and sorted by host offset afterwards. */
+  private readonly regular: EntryList | undefined;
+  private readonly irregular = new EntryList();
+  private readonly pieces: Piece[] = [];
   private allocated = 0;
   private maxInFile = -1;
-  /**
-   * Allocated entries whose host cluster does not directly follow the previous entry's, when that one is allocated
-   * too: qemu-img check's "fragmented" count.
-   */
-  fragmented = 0;
-  private readonly pieceStarts: number[] = [];
   private warmedUp = false;
-  // Every per-entry test is an integer comparison in BAT-entry units, precomputed from the byte-offset rules:
-  // host offsets reach 2^44, and double arithmetic (fmod above all) would cost 10x in the loop.
-  private readonly perCluster: number;
-  private readonly shift: number;
-  private readonly originUnits: number;
-  /** e < dataStart  <=>  host < dataOffset */
-  private readonly dataStart: number;
-  /** e > lastWhole  <=>  host + cluster > fileSize */
-  private readonly lastWhole: number;
-  /** e < inFile  <=>  host < fileSize */
-  private readonly inFile: number;
+  /** Whether the last piece was sparse (then the next one probably is too). */
+  private sparse = false;
+  /** Positions of allocated entries in a piece (reused). */
+  private gathered: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly g: Geometry,
-    private readonly bat: Uint32Array,
+    private readonly tests: EntryTests = entryTests(),
   ) {
-    const origin = slotOrigin(g);
-    const limitSlots = Math.ceil(Math.max(0, g.fileSize - origin) / g.clusterSize);
+    this.b = entryBounds(g);
+    const limitSlots = Math.ceil(Math.max(0, g.fileSize - slotOrigin(g)) / g.clusterSize);
     if (limitSlots <= MAX_BITMAP_SLOTS) this.seen = new Int32Array(Math.ceil(limitSlots / 32) + 1);
-    else this.regularList = new Uint32Array(bat.length);
-    this.perCluster = small(g.clusterSize / g.unit);
-    this.shift = (this.perCluster & (this.perCluster - 1)) === 0 ? small(Math.log2(this.perCluster)) : -1;
-    this.originUnits = small(origin / g.unit);
-    this.dataStart = small(Math.ceil(g.dataOffset / g.unit));
-    this.lastWhole = small(Math.floor((g.fileSize - g.clusterSize) / g.unit));
-    this.inFile = small(Math.ceil(g.fileSize / g.unit));
+    else this.regular = new EntryList();
   }
 
-  feed(from: number, to: number): void {
+  /** Scans entries [from, from + chunk.length), whose values `chunk` holds (it may be reused afterwards). */
+  feed(chunk: Uint32Array, from: number): void {
+    const n = chunk.length;
+    if (n === 0) return;
     // The first feed runs a few entries alone, so that the code after the hot loop has type feedback when the loop
     // gets optimised on stack: otherwise the optimised code deoptimises at every loop exit, and a BAT fed in pieces
     // runs mostly unoptimised (twice as slow).
-    if (!this.warmedUp && to - from > WARM_UP_ENTRIES) {
+    if (!this.warmedUp && n > WARM_UP_ENTRIES) {
       this.warmedUp = true;
-      this.feed(from, from + WARM_UP_ENTRIES);
-      from += WARM_UP_ENTRIES;
-    }
-    this.warmedUp = true;
-    const { bat, seen, originUnits, dataStart } = this;
-    // The pair (from - 1, from) straddles pieces fed in any order: it is counted in finish().
-    if (from > 0 && from < to) this.pieceStarts.push(from);
-    if (!seen || this.shift < 0) {
-      for (let i = from; i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
-      this.fragmented += countFragmented(bat, this.perCluster, from + 1, to);
+      this.feed(chunk.subarray(0, WARM_UP_ENTRIES), from);
+      this.feed(chunk.subarray(WARM_UP_ENTRIES), from + WARM_UP_ENTRIES);
       return;
     }
-    // The common case in a tight loop: an entry inside the data area, inside the file, on the cluster grid, within
-    // the disk, is only checked for duplicates (and fragmentation). Anything else takes the full classification.
-    // One unsigned comparison tests dataStart <= e <= lastWhole (entries are below 2^32, so lastWhole is capped).
-    const span = Math.min(this.lastWhole, 0xffffffff) - dataStart;
-    const mask = this.perCluster - 1;
-    const shift = this.shift;
-    const step = this.perCluster;
-    const regularEnd = Math.min(to, this.g.diskClusters);
+    this.warmedUp = true;
+    // The pair (from - 1, from) straddles pieces fed in any order: it is counted in finish().
+    this.pieces.push({ from, to: from + n, first: chunk[0], last: chunk[n - 1] });
+    this.entries += n;
+    const regularEnd = Math.max(0, Math.min(n, this.b.diskClusters - from));
+    if (this.seen && this.b.shift >= 0) {
+      const before = this.allocated;
+      if (this.sparse) this.scanSparse(chunk, from, regularEnd, this.seen);
+      else this.scanDense(chunk, from, regularEnd, this.seen);
+      // Which loop suits the next piece: the one for mostly allocated pieces, or the one for sparse ones.
+      this.sparse = this.allocated - before < regularEnd * DENSE_SHARE;
+    } else {
+      for (let k = 0; k < regularEnd; k++) if (chunk[k] !== 0) this.classify(from + k, chunk[k]);
+      this.fragmented += countFragmented(chunk, this.b.perCluster, 1, regularEnd);
+    }
+    // Entries past the virtual disk are all problems (bat-entry-beyond-disk) when allocated.
+    for (let k = regularEnd; k < n; k++) if (chunk[k] !== 0) this.classify(from + k, chunk[k]);
+    this.fragmented += countFragmented(chunk, this.b.perCluster, Math.max(1, regularEnd), n);
+  }
+
+  /**
+   * The common case in a tight loop: an allocated entry that no per-entry rule flags (the rules' own predicates,
+   * inlined by the JIT) is only checked for duplicates and fragmentation. Anything else takes `classify`. This
+   * loop is for pieces that are mostly allocated: its test for unallocated entries is then well predicted.
+   */
+  private scanDense(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
+    const b = this.b;
+    const { beforeData, beyondEof, misaligned } = this.tests;
+    const shift = b.shift;
+    const originUnits = b.originUnits;
+    const step = b.perCluster;
     let allocated = 0;
     let fragmented = 0;
     let prev = 0;
-    for (let i = from; i < regularEnd; i++) {
-      const e = bat[i];
+    for (let k = 0; k < end; k++) {
+      const e = chunk[k];
       if (e === 0) {
         prev = 0;
         continue;
       }
       if (prev !== 0 && prev + step !== e) fragmented++;
       prev = e;
-      const d = e - originUnits;
-      if ((e - dataStart) >>> 0 > span || (d & mask) !== 0) {
-        this.classify(i, e);
+      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
+        this.classify(from + k, e);
         continue;
       }
       // The highest regular entry (part of usedEnd) is read from the bitmap in finish(), not tracked here.
       allocated++;
-      const slot = d >>> shift;
+      const slot = (e - originUnits) >>> shift;
       // Images written front to back hold long runs of consecutive clusters: 32 of them starting on a bitmap word
-      // fill that word at once (one comparison per entry instead of the bit test and set).
-      if ((slot & 31) === 0 && i + 32 <= regularEnd && seen[slot >>> 5] === 0 && (bat[i + 31] - dataStart) >>> 0 <= span) {
-        let k = 1;
-        while (k < 32 && bat[i + k] === e + k * step) k++;
-        if (k === 32) {
+      // fill that word at once (one comparison per entry instead of the bit test and set). The run's last entry
+      // is regular if it is inside the file: it is aligned and above the data start, as the first one is.
+      if ((slot & 31) === 0 && k + 32 <= end && seen[slot >>> 5] === 0 && chunk[k + 31] === e + 31 * step && !beyondEof(chunk[k + 31], b)) {
+        let j = 1;
+        while (j < 31 && chunk[k + j] === e + j * step) j++;
+        if (j === 31) {
           seen[slot >>> 5] = -1;
           allocated += 31;
-          prev = bat[i + 31];
-          i += 31;
+          prev = chunk[k + 31];
+          k += 31;
           continue;
         }
       }
-      const bit = 1 << (slot & 31);
-      const word = seen[slot >>> 5];
-      if ((word & bit) !== 0) this.problems.add(i, EntryFlag.Duplicate);
-      else seen[slot >>> 5] = word | bit;
+      this.take(seen, slot, from + k, e);
     }
     this.allocated += allocated;
     this.fragmented += fragmented;
-    const tail = Math.max(from, regularEnd);
-    for (let i = tail; i < to; i++) if (bat[i] !== 0) this.classify(i, bat[i]);
-    this.fragmented += countFragmented(bat, step, Math.max(from + 1, tail), to);
+  }
+
+  /**
+   * `scanDense` for sparse pieces, where "is this entry allocated?" is a coin toss the CPU mispredicts: the
+   * allocated entries' positions are first gathered without a branch, then scanned with only well-predicted ones
+   * (fragmentation, too, is counted by arithmetic). A third faster on a BAT a quarter allocated in random order.
+   */
+  private scanSparse(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
+    const b = this.b;
+    const { beforeData, beyondEof, misaligned } = this.tests;
+    const shift = b.shift;
+    const originUnits = b.originUnits;
+    const step = b.perCluster;
+    const at = (this.gathered = reserve(this.gathered, end));
+    const n = gatherAllocated(chunk, end, at);
+    let fragmented = 0;
+    let allocated = 0;
+    let prevAt = -2;
+    let prev = 0;
+    for (let j = 0; j < n; j++) {
+      const k = at[j];
+      const e = chunk[k];
+      fragmented += Number(prevAt + 1 === k) & Number(prev + step !== e);
+      prevAt = k;
+      prev = e;
+      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
+        this.classify(from + k, e);
+        continue;
+      }
+      allocated++;
+      const slot = (e - originUnits) >>> shift;
+      this.take(seen, slot, from + k, e);
+    }
+    this.allocated += allocated;
+    this.fragmented += fragmented;
+  }
+
+  /** Marks a regular entry's slot as taken; a slot taken already makes it a duplicate. Small: inlined in the loops. */
+  private take(seen: Int32Array, slot: number, i: number, e: number): void {
+    const bit = 1 << (slot & 31);
+    const word = seen[slot >>> 5];
+    if ((word & bit) !== 0) this.duplicate(i, e, slot);
+    else seen[slot >>> 5] = word | bit;
+  }
+
+  /** A regular entry whose slot an earlier entry holds: flagged now, its peer found in `finish`. */
+  private duplicate(i: number, e: number, slot: number): void {
+    this.problems.add(i, EntryFlag.Duplicate, e);
+    this.want(slot, i);
+  }
+
+  /**
+   * Asks `finish` for the first owner of a slot. `before` is an index the owner is known to precede (a later
+   * duplicate's), or Infinity: the second pass may stop once it has passed every `before`.
+   */
+  private want(slot: number, before: number): void {
+    const seen = this.seen as Int32Array;
+    const wanted = (this.wanted ??= new Int32Array(seen.length));
+    const bit = 1 << (slot & 31);
+    if ((wanted[slot >>> 5] & bit) === 0) this.wantedCount++;
+    wanted[slot >>> 5] |= bit;
+    this.ownersBefore = Math.max(this.ownersBefore, before);
+  }
+
+  /** The full tests of one allocated entry. */
+  private classify(i: number, e: number): void {
+    const { b, tests, seen } = this;
+    this.allocated++;
+    let flags = 0;
+    if (tests.beyondEof(e, b)) flags |= EntryFlag.BeyondEof;
+    if (tests.beyondDisk(i, b)) flags |= EntryFlag.BeyondDisk;
+    if (tests.beforeData(e, b)) flags |= EntryFlag.BeforeData;
+    else if (tests.misaligned(e, b)) flags |= EntryFlag.Misaligned;
+    if (!tests.startsPastEof(e, b)) {
+      if (e > this.maxInFile) this.maxInFile = e;
+      if ((flags & (EntryFlag.BeforeData | EntryFlag.Misaligned)) !== 0) this.irregular.push(i, e);
+      else if (seen) {
+        const slot = slotOfRegular(e, b);
+        const bit = 1 << (slot & 31);
+        if ((seen[slot >>> 5] & bit) !== 0) {
+          flags |= EntryFlag.Duplicate;
+          this.want(slot, i);
+        } else seen[slot >>> 5] |= bit;
+      } else this.regular?.push(i, e);
+    }
+    if (flags !== 0) this.problems.add(i, flags, e);
+  }
+
+  /** The cross-entry checks, once every entry was fed; `again` streams the BAT once more if they need it. */
+  finish(metadata: readonly MetadataRange[], again: BatPass): BatScan {
+    const { g, b, problems, irregular } = this;
+    this.fragmented += countPieceEdges(this.pieces, b.perCluster);
+    this.pieces.length = 0;
+    if (this.seen) this.maxInFile = Math.max(this.maxInFile, this.highestRegular(this.seen));
+    let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, g.fileSize));
+    if (this.maxInFile >= 0) usedEnd = Math.max(usedEnd, this.maxInFile * g.unit + g.clusterSize);
+    for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
+    const sorted = this.regular ? sortedSlots(this.regular, b, problems) : undefined;
+    const occupied: OccupiedSlots = sorted ?? new BitmapSlots(this.seen as Int32Array);
+    const touched = this.irregularTouches(occupied);
+    // An irregular entry's overlap may be with a later entry: the owner of its slot can be anywhere.
+    for (const s of touched) if (!sorted) this.want(s.slot, Infinity);
+    let ownerOf: (slot: number) => number = (slot) => sorted?.ownerOf(slot) ?? -1;
+    if (this.wanted || metadata.length > 0) {
+      const owners = this.secondPass(again, metadata);
+      if (!sorted) ownerOf = (slot) => owners.get(slot) ?? -1;
+    }
+    for (const s of touched) problems.mark(s.index, s.value, EntryFlag.Duplicate, ownerOf(s.slot));
+    markIrregularOverlaps(g, irregular, problems);
+    problems.resolvePeers((value) => ownerOf(slotOfRegular(value, b)));
+    const holes = findHoles(g, occupied, irregular.values(), metadata, usedEnd);
+    return { entries: this.entries, allocated: this.allocated, fragmented: this.fragmented, ...problems.finish(), usedEnd, holes };
   }
 
   /** The entry value of the highest slot marked in the bitmap, or -1. */
@@ -165,137 +307,267 @@ export class BatScanner {
     for (let w = seen.length - 1; w >= 0; w--) {
       if (seen[w] === 0) continue;
       const slot = w * 32 + 31 - Math.clz32(seen[w]);
-      return slot * this.perCluster + this.originUnits;
+      return slot * this.b.perCluster + this.b.originUnits;
     }
     return -1;
   }
 
-  /** The full tests of one allocated entry. */
-  private classify(i: number, e: number): void {
-    const { seen, perCluster, shift, originUnits } = this;
-    this.allocated++;
-    let flags = 0;
-    if (e > this.lastWhole) flags |= EntryFlag.BeyondEof;
-    if (i >= this.g.diskClusters) flags |= EntryFlag.BeyondDisk;
-    let slot = -1;
-    if (e < this.dataStart) flags |= EntryFlag.BeforeData;
-    else {
-      const d = e - originUnits;
-      const aligned = shift >= 0 ? (d & (perCluster - 1)) === 0 : d % perCluster === 0;
-      if (aligned) slot = shift >= 0 ? d >>> shift : d / perCluster;
-      else flags |= EntryFlag.Misaligned;
+  /**
+   * Misaligned and before-data entries cover parts of one or two slots: the occupied slots they touch (above the
+   * data start) are overlaps with those slots' first owners. They are few in real images.
+   */
+  private irregularTouches(occupied: OccupiedSlots): Array<{ index: number; value: number; slot: number }> {
+    const { g, irregular } = this;
+    const out: Array<{ index: number; value: number; slot: number }> = [];
+    const origin = slotOrigin(g);
+    for (let k = 0; k < irregular.count; k++) {
+      const host = irregular.value[k] * g.unit;
+      const first = Math.floor((host - origin) / g.clusterSize);
+      const last = Math.floor((host + g.clusterSize - 1 - origin) / g.clusterSize);
+      for (let s = first; s <= last; s++) {
+        if (origin + s * g.clusterSize >= g.dataOffset && occupied.has(s)) out.push({ index: irregular.index[k], value: irregular.value[k], slot: s });
+      }
     }
-    if (e < this.inFile) {
-      if (e > this.maxInFile) this.maxInFile = e;
-      if (slot < 0) this.irregular.push(i);
-      else if (seen) {
-        const bit = 1 << (slot & 31);
-        if ((seen[slot >>> 5] & bit) !== 0) flags |= EntryFlag.Duplicate;
-        else seen[slot >>> 5] |= bit;
-      } else if (this.regularList) this.regularList[this.regularCount++] = i;
-    }
-    if (flags !== 0) this.problems.add(i, flags);
+    return out;
   }
 
-  finish(metadata: readonly MetadataRange[]): BatScan {
-    const { g, bat, problems, irregular } = this;
-    for (const i of this.pieceStarts) this.fragmented += countFragmented(bat, this.perCluster, i, i + 1);
-    this.pieceStarts.length = 0;
-    if (this.seen) this.maxInFile = Math.max(this.maxInFile, this.highestRegular(this.seen));
-    let usedEnd = Math.max(g.batEnd, Math.min(g.dataOffset, g.fileSize));
-    if (this.maxInFile >= 0) usedEnd = Math.max(usedEnd, this.maxInFile * g.unit + g.clusterSize);
-    for (const m of metadata) usedEnd = Math.max(usedEnd, m.end);
-    const occupied = this.seen
-      ? new BitmapSlots(this.seen)
-      : sortedSlots(bat, (this.regularList as Uint32Array).subarray(0, this.regularCount), g, problems);
-    markIrregularOverlaps(g, bat, irregular, occupied, problems);
-    if (metadata.length > 0) markMetadataOverlaps(g, bat, metadata, problems);
-    problems.resolvePeers(bat);
-    const holes = findHoles(g, bat, occupied, irregular, metadata, usedEnd);
-    return { allocated: this.allocated, ...problems.finish(), usedEnd, holes };
+  /**
+   * The pass for what the first one could not know: the first owner of each wanted slot, and which entries share
+   * bytes with the metadata ranges. The slots concerned are few: they are hashed into a bitmap of 64 Kibit that
+   * stays in the CPU's first-level cache, so that the pass costs a cached bit test per allocated entry; the few
+   * entries that pass the filter (wanted ones and 1 in ~60 others at 1000 wanted slots) are looked at apart.
+   * Entries off the slot grid always pass.
+   */
+  private secondPass(again: BatPass, metadata: readonly MetadataRange[]): Map<number, number> {
+    const { b, g, problems, wanted, tests } = this;
+    const owners = new Map<number, number>();
+    const filter = new Int32Array(SMALL_FILTER_BITS / 32);
+    const add = (slot: number): void => {
+      filter[(slot & (SMALL_FILTER_BITS - 1)) >>> 5] |= 1 << (slot & 31);
+    };
+    if (wanted) for (let w = 0; w < wanted.length; w++) if (wanted[w] !== 0) for (let bit = 0; bit < 32; bit++) if ((wanted[w] & (1 << bit)) !== 0) add(w * 32 + bit);
+    for (const slot of metadataSlots(g, metadata)) add(slot);
+    let hits: Int32Array = new Int32Array(0);
+    // Without metadata (whose tests concern entries off the slot grid too) and when unallocated entries do not
+    // hash to a wanted bucket, one branch-free loop over all entries finds the candidates.
+    const zeroBucket = b.shift >= 0 ? ((0 - b.originUnits) >>> b.shift) & (SMALL_FILTER_BITS - 1) : -1;
+    const branchFree = metadata.length === 0 && zeroBucket >= 0 && (filter[zeroBucket >>> 5] & (1 << (zeroBucket & 31))) === 0;
+    // Without metadata to test, the pass may stop when every wanted owner is found, or past the last duplicate.
+    const done = (to: number): boolean => metadata.length === 0 && (owners.size === this.wantedCount || to >= this.ownersBefore);
+    again((chunk, from) => {
+      hits = reserve(hits, chunk.length);
+      const n = branchFree ? gatherHashed(chunk, b, filter, hits) : gatherWanted(chunk, b, tests, filter, hits);
+      for (let h = 0; h < n; h++) {
+        const i = from + hits[h];
+        const e = chunk[hits[h]];
+        const slot = slotOf(tests, e, b);
+        if (slot >= 0 && wanted && (wanted[slot >>> 5] & (1 << (slot & 31))) !== 0) {
+          const known = owners.get(slot);
+          if (known === undefined || i < known) owners.set(slot, i);
+        }
+        const host = e * g.unit;
+        if (metadata.length > 0 && tests.overlapsMetadata(host, host + g.clusterSize, metadata)) problems.mark(i, e, EntryFlag.OverlapsMetadata);
+      }
+      return !done(from + chunk.length);
+    });
+    return owners;
   }
 }
 
-/** Entries i in [from, to) that are fragmented relative to entry i - 1 (from >= 1). */
-function countFragmented(bat: Uint32Array, step: number, from: number, to: number): number {
+/** Bits of the second pass's filter: 8 KiB. */
+const SMALL_FILTER_BITS = 1 << 16;
+
+/** The slot of an entry known to be regular (in the data area, on its grid). */
+function slotOfRegular(e: number, b: EntryBounds): number {
+  const d = e - b.originUnits;
+  return b.shift >= 0 ? d >>> b.shift : d / b.perCluster;
+}
+
+/** The slots metadata ranges touch. */
+function metadataSlots(g: Geometry, metadata: readonly MetadataRange[]): number[] {
+  const origin = slotOrigin(g);
+  const out: number[] = [];
+  for (const m of metadata) {
+    const first = Math.max(0, Math.floor((m.start - origin) / g.clusterSize));
+    const last = Math.floor((m.end - 1 - origin) / g.clusterSize);
+    for (let s = first; s <= last; s++) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Positions in `chunk` of the allocated entries whose slot's hash is in `filter`, or that occupy no slot (off the grid,
+ * below the data area, past the end): the candidates of the second pass, into `hits`; returns their count.
+ */
+function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, filter: Int32Array, hits: Int32Array): number {
+  const { beforeData, misaligned, startsPastEof } = tests;
+  const shift = b.shift;
+  const originUnits = b.originUnits;
+  const n = gatherAllocated(chunk, chunk.length, hits);
+  let m = 0;
+  for (let j = 0; j < n; j++) {
+    const k = hits[j];
+    const e = chunk[k];
+    if (startsPastEof(e, b) || beforeData(e, b) || misaligned(e, b) || shift < 0) hits[m++] = k;
+    else {
+      const slot = ((e - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
+      if ((filter[slot >>> 5] & (1 << (slot & 31))) !== 0) hits[m++] = k;
+    }
+  }
+  return m;
+}
+
+/**
+ * Positions in `chunk` of the entries whose would-be slot hashes to a bucket of `filter`, in one loop without a
+ * branch (every position is written; the count advances by the filter's bit). Unallocated and irregular entries
+ * that pass are told apart by the caller; the unallocated entries' bucket must not be in the filter.
+ */
+function gatherHashed(chunk: Uint32Array, b: EntryBounds, filter: Int32Array, hits: Int32Array): number {
+  const shift = b.shift;
+  const originUnits = b.originUnits;
+  let m = 0;
+  for (let k = 0; k < chunk.length; k++) {
+    const h = ((chunk[k] - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
+    hits[m] = k;
+    m += (filter[h >>> 5] >>> (h & 31)) & 1;
+  }
+  return m;
+}
+
+/**
+ * Writes the positions k < end of allocated entries to `at` and returns their count, without a branch: every
+ * position is written, and the count advances by 1 for an allocated entry ((e | -e) >>> 31 is 1 for any e != 0).
+ */
+function gatherAllocated(chunk: Uint32Array, end: number, at: Int32Array): number {
   let n = 0;
-  for (let i = Math.max(1, from); i < to; i++) {
-    const prev = bat[i - 1];
-    const e = bat[i];
+  for (let k = 0; k < end; k++) {
+    const e = chunk[k];
+    at[n] = k;
+    n += (e | -e) >>> 31;
+  }
+  return n;
+}
+
+/** `a`, or a larger array when it holds fewer than `n` values. */
+function reserve(a: Int32Array, n: number): Int32Array {
+  return a.length >= n ? a : new Int32Array(n);
+}
+
+interface Piece {
+  from: number;
+  to: number;
+  first: number;
+  last: number;
+}
+
+/** Fragmented entries at the joins of pieces (an entry and the last one of the piece before it). */
+function countPieceEdges(pieces: Piece[], step: number): number {
+  const byStart = [...pieces].sort((a, b) => a.from - b.from);
+  let n = 0;
+  for (let k = 1; k < byStart.length; k++) {
+    const prev = byStart[k - 1];
+    const next = byStart[k];
+    if (prev.to === next.from && prev.last !== 0 && next.first !== 0 && prev.last + step !== next.first) n++;
+  }
+  return n;
+}
+
+/** Entries k in [from, to) of a piece that are fragmented relative to entry k - 1 (from >= 1). */
+function countFragmented(chunk: Uint32Array, step: number, from: number, to: number): number {
+  let n = 0;
+  for (let k = Math.max(1, from); k < to; k++) {
+    const prev = chunk[k - 1];
+    const e = chunk[k];
     if (e !== 0 && prev !== 0 && prev + step !== e) n++;
   }
   return n;
 }
 
-/** An integer in int32 range as a small integer, so the JIT compares entries without float conversions. */
-function small(v: number): number {
-  return v >= -0x80000000 && v <= 0x7fffffff ? v | 0 : v;
+/** Growable columns of (index, value): the entries a scan keeps (few, except in the sorting fallback). */
+class EntryList {
+  index = new Uint32Array(16);
+  value = new Uint32Array(16);
+  count = 0;
+
+  push(i: number, e: number): void {
+    if (this.count === this.index.length) {
+      this.index = grow(this.index);
+      this.value = grow(this.value);
+    }
+    this.index[this.count] = i;
+    this.value[this.count++] = e;
+  }
+
+  values(): Uint32Array {
+    return this.value.subarray(0, this.count);
+  }
 }
 
-/** Growable columns of (index, flags, peer); entries may be flagged again later (overlap passes). */
+function grow<T extends Uint32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Growable columns of (index, flags, value, peer); entries may be flagged again later (overlap passes). */
 class ProblemList {
   private index = new Uint32Array(64);
   private flags = new Uint8Array(64);
+  private value = new Uint32Array(64);
   private count = 0;
-  private late = new Map<number, number>();
+  private late = new Map<number, { flags: number; value: number }>();
   private peers = new Map<number, number>();
 
-  add(i: number, flags: number): void {
+  add(i: number, flags: number, value: number): void {
     if (this.count === this.index.length) {
-      const index = new Uint32Array(this.count * 2);
-      index.set(this.index);
-      const f = new Uint8Array(this.count * 2);
-      f.set(this.flags);
-      this.index = index;
-      this.flags = f;
+      this.index = grow(this.index);
+      this.flags = grow(this.flags);
+      this.value = grow(this.value);
     }
     this.index[this.count] = i;
+    this.value[this.count] = value;
     this.flags[this.count++] = flags;
   }
 
   /** Flags an entry found by a later pass (it may already be listed). */
-  mark(i: number, flags: number, peer?: number): void {
-    this.late.set(i, (this.late.get(i) ?? 0) | flags);
+  mark(i: number, value: number, flags: number, peer?: number): void {
+    const known = this.late.get(i);
+    if (known) known.flags |= flags;
+    else this.late.set(i, { flags, value });
     if (peer !== undefined && !this.peers.has(i)) this.peers.set(i, peer);
   }
 
-  /**
-   * Duplicates found by the bitmap know only that their slot was taken: find each slot's first owner with one
-   * more pass, needed only when there are duplicates.
-   */
-  resolvePeers(bat: Uint32Array): void {
-    const wanted = new Map<number, number>();
+  /** Gives each listed duplicate without a peer the first owner of its value's slot. */
+  resolvePeers(ownerOfValue: (value: number) => number): void {
     for (let k = 0; k < this.count; k++) {
-      if ((this.flags[k] & EntryFlag.Duplicate) !== 0 && !this.peers.has(this.index[k])) wanted.set(bat[this.index[k]], -1);
-    }
-    if (wanted.size === 0) return;
-    for (let i = 0; i < bat.length; i++) {
-      const e = bat[i];
-      if (e !== 0 && wanted.get(e) === -1) wanted.set(e, i);
-    }
-    for (let k = 0; k < this.count; k++) {
-      const i = this.index[k];
-      if ((this.flags[k] & EntryFlag.Duplicate) !== 0 && !this.peers.has(i)) this.peers.set(i, wanted.get(bat[i]) ?? -1);
+      if ((this.flags[k] & EntryFlag.Duplicate) !== 0 && !this.peers.has(this.index[k])) this.peers.set(this.index[k], ownerOfValue(this.value[k]));
     }
   }
 
-  finish(): Pick<BatScan, 'problemIndex' | 'problemFlags' | 'problemPeer' | 'problemCount'> {
+  finish(): Pick<BatScan, 'problemIndex' | 'problemFlags' | 'problemPeer' | 'problemValue' | 'problemCount'> {
     // The common case, entries listed once in BAT order and no later marks, needs no map and no sort (a BAT with
     // 500k bad entries spent over a second per scan here).
     if (this.late.size === 0 && ascending(this.index, this.count)) {
       const problemIndex = this.index.slice(0, this.count);
       const problemPeer = new Int32Array(this.count).fill(-1);
       if (this.peers.size > 0) for (let k = 0; k < this.count; k++) problemPeer[k] = this.peers.get(problemIndex[k]) ?? -1;
-      return { problemIndex, problemFlags: this.flags.slice(0, this.count), problemPeer, problemCount: this.count };
+      return { problemIndex, problemFlags: this.flags.slice(0, this.count), problemPeer, problemValue: this.value.slice(0, this.count), problemCount: this.count };
     }
-    const merged = new Map<number, number>();
-    for (let k = 0; k < this.count; k++) merged.set(this.index[k], this.flags[k]);
-    for (const [i, f] of this.late) merged.set(i, (merged.get(i) ?? 0) | f);
+    const merged = new Map<number, { flags: number; value: number }>();
+    for (let k = 0; k < this.count; k++) merged.set(this.index[k], { flags: this.flags[k], value: this.value[k] });
+    for (const [i, f] of this.late) {
+      const known = merged.get(i);
+      if (known) known.flags |= f.flags;
+      else merged.set(i, { ...f });
+    }
     const order = [...merged.keys()].sort((a, b) => a - b);
-    const problemIndex = Uint32Array.from(order);
-    const problemFlags = Uint8Array.from(order, (i) => merged.get(i) ?? 0);
-    const problemPeer = Int32Array.from(order, (i) => this.peers.get(i) ?? -1);
-    return { problemIndex, problemFlags, problemPeer, problemCount: order.length };
+    return {
+      problemIndex: Uint32Array.from(order),
+      problemFlags: Uint8Array.from(order, (i) => merged.get(i)?.flags ?? 0),
+      problemPeer: Int32Array.from(order, (i) => this.peers.get(i) ?? -1),
+      problemValue: Uint32Array.from(order, (i) => merged.get(i)?.value ?? 0),
+      problemCount: order.length,
+    };
   }
 }
 
@@ -341,10 +613,13 @@ class BitmapSlots implements OccupiedSlots {
 }
 
 class SortedSlots implements OccupiedSlots {
-  /** Unique occupied slots, ascending. */
-  constructor(private readonly slots: Float64Array) {}
+  /** Unique occupied slots, ascending, and the first (lowest-index) owner of each. */
+  constructor(
+    private readonly slots: Float64Array,
+    private readonly owners: Float64Array,
+  ) {}
 
-  has(slot: number): boolean {
+  private find(slot: number): number {
     let lo = 0;
     let hi = this.slots.length;
     while (lo < hi) {
@@ -352,7 +627,16 @@ class SortedSlots implements OccupiedSlots {
       if (this.slots[mid] < slot) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.slots.length && this.slots[lo] === slot;
+    return lo < this.slots.length && this.slots[lo] === slot ? lo : -1;
+  }
+
+  has(slot: number): boolean {
+    return this.find(slot) >= 0;
+  }
+
+  ownerOf(slot: number): number {
+    const k = this.find(slot);
+    return k < 0 ? -1 : this.owners[k];
   }
 
   freeRuns(from: number, to: number): Array<[number, number]> {
@@ -369,68 +653,36 @@ class SortedSlots implements OccupiedSlots {
   }
 }
 
-/** The fallback for huge sparse slot spaces: sort regular entries by host offset; equal neighbours are duplicates. */
-function sortedSlots(bat: Uint32Array, regular: Uint32Array, g: Geometry, problems: ProblemList): SortedSlots {
-  regular.sort((a, b) => bat[a] - bat[b] || a - b);
-  const unique: number[] = [];
-  const origin = slotOrigin(g);
-  for (let k = 0; k < regular.length; k++) {
-    const i = regular[k];
-    if (k > 0 && bat[regular[k - 1]] === bat[i]) {
-      let first = k - 1;
-      while (first > 0 && bat[regular[first - 1]] === bat[i]) first--;
-      problems.mark(i, EntryFlag.Duplicate, regular[first]);
-    } else unique.push((bat[i] * g.unit - origin) / g.clusterSize);
+/** The fallback for huge sparse slot spaces: sort regular entries by value; equal neighbours are duplicates. */
+function sortedSlots(regular: EntryList, b: EntryBounds, problems: ProblemList): SortedSlots {
+  const { index, value } = regular;
+  const order = Array.from({ length: regular.count }, (_, k) => k).sort((x, y) => value[x] - value[y] || index[x] - index[y]);
+  const slots: number[] = [];
+  const owners: number[] = [];
+  for (let n = 0; n < order.length; n++) {
+    const k = order[n];
+    if (n > 0 && value[order[n - 1]] === value[k]) problems.mark(index[k], value[k], EntryFlag.Duplicate, owners[owners.length - 1]);
+    else {
+      slots.push(slotOfRegular(value[k], b));
+      owners.push(index[k]);
+    }
   }
-  return new SortedSlots(Float64Array.from(unique));
+  return new SortedSlots(Float64Array.from(slots), Float64Array.from(owners));
 }
 
 /**
- * Misaligned and before-data entries cover parts of one or two slots and may overlap each other: compare them
- * with the regular slots they touch and, sorted by host offset, with each other. They are few in real images.
+ * Misaligned and before-data entries may overlap each other: sorted by host offset, each is compared with the
+ * ones within a cluster before it (ranges are equal-sized, so only those can reach it).
  */
-function markIrregularOverlaps(
-  g: Geometry,
-  bat: Uint32Array,
-  irregular: number[],
-  occupied: OccupiedSlots,
-  problems: ProblemList,
-): void {
-  if (irregular.length === 0) return;
-  const origin = slotOrigin(g);
-  for (const i of irregular) {
-    const host = bat[i] * g.unit;
-    const first = Math.floor((host - origin) / g.clusterSize);
-    const last = Math.floor((host + g.clusterSize - 1 - origin) / g.clusterSize);
-    for (let s = first; s <= last; s++) {
-      const slotHost = origin + s * g.clusterSize;
-      if (slotHost >= g.dataOffset && occupied.has(s)) {
-        problems.mark(i, EntryFlag.Duplicate, indexOfValue(bat, slotHost / g.unit));
-      }
-    }
-  }
-  const byHost = [...irregular].sort((a, b) => bat[a] - bat[b] || a - b);
-  for (let k = 1; k < byHost.length; k++) {
-    // Every earlier entry whose range reaches this one's start overlaps it; ranges are equal-sized, so only the
-    // ones within a cluster before it can.
-    for (let j = k - 1; j >= 0 && bat[byHost[j]] * g.unit + g.clusterSize > bat[byHost[k]] * g.unit; j--) {
-      const [early, late] = byHost[j] < byHost[k] ? [byHost[j], byHost[k]] : [byHost[k], byHost[j]];
-      problems.mark(late, EntryFlag.Duplicate, early);
-    }
-  }
-}
-
-function indexOfValue(bat: Uint32Array, value: number): number {
-  return bat.indexOf(value);
-}
-
-function markMetadataOverlaps(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[], problems: ProblemList): void {
-  for (let i = 0; i < bat.length; i++) {
-    const e = bat[i];
-    if (e === 0) continue;
-    const host = e * g.unit;
-    for (const m of metadata) {
-      if (overlaps(host, host + g.clusterSize, m.start, m.end)) problems.mark(i, EntryFlag.OverlapsMetadata);
+function markIrregularOverlaps(g: Geometry, irregular: EntryList, problems: ProblemList): void {
+  const { index, value } = irregular;
+  const byHost = Array.from({ length: irregular.count }, (_, k) => k).sort((x, y) => value[x] - value[y] || index[x] - index[y]);
+  for (let n = 1; n < byHost.length; n++) {
+    const k = byHost[n];
+    for (let m = n - 1; m >= 0 && value[byHost[m]] * g.unit + g.clusterSize > value[k] * g.unit; m--) {
+      const j = byHost[m];
+      const [early, late] = index[j] < index[k] ? [j, k] : [k, j];
+      problems.mark(index[late], value[late], EntryFlag.Duplicate, index[early]);
     }
   }
 }
@@ -438,9 +690,8 @@ function markMetadataOverlaps(g: Geometry, bat: Uint32Array, metadata: readonly 
 /** Whole clusters of the data area below `usedEnd` that no entry and no metadata uses. */
 export function findHoles(
   g: Geometry,
-  bat: Uint32Array,
   occupied: OccupiedSlots,
-  irregular: number[],
+  irregularValues: ArrayLike<number>,
   metadata: readonly MetadataRange[],
   usedEnd: number,
 ): Array<[number, number]> {
@@ -450,16 +701,14 @@ export function findHoles(
   const to = Math.floor((usedEnd - origin) / g.clusterSize);
   if (to <= from) return [];
   let holes = occupied.freeRuns(from, to).map(([a, b]): [number, number] => [origin + a * g.clusterSize, origin + b * g.clusterSize]);
-  const used = [
-    ...irregular.map((i) => [bat[i] * g.unit, bat[i] * g.unit + g.clusterSize] as [number, number]),
-    ...metadata.map((m) => [m.start, m.end] as [number, number]),
-  ];
+  const used: Array<[number, number]> = metadata.map((m) => [m.start, m.end]);
+  for (let k = 0; k < irregularValues.length; k++) used.push([irregularValues[k] * g.unit, irregularValues[k] * g.unit + g.clusterSize]);
   for (const [us, ue] of used) holes = holes.flatMap(([hs, he]) => subtract(hs, he, us, ue));
   return holes;
 }
 
 function subtract(hs: number, he: number, us: number, ue: number): Array<[number, number]> {
-  if (!overlaps(hs, he, us, ue)) return [[hs, he]];
+  if (!(hs < ue && us < he)) return [[hs, he]];
   const out: Array<[number, number]> = [];
   if (us > hs) out.push([hs, us]);
   if (ue < he) out.push([ue, he]);

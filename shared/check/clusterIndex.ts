@@ -1,4 +1,5 @@
 import { Geometry } from '../format/geometry';
+import { EntryBounds, EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
 import { slotOrigin } from './metadata';
 
 /**
@@ -36,43 +37,41 @@ export type Placement = { kind: 'none' } | { kind: 'outside' } | { kind: 'regula
 
 export class ClusterIndex {
   private readonly origin: number;
+  readonly bounds: EntryBounds;
 
   private constructor(
     readonly geometry: Geometry,
     private readonly s: ClusterIndexState,
+    readonly tests: EntryTests,
   ) {
     this.origin = slotOrigin(geometry);
+    this.bounds = entryBounds(geometry);
   }
 
   /** Indexes a BAT; undefined when the file has too many cluster slots for a dense index. */
-  static build(g: Geometry, bat: Uint32Array): ClusterIndex | undefined {
+  static build(g: Geometry, bat: Uint32Array, tests: EntryTests = entryTests()): ClusterIndex | undefined {
     const slots = slotCount(g);
     if (slots > MAX_INDEX_SLOTS) return undefined;
     const owner = new Uint32Array(slots);
-    const index = new ClusterIndex(g, { slots, owner, shared: new Map(), irregular: new Uint32Array(0), maxSlot: -1, allocated: 0 });
+    const index = new ClusterIndex(g, { slots, owner, shared: new Map(), irregular: new Uint32Array(0), maxSlot: -1, allocated: 0 }, tests);
     const irregular: number[] = [];
-    // The placement tests of `place`, in BAT-entry units and without allocations: this loop runs 16M times.
-    const perCluster = g.clusterSize / g.unit;
-    const originUnits = slotOrigin(g) / g.unit;
-    const dataStart = Math.ceil(g.dataOffset / g.unit);
-    const inFile = Math.ceil(g.fileSize / g.unit);
-    const pow2 = (perCluster & (perCluster - 1)) === 0 && perCluster <= 0x40000000 && originUnits <= 0x7fffffff;
-    const shift = pow2 ? Math.log2(perCluster) : -1;
-    const mask = perCluster - 1;
+    // The placement tests of `place`: the BAT rules' predicates over integer bounds, without allocations (this
+    // loop runs 16M times; the JIT inlines the predicates).
+    const b = entryBounds(g);
+    const { beforeData, misaligned, startsPastEof } = tests;
     let allocated = 0;
     let maxSlot = -1;
     for (let i = 0; i < bat.length; i++) {
       const e = bat[i];
       if (e === 0) continue;
       allocated++;
-      if (e >= inFile) continue;
-      const d = e - originUnits;
-      // Entry units per cluster are a power of two in practice: mask and shift instead of a float modulo.
-      if (e < dataStart || (shift >= 0 ? (d & mask) !== 0 : d % perCluster !== 0)) {
+      if (startsPastEof(e, b)) continue;
+      if (beforeData(e, b) || misaligned(e, b)) {
         irregular.push(i);
         continue;
       }
-      const slot = shift >= 0 ? d >>> shift : d / perCluster;
+      const d = e - b.originUnits;
+      const slot = b.shift >= 0 ? d >>> b.shift : d / b.perCluster;
       if (owner[slot] === 0) {
         owner[slot] = i + 1;
         if (slot > maxSlot) maxSlot = slot;
@@ -85,8 +84,8 @@ export class ClusterIndex {
   }
 
   /** Rebuilds an index from its state (after a transfer between threads). */
-  static fromState(g: Geometry, state: ClusterIndexState): ClusterIndex {
-    return new ClusterIndex(g, state);
+  static fromState(g: Geometry, state: ClusterIndexState, tests: EntryTests = entryTests()): ClusterIndex {
+    return new ClusterIndex(g, state, tests);
   }
 
   /** The state, to post to another thread (transfer `owner.buffer` and `irregular.buffer`). */
@@ -112,13 +111,12 @@ export class ClusterIndex {
   }
 
   place(value: number): Placement {
-    const g = this.geometry;
     if (value === 0) return { kind: 'none' };
-    const host = value * g.unit;
-    if (host >= g.fileSize) return { kind: 'outside' };
-    const d = host - this.origin;
-    if (host < g.dataOffset || d % g.clusterSize !== 0) return { kind: 'irregular', host };
-    return { kind: 'regular', slot: d / g.clusterSize };
+    const t = this.tests;
+    const b = this.bounds;
+    if (t.startsPastEof(value, b)) return { kind: 'outside' };
+    const slot = slotOf(t, value, b);
+    return slot < 0 ? { kind: 'irregular', host: value * this.geometry.unit } : { kind: 'regular', slot };
   }
 
   /** The slot holding a host byte (whether or not anything owns it), or -1 outside the slot space. */

@@ -29,8 +29,14 @@ export class CheckContext {
     return this.image.geometry;
   }
 
+  /** The BAT, when it is held (a streamed check keeps only the scan: use `batEntries` and the scan's values). */
   get bat(): Uint32Array {
     return this.image.bat ?? new Uint32Array(0);
+  }
+
+  /** BAT entries the file holds (held in `bat`, or counted by the scan that streamed them). */
+  get batEntries(): number {
+    return this.image.bat?.length ?? this.scanCache?.entries ?? 0;
   }
 
   get metadata(): MetadataRange[] {

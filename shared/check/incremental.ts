@@ -3,7 +3,7 @@ import { BAT_OFFSET } from '../format/constants';
 import { Patch } from '../io/patch';
 import { BatScan, EntryFlag, findHoles } from './batScan';
 import { ClusterIndex } from './clusterIndex';
-import { MetadataRange, overlaps, slotOrigin } from './metadata';
+import { MetadataRange, overlaps } from './metadata';
 
 /** A BAT entry that an edit changed; the BAT array already holds its new value. */
 export interface EntryChange {
@@ -48,6 +48,7 @@ export class IncrementalBatScan {
     for (const c of real) {
       if (this.index.place(c.previous).kind === 'irregular' || this.index.place(this.bat[c.index]).kind === 'irregular') return undefined;
     }
+    const fragmented = this.current.fragmented + this.fragmentationChange(real);
     const affected = new Set<number>();
     for (const c of real) {
       const before = this.index.place(c.previous);
@@ -57,11 +58,30 @@ export class IncrementalBatScan {
       if (before.kind === 'regular') for (const j of this.index.owners(before.slot)) affected.add(j);
       if (after.kind === 'regular') for (const j of this.index.owners(after.slot)) affected.add(j);
     }
-    this.current = this.rebuild(affected);
+    this.current = this.rebuild(affected, fragmented);
     return this.current;
   }
 
-  private rebuild(affected: Set<number>): BatScan {
+  /**
+   * How the changes move qemu-img's fragmented count: only the pairs (i - 1, i) and (i, i + 1) of a changed entry
+   * can change. `bat` holds the new values; the changes give the old ones.
+   */
+  private fragmentationChange(changes: readonly EntryChange[]): number {
+    const bat = this.bat;
+    const before = new Map(changes.map((c) => [c.index, c.previous]));
+    const pairs = new Set<number>();
+    for (const c of changes) {
+      if (c.index > 0) pairs.add(c.index);
+      if (c.index + 1 < bat.length) pairs.add(c.index + 1);
+    }
+    const step = this.g.clusterSize / this.g.unit;
+    const jump = (a: number, b: number): number => (a !== 0 && b !== 0 && a + step !== b ? 1 : 0);
+    let delta = 0;
+    for (const p of pairs) delta += jump(bat[p - 1], bat[p]) - jump(before.get(p - 1) ?? bat[p - 1], before.get(p) ?? bat[p]);
+    return delta;
+  }
+
+  private rebuild(affected: Set<number>, fragmented: number): BatScan {
     const old = this.current;
     const fresh = [...affected].sort((a, b) => a - b).map((i) => ({ i, ...this.entryProblems(i) }));
     const index: number[] = [];
@@ -86,28 +106,30 @@ export class IncrementalBatScan {
     }
     const usedEnd = this.usedEnd();
     return {
+      entries: old.entries,
       allocated: this.index.allocated,
+      fragmented,
       problemIndex: Uint32Array.from(index),
       problemFlags: Uint8Array.from(flags),
       problemPeer: Int32Array.from(peer),
+      problemValue: Uint32Array.from(index, (i) => this.bat[i]),
       problemCount: index.length,
       usedEnd,
-      holes: findHoles(this.g, this.bat, this.index, [], this.metadata, usedEnd),
+      holes: findHoles(this.g, this.index, [], this.metadata, usedEnd),
     };
   }
 
-  /** The flags the full scan gives entry `i`, knowing the image has no irregular entries. */
+  /** The flags the full scan gives entry `i`, knowing the image has no irregular entries: the same rule predicates. */
   private entryProblems(i: number): { flags: number; peer: number } {
-    const g = this.g;
     const e = this.bat[i];
     if (e === 0) return { flags: 0, peer: -1 };
-    const host = e * g.unit;
+    const { tests, bounds: b, geometry: g } = this.index;
     let flags = 0;
     let peer = -1;
-    if (host + g.clusterSize > g.fileSize) flags |= EntryFlag.BeyondEof;
-    if (i >= g.diskClusters) flags |= EntryFlag.BeyondDisk;
-    if (host < g.dataOffset) flags |= EntryFlag.BeforeData;
-    else if ((host - slotOrigin(g)) % g.clusterSize !== 0) flags |= EntryFlag.Misaligned;
+    if (tests.beyondEof(e, b)) flags |= EntryFlag.BeyondEof;
+    if (tests.beyondDisk(i, b)) flags |= EntryFlag.BeyondDisk;
+    if (tests.beforeData(e, b)) flags |= EntryFlag.BeforeData;
+    else if (tests.misaligned(e, b)) flags |= EntryFlag.Misaligned;
     const p = this.index.place(e);
     if (p.kind === 'regular') {
       const first = this.index.firstOwner(p.slot);
@@ -116,7 +138,8 @@ export class IncrementalBatScan {
         peer = first;
       }
     }
-    for (const m of this.metadata) if (overlaps(host, host + g.clusterSize, m.start, m.end)) flags |= EntryFlag.OverlapsMetadata;
+    const host = e * g.unit;
+    if (tests.overlapsMetadata(host, host + g.clusterSize, this.metadata)) flags |= EntryFlag.OverlapsMetadata;
     return { flags, peer };
   }
 

@@ -1,4 +1,5 @@
 import { ByteSource } from '../io/byteSource';
+import { heldEntries, streamBat } from './batStream';
 import { Geometry } from './geometry';
 
 /**
@@ -7,20 +8,7 @@ import { Geometry } from './geometry';
  * the array; others byte-swap.
  */
 export function readBat(src: ByteSource, g: Geometry): Uint32Array {
-  const available = Math.max(0, Math.floor((src.size - g.batOffset) / 4));
-  const count = Math.min(g.batEntries, available);
-  const bat = new Uint32Array(count);
-  const bytes = new Uint8Array(bat.buffer, bat.byteOffset, bat.byteLength);
-  const chunk = 8 * 1024 * 1024;
-  for (let at = 0; at < bytes.length; at += chunk) {
-    src.readInto(g.batOffset + at, bytes.subarray(at, Math.min(bytes.length, at + chunk)));
-  }
-  if (!littleEndianHost) for (let i = 0; i < count; i++) bat[i] = swap32(bat[i]);
+  const bat = new Uint32Array(heldEntries(src, g));
+  streamBat(src, g, () => undefined, { into: bat, pieceEntries: 1 << 21 });
   return bat;
-}
-
-const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-function swap32(v: number): number {
-  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }

@@ -13,6 +13,16 @@ import { Geometry } from './geometry';
  * geometry is returned as it is. So it is when no entry is allocated, or the entries disagree among themselves.
  */
 export function inferDataArea(g: Geometry, bat: Uint32Array): Geometry {
+  return inferDataAreaFrom(g, (visit) => {
+    visit(bat);
+  });
+}
+
+/**
+ * The same, over a BAT handed out in chunks (`pass` calls `visit` with each chunk in order and stops when it
+ * returns false): a streamed check infers without holding the BAT, and a healthy image stops at its first entry.
+ */
+export function inferDataAreaFrom(g: Geometry, pass: (visit: (entries: Uint32Array) => boolean) => void): Geometry {
   if (g.variant !== 'legacy') return g;
   const tracks = g.clusterSize / SECTOR;
   const minSectors = g.minDataOffset / SECTOR;
@@ -31,7 +41,12 @@ export function inferDataArea(g: Geometry, bat: Uint32Array): Geometry {
     if (sector < lowest) lowest = sector;
     return true;
   };
-  for (let i = 0; i < bat.length; i++) if (bat[i] !== 0 && !consider(bat[i])) return g;
+  let agree = true;
+  pass((entries) => {
+    for (let i = 0; i < entries.length; i++) if (entries[i] !== 0 && !consider(entries[i])) return (agree = false);
+    return true;
+  });
+  if (!agree) return g;
   if (g.extOffset > 0 && !consider(g.extOffset / SECTOR)) return g;
   if (residue < 0) return g;
   const start = minSectors + ((residue - (minSectors % tracks) + tracks) % tracks);

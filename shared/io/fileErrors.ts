@@ -13,7 +13,8 @@ export function forFile<T>(path: string, work: () => T): T {
   }
 }
 
-function withPath(e: unknown, path: string): unknown {
+/** `e` with `path` as its file when it is a system error that names none. */
+export function withPath(e: unknown, path: string): unknown {
   const errno = e as NodeJS.ErrnoException;
   if (errno && typeof errno.code === 'string' && errno.syscall !== undefined && errno.path === undefined) errno.path = path;
   return e;

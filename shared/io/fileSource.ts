@@ -46,6 +46,11 @@ export class FileSource implements ByteSource {
     return end - start;
   }
 
+  /** The open descriptor (for reads off the main thread: convert's copy loop), undefined once closed. */
+  get descriptor(): number | undefined {
+    return this.fd;
+  }
+
   /** Closes the descriptor if this source opened it (a borrowed one stays open for its owner). */
   close(): void {
     if (this.fd !== undefined && this.owned) closeSync(this.fd);
@@ -59,7 +64,11 @@ export class FileSource implements ByteSource {
     forFile(this.name, () => {
       while (done < target.length) {
         const n = readSync(fd, target, done, target.length - done, position + done);
-        if (n === 0) break;
+        // A reused buffer must not keep an earlier read's bytes where the file has none now.
+        if (n === 0) {
+          target.fill(0, done);
+          break;
+        }
         done += n;
       }
     });

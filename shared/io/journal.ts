@@ -29,7 +29,7 @@
  * A damaged journal, or a file at the journal's name that is not a journal, is kept and reported: never deleted.
  * Read-only commands never recover: they describe the image as recovery would leave it (pendingJournal.ts).
  */
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import {
   Stats,
   closeSync,
@@ -50,6 +50,12 @@ import {
 import { dirname, join } from 'node:path';
 import { FileKindError, openRegularFile, pathExists } from './openFile';
 import { CopyRun, EditSet, Patch, mergePatches } from './patch';
+
+/** node:crypto when a journal is first hashed: commands that find no journal do not load it (6 ms at start). */
+function createHash(algorithm: string): Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
+}
 
 export const JOURNAL_SUFFIX = '.hdd-lens-journal';
 /** Where a journal is written before it is complete. */

@@ -50,12 +50,11 @@ export interface RepairReport {
 /** Checks an image read through `source` (which names the file) and reports as `check --json` does. */
 export function checkReport(source: ByteSource): CheckReport {
   const { image, context, findings } = checkImage(source);
-  const fragmented = image.geometry && image.bat ? fragmentedClusters(image.geometry, image.bat) : 0;
-  return assembleReport(source, image, context, findings, fragmented);
+  return assembleReport(source, image, context, findings);
 }
 
 /** The report of a finished check (however the image was read). */
-export function assembleReport(source: ByteSource, image: DecodedImage, context: CheckContext, findings: Finding[], fragmented: number): CheckReport {
+export function assembleReport(source: ByteSource, image: DecodedImage, context: CheckContext, findings: Finding[]): CheckReport {
   const g = image.geometry;
   const scan = context.scan;
   return {
@@ -66,7 +65,7 @@ export function assembleReport(source: ByteSource, image: DecodedImage, context:
     ...countFindings(findings),
     allocatedClusters: scan?.allocated ?? 0,
     totalClusters: g ? g.batEntries : 0,
-    fragmentedClusters: fragmented,
+    fragmentedClusters: scan?.fragmented ?? 0,
     imageEndOffset: scan?.usedEnd ?? 0,
     checkErrors: image.blocker === undefined ? 0 : 1,
   };

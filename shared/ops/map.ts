@@ -1,7 +1,8 @@
 /**
  * `map` as data: the guest disk as runs, with the fields and merging of `qemu-img map --output=json` (QEMU 10):
  * an allocated run is present data at a host offset, an unallocated one reads as zeros. Neighbouring clusters
- * merge when both are unallocated or host-contiguous (`guestRuns`).
+ * merge when both are unallocated or host-contiguous (`guestRuns`). The CLI prints maps with `printMap`
+ * (mapPrint.ts), which streams the BAT and formats into byte buffers; these objects are for callers that want data.
  */
 import { guestRuns } from '../format/guestMap';
 import { DecodedImage } from '../format/image';
@@ -36,7 +37,8 @@ export function* mapEntries(image: DecodedImage): Generator<MapEntry> {
 }
 
 /**
- * One entry exactly as qemu-img 10 prints it in a JSON map (`{ "start": 0, ... "offset": 65536}`), without the
+ * One entry exactly as qemu-img 10 prints it in a JSON map (for a bundle chain, whose entries have depths; an
+ * image map is printed by mapPrint.ts straight into bytes) (`{ "start": 0, ... "offset": 65536}`), without the
  * separator; `compressed: false` lets callers drop the field, as qemu-img 7.2 prints none.
  */
 export function mapEntryJson(e: MapEntry, compressed = true): string {

@@ -1,6 +1,8 @@
 import { Rule } from '../check/rule';
 import type { BundleRuleInfo } from '../bundle/rule';
 import { BUNDLE_RULES } from './bundle';
+import { provideEntryTests } from '../check/entryTests';
+import { BAT_ENTRY_TESTS } from './bat/entryTests';
 import badMagic from './header/badMagic';
 import badVersion from './header/badVersion';
 import headerTruncated from './header/headerTruncated';
@@ -44,6 +46,9 @@ import bitmapL1SizeMismatch from './bitmap/bitmapL1SizeMismatch';
 import bitmapL1ExceedsData from './bitmap/bitmapL1ExceedsData';
 import bitmapL1EntryInvalid from './bitmap/bitmapL1EntryInvalid';
 import bitmapDuplicateId from './bitmap/bitmapDuplicateId';
+
+// The scans (check layer, below the rules) run the BAT rules' own per-entry predicates.
+provideEntryTests(BAT_ENTRY_TESTS);
 
 /**
  * Every rule, in report order. Within a repair phase the order is also precedence: a BAT entry past the end of

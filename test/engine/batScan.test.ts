@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { BatScanner, EntryFlag } from '../../shared/check/batScan';
+import { BatScanner, EntryFlag, inMemory } from '../../shared/check/batScan';
+import '../../shared/rules/catalogue';
 import { Geometry } from '../../shared/format/geometry';
 import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
@@ -12,8 +13,9 @@ import { fragmentedClusters } from '../../shared/ops/check';
  * time. Random BATs mix long runs (aligned and not), holes, duplicates of earlier and later entries, misaligned
  * and out-of-range values.
  */
-function reference(g: Geometry, bat: Uint32Array): { flags: Map<number, number>; allocated: number } {
+function reference(g: Geometry, bat: Uint32Array): { flags: Map<number, number>; peers: Map<number, number>; allocated: number } {
   const flags = new Map<number, number>();
+  const peers = new Map<number, number>();
   const owner = new Map<number, number>();
   let allocated = 0;
   const origin = g.variant === 'ext' ? 0 : g.dataOffset;
@@ -28,12 +30,14 @@ function reference(g: Geometry, bat: Uint32Array): { flags: Map<number, number>;
     else if ((host - origin) % g.clusterSize !== 0) f |= EntryFlag.Misaligned;
     const regular = (f & (EntryFlag.BeforeData | EntryFlag.Misaligned)) === 0;
     if (regular && host < g.fileSize) {
-      if (owner.has(host)) f |= EntryFlag.Duplicate;
-      else owner.set(host, i);
+      if (owner.has(host)) {
+        f |= EntryFlag.Duplicate;
+        peers.set(i, owner.get(host) as number);
+      } else owner.set(host, i);
     }
     if (f !== 0) flags.set(i, f);
   });
-  return { flags, allocated };
+  return { flags, peers, allocated };
 }
 
 function rng(seed: number): () => number {
@@ -77,13 +81,19 @@ describe('BAT scan fast paths against a slow reference', () => {
         const image = decodeImage(new BufferSource(bytes));
         const g = image.geometry!;
         const ref = reference(g, image.bat!);
-        const scanner = new BatScanner(g, image.bat!);
-        const cut = Math.floor(random() * entries);
-        scanner.feed(0, cut);
-        scanner.feed(cut, entries);
-        const scan = scanner.finish([]);
+        const scanner = new BatScanner(g);
+        // Pieces of random sizes: some dense, some sparse, so that both of the scanner's loops run.
+        const cuts = [0, entries, ...Array.from({ length: 6 }, () => Math.floor(random() * entries))].sort((a, b) => a - b);
+        for (let k = 1; k < cuts.length; k++) scanner.feed(image.bat!.slice(cuts[k - 1], cuts[k]), cuts[k - 1]);
+        const scan = scanner.finish([], inMemory(image.bat!));
         const got = new Map<number, number>();
-        for (let k = 0; k < scan.problemCount; k++) got.set(scan.problemIndex[k], scan.problemFlags[k]);
+        for (let k = 0; k < scan.problemCount; k++) {
+          const i = scan.problemIndex[k];
+          got.set(i, scan.problemFlags[k]);
+          assert.equal(scan.problemValue[k], image.bat![i], `round ${round}: value of entry ${i}`);
+          // The first owner of a regular duplicate's cluster, found by the filtered second pass.
+          if (ref.peers.has(i)) assert.equal(scan.problemPeer[k], ref.peers.get(i), `round ${round}: peer of entry ${i}`);
+        }
         for (const i of new Set([...got.keys(), ...ref.flags.keys()])) {
           const want = ref.flags.get(i) ?? 0;
           // Overlaps of misaligned and below-data entries are judged by byte range, which the reference leaves out.
@@ -95,4 +105,52 @@ describe('BAT scan fast paths against a slow reference', () => {
       }
     });
   }
+});
+
+describe('BAT scan work', () => {
+  /** An ext image of `entries` entries with every entry allocated in order, and a counting second pass. */
+  function dense(entries: number): { g: Geometry; bat: Uint32Array } {
+    const clusterSize = 4096;
+    const layout = createLayout({ size: entries * clusterSize, clusterSize, legacy: false });
+    const first = layout.fileSize / clusterSize;
+    const bat = Uint32Array.from({ length: layout.batEntries }, (_, i) => first + i);
+    const bytes = new Uint8Array(layout.fileSize + layout.batEntries * clusterSize);
+    bytes.set(layout.header);
+    bytes.set(new Uint8Array(bat.buffer), 64);
+    return { g: decodeImage(new BufferSource(bytes)).geometry!, bat };
+  }
+
+  function scanCounting(g: Geometry, bat: Uint32Array): { passes: number; entriesVisited: number; scan: ReturnType<BatScanner['finish']> } {
+    const scanner = new BatScanner(g);
+    for (let from = 0; from < bat.length; from += 1000) scanner.feed(bat.slice(from, from + 1000), from);
+    let passes = 0;
+    let entriesVisited = 0;
+    const scan = scanner.finish([], (visit) => {
+      passes++;
+      for (let from = 0; from < bat.length; from += 1000) {
+        entriesVisited += Math.min(1000, bat.length - from);
+        if (visit(bat.slice(from, from + 1000), from) === false) return;
+      }
+    });
+    return { passes, entriesVisited, scan };
+  }
+
+  it('reads a BAT without duplicates once (no second pass)', () => {
+    const { g, bat } = dense(20000);
+    const { passes, scan } = scanCounting(g, bat);
+    assert.equal(passes, 0);
+    assert.equal(scan.problemCount, 0);
+    assert.equal(scan.allocated, bat.length);
+  });
+
+  it('finds duplicates\' first owners in one more pass, which stops past the last duplicate', () => {
+    const { g, bat } = dense(20000);
+    bat[9000] = bat[100];
+    bat[9500] = bat[4000];
+    const { passes, entriesVisited, scan } = scanCounting(g, bat);
+    assert.equal(passes, 1);
+    assert.ok(entriesVisited <= 10000, `visited ${entriesVisited} entries of ${bat.length}`);
+    assert.deepEqual([...scan.problemIndex], [9000, 9500]);
+    assert.deepEqual([...scan.problemPeer], [100, 4000]);
+  });
 });

@@ -33,6 +33,8 @@ export interface ClientOptions {
   initializationOptions?: unknown;
   /** Whether the client resolves a code action's command (VS Code does); default true. */
   resolveCommands?: boolean;
+  /** The server script to run (default dist/server.js; the bench runs an older build beside it). */
+  script?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export class LspClient {
 
   private constructor(options: ClientOptions) {
     this.settings = options.settings ?? {};
-    this.child = spawn(process.execPath, [SERVER_SCRIPT, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [options.script ?? SERVER_SCRIPT, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const stdout = this.child.stdout;
     const stdin = this.child.stdin;

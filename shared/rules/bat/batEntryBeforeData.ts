@@ -2,6 +2,12 @@ import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
 import { hex } from '../words';
+import type { EntryBounds } from '../../check/entryTests';
+
+/** The rule's predicate (for an allocated entry): its cluster starts below the data area. */
+export function beforeData(e: number, b: EntryBounds): boolean {
+  return e < b.dataStart;
+}
 
 export default defineRule({
   code: 'bat-entry-before-data',

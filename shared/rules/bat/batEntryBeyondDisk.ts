@@ -2,6 +2,12 @@ import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
 import { entryFindings } from './entryRule';
 import { size } from '../words';
+import type { EntryBounds } from '../../check/entryTests';
+
+/** The rule's predicate: entry `i` lies past the virtual disk's last cluster (it matters only when allocated). */
+export function beyondDisk(i: number, b: EntryBounds): boolean {
+  return i >= b.diskClusters;
+}
 
 export default defineRule({
   code: 'bat-entry-beyond-disk',

@@ -2,6 +2,17 @@ import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
 import { hex, size } from '../words';
+import type { EntryBounds } from '../../check/entryTests';
+
+/** The rule's predicate (for an allocated entry): its cluster ends past the end of the file. */
+export function beyondEof(e: number, b: EntryBounds): boolean {
+  return e > b.lastWhole;
+}
+
+/** The first of the rule's two cases: the cluster starts at or past the end, so no byte of it is stored. */
+export function startsPastEof(e: number, b: EntryBounds): boolean {
+  return e >= b.inFile;
+}
 
 /** Flags of entries whose cluster another BAT rule copies elsewhere: completing it in place first would be waste. */
 const RELOCATED = EntryFlag.Misaligned | EntryFlag.Duplicate | EntryFlag.BeforeData | EntryFlag.OverlapsMetadata;

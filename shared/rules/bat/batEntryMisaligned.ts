@@ -2,6 +2,17 @@ import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
 import { hex, size } from '../words';
+import type { EntryBounds } from '../../check/entryTests';
+
+/**
+ * The rule's predicate (for an allocated entry): inside the data area, off its cluster grid. Entry units per
+ * cluster are a power of two in practice: a mask instead of a modulo.
+ */
+export function misaligned(e: number, b: EntryBounds): boolean {
+  if (e < b.dataStart) return false;
+  const d = e - b.originUnits;
+  return b.shift >= 0 ? (d & b.mask) !== 0 : d % b.perCluster !== 0;
+}
 
 export default defineRule({
   code: 'bat-entry-misaligned',

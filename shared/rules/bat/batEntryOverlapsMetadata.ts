@@ -1,7 +1,13 @@
 import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../../check/rule';
-import { overlaps } from '../../check/metadata';
+import { MetadataRange, overlaps } from '../../check/metadata';
 import { entryFindings, relocate, repairEntries } from './entryRule';
+
+/** The rule's predicate: the host range [host, end) of an allocated entry shares bytes with format metadata. */
+export function overlapsMetadata(host: number, end: number, metadata: readonly MetadataRange[]): boolean {
+  for (const m of metadata) if (overlaps(host, end, m.start, m.end)) return true;
+  return false;
+}
 
 export default defineRule({
   code: 'bat-entry-overlaps-metadata',

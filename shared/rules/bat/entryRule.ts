@@ -24,7 +24,7 @@ export function* entriesWith(ctx: CheckContext, flag: EntryFlag): Generator<Entr
   for (let k = 0; k < scan.problemCount; k++) {
     if ((scan.problemFlags[k] & flag) === 0) continue;
     const index = scan.problemIndex[k];
-    const value = ctx.bat[index];
+    const value = scan.problemValue[k];
     yield { index, value, host: value * g.unit, flags: scan.problemFlags[k], peer: scan.problemPeer[k] };
   }
 }

@@ -15,7 +15,7 @@ which makes that reading explicit and loses nothing.`,
   check(ctx) {
     const g = ctx.geometry;
     if (!g || g.fileSize >= g.batEnd) return [];
-    const held = ctx.bat.length;
+    const held = ctx.batEntries;
     return [
       ctx.finding(this, `the file (${g.fileSize} bytes) ends inside the BAT, which runs to ${hex(g.batEnd)}: ${plural(g.batEntries - held, 'entry')} of ${g.batEntries} are missing`, H.batEntries, 4),
     ];

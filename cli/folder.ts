@@ -7,7 +7,7 @@ import { join } from 'node:path';
  */
 export function folderMessage(path: string): string {
   if (existsSync(join(path, 'DiskDescriptor.xml'))) {
-    return `${path}: a folder with DiskDescriptor.xml: a Parallels disk bundle, not one image file. check, info, map and convert take the folder itself; this command takes one of its image files (the .hds files its descriptor lists), e.g. ${join(path, '<image>.hds')}`;
+    return `${path}: is a directory with DiskDescriptor.xml: a Parallels disk bundle, not one image file. check, info, map and convert take the folder itself; this command takes one of its image files (the .hds files its descriptor lists), e.g. ${join(path, '<image>.hds')}`;
   }
-  return `${path}: a folder, not a Parallels image`;
+  return `${path}: is a directory, not a Parallels image nor a disk bundle (no DiskDescriptor.xml in it)`;
 }

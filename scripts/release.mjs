@@ -1,10 +1,16 @@
 // npm run release -- VERSION [--keep-version] [--out DIR] [--skip-vsix-test]
 //
 // Builds the two artefacts users install, tests each as a user would, and leaves them in release/ (or DIR):
-//   hdd-lens-VERSION.tgz   the command line as an npm package (`npm i -g hdd-lens`, `npx hdd-lens check disk.hdd`)
-//   hdd-lens-VERSION.vsix  the VS Code extension (Marketplace / Open VSX; `code --install-extension`)
+//   hdd-lens-VERSION.tgz               the command line as an npm package (`npm i -g hdd-lens`, `npx hdd-lens check`)
+//   hdd-lens-VERSION-PLATFORM.vsix     the VS Code extension with the lock addon built here (`vsce --target`)
+//   hdd-lens-VERSION.vsix              the extension for every other platform, without the addon: it checks and
+//                                      explains, and refuses to save unless no other process holds the image
+//                                      (Linux /proc/locks) and the user forces it (shared/io/imageLock.ts)
 // Two packages, as vscode-eslint and rust-analyzer keep the editor client apart from the tools: the CLI package
-// holds one bundled file and no dependencies, the extension's manifest stays the repository's package.json.
+// holds the bundled CLI, no dependencies, and the lock addon's C source, which npm builds on install with its own
+// node-gyp (no download; without a compiler the CLI falls back as the universal extension does); the extension's
+// manifest stays the repository's package.json. The addon is built for this machine's platform only: the other
+// platform packages need a build on their platform (vsce package --target there).
 //
 // Steps: check VERSION and the CHANGELOG (a `## [VERSION]` section, or a non-empty `## [Unreleased]` one, which
 // becomes `## [VERSION] - DATE`); bump package.json and package-lock.json (not with --keep-version: then only the
@@ -72,6 +78,11 @@ function run(what, cmd, argv, options = {}) {
 function stageCli(pkg, version, dir) {
   mkdirSync(join(dir, 'dist'), { recursive: true });
   copyFileSync(join(root, 'dist', 'cli.js'), join(dir, 'dist', 'cli.js'));
+  cpSync(join(root, 'dist', 'commands'), join(dir, 'dist', 'commands'), { recursive: true, filter: (f) => !f.endsWith('.map') });
+  for (const f of ['binding.gyp', 'native/lock.c', 'scripts/native.mjs']) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    copyFileSync(join(root, f), join(dir, f));
+  }
   for (const f of ['LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, f), join(dir, f));
   copyFileSync(join(root, 'cli', 'README.md'), join(dir, 'README.md'));
   const manifest = {
@@ -82,19 +93,35 @@ function stageCli(pkg, version, dir) {
     repository: pkg.repository,
     keywords: pkg.keywords,
     bin: { 'hdd-lens': 'dist/cli.js' },
-    files: ['dist/cli.js', 'README.md', 'LICENSE', 'CHANGELOG.md'],
-    // What the bundle needs: Node's own modules only (no dependencies at run time).
+    files: ['dist/cli.js', 'dist/commands/*.js', 'binding.gyp', 'native/lock.c', 'scripts/native.mjs', 'README.md', 'LICENSE', 'CHANGELOG.md'],
+    // The lock addon, built by npm's own node-gyp from the local Node headers; a failed build leaves the fallback.
+    scripts: { install: 'node scripts/native.mjs' },
+    gypfile: false,
+    // What the bundles need: Node's own modules only (no dependencies at run time).
     engines: { node: pkg.engines.node },
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/** The extension as vsce packages it, staged so that a --keep-version run leaves the repository untouched. */
-function stageExtension(pkg, version, dir) {
+/**
+ * The extension as vsce packages it, staged so that a --keep-version run leaves the repository untouched; with
+ * `native`, the lock addon built here goes in too (the platform package), else none (the universal one).
+ */
+function stageExtension(pkg, version, dir, native) {
   mkdirSync(dir, { recursive: true });
   for (const f of ['.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(dir, f));
-  for (const d of ['dist', 'resources']) cpSync(join(root, d), join(dir, d), { recursive: true });
+  for (const d of ['dist', 'resources', 'syntaxes']) {
+    if (existsSync(join(root, d))) cpSync(join(root, d), join(dir, d), { recursive: true, filter: (f) => !f.startsWith(join(root, 'dist', 'native')) });
+  }
+  if (native) cpSync(join(root, 'dist', 'native', native), join(dir, 'dist', 'native', native), { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2) + '\n');
+}
+
+/** vsce's name for this machine's platform, when the lock addon was built for it. */
+function builtTarget() {
+  const here = `${process.platform}-${process.arch}`;
+  const known = ['linux-x64', 'linux-arm64', 'linux-armhf', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'];
+  return known.includes(here) && existsSync(join(root, 'dist', 'native', here, 'hdd_lens_lock.node')) ? here : undefined;
 }
 
 /** A clean and a corrupt image from the QEMU samples (a second BAT entry onto the first one's cluster). */
@@ -121,6 +148,11 @@ function testCli(tarball, version, sampleDir) {
       if (r.status !== expected) fail(`installed 'hdd-lens check ${file}' exited ${r.status}, expected ${expected}:\n${r.stdout}${r.stderr}`);
       log(`installed CLI: check ${file} -> exit ${r.status}`);
     }
+    // A repair takes the image's lock: this proves the lock addon was built on install (else it refuses).
+    copyFileSync(join(sampleDir, 'corrupt.hdd'), join(dir, 'repair.hdd'));
+    const repaired = spawnSync(bin, ['check', '-r', 'all', join(dir, 'repair.hdd')], { encoding: 'utf8' });
+    if (repaired.status !== 0) fail(`installed 'hdd-lens check -r all' exited ${repaired.status}, expected 0:\n${repaired.stdout}${repaired.stderr}`);
+    log('installed CLI: check -r all corrupt.hdd -> exit 0 (the lock addon works)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -153,14 +185,21 @@ try {
   stageCli(pkg, args.version, join(stage, 'cli'));
   run('packing the npm package', 'npm', ['pack', '--pack-destination', args.out], { cwd: join(stage, 'cli'), stdio: ['ignore', 'ignore', 'inherit'] });
   const tarball = join(args.out, `hdd-lens-${args.version}.tgz`);
-  stageExtension(pkg, args.version, join(stage, 'extension'));
-  const vsix = join(args.out, `hdd-lens-${args.version}.vsix`);
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run('packing the extension', process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix], { cwd: join(stage, 'extension') });
+  const universal = join(args.out, `hdd-lens-${args.version}.vsix`);
+  stageExtension(pkg, args.version, join(stage, 'universal'));
+  run('packing the extension (universal, no lock addon)', process.execPath, [vsce, 'package', '--no-dependencies', '--out', universal], { cwd: join(stage, 'universal') });
+  const target = builtTarget();
+  const platform = target ? join(args.out, `hdd-lens-${args.version}-${target}.vsix`) : undefined;
+  if (target && platform) {
+    stageExtension(pkg, args.version, join(stage, target), target);
+    run(`packing the extension for ${target} (with the lock addon)`, process.execPath, [vsce, 'package', '--no-dependencies', '--target', target, '--out', platform], { cwd: join(stage, target) });
+  } else log('no lock addon built for this platform: only the universal extension is packed');
   const sampleDir = samples(join(stage, 'samples'));
   testCli(tarball, args.version, sampleDir);
-  if (args.vsixTest) await testVsix(vsix, sampleDir);
-  log(`done: ${tarball}, ${vsix}`);
+  // The package a user of this platform installs (VS Code picks the platform one when there is one).
+  if (args.vsixTest) await testVsix(platform ?? universal, sampleDir);
+  log(`done: ${[tarball, platform, universal].filter(Boolean).join(', ')}`);
 } finally {
   rmSync(stage, { recursive: true, force: true });
 }

@@ -24,7 +24,7 @@ export function locate(path: string): Target {
     throw new BundleError(`${path}: holds root.hdd, a Virtuozzo 9 qcow2 image without a descriptor; not a Parallels bundle (read it with qemu-img)`);
   }
   // The message starts as it did before bundles were read ("is a directory"): scripts match it.
-  throw new BundleError(`${path}: is a directory, and not a disk bundle: no ${DESCRIPTOR_NAME} and no NAME.hdd/${DESCRIPTOR_NAME} in it`);
+  throw new BundleError(`${path}: is a directory, not a Parallels image nor a disk bundle (no ${DESCRIPTOR_NAME} in it, nor in a NAME.hdd folder inside)`);
 }
 
 /** The sub-folders of a VM folder that are disk bundles, sorted by name. */

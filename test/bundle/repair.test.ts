@@ -84,7 +84,11 @@ describe('bundle repair', function () {
     assert.deepEqual(await imageHashes(dir, f), images);
     assert.deepEqual((JSON.parse(r.stdout) as Report).findings.map((x) => x.code).sort(), ['bundle-lower-in-use', 'image-unclean']);
     const lower = join(dir, localName(f.spec.storages[0].images[0].file));
-    const named = await hdd(['check', '--json', '-r', 'all', '--image', lower, dir]);
+    // Marked in use ("Ynot"): a VM may have it open, so even a named image is repaired only with --force.
+    const refused = await hdd(['check', '--json', '-r', 'all', '--image', lower, dir]);
+    assert.equal(refused.code, 2, refused.stdout);
+    assert.deepEqual(await imageHashes(dir, f), images);
+    const named = await hdd(['check', '--json', '-r', 'all', '--force', '--image', lower, dir]);
     assert.equal(named.code, 0, named.stdout);
     const report = JSON.parse(named.stdout) as Report;
     assert.deepEqual(report.findings, []);
@@ -97,9 +101,12 @@ describe('bundle repair', function () {
     const f = fixture('b-ploop-one-snapshot');
     const dir = await copyBundle(f);
     const images = await imageHashes(dir, f);
-    const r = await hdd(['check', '--json', '-r', 'all', dir]);
+    const unforced = await hdd(['check', '--json', '-r', 'all', dir]);
+    assert.equal(unforced.code, 2, 'an open top ("Ynot") is repaired only with --force');
+    assert.deepEqual(await imageHashes(dir, f), images);
+    const r = await hdd(['check', '--json', '-r', 'all', '--force', dir]);
     assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stderr, /Repairing: marked the image closed/);
+    assert.match(r.stderr, /Repairing: mark the image closed/);
     const after = await imageHashes(dir, f);
     assert.equal(after['root.hds'], images['root.hds']);
     assert.notEqual(after['root.hds.{329b6f86-98ae-4df1-9db3-92b400c3f0ad}'], images['root.hds.{329b6f86-98ae-4df1-9db3-92b400c3f0ad}']);

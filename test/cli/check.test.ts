@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { RULES } from '../../shared/rules/catalogue';
 import { SAMPLES, fixturePath, qemuCheck, qemuConvert, samplePath } from '../fixtures';
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
@@ -131,18 +130,14 @@ describe('hdd-lens check', function () {
       assert.equal(human.stderr, `hdd-lens: ${path}: not a Parallels image: the magic is "this is not a di", not "WithoutFreeSpace" or "WithouFreSpacExt"\n`);
     });
 
-    it('an empty file, a folder and a disk bundle folder: exit 1, one line that says what it is', async () => {
+    it('an empty file and a folder that is no bundle: exit 1, one line that says what it is', async () => {
       const empty = await scratchPath('empty.hdd');
       await writeFile(empty, '');
       const folder = await scratchPath('folder.hdd');
       await mkdir(folder);
-      const bundle = await scratchPath('bundle.hdd');
-      await mkdir(bundle);
-      await writeFile(join(bundle, 'DiskDescriptor.xml'), '<Parallels_disk_image/>');
       const cases: Array<[string, RegExp]> = [
         [empty, /^the file is empty: not a Parallels image$/],
-        [folder, /^a folder, not a Parallels image$/],
-        [bundle, /^a folder with DiskDescriptor\.xml: a Parallels disk bundle, not one image file\. .*\.hds/],
+        [folder, /^is a directory, not a Parallels image nor a disk bundle \(no DiskDescriptor\.xml in it, nor in a NAME\.hdd folder inside\)$/],
       ];
       for (const [path, said] of cases) {
         for (const command of ['check', 'info', 'map']) {
@@ -175,7 +170,7 @@ describe('hdd-lens check', function () {
       for (const args of [['check', dir], ['info', dir], ['map', dir], ['convert', dir, `${dir}.raw`]]) {
         const r = await hdd(args);
         assert.equal(r.code, 1, args.join(' '));
-        assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: a folder, not a Parallels image$`, 'm'), args.join(' '));
+        assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: is a directory, not a Parallels image nor a disk bundle`, 'm'), args.join(' '));
       }
     });
 

@@ -21,8 +21,10 @@ describe('release (npm run release -- VERSION --keep-version)', function () {
       const r = spawnSync(process.execPath, ['scripts/release.mjs', '9.9.9-test.1', '--keep-version', '--out', out], { cwd: PROJECT_ROOT, encoding: 'utf8' });
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       assert.ok(existsSync(join(out, 'hdd-lens-9.9.9-test.1.tgz')));
-      assert.ok(existsSync(join(out, 'hdd-lens-9.9.9-test.1.vsix')));
+      assert.ok(existsSync(join(out, 'hdd-lens-9.9.9-test.1.vsix')), 'the universal .vsix');
+      assert.ok(existsSync(join(out, `hdd-lens-9.9.9-test.1-${process.platform}-${process.arch}.vsix`)), 'the .vsix of this platform, with the lock addon');
       assert.match(r.stdout, /installed CLI: check corrupt\.hdd -> exit 2/);
+      assert.match(r.stdout, /installed CLI: check -r all corrupt\.hdd -> exit 0/);
       assert.match(r.stdout, /the \.vsix opened the sample in its editor/);
       assert.equal(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'), manifest, 'a dry run must not bump the repository');
     } finally {

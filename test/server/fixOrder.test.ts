@@ -51,7 +51,8 @@ describe('server quick fixes one by one end where Fix all ends', function () {
     const { diagnostics, actions } = await actionsOf(copy);
     const all = (await actions(diagnostics[0])).find((a) => a.title === 'Fix all corruptions');
     assert.ok(all, 'Fix all corruptions is offered');
-    await applyEdits(copy, editsOf(fixOf(all)));
+    // Planned when chosen (codeAction/resolve), as VS Code resolves it.
+    await applyEdits(copy, editsOf(fixOf(await client.resolve(all))));
     return readFile(copy);
   }
 

@@ -17,7 +17,7 @@ import { CodeServer, startCodeServer } from './codeServer';
 import { artifactPath, requireSetup } from './env';
 import { HddEditor } from './hddEditor';
 import { FrameStats, Memory, OpenBreakdown, frameTimes, memory, openBreakdown, waitMark } from './measure';
-import { LONG, Workbench, launchBrowser } from './workbench';
+import { LONG, Workbench, launchBrowser, waitUntil } from './workbench';
 
 const ENTRIES = 16 * 1024 * 1024;
 const BIG = 'big-16m.hdd';
@@ -133,11 +133,7 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
       return at > planted.fileSize * 0.99 && at < planted.fileSize;
     };
     const status = editor.view.locator('.status-offset');
-    const deadline = Date.now() + LONG;
-    while (!nearEnd(await status.innerText())) {
-      assert.ok(Date.now() < deadline, `the map jumped to ${await status.innerText()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(async () => nearEnd(await status.innerText()), async () => `the map jumped to ${await status.innerText()}`);
     figures.jumps = { toEndMs: jumpEnd, toLastBatEntryMs: jumpEntry, toGuestOffsetMs: jumpGuest };
     await wb.screenshot('big-02-last-entry.png');
   });

@@ -7,6 +7,15 @@ import { CHROMIUM, EXTENSION_ID, artifactPath } from './env';
 
 export const LONG = 45_000;
 
+/** Polls `done` until it holds; a watchdog (not a speed bound) fails with `what` after LONG. */
+export async function waitUntil(done: () => Promise<boolean>, what: () => Promise<string>): Promise<void> {
+  const give = Date.now() + LONG;
+  while (!(await done())) {
+    if (Date.now() > give) throw new Error(await what());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,

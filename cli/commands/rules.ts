@@ -77,8 +77,9 @@ function printMarkdown(rules: readonly Rule[]): void {
   }
 }
 
+/** Text as Markdown: table bars escaped, and `<` too, so that `<TopGUID>` reads as text, not as an HTML tag. */
 function md(text: string): string {
-  return text.replace(/\|/g, '\\|');
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;');
 }
 
 /** The entry point the dispatcher loads (dist/commands/rules.js). */

@@ -19,4 +19,9 @@ describe('rules catalogue', () => {
     const codes = JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'dist', 'cli.js'), 'rules', '--json'], { encoding: 'utf8' })) as Array<{ code: string }>;
     for (const { code } of codes) assert.ok(doc.includes(`\n#### ${code}\n`), `docs/rules.md has no heading for ${code}`);
   });
+
+  it('has no raw HTML outside code spans (a Markdown renderer, and vsce, would take <image> for an image)', () => {
+    const prose = markdown.replace(/`[^`\n]*`/g, '').replace(/<!--[^]*?-->/g, '');
+    assert.deepEqual(prose.match(/<\/?[A-Za-z][^>\n]*>/g) ?? [], []);
+  });
 });

@@ -7,7 +7,7 @@ export default defineBundleRule({
   severity: 'warning',
   category: 'warning',
   doc: `Every file of a bundle folder is the descriptor, an image it names, or a known auxiliary file (the
-descriptor's .Backup and .lck, ploop's .statfs, <image>.idx and <image>.mnt, templates/, Parallels Desktop's 0-byte
+descriptor's .Backup and .lck, ploop's .statfs, IMAGE.idx and IMAGE.mnt, templates/, Parallels Desktop's 0-byte
 NAME.hdd placeholder and NAME.hdd.drh). Anything else is often a delta left by an interrupted snapshot or merge:
 invisible to the tools, it can hold hundreds of gigabytes (and possibly data). Nothing is repaired and nothing is
 ever deleted: look at it with 'hdd-lens info' first.`,

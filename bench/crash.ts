@@ -5,14 +5,14 @@
  * each journal step (HDD_LENS_STEP_DELAY_MS; it writes the same bytes): the window then spans seconds and random
  * kills land inside it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KillOutcome, killOnce, makeCrashImage } from '../test/crash/killRepair';
 import { Prng } from '../test/fuzz/prng';
-import { PROJECT_ROOT } from '../test/oracles';
+import { benchWorkDir } from './measure';
 
 export async function crashFigures(kills: number, log: (s: string) => void): Promise<string[]> {
-  const dir = mkdtempSync(join(PROJECT_ROOT, 'bench', 'work', 'crash-'));
+  const dir = benchWorkDir('crash');
   const lines: string[] = [];
   try {
     log('crash: image');

@@ -4,9 +4,10 @@
  * "> N s" rather than hidden.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../test/oracles';
 
 const GNU_TIME = '/usr/bin/time';
 
@@ -181,4 +182,15 @@ export function ratio(a: Measurement, b: Measurement): string {
   if (a.medianMs === undefined) return 'n/a';
   const r = a.medianMs / b.medianMs;
   return r >= 10 ? `${r.toFixed(0)}x` : `${r.toFixed(2)}x`;
+}
+
+/**
+ * A fresh folder under bench/work (gitignored, beside the generated images: the same file system, so sparse files
+ * and renames behave as on the images' disk). Made here so that one benchmark run alone (`node out/bench/X.js`)
+ * works on a fresh clone, where bench/work does not exist yet.
+ */
+export function benchWorkDir(prefix: string): string {
+  const parent = join(PROJECT_ROOT, 'bench', 'work');
+  mkdirSync(parent, { recursive: true });
+  return mkdtempSync(join(parent, `${prefix}-`));
 }

@@ -7,13 +7,13 @@
  *  - `check` and `info` on a 4M-entry BAT with a dirty bitmap of 4,000 stored L1 clusters (took 60 s when every
  *    L1 entry scanned the BAT).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../shared/io/fileSource';
 import { planRepair } from '../shared/repair/repair';
 import { PROJECT_ROOT } from '../test/oracles';
 import { manyL1Image, sharedClusterImage, writeSparse } from '../test/fixtures/workImages';
-import { formatRss, hasGnuTime, runOnce } from './measure';
+import { benchWorkDir, formatRss, hasGnuTime, runOnce } from './measure';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
 const CLUSTER = 64 * 1024;
@@ -22,7 +22,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export function repairFigures(log: (s: string) => void, big = false): string[] {
   const lines = ['## Repairs and bitmaps at scale', ''];
-  const root = mkdtempSync(join(PROJECT_ROOT, 'bench', 'work', 'repairs-'));
+  const root = benchWorkDir('repairs');
   try {
     lines.push('| Command | Image | Wall | Peak RSS | Exit |', '| --- | --- | ---: | ---: | ---: |');
     for (const entries of big ? [16384, 163840] : [16384]) {
@@ -45,7 +45,6 @@ export function repairFigures(log: (s: string) => void, big = false): string[] {
     }
     lines.push('');
     if (!hasGnuTime) lines.push('Peak RSS needs GNU time (apt-get install -y time).', '');
-    lines.push('On this branch the journal materialises copies before writing (a bridge until it streams them): the `check -r all` RSS includes the copied bytes; the plan itself holds only the figures above.', '');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

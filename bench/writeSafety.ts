@@ -3,12 +3,12 @@
  * language-server session on it, listing every file-changing system call outside what each may touch.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BAT_OFFSET } from '../shared/format/constants';
 import { CLI, digest } from '../test/crash/killRepair';
 import { allowedChanges, attachTrace, straceAvailable, tracedRun, violations } from '../test/crash/writeSafety';
-import { PROJECT_ROOT } from '../test/oracles';
+import { benchWorkDir } from './measure';
 import { LspClient, fileUri } from '../test/server/lspClient';
 import { generateImage } from './generate';
 
@@ -21,7 +21,7 @@ export async function writeSafety(log: (s: string) => void, concurrentRuns = 50)
  * other refused (the runs overlapped) or found nothing left to do, and whether any image ended wrong (must be 0).
  */
 async function concurrentRepairs(log: (s: string) => void, runs: number): Promise<string[]> {
-  const root = mkdtempSync(join(PROJECT_ROOT, 'bench', 'work', 'race-'));
+  const root = benchWorkDir('race');
   try {
     const image = join(root, 'race.hdd');
     generateImage(image, { entries: 1024, clusterSize: 64 * 1024, fraction: 0.3, duplicates: 40, data: true, seed: 11 });
@@ -72,7 +72,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 async function straceSection(log: (s: string) => void): Promise<string[]> {
   const lines = ['## Write safety (strace)', ''];
   if (!straceAvailable()) return [...lines, 'strace is not installed (apt-get install -y strace): not measured.', ''];
-  const root = mkdtempSync(join(PROJECT_ROOT, 'bench', 'work', 'writes-'));
+  const root = benchWorkDir('writes');
   const dir = join(root, 'images');
   try {
     mkdirSync(dir);

@@ -24,6 +24,8 @@ const targets = [
   { entryPoints: ['server/workerMain.ts'], outfile: 'dist/workerMain.js', platform: 'node', format: 'cjs' },
   { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
     external: ['vscode'] },
+  // The editor's save runs in a worker thread of the extension host (client/document/saveInWorker.ts).
+  { entryPoints: ['client/document/saveWorker.ts'], outfile: 'dist/saveWorker.js', platform: 'node', format: 'cjs' },
   { entryPoints: ['media/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
 ];
 

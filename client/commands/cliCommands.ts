@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import { VIEW_TYPE } from '../editor/imageEditorProvider';
@@ -53,10 +52,9 @@ export async function convertToRaw(editors: ImageEditors, extensionUri: vscode.U
       return runCli(extensionUri, ['convert', '--overwrite', '--progress', image.fsPath, target.fsPath], token, onStderr);
     },
   );
-  if (result.cancelled) {
-    if (existsSync(target.fsPath)) rmSync(target.fsPath, { force: true });
-    return void vscode.window.showInformationMessage('hdd-lens: conversion cancelled; the partial raw file was removed.');
-  }
+  // The CLI writes a temporary file and renames it once complete; on SIGTERM it removes it. A file already at the
+  // target is therefore the one that was there before, which a cancel must leave alone.
+  if (result.cancelled) return void vscode.window.showInformationMessage(`hdd-lens: conversion cancelled; ${basename(target.fsPath)} was not written (the partial file was removed).`);
   if (result.code !== 0) return void vscode.window.showErrorMessage(`hdd-lens: conversion failed: ${cliFailure(result)}`);
   void vscode.window.showInformationMessage(`hdd-lens: wrote ${target.fsPath}.`);
 }

@@ -46,6 +46,8 @@ export class ImageModel {
   private restored: EditSet | undefined;
   /** Increases whenever the file under the document is read afresh (a save, a revert, a reload). */
   private fileEpoch = 0;
+  /** A save is writing the file (saveInWorker): changes wait, since they would land on a file half old, half new. */
+  private savingNow = false;
 
   constructor(
     private readonly openBase: () => BaseSource,
@@ -100,8 +102,29 @@ export class ImageModel {
     return this.overlay.read(offset, length);
   }
 
+  get saving(): boolean {
+    return this.savingNow;
+  }
+
+  /**
+   * Starts a save that runs while the extension host goes on (saveInWorker): returns what to write, and refuses
+   * every change of the model (edit, undo, redo, revert, reload) until `endSave`.
+   */
+  beginSave(): EditSet {
+    this.requireIdle('save');
+    this.savingNow = true;
+    return this.pendingEdits;
+  }
+
+  /** Ends the save `beginSave` started: `written`, the file now holds the state (as `markSaved`). */
+  endSave(written: boolean): void {
+    this.savingNow = false;
+    if (written) this.markSaved();
+  }
+
   /** Applies an edit as one undoable record. */
   edit(label: string, edits: EditSet): EditRecord {
+    this.requireIdle(`apply "${label}"`);
     // Before anything is read, recorded or allocated for it (EditSetError names what is wrong).
     checkEditSet(edits, this.size, `the edit "${label}"`);
     const sizeBefore = this.size;
@@ -113,6 +136,7 @@ export class ImageModel {
   }
 
   undo(expected?: EditRecord): EditRecord {
+    this.requireIdle('undo');
     const record = this.log.top;
     if (record?.fileEpoch !== undefined && record.fileEpoch !== this.fileEpoch) {
       // Its old bytes were kept as ranges of the file, which has been written or replaced since.
@@ -130,6 +154,7 @@ export class ImageModel {
   }
 
   redo(expected?: EditRecord): EditRecord {
+    this.requireIdle('redo');
     const sizeBefore = this.size;
     const record = this.log.popForRedo(expected);
     this.overlay.apply(record.after);
@@ -139,6 +164,7 @@ export class ImageModel {
 
   /** Discards unsaved edits: the file as it is on disk, with the history at the save point. */
   revert(): void {
+    this.requireIdle('revert');
     this.restored = undefined;
     this.log.rewindToSave();
     this.reopen();
@@ -150,6 +176,7 @@ export class ImageModel {
    * unsaved edits stay on top of the new file content.
    */
   reload(keepEdits: boolean): void {
+    this.requireIdle('reload');
     const pending = keepEdits ? this.overlay.edits : undefined;
     if (!keepEdits) {
       this.restored = undefined;
@@ -174,6 +201,10 @@ export class ImageModel {
   close(): void {
     this.base.close?.();
     this.listeners = [];
+  }
+
+  private requireIdle(what: string): void {
+    if (this.savingNow) throw new Error(`Cannot ${what} while the image is being saved: wait until the save ends (or cancel it)`);
   }
 
   private reopen(): void {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, ftruncateSync, readSync, writeSync, constants, openSync } from 'node:fs';
 import { ImageWriter, WriterOptions, withImageWriter } from '../../shared/io/imageWriter';
-import { ApplyResult, JournalError, RecoveryResult } from '../../shared/io/journal';
+import { ApplyResult, JournalError, RecoveryResult, WriteCancelled } from '../../shared/io/journal';
 import { openRegularFile } from '../../shared/io/openFile';
+import type { EditSet } from '../../shared/io/patch';
 import type { ImageModel } from './imageModel';
 
 /** The file a document read: which file (device, inode) and in which state (size, modification time). */
@@ -32,14 +33,39 @@ export interface SaveOptions extends WriterOptions {
  * applied. A kill at any moment leaves the old image or the new one.
  */
 export function saveImage(model: ImageModel, path: string, options: SaveOptions = {}): ApplyResult {
+  const result = saveEdits(model.pendingEdits, path, options);
+  model.markSaved();
+  return result;
+}
+
+/** What `saveImage` writes, without the model: the save worker (saveWorker.ts) runs this with the edits sent to it. */
+export function saveEdits(edits: EditSet, path: string, options: SaveOptions = {}): ApplyResult {
   return withImageWriter(path, options, (w) => {
     const recovered = w.recover();
     if (recovered.recovered) options.onRecovered?.(recovered);
     requireSameFile(w, options, recovered);
-    const result = w.apply(model.pendingEdits);
-    model.markSaved();
-    return result;
+    try {
+      return w.apply(edits);
+    } catch (e) {
+      // Rolled back: the bytes are the ones the document read, but the file's modification time moved on.
+      if (e instanceof WriteCancelled) throw new SaveCancelled(e.message, stampOfFd(w.fd));
+      throw e;
+    }
   });
+}
+
+/**
+ * A save its user cancelled: the image holds exactly what it held before. `stamp` is the file's after the
+ * rollback, taken under the lock: the document takes it as its own, else its next save would see "another program
+ * wrote the file".
+ */
+export class SaveCancelled extends WriteCancelled {
+  constructor(
+    message: string,
+    readonly stamp: DiskStamp,
+  ) {
+    super(message);
+  }
 }
 
 function requireSameFile(w: ImageWriter, options: SaveOptions, recovered: RecoveryResult): void {

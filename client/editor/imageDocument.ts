@@ -1,12 +1,16 @@
 import * as vscode from 'vscode';
 import { lstatSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { openImageView } from '../../shared/io/pendingJournal';
 import type { EditSet } from '../../shared/io/patch';
 import type { WireFinding } from '../../shared/protocol';
 import { parseBackup, serializeBackup } from '../document/backup';
 import type { EditRecord } from '../document/editRecord';
 import { ImageModel, ModelChange } from '../document/imageModel';
-import { DiskStamp, saveImage, saveImageAs } from '../document/saveImage';
+import { DiskStamp, SaveCancelled, saveImageAs } from '../document/saveImage';
+import { saveInWorker } from '../document/saveInWorker';
+import type { RecoveryResult } from '../../shared/io/journal';
+import { bytesToWrite, withSaveProgress } from './saveProgress';
 
 /** The latest findings the server reported for a document, with the version they are for. */
 export interface FindingsState {
@@ -122,29 +126,40 @@ export class ImageDocument implements vscode.CustomDocument {
     return this.diskInUse || (this.findings?.version === this.version && hasUnclean(this.findings.findings));
   }
 
-  /** True when another program changed the file since we last read or wrote it. */
+  /** True when another program changed the file since we last read or wrote it (never while we save it). */
   changedOnDisk(): boolean {
+    if (this.model.saving) return false;
     const now = stampOf(this.path);
     return now.size !== this.stamp.size || now.mtimeMs !== this.stamp.mtimeMs;
   }
 
   /**
-   * Writes the unsaved edits (saveImage: locked, recovering an interrupted write first, refusing a file that is
-   * not the one the document read). A failed write was rolled back before the error reaches here.
+   * Writes the unsaved edits in the save worker `worker` (dist/saveWorker.js; saveInWorker.ts: locked, recovering
+   * an interrupted write first, refusing a file that is not the one the document read), off the extension host's
+   * thread and with a cancellable progress notification when large. The model refuses changes until it ends. A
+   * failed or cancelled write was rolled back before the error reaches here.
    */
-  save(): void {
+  async save(worker: string): Promise<void> {
     if (this.readOnly) throw new Error(`${this.path} is open read-only: nothing was written`);
-    saveImage(this.model, this.path, {
-      expected: this.stamp,
-      readRolledBack: this.view.rolledBack,
-      onRecovered: (r) => void vscode.window.showInformationMessage(`${this.path}: ${r.message}.`),
-    });
+    const edits = this.model.beginSave();
+    let written = false;
+    try {
+      const request = { path: this.path, edits, expected: this.stamp, readRolledBack: this.view.rolledBack };
+      const onRecovered = (r: RecoveryResult): void => void vscode.window.showInformationMessage(`${this.path}: ${r.message}.`);
+      await withSaveProgress(basename(this.path), bytesToWrite(edits), (hooks) => saveInWorker(worker, request, { ...hooks, onRecovered }));
+      written = true;
+    } catch (e) {
+      if (e instanceof SaveCancelled) this.stamp = e.stamp;
+      throw e;
+    } finally {
+      this.model.endSave(written);
+    }
     this.stamp = stampOf(this.path);
   }
 
-  async saveAs(target: vscode.Uri): Promise<void> {
+  async saveAs(target: vscode.Uri, worker: string): Promise<void> {
     if (target.scheme !== 'file') throw new Error(`hdd-lens saves images to a file system (not ${target.scheme}:)`);
-    if (target.fsPath === this.path) return this.save();
+    if (target.fsPath === this.path) return this.save(worker);
     await saveImageAs(this.model, this.path, target.fsPath);
   }
 

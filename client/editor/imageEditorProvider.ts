@@ -138,7 +138,16 @@ export class ImageEditors implements vscode.Disposable {
   async save(doc: ImageDocument): Promise<void> {
     if (doc.readOnly) return;
     await confirmSave(doc);
-    doc.save();
+    await doc.save(this.saveWorker);
+  }
+
+  saveAs(doc: ImageDocument, destination: vscode.Uri): Promise<void> {
+    return doc.saveAs(destination, this.saveWorker);
+  }
+
+  /** The save worker's script, bundled beside the extension (scripts/build.mjs). */
+  private get saveWorker(): string {
+    return this.context.asAbsolutePath('dist/saveWorker.js');
   }
 
   dispose(): void {
@@ -188,7 +197,7 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
   }
 
   saveCustomDocumentAs(doc: ImageDocument, destination: vscode.Uri): Promise<void> {
-    return doc.saveAs(destination);
+    return this.editors.saveAs(doc, destination);
   }
 
   async revertCustomDocument(doc: ImageDocument): Promise<void> {

@@ -122,6 +122,13 @@ export interface JournalOptions {
    * kill would, with no rollback: the crash tests use it; the journal is left for recovery.
    */
   onStep?: (step: JournalStep) => void;
+  /**
+   * Progress through the covered ranges, in bytes: the journal pass (old bytes saved, new bytes hashed), then the
+   * image pass, so `total` is twice their length. A hook that throws fails the write like an I/O error: before the
+   * image pass nothing was written (the temporary journal is removed), during it the image is rolled back at once.
+   * Throwing `WriteCancelled` is how a user's cancel is asked for; the error then says the write was cancelled.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What a throwing step hook becomes: passed through untouched, never rolled back (see `onStep`). */
@@ -172,6 +179,20 @@ export interface RecoveryResult {
 
 /** A journal that cannot be applied, or a write that failed; the message says what is on disk and what to do. */
 export class JournalError extends Error {}
+
+/** A write stopped because its user cancelled it (thrown by an `onProgress` hook); the image is unchanged. */
+export class WriteCancelled extends JournalError {}
+
+/** Counts the bytes a write goes through for `onProgress` (nothing when there is no hook). */
+type Tick = (bytes: number) => void;
+
+function ticker(options: JournalOptions, plan: Plan): Tick {
+  const hook = options.onProgress;
+  if (!hook) return () => undefined;
+  const total = 2 * plan.ranges.reduce((n, r) => n + r.length, 0);
+  let done = 0;
+  return (bytes) => hook((done += bytes), total);
+}
 
 /** The image a writer holds: opened O_RDWR without following links, and locked. */
 export interface WriteTarget {
@@ -362,14 +383,15 @@ function renderNew(plan: Plan, old: { readInto(offset: number, target: Uint8Arra
  * rolled back before this throws.
  */
 export function applyEdits(target: WriteTarget, edits: EditSet, options: JournalOptions = {}): ApplyResult {
-  return unwrapStops(() => apply(target, edits, stepper(options)));
+  return unwrapStops(() => apply(target, edits, stepper(options), options));
 }
 
-function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => void): ApplyResult {
+function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => void, options: JournalOptions): ApplyResult {
   const { path, fd } = target;
   const plan = planOf(edits, fstatSync(fd).size, path);
   const jpath = journalPath(path);
-  const { jfd, records, journalled } = writeJournal(target, plan, step);
+  const tick = ticker(options, plan);
+  const { jfd, records, journalled } = writeJournal(target, plan, step, tick);
   let written = 0;
   try {
     try {
@@ -381,6 +403,7 @@ function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => vo
           renderNew(plan, old, r.offset + done, piece);
           writeAll(fd, piece, r.offset + done);
           done += piece.length;
+          tick(piece.length);
         }
         written += r.length;
         step({ kind: 'patch', index, of: plan.ranges.length });
@@ -405,7 +428,7 @@ function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => vo
 /** A write failed midway: put the old bytes back now, and say what state the image is in. */
 function rollBackAfterFailure(target: WriteTarget, jfd: number, records: Record[], oldSize: number, jpath: string, cause: unknown, step: (s: JournalStep) => void): unknown {
   if (cause instanceof StoppedAtStep) return cause;
-  const why = describeError(cause);
+  const why = cause instanceof WriteCancelled ? 'cancelled' : describeError(cause);
   try {
     rollBack(target.fd, jfd, records, oldSize, step);
     removeJournal(jpath, step);
@@ -414,6 +437,7 @@ function rollBackAfterFailure(target: WriteTarget, jfd: number, records: Record[
       `${target.path}: writing failed (${why}) and rolling back failed too (${describeError(again)}): the image is half-written. The journal ${jpath} holds its old bytes: run \`hdd-lens recover ${target.path}\` (or save again in the editor) once the cause is fixed; do not use the image before`,
     );
   }
+  if (cause instanceof WriteCancelled) return new WriteCancelled(`${target.path}: the write was cancelled; rolled back: the image is exactly as it was before, nothing was changed`);
   return new JournalError(`${target.path}: writing failed (${why}); rolled back: the image is exactly as it was before, nothing was changed`);
 }
 
@@ -424,7 +448,7 @@ interface Written {
 }
 
 /** Writes the journal under its temporary name, commits it (fsync, link to the real name, fsync the folder). */
-function writeJournal(target: WriteTarget, plan: Plan, step: (s: JournalStep) => void): Written {
+function writeJournal(target: WriteTarget, plan: Plan, step: (s: JournalStep) => void, tick: Tick): Written {
   const jpath = journalPath(target.path);
   if (pathExists(jpath)) throw new JournalError(`${target.path}: ${jpath} exists (a pending journal, or a file someone put there); recover the image first (\`hdd-lens recover ${target.path}\`), nothing was written`);
   const tmp = jpath + PARTIAL_SUFFIX;
@@ -436,7 +460,7 @@ function writeJournal(target: WriteTarget, plan: Plan, step: (s: JournalStep) =>
     throw new JournalError(`${target.path}: cannot create the journal ${tmp} (${describeError(e)}); nothing was written`);
   }
   try {
-    const { body, records } = fillJournal(target, jfd, plan);
+    const { body, records } = fillJournal(target, jfd, plan, tick);
     step({ kind: 'journal-body' });
     const trailer = Buffer.alloc(TRAILER_SIZE);
     trailer.write(COMMIT, 0, 'latin1');
@@ -451,13 +475,14 @@ function writeJournal(target: WriteTarget, plan: Plan, step: (s: JournalStep) =>
     closeQuietly(jfd);
     if (e instanceof StoppedAtStep) throw e;
     unlinkQuietly(tmp);
+    if (e instanceof WriteCancelled) throw new WriteCancelled(`${target.path}: the write was cancelled before it touched the image; nothing was changed`);
     if (e instanceof JournalError) throw e;
     throw new JournalError(`${target.path}: could not write the journal ${tmp} (${describeError(e)}); nothing was written to the image`);
   }
 }
 
 /** The header and the records; returns them and the journal's length (where the trailer goes). */
-function fillJournal(target: WriteTarget, jfd: number, plan: Plan): { body: number; records: Record[] } {
+function fillJournal(target: WriteTarget, jfd: number, plan: Plan, tick: Tick): { body: number; records: Record[] } {
   const { fd, stat } = target;
   // Root repairing someone's image: the journal belongs to the image's owner, who may have to recover it.
   if (typeof process.geteuid === 'function' && process.geteuid() === 0 && stat.uid !== 0) fchownSync(jfd, stat.uid, stat.gid);
@@ -493,6 +518,7 @@ function fillJournal(target: WriteTarget, jfd: number, plan: Plan): { body: numb
       renderNew(plan, old, r.offset + done, piece);
       newHash.update(piece);
       done += piece.length;
+      tick(piece.length);
     }
     const head = Buffer.alloc(RECORD_HEADER);
     head.writeBigUInt64LE(BigInt(r.offset), 0);

@@ -2,7 +2,7 @@ import { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET, HEADER_SIZE } from '../format/constants';
 import { DecodedImage } from '../format/image';
 import { hex, u32 } from '../format/le';
-import { plural, size } from '../rules/words';
+import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFieldAt } from './extensionFields';
 import { headerFieldAt } from './headerFields';

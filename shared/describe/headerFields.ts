@@ -2,7 +2,7 @@ import { FieldInfo } from '../format/fieldInfo';
 import { FLAG_EMPTY, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, SECTOR } from '../format/constants';
 import { Header } from '../format/header';
 import { asciiTag, hex } from '../format/le';
-import { size } from '../rules/words';
+import { size } from '../format/words';
 
 /**
  * The header's fields as described ranges: what each is, its decoded value and what the format requires of it

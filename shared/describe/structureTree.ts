@@ -4,7 +4,7 @@ import { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET } from '../format/constants';
 import { DecodedImage } from '../format/image';
 import { hex } from '../format/le';
-import { plural, size } from '../rules/words';
+import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFields } from './extensionFields';
 import { headerFields } from './headerFields';

@@ -4,7 +4,7 @@ import { Finding } from '../../check/finding';
 import { RuleInfo } from '../../check/rule';
 import { BAT_OFFSET } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { entryWhere, plural } from '../words';
+import { entryWhere, plural } from '../../format/words';
 
 /** One BAT entry with a problem, as the BAT scan found it. */
 export interface EntryProblem {

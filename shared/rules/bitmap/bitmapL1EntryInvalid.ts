@@ -4,7 +4,7 @@ import { isClusterAligned, overlaps } from '../../check/metadata';
 import { u64Bytes } from '../../format/le';
 import { storeChecksum } from '../../repair/extensionEdit';
 import { bitmapName, bitmaps } from './bitmaps';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export interface BadEntry {
   at: number;

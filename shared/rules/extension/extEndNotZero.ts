@@ -3,7 +3,7 @@ import { defineRule } from '../../check/rule';
 import { FEATURE_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** The End-of-features section when one of its fields (flags, data_size, unused32) is not 0, with what is set. */
 export function endNotZero(ctx: CheckContext): { end: Feature; set: string[] } | undefined {

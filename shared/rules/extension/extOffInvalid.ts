@@ -3,7 +3,7 @@ import { defineRule } from '../../check/rule';
 import { slotOrigin } from '../../check/metadata';
 import { H } from '../../format/constants';
 import { clearExtOff } from './clearExtOff';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** Why ext_off cannot address the extension cluster, or undefined if it can. */
 export function extOffProblem(ctx: CheckContext): { why: string; partial: boolean } | undefined {

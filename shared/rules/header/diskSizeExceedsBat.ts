@@ -4,7 +4,7 @@ import { BAT_OFFSET, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
 import { roundUp } from '../../format/geometry';
 import { putU64 } from '../../format/le';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { size } from '../words';
+import { size } from '../../format/words';
 
 /**
  * Whether the BAT can grow to cover the disk in place: the new entries fit before the data area (which does not

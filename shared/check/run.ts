@@ -3,7 +3,7 @@ import { DecodedImage, decodeImage } from '../format/image';
 import { RULES } from '../rules/catalogue';
 import { CheckContext } from './context';
 import { Finding } from './finding';
-import { Rule } from './rule';
+import { Rule } from '../rules/rule';
 
 export interface CheckOptions {
   /** Codes of rules not to run. */

@@ -1,5 +1,5 @@
 import { EntryFlag } from '../../check/batScan';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { entryFindings } from './entryRule';
 import { size } from '../../format/words';
 import type { EntryBounds } from '../../check/entryTests';

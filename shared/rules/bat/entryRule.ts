@@ -1,7 +1,7 @@
 import { EntryFlag } from '../../check/batScan';
 import { CheckContext } from '../../check/context';
 import { Finding } from '../../check/finding';
-import { RuleInfo } from '../../check/rule';
+import { RuleInfo } from '../../check/ruleInfo';
 import { BAT_OFFSET } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
 import { entryWhere, plural } from '../../format/words';

@@ -1,5 +1,5 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { BITMAP_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk, featureUnloadable, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';

@@ -1,5 +1,5 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { isClusterAligned, overlaps } from '../../check/metadata';
 import { u64Bytes } from '../../format/le';
 import { storeChecksum } from '../../repair/extensionEdit';

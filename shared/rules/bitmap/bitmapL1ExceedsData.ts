@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { BITMAP_HEADER_SIZE } from '../../format/constants';
 import { bitmapName, bitmaps } from './bitmaps';
 import { dropBitmaps } from './dropBitmap';

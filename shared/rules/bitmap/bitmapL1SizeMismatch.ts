@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { bitmapBytes } from '../../format/extension';
 import { bitmapName, bitmaps } from './bitmaps';
 import { dropBitmaps } from './dropBitmap';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { checksumOk, extensionMagicOk } from '../../format/extension';
 import { markBitmapsDirty, storeChecksum } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';

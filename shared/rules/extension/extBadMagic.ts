@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { EXT_MAGIC } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { clearExtOff } from './clearExtOff';

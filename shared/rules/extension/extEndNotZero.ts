@@ -1,5 +1,5 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { FEATURE_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { extensionMagicOk, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { EXT_HEADER_SIZE, FEATURE_HEADER_SIZE } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';

@@ -1,5 +1,5 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
 import { H } from '../../format/constants';
 import { clearExtOff } from './clearExtOff';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, USUAL_CLUSTER_MAX, USUAL_CLUSTER_MIN } from '../../format/constants';
 import { size } from '../../format/words';
 

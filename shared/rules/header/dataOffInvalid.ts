@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
 import { setDataOffset } from './setDataOffset';
 import { hex } from '../../format/words';

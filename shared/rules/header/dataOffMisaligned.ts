@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, SECTOR } from '../../format/constants';
 import { hex, size } from '../../format/words';
 

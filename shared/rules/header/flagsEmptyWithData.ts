@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { FLAG_EMPTY, H } from '../../format/constants';
 import { plural } from '../../format/words';
 

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
 import { markBitmapsDirty } from '../../repair/extensionEdit';
 import { closedInUse } from './closedValue';

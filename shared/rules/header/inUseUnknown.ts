@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, IN_USE_CLOSED, IN_USE_DIRTY } from '../../format/constants';
 import { asciiTag } from '../../format/le';
 import { markBitmapsDirty } from '../../repair/extensionEdit';

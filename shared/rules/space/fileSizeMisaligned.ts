@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
 import { hex, size } from '../../format/words';
 

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { hex, plural, size } from '../../format/words';
 
 export default defineRule({

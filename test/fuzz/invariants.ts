@@ -13,7 +13,7 @@ import { growthAllowance } from '../../shared/repair/growthBound';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { EditSet, changesSomething } from '../../shared/io/patch';
 import { RepairOutcome, planFix, planRepair } from '../../shared/repair/repair';
-import { badEntries } from '../../shared/rules/bitmap/bitmapL1EntryInvalid';
+import { badEntries } from '../../shared/check/bitmapEntries';
 import { ruleByCode } from '../../shared/rules/catalogue';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -3,7 +3,7 @@ import { ClusterIndex } from '../shared/check/clusterIndex';
 import { CheckContext } from '../shared/check/context';
 import { EntryChange, IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
 import { metadataCandidates } from '../shared/check/metadata';
-import { runRules } from '../shared/check/run';
+import { applyRules } from '../shared/engine/check';
 import { BAT_OFFSET } from '../shared/format/constants';
 import { readBat } from '../shared/format/bat';
 import { Geometry } from '../shared/format/geometry';
@@ -115,7 +115,7 @@ export class Analyzer {
     const context = new CheckContext(previous.image, undefined, scan);
     analysis.complete({
       context,
-      findings: runRules(context),
+      findings: applyRules(context),
       space: new HostSpace(previous.image, scan, context.metadata, checked.incremental.index),
       incremental: checked.incremental,
     });
@@ -125,7 +125,7 @@ export class Analyzer {
 
 /** Runs the rules on a context (its scan made here or given) and, when asked, indexes the host space. */
 function checkedFrom(context: CheckContext, buildIndex: boolean): Checked {
-  const findings = runRules(context);
+  const findings = applyRules(context);
   const image = context.image;
   const g = image.geometry;
   const scan: BatScan | undefined = context.scan;

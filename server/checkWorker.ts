@@ -9,7 +9,7 @@ import { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
-import { RepairMode, planRepair } from '../shared/repair/repair';
+import { RepairMode, planRepair } from '../shared/engine/repair';
 import { since } from './trace';
 
 /**

@@ -1,5 +1,5 @@
 import { CodeAction, CodeActionKind, Diagnostic } from 'vscode-languageserver/node';
-import { RepairMode } from '../shared/repair/repair';
+import { RepairMode } from '../shared/engine/repair';
 import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
 import { BULK_TITLES, quickFix, writeBlocked } from './fixes';

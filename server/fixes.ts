@@ -1,5 +1,5 @@
 import { EditSet, changesSomething } from '../shared/io/patch';
-import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/repair/repair';
+import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/engine/repair';
 import type { ApplyFixArgs } from '../shared/protocol';
 import { encodeEditSet } from '../shared/wireEdits';
 import { Analysis, ShownFinding } from './analysis';

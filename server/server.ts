@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
 import { regionsOf } from '../shared/describe/regions';
-import { RepairMode } from '../shared/repair/repair';
+import { RepairMode } from '../shared/engine/repair';
 import * as P from '../shared/protocol';
 import { EditSetError } from '../shared/io/editCheck';
 import { decodeEditSet } from '../shared/wireEdits';

@@ -13,7 +13,7 @@ import { Target, locate } from '../../shared/bundle/locate';
 import { repairBundle } from '../../shared/bundle/repairBundle';
 import { bundleSummary } from '../../shared/bundle/summary';
 import { checkExitCode } from '../../shared/ops/check';
-import { RepairMode } from '../../shared/repair/repair';
+import { RepairMode } from '../../shared/engine/repair';
 import { Parsed, UsageError } from '../args';
 import { journalOptions } from '../journalHooks';
 import { findJournal } from '../../shared/io/journal';

@@ -5,7 +5,7 @@
  * `line` and `column`).
  */
 import { FindingReport, findingReport } from '../check/finding';
-import { countFindings } from '../check/run';
+import { countFindings } from '../check/counts';
 import { FileSource } from '../io/fileSource';
 import { CheckReport, checkReport } from '../ops/check';
 import { BUNDLE_RULES } from '../rules/bundle';

@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { RepairOptions, repairImage } from '../ops/check';
-import { RepairMode } from '../repair/repair';
+import { RepairMode } from '../engine/repair';
 import { BUNDLE_RULES } from '../rules/bundle';
 import { BundleError, allImages } from './bundle';
 import { BundleCheckReport, checkBundle } from './check';

@@ -8,7 +8,7 @@ import { FileSource } from '../io/fileSource';
 import { BatPass, BatScanner, inMemory } from '../check/batScan';
 import { CheckContext } from '../check/context';
 import { metadataRanges } from '../check/metadata';
-import { runRules } from '../check/run';
+import { applyRules } from '../engine/check';
 import { heldEntries, streamBat } from '../format/batStream';
 import { inferDataAreaFrom } from '../format/dataArea';
 import { decodeExtension } from '../format/extension';
@@ -43,7 +43,7 @@ export function checkReportStreamed(path: string, options: { pieceEntries?: numb
       again = inMemory(bat);
     }
     const context = new CheckContext(image, undefined, scanner.finish(metadataRanges(image), again));
-    return assembleReport(source, image, context, runRules(context));
+    return assembleReport(source, image, context, applyRules(context));
   } finally {
     source.close();
   }

@@ -6,12 +6,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Bundle, BundleError, allImages, openBundle } from '../../shared/bundle/bundle';
-import { BundleCheckReport, checkBundle } from '../../shared/bundle/check';
+import { BundleCheckReport, checkBundle } from '../../shared/ops/bundleCheck';
 import { ChainSource } from '../../shared/bundle/chainSource';
-import { convertBundle } from '../../shared/bundle/convertBundle';
+import { convertBundle } from '../../shared/ops/bundleConvert';
 import { Target, locate } from '../../shared/bundle/locate';
-import { repairBundle } from '../../shared/bundle/repairBundle';
-import { bundleSummary } from '../../shared/bundle/summary';
+import { repairBundle } from '../../shared/ops/bundleRepair';
+import { bundleSummary } from '../../shared/ops/bundleSummary';
 import { checkExitCode } from '../../shared/ops/check';
 import { RepairMode } from '../../shared/engine/repair';
 import { Parsed, UsageError } from '../args';

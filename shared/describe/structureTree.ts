@@ -1,5 +1,5 @@
 import { tailIsLeak } from '../check/metadata';
-import type { StructureNode } from '../protocol';
+import type { StructureNode } from './structureNode';
 import { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET } from '../format/constants';
 import { DecodedImage } from '../format/image';

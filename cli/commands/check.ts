@@ -1,5 +1,5 @@
 import { CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
-import { ProgressCallback } from '../../shared/ops/progress';
+import { ProgressCallback } from '../../shared/io/progress';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
 import { RepairMode } from '../../shared/engine/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';

@@ -3,7 +3,7 @@ import { EntryProblem, entriesWith } from '../../check/entryProblems';
 import { CheckContext } from '../../check/context';
 import { Finding } from '../../check/finding';
 import { RuleInfo } from '../../check/ruleInfo';
-import { BAT_OFFSET } from '../../format/constants';
+import { batEntryOffset } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
 import { entryWhere, plural } from '../../format/words';
 
@@ -24,9 +24,9 @@ export function entryFindings(
   return ctx.capped(
     rule,
     entriesWith(ctx, flag),
-    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, BAT_OFFSET + p.index * 4, 4, { batIndex: p.index, ...repair(p) }),
+    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, batEntryOffset(p.index), 4, { batIndex: p.index, ...repair(p) }),
     (rest, first) =>
-      ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, BAT_OFFSET + first.index * 4, 4, {
+      ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, batEntryOffset(first.index), 4, {
         batIndex: first.index,
       }),
   );

@@ -1,6 +1,6 @@
 import { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
-import { BAT_OFFSET, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
+import { batEntryOffset, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
 import { roundUp } from '../../format/geometry';
 import { putU64 } from '../../format/le';
 import { PlanBuilder } from '../../repair/planBuilder';
@@ -13,7 +13,7 @@ import { size } from '../../format/words';
 function batCanGrow(ctx: CheckContext, plan: PlanBuilder): boolean {
   const g = ctx.geometry;
   if (!g || g.diskClusters > MAX_BAT_ENTRIES || !g.storedDataOffsetValid || g.dataOffsetFromEntries) return false;
-  const newEnd = BAT_OFFSET + g.diskClusters * 4;
+  const newEnd = batEntryOffset(g.diskClusters);
   const computed = g.variant === 'legacy' && ctx.image.header.dataOff === 0;
   const newMin = roundUp(newEnd, g.variant === 'ext' ? g.clusterSize : SECTOR);
   if (computed ? newMin !== g.dataOffset : newMin > g.dataOffset) return false;

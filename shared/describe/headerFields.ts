@@ -6,7 +6,7 @@ import { size } from '../format/words';
 
 /**
  * The header's fields as described ranges: what each is, its decoded value and what the format requires of it
- * (../shared/spec/parallels.rst, "Header"). nb_sectors is one 8-byte field for WithouFreSpacExt images and two
+ * (QEMU docs/interop/parallels.rst, "Header"). nb_sectors is one 8-byte field for WithouFreSpacExt images and two
  * 4-byte halves for WithoutFreeSpace images, whose high half must be zero.
  */
 export function headerFields(h: Header): FieldInfo[] {

@@ -1,4 +1,4 @@
-/** Constants of the Parallels expandable image format (../shared/spec/parallels.rst). */
+/** Constants of the Parallels expandable image format (QEMU docs/interop/parallels.rst). */
 
 export const SECTOR = 512;
 export const HEADER_SIZE = 64;

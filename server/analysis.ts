@@ -22,7 +22,7 @@ export class FindingView {
     for (const f of findings) {
       const s = shownSeverity(settings, f.code, f.severity);
       if (s === undefined) continue;
-      this.shown.push({ ...toWire(f), severity: wireSeverity(s), finding: f, shown: s });
+      this.shown.push({ ...findingReport(f), severity: wireSeverity(s), finding: f, shown: s });
     }
     this.index = new RangeIndex(this.shown);
   }
@@ -31,8 +31,6 @@ export class FindingView {
     return this.shown.map(({ finding: _f, shown: _s, ...w }) => w);
   }
 }
-
-export const toWire: (f: Finding) => WireFinding = findingReport;
 
 /**
  * Everything the server knows about one state of a document: the decoded image at once, the check results when

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { BAT_ENTRY_SIZE, batEntryOffset } from '../../shared/format/constants';
+import { parseInteger } from '../../shared/numbers';
 import { ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import type { DocumentSync } from '../lsp/documentSync';
@@ -72,24 +73,18 @@ export async function showStructure(d: CommandDeps, uri?: vscode.Uri): Promise<v
   await vscode.window.showTextDocument(doc, { preview: false, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });
 }
 
-/** Offsets as people type them: decimal, or hexadecimal with 0x (or a trailing h). */
-export function parseOffset(text: string): number | undefined {
-  const t = text.trim().replace(/[_\s]/g, '');
-  let v: number;
-  if (/^0x[0-9a-f]+$/i.test(t)) v = parseInt(t.slice(2), 16);
-  else if (/^[0-9a-f]+h$/i.test(t)) v = parseInt(t.slice(0, -1), 16);
-  else if (/^\d+$/.test(t)) v = parseInt(t, 10);
-  else return undefined;
-  return Number.isSafeInteger(v) ? v : undefined;
-}
-
 async function askNumber(title: string, prompt: string): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title,
     prompt,
-    validateInput: (v) => (parseOffset(v) === undefined ? 'A decimal number, or hexadecimal with 0x (e.g. 0x10000)' : undefined),
+    validateInput: (v) => {
+      const p = parseInteger(v);
+      return 'error' in p ? p.error : undefined;
+    },
   });
-  return text === undefined ? undefined : parseOffset(text);
+  if (text === undefined) return undefined;
+  const p = parseInteger(text);
+  return 'value' in p ? p.value : undefined;
 }
 
 export async function goToOffset(d: CommandDeps): Promise<void> {

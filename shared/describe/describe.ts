@@ -86,7 +86,7 @@ function describeSegment(image: DecodedImage, seg: Segment, space: HostSpace): F
         requirement: 'Every cluster of the data area before the last used one should be in use; unreferenced clusters waste space or hold data whose BAT entry was lost.',
         region: 'free',
       };
-    default:
+    case 'beyond':
       void image;
       return { ...unknown(seg.start, length, 'past the end of the file'), region: 'beyond' };
   }

@@ -2,7 +2,7 @@
  * The engine in-process, without process start-up or output: decode + every rule on a file (as `check` runs
  * them), and the BAT pass alone, in entries per second.
  */
-import { checkImage } from '../shared/check/run';
+import { checkImage } from '../shared/engine/check';
 import { scanBat } from '../shared/check/batScan';
 import { metadataRanges } from '../shared/check/metadata';
 import { decodeImage } from '../shared/format/image';

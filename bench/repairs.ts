@@ -10,7 +10,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../shared/io/fileSource';
-import { planRepair } from '../shared/repair/repair';
+import { planRepair } from '../shared/engine/repair';
 import { PROJECT_ROOT } from '../test/oracles';
 import { manyL1Image, sharedClusterImage, writeSparse } from '../test/fixtures/workImages';
 import { benchWorkDir, formatRss, hasGnuTime, runOnce } from './measure';

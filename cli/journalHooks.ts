@@ -37,7 +37,12 @@ function describeStep(s: JournalStep): string {
       return `patch ${s.index + 1}/${s.of}`;
     case 'resized':
       return `resized to ${s.size}`;
-    default:
+    case 'journal-body':
+    case 'journal-committed':
+    case 'image-synced':
+    case 'journal-removed':
+    case 'rollback-restored':
+    case 'rollback-resized':
       return s.kind;
   }
 }

@@ -4,7 +4,7 @@
  * starts clean. On with -p/--progress, and by default when stderr is a terminal; never with --json (a script
  * reads that output) unless asked for.
  */
-import type { ProgressCallback } from '../shared/ops/progress';
+import type { ProgressCallback } from '../shared/io/progress';
 
 const INTERVAL_MS = 100;
 

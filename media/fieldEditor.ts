@@ -8,11 +8,12 @@
  * in the grid, the tree and the Problems panel, and Ctrl+Z takes it back. What the format requires of the field
  * (hddLens/inspect) is shown under the input while typing, so the person knows the rule before committing.
  */
+import { parseNumber } from '../shared/numbers';
 import type { StructureNode } from '../shared/protocol';
 import { button, el } from './dom';
 import { Host } from './host';
 import { Model } from './model';
-import { HEX_BYTE, hex, maxUnsigned, parseNumber, readLE, toLE } from './numbers';
+import { HEX_BYTE, hex, maxUnsigned, readLE, toLE } from './numbers';
 import type { TreeNode } from './structureTree';
 
 const EDITABLE_KINDS: ReadonlySet<StructureNode['kind']> = new Set(['field', 'batEntry', 'l1Entry']);

@@ -5,7 +5,8 @@
 import { el } from './dom';
 import { Host } from './host';
 import { Model } from './model';
-import { hex, parseNumber, parseOffset } from './numbers';
+import { parseNumber } from '../shared/numbers';
+import { hex, parseOffset } from './numbers';
 import { BAT_ENTRY_BYTES } from './structureTree';
 
 type Mode = 'offset' | 'guest' | 'bat';

@@ -1,7 +1,10 @@
 /**
  * Number display and parsing for offsets and field values. Generic byte arithmetic only: the webview never
- * decodes the disk format, it shows bytes and asks the server what they mean.
+ * decodes the disk format, it shows bytes and asks the server what they mean. What people type is parsed by
+ * shared/numbers.ts, as in the command palette.
  */
+import { parseNumber } from '../shared/numbers';
+
 export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase());
 
 export function hex(n: number | bigint, digits = 0): string {
@@ -25,28 +28,7 @@ export function sizeText(bytes: number): string {
   return u === 0 ? `${bytes} B` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${UNITS[u]}`;
 }
 
-const SUFFIX: Record<string, bigint> = { k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n, p: 1n << 50n };
-
-export type Parsed = { value: bigint } | { error: string };
-
-/**
- * Parses what a person types for an offset or a value: decimal, 0x hex, 0b binary, optional `_` separators and a
- * binary size suffix (k, M, G, T; "KiB" too) for decimal numbers.
- */
-export function parseNumber(input: string): Parsed {
-  const text = input.trim().replace(/_/g, '');
-  if (text === '') return { error: 'Enter a number (decimal, or hex with 0x)' };
-  const m = /^(0x[0-9a-f]+|0b[01]+|\d+)\s*([kmgtp](?:i?b)?)?$/i.exec(text);
-  if (!m) return { error: `"${input.trim()}" is not a number (decimal, 0x hex or 0b binary)` };
-  const value = BigInt(m[1]);
-  if (!m[2]) return { value };
-  if (!/^\d/.test(m[1]) || m[1].startsWith('0x') || m[1].startsWith('0b')) {
-    return { error: 'Size suffixes apply to decimal numbers only' };
-  }
-  return { value: value * SUFFIX[m[2][0].toLowerCase()] };
-}
-
-/** Parses a byte offset within [0, limit). */
+/** Parses a byte offset within [0, limit) in the one number syntax (shared/numbers.ts). */
 export function parseOffset(input: string, limit: number, what = 'offset'): { value: number } | { error: string } {
   const p = parseNumber(input);
   if ('error' in p) return p;

@@ -17,7 +17,7 @@ import { severityIcon } from './severity';
 import { hex } from './numbers';
 
 const ROW_HEIGHT = 22;
-/** A BAT entry is a 32-bit little-endian integer (parallels.rst); used only to locate entry N for "go to". */
+/** A BAT entry is a 32-bit little-endian integer (QEMU docs/interop/parallels.rst); used only to locate entry N for "go to". */
 export const BAT_ENTRY_BYTES = 4;
 
 export interface TreeNode {

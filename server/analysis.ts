@@ -1,8 +1,6 @@
-import { CheckContext } from '../shared/check/context';
 import { Finding, findingReport } from '../shared/check/finding';
-import { IncrementalBatScan } from '../shared/check/incremental';
+import type { CheckedState } from '../shared/engine/checked';
 import { DecodedImage } from '../shared/format/image';
-import { HostSpace } from '../shared/describe/hostSpace';
 import { RangeIndex } from '../shared/describe/rangeIndex';
 import type { FileStamp, StateStamp, WireFinding } from '../shared/protocol';
 import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
@@ -24,7 +22,7 @@ export class FindingView {
     for (const f of findings) {
       const s = shownSeverity(settings, f.code, f.severity);
       if (s === undefined) continue;
-      this.shown.push({ ...toWire(f), severity: wireSeverity(s), finding: f, shown: s });
+      this.shown.push({ ...findingReport(f), severity: wireSeverity(s), finding: f, shown: s });
     }
     this.index = new RangeIndex(this.shown);
   }
@@ -34,25 +32,13 @@ export class FindingView {
   }
 }
 
-export const toWire: (f: Finding) => WireFinding = findingReport;
-
-/** The checked parts of an analysis, present once the BAT scan is done. */
-export interface Checked {
-  context: CheckContext;
-  findings: Finding[];
-  /** Undefined when the header hides the geometry. */
-  space?: HostSpace;
-  /** Follows BAT edits without a new scan; undefined when the image cannot be indexed. */
-  incremental?: IncrementalBatScan;
-}
-
 /**
  * Everything the server knows about one state of a document: the decoded image at once, the check results when
  * the scan is done. Derived products (allocation maps, bulk repair plans, views per settings) are cached here, so
  * they live exactly as long as the state they describe.
  */
 export class Analysis {
-  private checkedPart: Checked | undefined;
+  private checkedPart: CheckedState | undefined;
   private readonly views = new WeakMap<Settings, FindingView>();
   /** Derived products (allocation maps, bulk plans, page counts): the MAX_DERIVED most recently used. */
   readonly cache = new BoundedMap<string, Promise<unknown>>(MAX_DERIVED);
@@ -82,11 +68,11 @@ export class Analysis {
     return this.checkedPart?.context.image ?? this.decoded;
   }
 
-  get checked(): Checked | undefined {
+  get checked(): CheckedState | undefined {
     return this.checkedPart;
   }
 
-  complete(checked: Checked): void {
+  complete(checked: CheckedState): void {
     this.checkedPart = checked;
   }
 

@@ -1,19 +1,9 @@
-import { BatScan } from '../shared/check/batScan';
-import { ClusterIndex } from '../shared/check/clusterIndex';
-import { CheckContext } from '../shared/check/context';
-import { EntryChange, IncrementalBatScan, applyBatPatches } from '../shared/check/incremental';
-import { metadataCandidates } from '../shared/check/metadata';
-import { runRules } from '../shared/check/run';
-import { BAT_OFFSET } from '../shared/format/constants';
-import { readBat } from '../shared/format/bat';
-import { Geometry } from '../shared/format/geometry';
-import { decodeImage, withBat } from '../shared/format/image';
-import { u32 } from '../shared/format/le';
-import { HostSpace } from '../shared/describe/hostSpace';
+import { checkState, followBatEdits, withIndexState } from '../shared/engine/checked';
+import { decodeImage } from '../shared/format/image';
 import { ByteSource } from '../shared/io/byteSource';
 import { EditSet } from '../shared/io/patch';
 import type { FileStamp } from '../shared/protocol';
-import { Analysis, Checked } from './analysis';
+import { Analysis } from './analysis';
 import { since, trace } from './trace';
 import { WorkerClient } from './workerClient';
 
@@ -51,9 +41,9 @@ export class Analyzer {
     const decoded = decodeImage(target.source, { bat: false });
     const g = decoded.geometry;
     if (!g || g.batEntries <= this.inlineEntries) {
-      const image = g ? withBat(decoded, readBat(target.source, g)) : decoded;
-      const analysis = new Analysis(generation, version, image, target.file);
-      analysis.complete(checkedFrom(new CheckContext(image), true));
+      const { checked } = checkState(decoded, target.source);
+      const analysis = new Analysis(generation, version, checked.context.image, target.file);
+      analysis.complete(checked);
       trace(`${target.path} v${version}: checked inline in ${since(start)} ms`);
       return { analysis };
     }
@@ -66,25 +56,22 @@ export class Analyzer {
       return job.reply.then(
         (reply) => {
           const received = performance.now();
-          const image = withBat(decoded, reply.bat ?? readBat(target.source, g));
-          // The entries put the data area elsewhere than data_off (a damaged image): the worker's scan used
-          // data_off's, so this rare case is scanned again here against the inferred one.
-          const inferred = image.geometry !== g;
-          const checked = inferred ? checkedFrom(new CheckContext(image), true) : checkedFrom(new CheckContext(image, undefined, reply.scan), false);
+          // Where the entries put the data area elsewhere than data_off (a damaged image), the worker's scan used
+          // data_off's: checkState then scans this rare case again here against the inferred one.
+          const { checked, inferred } = checkState(decoded, target.source, reply);
           analysis.complete(checked);
           const m = reply.ms;
           trace(`${target.path} v${version}: worker ${Math.round(received - sent)} ms (decode ${m.decode}, scan ${m.scan}), rules here ${since(received)} ms`);
           // The cluster index follows; until it is there, lookups scan the BAT and edits get a full check.
           void job.index.then((state) => {
-            if (state && !inferred) attachIndex(checked, ClusterIndex.fromState(g, state));
+            if (state && !inferred) withIndexState(checked, state);
             trace(`${target.path} v${version}: cluster index ${state ? 'arrived' : 'not built'} ${Math.round(performance.now() - sent)} ms after the job was sent`);
           });
           return analysis;
         },
         () => {
           // The worker failed (it should not): check here rather than show nothing.
-          const image = withBat(decoded, readBat(target.source, g));
-          analysis.complete(checkedFrom(new CheckContext(image), true));
+          analysis.complete(checkState(decoded, target.source).checked);
           return analysis;
         },
       );
@@ -98,57 +85,10 @@ export class Analyzer {
    * are BAT-only: the previous state is gone, and a full analysis decodes afresh.
    */
   followEdits(previous: Analysis, source: ByteSource, edits: EditSet, generation: number, version: number): Analysis | undefined {
-    const checked = previous.checked;
-    const bat = previous.image.bat;
-    const g = previous.image.geometry;
-    // A data area inferred from the entries (inferDataArea) may move with any edit of them: decode afresh.
-    if (!checked?.incremental?.tracking || !bat || !g || g.dataOffsetFromEntries) return undefined;
-    if ((edits.size !== undefined && edits.size !== g.fileSize) || (edits.copies?.length ?? 0) > 0) return undefined;
-    const changes = applyBatPatches(bat, edits.patches, checked.context.metadata, (i) => u32(source.read(BAT_OFFSET + i * 4, 4), 0));
-    if (!changes) return undefined;
-    // An entry that comes to map (or stops mapping) a bitmap or extension cluster exactly changes what counts as
-    // metadata (metadataRanges): the incremental scan follows the old ranges, so the image is scanned afresh.
-    if (touchesCandidates(g, changes, bat, metadataCandidates(previous.image))) return undefined;
-    const scan = checked.incremental.apply(changes);
-    if (!scan) return undefined;
+    const checked = previous.checked && followBatEdits(previous.checked, source, edits);
+    if (!checked) return undefined;
     const analysis = new Analysis(generation, version, previous.image, previous.file);
-    const context = new CheckContext(previous.image, undefined, scan);
-    analysis.complete({
-      context,
-      findings: runRules(context),
-      space: new HostSpace(previous.image, scan, context.metadata, checked.incremental.index),
-      incremental: checked.incremental,
-    });
+    analysis.complete(checked);
     return analysis;
   }
-}
-
-/** Runs the rules on a context (its scan made here or given) and, when asked, indexes the host space. */
-function checkedFrom(context: CheckContext, buildIndex: boolean): Checked {
-  const findings = runRules(context);
-  const image = context.image;
-  const g = image.geometry;
-  const scan: BatScan | undefined = context.scan;
-  if (!g || !image.bat || !scan) return { context, findings };
-  const checked: Checked = { context, findings, space: new HostSpace(image, scan, context.metadata, undefined) };
-  const index = buildIndex ? ClusterIndex.build(g, image.bat) : undefined;
-  if (index) attachIndex(checked, index);
-  return checked;
-}
-
-/** Gives a checked state its cluster index: host lookups through it, and BAT edits followed without a scan. */
-function attachIndex(checked: Checked, index: ClusterIndex): void {
-  const { context } = checked;
-  const bat = context.image.bat;
-  const scan = context.scan;
-  if (!bat || !scan) return;
-  checked.space = new HostSpace(context.image, scan, context.metadata, index);
-  checked.incremental = new IncrementalBatScan(index.geometry, bat, context.metadata, index, scan);
-}
-
-/** Whether an edited entry pointed, or now points, exactly at one of the hosts (a few edits, a few hosts). */
-function touchesCandidates(g: Geometry, changes: readonly EntryChange[], bat: Uint32Array, hosts: readonly number[]): boolean {
-  if (hosts.length === 0) return false;
-  const set = new Set(hosts);
-  return changes.some((c) => (c.previous !== 0 && set.has(c.previous * g.unit)) || (bat[c.index] !== 0 && set.has(bat[c.index] * g.unit)));
 }

@@ -1,15 +1,16 @@
 import { MessagePort } from 'node:worker_threads';
-import { BatScan, BatScanner, inMemory } from '../shared/check/batScan';
-import { ClusterIndex, ClusterIndexState } from '../shared/check/clusterIndex';
-import { metadataRanges } from '../shared/check/metadata';
-import { heldEntries, streamBat } from '../shared/format/batStream';
+import type { BatScan } from '../shared/check/batScan';
+import type { ClusterIndexState } from '../shared/check/clusterIndex';
+import { indexState } from '../shared/engine/checked';
+import { scanStreamed } from '../shared/engine/streamed';
+import { heldEntries } from '../shared/format/batStream';
 import { Geometry } from '../shared/format/geometry';
 import { decodeImage } from '../shared/format/image';
 import { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import { EditSet } from '../shared/io/patch';
-import { RepairMode, planRepair } from '../shared/repair/repair';
+import { RepairMode, planRepair } from '../shared/engine/repair';
 import { since } from './trace';
 
 /**
@@ -95,10 +96,7 @@ function check(job: Extract<WorkerJob, { kind: 'check' }>): { reply: CheckReply;
     // shared with the main thread, which gets it with the scan while this thread goes on to index it: the main
     // thread changes it only through the incremental scan, which it has once the index has arrived.
     const bat = new Uint32Array(new SharedArrayBuffer(heldEntries(source, g) * 4));
-    const scanner = new BatScanner(g);
-    streamBat(source, g, (chunk, from) => scanner.feed(chunk, from), { into: bat });
-    const image = { ...decoded, bat };
-    reply.scan = scanner.finish(metadataRanges(image), inMemory(bat));
+    reply.scan = scanStreamed(source, decoded, g, { into: bat }).scan;
     reply.ms.scan = since(t) - reply.ms.decode;
     reply.bat = bat;
     return { reply, geometry: g };
@@ -108,7 +106,7 @@ function check(job: Extract<WorkerJob, { kind: 'check' }>): { reply: CheckReply;
 /** Sends the cluster index of the BAT just sent (none without a BAT, or for too many slots). */
 function postIndex(port: MessagePort, id: number, g: Geometry | undefined, bat: Uint32Array | undefined): void {
   const t = performance.now();
-  const state = g && bat ? ClusterIndex.build(g, bat)?.state : undefined;
+  const state = g && bat ? indexState(g, bat) : undefined;
   const reply: IndexReply = { id, kind: 'index', ms: since(t) };
   if (state) reply.index = state;
   port.postMessage(reply, state ? [state.owner.buffer, state.irregular.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : []);

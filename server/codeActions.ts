@@ -1,9 +1,9 @@
 import { CodeAction, CodeActionKind, Diagnostic } from 'vscode-languageserver/node';
-import { RepairMode } from '../shared/repair/repair';
+import { RepairMode } from '../shared/engine/repair';
 import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
 import { BULK_TITLES, quickFix, writeBlocked } from './fixes';
-import { ImageDocument } from './imageDocument';
+import { ServedImage } from './servedImage';
 import { Settings } from './settings';
 
 /** What a bulk action left for codeAction/resolve carries. */
@@ -14,7 +14,7 @@ export interface BulkActionData {
 }
 
 export interface ActionContext {
-  doc: ImageDocument;
+  doc: ServedImage;
   analysis: Analysis;
   settings: Settings;
   /** The findings in the requested range. */

@@ -24,9 +24,9 @@ import {
   TextEdit,
 } from 'vscode-languageserver/node';
 import { Bundle, BundleImage, allImages, openBundle } from '../shared/bundle/bundle';
-import { BundleCheck, checkOpenBundle } from '../shared/bundle/check';
+import { BundleCheck, checkOpenBundle } from '../shared/ops/bundleCheck';
 import { BundleContext, BundleFinding } from '../shared/bundle/rule';
-import { imageSummary } from '../shared/bundle/summary';
+import { imageSummary } from '../shared/ops/bundleSummary';
 import { XmlElement } from '../shared/bundle/xml';
 import { BUNDLE_RULES } from '../shared/rules/catalogue';
 import { Settings, SeverityOverride } from './settings';

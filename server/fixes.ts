@@ -1,10 +1,10 @@
 import { EditSet, changesSomething } from '../shared/io/patch';
-import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/repair/repair';
+import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/engine/repair';
 import type { ApplyFixArgs } from '../shared/protocol';
 import { encodeEditSet } from '../shared/wireEdits';
 import { Analysis, ShownFinding } from './analysis';
 import { plannedEdits } from './checkWorker';
-import { ImageDocument } from './imageDocument';
+import { ServedImage } from './servedImage';
 import { Settings } from './settings';
 import { WorkerClient } from './workerClient';
 
@@ -27,12 +27,12 @@ export function writeBlocked(analysis: Analysis): boolean {
 }
 
 /** A plan as the command arguments of a fix, naming the state it was planned on (generation and file stamp). */
-function fixArgs(doc: ImageDocument, analysis: Analysis, title: string, plan: EditSet): ApplyFixArgs {
+function fixArgs(doc: ServedImage, analysis: Analysis, title: string, plan: EditSet): ApplyFixArgs {
   return { uri: doc.uri, version: analysis.version, title, ...encodeEditSet(plan), state: analysis.state };
 }
 
 /** The engine's fix of one finding, as the command arguments of a quick fix; undefined when it has none. */
-export function quickFix(doc: ImageDocument, analysis: Analysis, shown: ShownFinding): ApplyFixArgs | undefined {
+export function quickFix(doc: ServedImage, analysis: Analysis, shown: ShownFinding): ApplyFixArgs | undefined {
   const checked = analysis.checked;
   if (!checked || writeBlocked(analysis) || shown.finding.repairMode === undefined) return undefined;
   return analysis.memoSync(`fix:${shown.code}:${shown.offset}:${shown.length}:${shown.batIndex ?? ''}`, () => {
@@ -46,7 +46,7 @@ export function quickFix(doc: ImageDocument, analysis: Analysis, shown: ShownFin
  * when asked for (never to list code actions): on the main thread for small BATs, in the worker for large ones,
  * once per analysis. Ignored rules are not repaired, but a write-blocking feature is never ignored.
  */
-export function bulkFix(doc: ImageDocument, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number): Promise<BulkResult> {
+export function bulkFix(doc: ServedImage, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number): Promise<BulkResult> {
   const ignore = [...settings.ignore].filter((c) => c !== WRITE_BLOCKING_CODE).sort();
   return analysis.memo(`repair:${mode}:${ignore.join(',')}`, async () => {
     const bat = analysis.image.bat;

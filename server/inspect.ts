@@ -3,7 +3,7 @@ import { describe } from '../shared/describe/describe';
 import type { ApplyFixArgs, GuestLocationResult, InspectResult } from '../shared/protocol';
 import { Analysis, ShownFinding } from './analysis';
 import { quickFix } from './fixes';
-import { ImageDocument } from './imageDocument';
+import { ServedImage } from './servedImage';
 import { Settings } from './settings';
 
 /** Most findings listed for one byte (a huge field such as a leaked tail may hold many). */
@@ -36,7 +36,7 @@ export function guestOf(analysis: Analysis, host: number): GuestLocationResult[]
 }
 
 /** The structured answer of hddLens/inspect: the byte's field, findings, their fixes and guest locations. */
-export function inspectResult(doc: ImageDocument, analysis: Analysis, settings: Settings, offset: number): InspectResult {
+export function inspectResult(doc: ServedImage, analysis: Analysis, settings: Settings, offset: number): InspectResult {
   const info = inspectByte(analysis, settings, offset);
   const fixes: ApplyFixArgs[] = [];
   for (const f of info.findings) {

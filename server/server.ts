@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
 import { regionsOf } from '../shared/describe/regions';
-import { RepairMode } from '../shared/repair/repair';
+import { RepairMode } from '../shared/engine/repair';
 import * as P from '../shared/protocol';
 import { EditSetError } from '../shared/io/editCheck';
 import { decodeEditSet } from '../shared/wireEdits';
@@ -28,7 +28,7 @@ import { allocationOf, batPageOf, binarySymbols, countPages, structureOf } from 
 import { byteRange, sameFinding, toDiagnostic } from './diagnostics';
 import { BULK_TITLES, BulkResult, bulkFix } from './fixes';
 import { hoverMarkdown } from './hover';
-import { ImageDocument } from './imageDocument';
+import { ServedImage } from './servedImage';
 import { guestOf, inspectByte, inspectResult } from './inspect';
 import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
 import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureFolding, structureSymbols } from './structureView';
@@ -49,7 +49,7 @@ export interface InitOptions {
  * structure view (scheme hdd-structure) for any LSP client. It never writes an image.
  */
 export class HddLensServer {
-  private readonly docs = new Map<string, ImageDocument>();
+  private readonly docs = new Map<string, ServedImage>();
   /** Open DiskDescriptor.xml text documents (server/descriptorDocuments.ts). */
   private readonly descriptors = new DescriptorDocuments();
   /** Images the client opened (the others are open only for a structure view). */
@@ -186,7 +186,7 @@ export class HddLensServer {
 
   // ---- documents ----
 
-  private openImage(uri: string, version: number, explicit: boolean): ImageDocument | undefined {
+  private openImage(uri: string, version: number, explicit: boolean): ServedImage | undefined {
     if (explicit) this.explicit.add(uri);
     const existing = this.docs.get(uri);
     if (existing) {
@@ -199,7 +199,7 @@ export class HddLensServer {
       return undefined;
     }
     try {
-      const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
+      const doc = new ServedImage(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
       this.docs.set(uri, doc);
       if (doc.notice) this.connection.console.warn(`hdd-lens: ${doc.notice}`);
       return doc;
@@ -276,13 +276,13 @@ export class HddLensServer {
   }
 
   /** Diagnostics of a checked state, to the image and to its open structure views; served views are refreshed. */
-  private publish(doc: ImageDocument, analysis: Analysis): void {
+  private publish(doc: ServedImage, analysis: Analysis): void {
     void this.settingsLoaded.then(() => {
       if (doc.analysis === analysis) this.publishNow(doc, analysis);
     });
   }
 
-  private publishNow(doc: ImageDocument, analysis: Analysis): void {
+  private publishNow(doc: ServedImage, analysis: Analysis): void {
     if (this.explicit.has(doc.uri)) {
       const diagnostics = analysis.view(this.settings).shown.map((s) => toDiagnostic(s));
       void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics });
@@ -295,13 +295,13 @@ export class HddLensServer {
     }
   }
 
-  private publishView(uri: string, doc: ImageDocument, analysis: Analysis): void {
+  private publishView(uri: string, doc: ServedImage, analysis: Analysis): void {
     const text = renderStructure(doc, analysis, this.settings, this.views.get(uri)?.page);
     void this.connection.sendDiagnostics({ uri, diagnostics: structureDiagnostics(text, analysis, this.settings) });
   }
 
   /** The document of an image or structure URI, checked. */
-  private async checked(uri: string): Promise<{ doc: ImageDocument; analysis: Analysis } | undefined> {
+  private async checked(uri: string): Promise<{ doc: ServedImage; analysis: Analysis } | undefined> {
     const imageUri = P.parseStructureUri(uri)?.imageUri ?? uri;
     const doc = this.docs.get(imageUri);
     if (!doc) return undefined;
@@ -383,7 +383,7 @@ export class HddLensServer {
     void this.connection.sendNotification(ShowMessageNotification.type, { type, message });
   }
 
-  private bulk(doc: ImageDocument, analysis: Analysis, mode: RepairMode): Promise<BulkResult> {
+  private bulk(doc: ServedImage, analysis: Analysis, mode: RepairMode): Promise<BulkResult> {
     return bulkFix(doc, analysis, mode, this.settings, this.worker, this.analyzer.inlineEntries);
   }
 

@@ -56,7 +56,8 @@ export function lspSeverity(s: SeverityOverride): DiagnosticSeverity {
       return DiagnosticSeverity.Warning;
     case 'hint':
       return DiagnosticSeverity.Hint;
-    default:
+    case 'info':
+    case 'off': // never shown (shownSeverity drops it); typed here so that a new severity must be placed
       return DiagnosticSeverity.Information;
   }
 }

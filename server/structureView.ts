@@ -4,11 +4,11 @@ import { OutlineItem, StructureText, TextInput, structureText } from '../shared/
 import { Analysis, ShownFinding } from './analysis';
 import { pageEntries } from './derived';
 import { toDiagnostic } from './diagnostics';
-import { ImageDocument } from './imageDocument';
+import { ServedImage } from './servedImage';
 import { Settings } from './settings';
 
 /** The structure view's text of an analysis (cached per analysis, settings and page). */
-export function renderStructure(doc: ImageDocument, analysis: Analysis, settings: Settings, page: number | undefined): StructureText {
+export function renderStructure(doc: ServedImage, analysis: Analysis, settings: Settings, page: number | undefined): StructureText {
   const entries = pageEntries(analysis, settings);
   return analysis.memoFor(settings, `text:${page ?? ''}`, () => {
     const input: TextInput = {

@@ -8,6 +8,8 @@
  */
 import type { FieldInfo, RegionKind } from './format/fieldInfo';
 import type { FindingReport, Severity } from './check/finding';
+import type { AllocationBucket } from './describe/allocationMap';
+import type { StructureNode } from './describe/structureNode';
 
 export const BYTES_PER_LINE = 16;
 
@@ -106,25 +108,8 @@ export const didChange = notification<DidChangeParams>('hddLens/didChange');
 export const didSave = notification<VersionedDocument>('hddLens/didSave');
 export const didClose = notification<DocumentRef>('hddLens/didClose');
 
-/** One node of the decoded structure tree. */
-export interface StructureNode {
-  label: string;
-  kind: 'image' | 'header' | 'field' | 'bat' | 'batPage' | 'batEntry' | 'data' | 'extension' | 'feature' | 'bitmap' | 'l1Entry' | 'space';
-  offset: number;
-  length: number;
-  value?: string;
-  detail?: string;
-  /** Codes of the findings on this node's bytes (deepest node only). */
-  problems?: string[];
-  children?: StructureNode[];
-  /** For a BAT page whose entries are not included: ask again with `batPage` to get them. */
-  batPage?: number;
-  /**
-   * The bytes are shown as the format would read them, but they are not an image's (no Parallels magic): views
-   * grey them out instead of presenting them as header values.
-   */
-  undecodable?: boolean;
-}
+/** The structure tree's nodes are the engine's (describe/structureNode.ts), sent as they are. */
+export type { StructureNode };
 
 export interface StructureParams extends DocumentRef {
   /** Return the entries of this BAT page instead of the whole tree. */
@@ -135,17 +120,7 @@ export const structure = request<StructureParams, StructureNode | null>('hddLens
 export interface AllocationMapParams extends DocumentRef {
   buckets: number;
 }
-/** Per bucket of host space, how many bytes are of each kind. */
-export interface AllocationBucket {
-  offset: number;
-  length: number;
-  metadata: number;
-  allocated: number;
-  free: number;
-  corrupt: number;
-  /** Of the free bytes, those of the leaked tail (past the end of the last used cluster); absent when none. */
-  leaked?: number;
-}
+export type { AllocationBucket };
 export interface AllocationMapResult {
   fileSize: number;
   buckets: AllocationBucket[];

@@ -7,9 +7,9 @@
  * snapshot tree (active chain marked, each image's header summary).
  */
 import { relative } from 'node:path';
-import { BundleCheckReport, BundleFindingReport } from '../../shared/bundle/check';
+import { BundleCheckReport, BundleFindingReport } from '../../shared/ops/bundleCheck';
 import { ChainSource } from '../../shared/bundle/chainSource';
-import { BundleSummary, ImageSummary, SnapshotSummary } from '../../shared/bundle/summary';
+import { BundleSummary, ImageSummary, SnapshotSummary } from '../../shared/ops/bundleSummary';
 import { MAP_HUMAN_HEADER, MapEntry, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { noFixReason } from '../checkText';
 import { Output } from '../output';

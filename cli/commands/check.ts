@@ -1,7 +1,7 @@
 import { CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
-import { ProgressCallback } from '../../shared/ops/progress';
+import { ProgressCallback } from '../../shared/io/progress';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
-import { RepairMode } from '../../shared/repair/repair';
+import { RepairMode } from '../../shared/engine/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
 import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { journalOptions, openForReading } from '../journalHooks';

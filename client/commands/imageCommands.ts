@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { BAT_OFFSET } from '../../shared/format/constants';
+import { BAT_ENTRY_SIZE, batEntryOffset } from '../../shared/format/constants';
+import { parseInteger } from '../../shared/numbers';
 import { ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';
-
-/** A BAT entry is a 32-bit word: its position is BAT_OFFSET + 4 * index (layout, not decoding). */
-const BAT_ENTRY_BYTES = 4;
 
 export interface CommandDeps {
   editors: ImageEditors;
@@ -75,24 +73,18 @@ export async function showStructure(d: CommandDeps, uri?: vscode.Uri): Promise<v
   await vscode.window.showTextDocument(doc, { preview: false, viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active });
 }
 
-/** Offsets as people type them: decimal, or hexadecimal with 0x (or a trailing h). */
-export function parseOffset(text: string): number | undefined {
-  const t = text.trim().replace(/[_\s]/g, '');
-  let v: number;
-  if (/^0x[0-9a-f]+$/i.test(t)) v = parseInt(t.slice(2), 16);
-  else if (/^[0-9a-f]+h$/i.test(t)) v = parseInt(t.slice(0, -1), 16);
-  else if (/^\d+$/.test(t)) v = parseInt(t, 10);
-  else return undefined;
-  return Number.isSafeInteger(v) ? v : undefined;
-}
-
 async function askNumber(title: string, prompt: string): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title,
     prompt,
-    validateInput: (v) => (parseOffset(v) === undefined ? 'A decimal number, or hexadecimal with 0x (e.g. 0x10000)' : undefined),
+    validateInput: (v) => {
+      const p = parseInteger(v);
+      return 'error' in p ? p.error : undefined;
+    },
   });
-  return text === undefined ? undefined : parseOffset(text);
+  if (text === undefined) return undefined;
+  const p = parseInteger(text);
+  return 'value' in p ? p.value : undefined;
 }
 
 export async function goToOffset(d: CommandDeps): Promise<void> {
@@ -113,7 +105,7 @@ export async function goToGuestOffset(d: CommandDeps): Promise<void> {
   if (!r) return void vscode.window.showWarningMessage(`hdd-lens: guest offset ${guestOffset} is outside the virtual disk.`);
   if (r.hostOffset === undefined) {
     void vscode.window.showInformationMessage(`hdd-lens: guest offset ${guestOffset} is in BAT entry ${r.batIndex}, which is not allocated (it reads as zeros). Showing the entry.`);
-    return host.reveal(BAT_OFFSET + BAT_ENTRY_BYTES * r.batIndex, BAT_ENTRY_BYTES);
+    return host.reveal(batEntryOffset(r.batIndex), BAT_ENTRY_SIZE);
   }
   host.reveal(r.hostOffset, 1);
 }
@@ -123,7 +115,7 @@ export async function goToBatEntry(d: CommandDeps): Promise<void> {
   if (!host) return noImage('go to a BAT entry');
   const index = await askNumber('Go to BAT Entry', 'Index of the BAT entry (0 is the first cluster of the virtual disk)');
   if (index === undefined) return;
-  const offset = BAT_OFFSET + BAT_ENTRY_BYTES * index;
+  const offset = batEntryOffset(index);
   if (offset >= host.doc.model.size) return void vscode.window.showWarningMessage(`hdd-lens: BAT entry ${index} would be past the end of the file.`);
-  host.reveal(offset, BAT_ENTRY_BYTES);
+  host.reveal(offset, BAT_ENTRY_SIZE);
 }

@@ -4,7 +4,7 @@
  * say which file they are about and, in the descriptor, the line and column of the element at fault.
  */
 import type { Finding } from '../check/finding';
-import type { RuleInfo } from '../check/rule';
+import type { RuleInfo } from '../check/ruleInfo';
 import { Bundle, BundleImage } from './bundle';
 import { XmlElement } from './xml';
 

@@ -3,7 +3,7 @@ import { Geometry } from '../format/geometry';
 import { BatScan, scanBat } from './batScan';
 import { Finding } from './finding';
 import { MetadataRange, mappedCandidates, metadataRanges } from './metadata';
-import type { RuleInfo } from './rule';
+import type { RuleInfo } from './ruleInfo';
 
 /**
  * What every rule sees: the decoded image and the shared, lazily computed analyses (the BAT scan, the metadata

@@ -1,5 +1,5 @@
 import { Geometry } from '../format/geometry';
-import { BAT_OFFSET } from '../format/constants';
+import { BAT_OFFSET, batEntryAt, batEntryOffset } from '../format/constants';
 import { Patch } from '../io/patch';
 import { BatScan, EntryFlag, findHoles } from './batScan';
 import { ClusterIndex } from './clusterIndex';
@@ -163,14 +163,14 @@ export function applyBatPatches(
   metadata: readonly MetadataRange[],
   readEntry: (index: number) => number,
 ): EntryChange[] | undefined {
-  const end = BAT_OFFSET + bat.length * 4;
+  const end = batEntryOffset(bat.length);
   const touched = new Set<number>();
   for (const p of patches) {
     if (p.data.length === 0) continue;
     const pEnd = p.offset + p.data.length;
     if (p.offset < BAT_OFFSET || pEnd > end || metadata.some((m) => overlaps(p.offset, pEnd, m.start, m.end))) return undefined;
-    const first = Math.floor((p.offset - BAT_OFFSET) / 4);
-    const last = Math.floor((pEnd - 1 - BAT_OFFSET) / 4);
+    const first = batEntryAt(p.offset);
+    const last = batEntryAt(pEnd - 1);
     for (let i = first; i <= last; i++) touched.add(i);
   }
   const changes: EntryChange[] = [];

@@ -1,5 +1,16 @@
-import type { AllocationBucket } from '../protocol';
 import { HostSpace } from './hostSpace';
+
+/** Per bucket of host space, how many bytes are of each kind. */
+export interface AllocationBucket {
+  offset: number;
+  length: number;
+  metadata: number;
+  allocated: number;
+  free: number;
+  corrupt: number;
+  /** Of the free bytes, those of the leaked tail (past the end of the last used cluster); absent when none. */
+  leaked?: number;
+}
 
 type Range = [number, number];
 

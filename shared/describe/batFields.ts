@@ -1,5 +1,5 @@
 import { FieldInfo } from '../format/fieldInfo';
-import { BAT_OFFSET } from '../format/constants';
+import { batEntryOffset } from '../format/constants';
 import { Geometry } from '../format/geometry';
 import { hex } from '../format/le';
 
@@ -47,7 +47,7 @@ export function batEntryField(g: Geometry, index: number, value: number | undefi
   const info: FieldInfo = {
     path: `bat[${index}]`,
     name: `BAT entry ${index}`,
-    offset: BAT_OFFSET + index * 4,
+    offset: batEntryOffset(index),
     size: 4,
     value: shown,
     requirement:

@@ -1,8 +1,8 @@
 import { FieldInfo } from '../format/fieldInfo';
-import { BAT_OFFSET, HEADER_SIZE } from '../format/constants';
+import { batEntryAt, batEntryOffset, HEADER_SIZE } from '../format/constants';
 import { DecodedImage } from '../format/image';
 import { hex, u32 } from '../format/le';
-import { plural, size } from '../rules/words';
+import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFieldAt } from './extensionFields';
 import { headerFieldAt } from './headerFields';
@@ -19,7 +19,7 @@ export function describe(image: DecodedImage, offset: number, space?: HostSpace)
   if (!g) return unknown(offset, Math.max(1, image.source.size - offset), `unreadable: the header is unusable (${image.blocker ?? 'unknown reason'})`);
   if (offset >= g.fileSize) return { ...unknown(offset, 1, 'past the end of the file'), region: 'beyond' };
   if (offset < g.batEnd) {
-    const index = Math.floor((offset - BAT_OFFSET) / 4);
+    const index = batEntryAt(offset);
     return batEntryField(g, index, entryValue(image, index));
   }
   const ext = image.extension;
@@ -86,7 +86,7 @@ function describeSegment(image: DecodedImage, seg: Segment, space: HostSpace): F
         requirement: 'Every cluster of the data area before the last used one should be in use; unreferenced clusters waste space or hold data whose BAT entry was lost.',
         region: 'free',
       };
-    default:
+    case 'beyond':
       void image;
       return { ...unknown(seg.start, length, 'past the end of the file'), region: 'beyond' };
   }
@@ -114,7 +114,7 @@ function dataField(seg: Segment, space: HostSpace): FieldInfo {
 
 /** A BAT entry's value: from the decoded BAT, or read from the source when the BAT is not decoded (yet). */
 function entryValue(image: DecodedImage, index: number): number | undefined {
-  const at = BAT_OFFSET + index * 4;
+  const at = batEntryOffset(index);
   if (image.bat) return index < image.bat.length ? image.bat[index] : undefined;
   return at + 4 <= image.source.size ? u32(image.source.read(at, 4), 0) : undefined;
 }

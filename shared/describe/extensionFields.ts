@@ -3,7 +3,7 @@ import { EXT_HEADER_SIZE, SECTOR } from '../format/constants';
 import { DecodedImage } from '../format/image';
 import { Extension, Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
 import { hex } from '../format/le';
-import { size } from '../rules/words';
+import { size } from '../format/words';
 
 /**
  * The format extension cluster as described ranges (spec: "Format Extension", "Dirty bitmaps feature"): the

@@ -2,11 +2,11 @@ import { FieldInfo } from '../format/fieldInfo';
 import { FLAG_EMPTY, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, SECTOR } from '../format/constants';
 import { Header } from '../format/header';
 import { asciiTag, hex } from '../format/le';
-import { size } from '../rules/words';
+import { size } from '../format/words';
 
 /**
  * The header's fields as described ranges: what each is, its decoded value and what the format requires of it
- * (../shared/spec/parallels.rst, "Header"). nb_sectors is one 8-byte field for WithouFreSpacExt images and two
+ * (QEMU docs/interop/parallels.rst, "Header"). nb_sectors is one 8-byte field for WithouFreSpacExt images and two
  * 4-byte halves for WithoutFreeSpace images, whose high half must be zero.
  */
 export function headerFields(h: Header): FieldInfo[] {

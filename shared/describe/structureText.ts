@@ -1,4 +1,4 @@
-import type { StructureNode } from '../protocol';
+import type { StructureNode } from './structureNode';
 import type { Severity } from '../check/finding';
 import { hex } from '../format/le';
 import { ByteRange, RangeIndex } from './rangeIndex';

@@ -1,10 +1,10 @@
 import { tailIsLeak } from '../check/metadata';
-import type { StructureNode } from '../protocol';
+import type { StructureNode } from './structureNode';
 import { FieldInfo } from '../format/fieldInfo';
-import { BAT_OFFSET } from '../format/constants';
+import { BAT_OFFSET, batEntryOffset } from '../format/constants';
 import { DecodedImage } from '../format/image';
 import { hex } from '../format/le';
-import { plural, size } from '../rules/words';
+import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFields } from './extensionFields';
 import { headerFields } from './headerFields';
@@ -150,7 +150,7 @@ function pageNode(input: TreeInput, page: number): StructureNode {
   const node: StructureNode = {
     label: `entries ${first}-${last}`,
     kind: 'batPage',
-    offset: BAT_OFFSET + first * 4,
+    offset: batEntryOffset(first),
     length: (last - first + 1) * 4,
     value: `${allocated} allocated`,
     detail: `guest ${hex(first * g.clusterSize)}-${hex((last + 1) * g.clusterSize - 1)}`,

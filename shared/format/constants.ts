@@ -1,8 +1,20 @@
-/** Constants of the Parallels expandable image format (../shared/spec/parallels.rst). */
+/** Constants of the Parallels expandable image format (QEMU docs/interop/parallels.rst). */
 
 export const SECTOR = 512;
 export const HEADER_SIZE = 64;
 export const BAT_OFFSET = HEADER_SIZE;
+/** A BAT entry is a 32-bit little-endian word. */
+export const BAT_ENTRY_SIZE = 4;
+
+/** Where BAT entry `index` is in the file: the BAT follows the header directly. */
+export function batEntryOffset(index: number): number {
+  return BAT_OFFSET + BAT_ENTRY_SIZE * index;
+}
+
+/** The index of the BAT entry whose bytes hold file offset `offset` (at or past BAT_OFFSET). */
+export function batEntryAt(offset: number): number {
+  return Math.floor((offset - BAT_OFFSET) / BAT_ENTRY_SIZE);
+}
 
 /** Sector-addressed BAT entries, data_off may be 0 (computed). Parallels Desktop's own variant. */
 export const MAGIC_LEGACY = 'WithoutFreeSpace';

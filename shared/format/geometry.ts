@@ -1,4 +1,4 @@
-import { BAT_OFFSET, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from './constants';
+import { BAT_OFFSET, batEntryOffset, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from './constants';
 import { Header, Variant, effectiveSectors } from './header';
 
 /**
@@ -59,7 +59,7 @@ export function roundUp(v: number, to: number): number {
 export function deriveGeometry(h: Header, fileSize: number): Geometry {
   const variant = h.variant as Variant;
   const clusterSize = h.tracks * SECTOR;
-  const batEnd = BAT_OFFSET + h.batEntries * 4;
+  const batEnd = batEntryOffset(h.batEntries);
   const minDataOffset = roundUp(batEnd, variant === 'ext' ? clusterSize : SECTOR);
   const diskSectors = effectiveSectors(h);
   const storedDataOffset = variant === 'legacy' && h.dataOff === 0 ? roundUp(batEnd, SECTOR) : h.dataOff * SECTOR;

@@ -1,6 +1,5 @@
-import { CheckContext } from '../check/context';
 import { Finding } from '../check/finding';
-import { runRules } from '../check/run';
+import { checkDecoded } from '../engine/check';
 import { DecodedImage } from '../format/image';
 import { ruleByCode } from '../rules/catalogue';
 
@@ -21,7 +20,7 @@ const BLOCKER_RULES: Record<NonNullable<DecodedImage['blocker']>, string> = {
 export function blockerFinding(image: DecodedImage): Finding | undefined {
   if (image.blocker === undefined) return undefined;
   const rule = ruleByCode(BLOCKER_RULES[image.blocker]);
-  const found = rule ? runRules(new CheckContext(image), { rules: [rule] }) : [];
+  const found = rule ? checkDecoded(image, { rules: [rule] }).findings : [];
   return (
     found[0] ?? {
       code: BLOCKER_RULES[image.blocker],

@@ -8,11 +8,12 @@ import { ImageWriter, WriterOptions, withImageWriter } from '../io/imageWriter';
 import { ApplyResult, RecoveryResult } from '../io/journal';
 import { CheckContext } from '../check/context';
 import { Finding, FindingReport, findingReport } from '../check/finding';
-import { checkImage, countFindings } from '../check/run';
+import { checkImage } from '../engine/check';
+import { countFindings } from '../check/counts';
 import { Geometry } from '../format/geometry';
 import { Variant } from '../format/header';
 import { DecodedImage } from '../format/image';
-import { RepairMode, RepairOutcome, planRepair } from '../repair/repair';
+import { RepairMode, RepairOutcome, planRepair } from '../engine/repair';
 import { changesSomething } from '../io/patch';
 
 export interface CheckReport {

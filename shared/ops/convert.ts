@@ -12,7 +12,7 @@ import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
 import { ConvertError, OutputOptions, withOutput } from './convertOutput';
 import { ChunkReader, CopyRun, copyRuns, fdReader } from './copyRuns';
-import type { ProgressCallback } from './progress';
+import type { ProgressCallback } from '../io/progress';
 
 export { ConvertError };
 

@@ -4,9 +4,9 @@ import { overlaps } from '../check/metadata';
 import { FEATURE_HEADER_SIZE } from '../format/constants';
 import { EXT_PARSE_CAP, Feature, extensionChecksum } from '../format/extension';
 import { u64Bytes } from '../format/le';
-import { badEntries } from '../rules/bitmap/bitmapL1EntryInvalid';
-import { bitmaps } from '../rules/bitmap/bitmaps';
-import { entriesWith } from '../rules/bat/entryRule';
+import { badEntries } from '../check/bitmapEntries';
+import { bitmaps } from '../check/bitmaps';
+import { entriesWith } from '../check/entryProblems';
 import { PlanBuilder } from './planBuilder';
 
 /** Edits of the format extension cluster; each leaves a correct checksum behind. */

@@ -1,6 +1,6 @@
 import { USUAL_CLUSTER_MAX } from '../format/constants';
 import { Geometry } from '../format/geometry';
-import { size } from '../rules/words';
+import { size } from '../format/words';
 
 /**
  * How much a repair may grow a file beyond the clusters it copies: max(64 MiB, the file's own size). A repair

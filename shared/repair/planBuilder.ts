@@ -1,6 +1,6 @@
 import { OverlaySource } from '../io/overlaySource';
 import { isZero, runLength } from '../io/patch';
-import { BAT_OFFSET } from '../format/constants';
+import { batEntryOffset } from '../format/constants';
 import { Geometry } from '../format/geometry';
 import { u32Bytes } from '../format/le';
 import { ClusterAllocator, FreeSpace, Slot } from './allocator';
@@ -63,7 +63,7 @@ export class PlanBuilder {
   }
 
   writeBatEntry(index: number, value: number): void {
-    this.writeU32(BAT_OFFSET + index * 4, value);
+    this.writeU32(batEntryOffset(index), value);
   }
 
   resize(size: number): void {

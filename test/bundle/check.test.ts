@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { dirname, join } from 'node:path';
-import { checkBundle } from '../../shared/bundle/check';
+import { checkBundle } from '../../shared/ops/bundleCheck';
 import { BUNDLE_RULES } from '../../shared/rules/catalogue';
 import { hdd } from '../cli/helpers';
 import { ALL_BUNDLES, BundleFixture, TOP, sharedBundles } from '../fixtures/bundles';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { Finding } from '../../shared/check/finding';
 import { RULES } from '../../shared/rules/catalogue';
 import { FIXTURES, sharedFixtures } from '../fixtures';

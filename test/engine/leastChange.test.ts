@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { decodeImage } from '../../shared/format/image';
 import { guestRuns } from '../../shared/format/guestMap';
 import { BufferSource } from '../../shared/io/byteSource';
 import { EditSet } from '../../shared/io/patch';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { planFix, planRepair, repairable } from '../../shared/repair/repair';
+import { planFix, planRepair, repairable } from '../../shared/engine/repair';
 import { fixturePath } from '../fixtures';
 import { ImageBytes } from '../fixtures/imageBytes';
 import { CLUSTER, EXT64K } from '../fixtures/specs/layout';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFile, writeFile } from 'node:fs/promises';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { ORACLES } from '../oracles';
 import { BaseRecipe, ImageBytes, PatternWrite, addDirtyBitmap, makeBase, qemuCheck } from '../fixtures';
 import { scratchCopy, scratchPath, withImage } from '../fixtures/files';

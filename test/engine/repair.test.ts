@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { Finding } from '../../shared/check/finding';
-import { checkImage, countFindings } from '../../shared/check/run';
-import { RepairMode, RepairOutcome, planRepair, repairable } from '../../shared/repair/repair';
+import { checkImage } from '../../shared/engine/check';
+import { countFindings } from '../../shared/check/counts';
+import { RepairMode, RepairOutcome, planRepair, repairable } from '../../shared/engine/repair';
 import { qemu10, qemu72 } from '../oracles';
 import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
 import { readFile } from 'node:fs/promises';

@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { CheckContext } from '../../shared/check/context';
-import { runRules } from '../../shared/check/run';
+import { applyRules } from '../../shared/engine/check';
 import { decodeImage } from '../../shared/format/image';
 import { ByteSource, BufferSource } from '../../shared/io/byteSource';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { isLiteral } from '../../shared/io/patch';
 import { countDirty } from '../../shared/ops/info';
 import { repairImage, withFile } from '../../shared/ops/check';
-import { planRepair } from '../../shared/repair/repair';
+import { planRepair } from '../../shared/engine/repair';
 import { scratchDir } from '../fixtures/files';
 import { inMemory, manyL1Image, sharedClusterImage, writeSparse } from '../fixtures/workImages';
 
@@ -91,7 +91,7 @@ describe('repairs: memory by metadata, not by the clusters they move', () => {
       assert.ok(Buffer.from(after.read(host, cluster)).equals(Buffer.from(shared)), `guest cluster ${i}`);
     }
     assert.equal(hosts.size, entries);
-    assert.equal(runRules(new CheckContext(image)).filter((f) => f.category === 'corruption').length, 0);
+    assert.equal(applyRules(new CheckContext(image)).filter((f) => f.category === 'corruption').length, 0);
   });
 
   it('copyCluster allocates nothing cluster-sized: copying a patched cluster costs views of its patches', () => {
@@ -131,7 +131,7 @@ describe('bitmap work: near-linear, each cluster read once', () => {
   it('checking 400 L1 entries on a 64K-entry BAT reads the BAT a few times, not once per L1 entry', () => {
     const image = decodeImage(new BufferSource(inMemory(manyL1Image(entries, l1, cluster))));
     const counted = countingBat(image.bat!);
-    const findings = runRules(new CheckContext({ ...image, bat: counted.bat }));
+    const findings = applyRules(new CheckContext({ ...image, bat: counted.bat }));
     assert.ok(findings.length > 0);
     // The old check scanned the whole BAT per L1 entry (bat.includes): 400 passes.
     assert.ok(counted.reads() <= 4 * entries, `${counted.reads()} BAT entry reads (${(counted.reads() / entries).toFixed(1)} passes)`);
@@ -142,7 +142,7 @@ describe('bitmap work: near-linear, each cluster read once', () => {
       const img = manyL1Image(entries, l1, cluster, shared);
       const stored = img.pieces[img.pieces.length - 1].offset;
       const src = new CountingSource(new BufferSource(inMemory(img)), stored, img.fileSize);
-      runRules(new CheckContext(decodeImage(src)));
+      applyRules(new CheckContext(decodeImage(src)));
       assert.equal(src.bytesRead, 0, 'check reads no stored bitmap cluster');
       const image = decodeImage(src);
       const bm = image.extension!.features[0].bitmap!;

@@ -10,7 +10,7 @@ import { CheckContext } from '../../shared/check/context';
 import { Finding } from '../../shared/check/finding';
 import { IncrementalBatScan, applyBatPatches } from '../../shared/check/incremental';
 import { metadataRanges } from '../../shared/check/metadata';
-import { runRules } from '../../shared/check/run';
+import { applyRules } from '../../shared/engine/check';
 import { AllocationMapBuilder } from '../../shared/describe/allocationMap';
 import { describe } from '../../shared/describe/describe';
 import { HostSpace } from '../../shared/describe/hostSpace';
@@ -101,7 +101,7 @@ function serverReads(src: ByteSource, rng: Prng): Failure[] {
   const out: Failure[] = [];
   const image = decodeImage(src);
   const context = new CheckContext(image);
-  const findings = runRules(context);
+  const findings = applyRules(context);
   const g = image.geometry;
   const scan = context.scan;
   for (let k = 0; k < PROBES; k++) out.push(...fieldProblems('describe', [describe(image, probeOffset(image, rng), undefined)]));

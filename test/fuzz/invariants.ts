@@ -4,7 +4,8 @@
  * the few distinct bugs behind them.
  */
 import { Finding } from '../../shared/check/finding';
-import { checkImage, countFindings } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
+import { countFindings } from '../../shared/check/counts';
 import { DecodedImage, decodeImage } from '../../shared/format/image';
 import { CheckContext } from '../../shared/check/context';
 import { EXT_PARSE_CAP, extensionMagicOk } from '../../shared/format/extension';
@@ -12,8 +13,8 @@ import { BufferSource, ByteSource } from '../../shared/io/byteSource';
 import { growthAllowance } from '../../shared/repair/growthBound';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { EditSet, changesSomething } from '../../shared/io/patch';
-import { RepairOutcome, planFix, planRepair } from '../../shared/repair/repair';
-import { badEntries } from '../../shared/rules/bitmap/bitmapL1EntryInvalid';
+import { RepairOutcome, planFix, planRepair } from '../../shared/engine/repair';
+import { badEntries } from '../../shared/check/bitmapEntries';
 import { ruleByCode } from '../../shared/rules/catalogue';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

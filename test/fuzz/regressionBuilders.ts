@@ -17,7 +17,7 @@ export interface BuiltRegression {
 export const BUILT_REGRESSIONS: BuiltRegression[] = [
   {
     name: 'plan-steps-stack-overflow',
-    note: 'shared/repair/repair.ts: steps.push(...builder.steps) overflowed the call stack when one pass made more than ~120k steps (here 524272 BAT entries past the end of the file, each unmapped). Fixed: push in a loop. Found by the fuzzer (case 4035466369: nb_bat_entries made huge over an 800 KiB file).',
+    note: 'shared/engine/repair.ts (then shared/repair/repair.ts): steps.push(...builder.steps) overflowed the call stack when one pass made more than ~120k steps (here 524272 BAT entries past the end of the file, each unmapped). Fixed: push in a loop. Found by the fuzzer (case 4035466369: nb_bat_entries made huge over an 800 KiB file).',
     build() {
       // 32 KiB clusters, 16M entries claimed, 2 MiB of file: every entry the file holds is 0xffffffff.
       const b = new Uint8Array(2 << 20).fill(0xff);

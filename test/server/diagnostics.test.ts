@@ -5,7 +5,7 @@ import { ExpectedFinding } from '../fixtures/spec';
 import { RULE_DOC_BASE, offsetToPosition } from '../../shared/protocol';
 import { ruleByCode } from '../../shared/rules/catalogue';
 import { Finding } from '../../shared/check/finding';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { withImage } from '../fixtures/files';
 import { LspClient, fileUri } from './lspClient';
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFile, stat } from 'node:fs/promises';
 import { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
 import { CLUSTER, EXT64K } from '../fixtures/specs/layout';

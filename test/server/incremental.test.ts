@@ -8,7 +8,7 @@ import { decodeImage } from '../../shared/format/image';
 import { u32Bytes } from '../../shared/format/le';
 import { BufferSource } from '../../shared/io/byteSource';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { Analyzer } from '../../server/analyzer';
 import { WorkerClient } from '../../server/workerClient';
 import { ImageBytes } from '../fixtures/imageBytes';

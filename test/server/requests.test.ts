@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { stat, writeFile } from 'node:fs/promises';
-import { countFindings, checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
+import { countFindings } from '../../shared/check/counts';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import * as P from '../../shared/protocol';
 import { qemu10 } from '../oracles';

@@ -5,7 +5,7 @@ import { u32Bytes } from '../../shared/format/le';
 import * as P from '../../shared/protocol';
 import { fixturePath } from '../fixtures';
 import { applyEdits, scratchCopy, withImage } from '../fixtures/files';
-import { checkImage } from '../../shared/check/run';
+import { checkImage } from '../../shared/engine/check';
 import { EXT64K } from '../fixtures/specs/layout';
 import { LspClient, editsOf, fileUri, fixOf } from './lspClient';
 

@@ -1,7 +1,7 @@
 import { EntryFlag } from '../../check/batScan';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 import type { EntryBounds } from '../../check/entryTests';
 
 /** The rule's predicate (for an allocated entry): its cluster starts below the data area. */

@@ -1,7 +1,7 @@
 import { EntryFlag } from '../../check/batScan';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { entryFindings } from './entryRule';
-import { size } from '../words';
+import { size } from '../../format/words';
 import type { EntryBounds } from '../../check/entryTests';
 
 /** The rule's predicate: entry `i` lies past the virtual disk's last cluster (it matters only when allocated). */

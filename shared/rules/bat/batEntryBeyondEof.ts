@@ -1,7 +1,7 @@
 import { EntryFlag } from '../../check/batScan';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
-import { hex, size } from '../words';
+import { hex, size } from '../../format/words';
 import type { EntryBounds } from '../../check/entryTests';
 
 /** The rule's predicate (for an allocated entry): its cluster ends past the end of the file. */

@@ -1,5 +1,5 @@
 import { EntryFlag } from '../../check/batScan';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { entryFindings, relocate, repairEntries } from './entryRule';
 
 export default defineRule({

@@ -1,33 +1,11 @@
 import { EntryFlag } from '../../check/batScan';
+import { EntryProblem, entriesWith } from '../../check/entryProblems';
 import { CheckContext } from '../../check/context';
 import { Finding } from '../../check/finding';
-import { RuleInfo } from '../../check/rule';
-import { BAT_OFFSET } from '../../format/constants';
+import { RuleInfo } from '../../check/ruleInfo';
+import { batEntryOffset } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { entryWhere, plural } from '../words';
-
-/** One BAT entry with a problem, as the BAT scan found it. */
-export interface EntryProblem {
-  index: number;
-  value: number;
-  host: number;
-  flags: number;
-  /** The earlier entry it overlaps, for duplicates. */
-  peer: number;
-}
-
-/** The entries the BAT scan flagged with `flag`, in index order. */
-export function* entriesWith(ctx: CheckContext, flag: EntryFlag): Generator<EntryProblem> {
-  const scan = ctx.scan;
-  const g = ctx.geometry;
-  if (!scan || !g) return;
-  for (let k = 0; k < scan.problemCount; k++) {
-    if ((scan.problemFlags[k] & flag) === 0) continue;
-    const index = scan.problemIndex[k];
-    const value = scan.problemValue[k];
-    yield { index, value, host: value * g.unit, flags: scan.problemFlags[k], peer: scan.problemPeer[k] };
-  }
-}
+import { entryWhere, plural } from '../../format/words';
 
 /**
  * Findings on the 4 bytes of each flagged entry, folded into a summary past the context's limit. `repairOf`: the
@@ -46,9 +24,9 @@ export function entryFindings(
   return ctx.capped(
     rule,
     entriesWith(ctx, flag),
-    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, BAT_OFFSET + p.index * 4, 4, { batIndex: p.index, ...repair(p) }),
+    (p) => ctx.finding(rule, `${entryWhere(g, p.index, p.value)} ${problem(p)}`, batEntryOffset(p.index), 4, { batIndex: p.index, ...repair(p) }),
     (rest, first) =>
-      ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, BAT_OFFSET + first.index * 4, 4, {
+      ctx.finding(rule, `${plural(rest, 'more BAT entry')} from entry ${first.index} on have the same problem`, batEntryOffset(first.index), 4, {
         batIndex: first.index,
       }),
   );

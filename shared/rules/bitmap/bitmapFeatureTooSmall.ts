@@ -1,9 +1,9 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { BITMAP_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk, featureUnloadable, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** Dirty bitmap sections too short to hold a bitmap header (they hold no bitmap at all). */
 export function tooSmallBitmaps(ctx: CheckContext): Feature[] {

@@ -1,5 +1,5 @@
-import { defineRule } from '../../check/rule';
-import { bitmapName, bitmaps } from './bitmaps';
+import { defineRule } from '../rule';
+import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
 const isPowerOfTwo = (v: number): boolean => v > 0 && (v & (v - 1)) === 0;

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { BITMAP_HEADER_SIZE } from '../../format/constants';
-import { bitmapName, bitmaps } from './bitmaps';
+import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
 const wrong = (ctx: Parameters<typeof bitmaps>[0]) =>

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { bitmapBytes } from '../../format/extension';
-import { bitmapName, bitmaps } from './bitmaps';
+import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
 type Ctx = Parameters<typeof bitmaps>[0];

@@ -1,5 +1,5 @@
-import { defineRule } from '../../check/rule';
-import { bitmapName, bitmaps } from './bitmaps';
+import { defineRule } from '../rule';
+import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
 const wrong = (ctx: Parameters<typeof bitmaps>[0]) => bitmaps(ctx).filter((b) => b.bitmap.size !== (ctx.geometry?.diskSectors ?? b.bitmap.size));

@@ -2,7 +2,7 @@ import { CheckContext } from '../../check/context';
 import { Finding } from '../../check/finding';
 import { PlanBuilder } from '../../repair/planBuilder';
 import { dropFeature } from '../../repair/extensionEdit';
-import { BitmapAt } from './bitmaps';
+import { BitmapAt } from '../../check/bitmaps';
 
 /**
  * The spec's answer to a bitmap that cannot be loaded: a feature without NECESSARY "should be dropped". Losing a

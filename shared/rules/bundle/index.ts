@@ -36,7 +36,7 @@ import bundleOrphanFile from './bundleOrphanFile';
 
 /**
  * The bundle rules (notes §9.1), in report order: the descriptor on its own, the snapshot tree, the images
- * against the descriptor, then the folder. The image rules run on every image besides (shared/bundle/check.ts).
+ * against the descriptor, then the folder. The image rules run on every image besides (shared/ops/bundleCheck.ts).
  */
 export const BUNDLE_RULES: readonly BundleRule[] = [
   descriptorXmlMalformed,

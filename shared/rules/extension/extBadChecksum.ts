@@ -1,7 +1,7 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { checksumOk, extensionMagicOk } from '../../format/extension';
 import { markBitmapsDirty, storeChecksum } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 function md5(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

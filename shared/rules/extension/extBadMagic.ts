@@ -1,8 +1,8 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { EXT_MAGIC } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { clearExtOff } from './clearExtOff';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export default defineRule({
   code: 'ext-bad-magic',

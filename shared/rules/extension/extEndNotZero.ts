@@ -1,9 +1,9 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { FEATURE_HEADER_SIZE } from '../../format/constants';
 import { Feature, extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** The End-of-features section when one of its fields (flags, data_size, unused32) is not 0, with what is set. */
 export function endNotZero(ctx: CheckContext): { end: Feature; set: string[] } | undefined {

@@ -1,7 +1,7 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { extensionMagicOk, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export default defineRule({
   code: 'ext-feature-truncated',

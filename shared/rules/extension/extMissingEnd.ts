@@ -1,8 +1,8 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { EXT_HEADER_SIZE, FEATURE_HEADER_SIZE } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export default defineRule({
   code: 'ext-missing-end',

@@ -1,9 +1,9 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
 import { H } from '../../format/constants';
 import { clearExtOff } from './clearExtOff';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** Why ext_off cannot address the extension cluster, or undefined if it can. */
 export function extOffProblem(ctx: CheckContext): { why: string; partial: boolean } | undefined {

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, IN_USE_CLOSED } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { markBitmapsDirty } from '../../repair/extensionEdit';

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { dropFeature } from '../../repair/extensionEdit';
 import { featureName, unknownFeatures } from './unknownFeatures';
 

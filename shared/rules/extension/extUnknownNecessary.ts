@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { featureName, unknownFeatures } from './unknownFeatures';
 
 export default defineRule({

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, VERSION } from '../../format/constants';
 
 export default defineRule({

@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, MAX_BAT_ENTRIES } from '../../format/constants';
 import { geometryBlocker } from '../../format/geometry';
 

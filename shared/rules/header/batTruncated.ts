@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
-import { hex, plural } from '../words';
+import { hex, plural } from '../../format/words';
 
 export default defineRule({
   code: 'bat-truncated',

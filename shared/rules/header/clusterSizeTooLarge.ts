@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, MAX_CLUSTER_SECTORS } from '../../format/constants';
 import { geometryBlocker } from '../../format/geometry';
 

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, USUAL_CLUSTER_MAX, USUAL_CLUSTER_MIN } from '../../format/constants';
-import { size } from '../words';
+import { size } from '../../format/words';
 
 export default defineRule({
   code: 'cluster-size-unusual',

@@ -1,7 +1,7 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
 import { setDataOffset } from './setDataOffset';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export default defineRule({
   code: 'data-off-invalid',

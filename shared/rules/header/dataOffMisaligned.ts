@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, SECTOR } from '../../format/constants';
-import { hex, size } from '../words';
+import { hex, size } from '../../format/words';
 
 export default defineRule({
   code: 'data-off-misaligned',

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 import { setDataOffset } from './setDataOffset';
 
 export default defineRule({

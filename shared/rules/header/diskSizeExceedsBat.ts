@@ -1,10 +1,10 @@
 import { CheckContext } from '../../check/context';
-import { defineRule } from '../../check/rule';
-import { BAT_OFFSET, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
+import { defineRule } from '../rule';
+import { batEntryOffset, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
 import { roundUp } from '../../format/geometry';
 import { putU64 } from '../../format/le';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { size } from '../words';
+import { size } from '../../format/words';
 
 /**
  * Whether the BAT can grow to cover the disk in place: the new entries fit before the data area (which does not
@@ -13,7 +13,7 @@ import { size } from '../words';
 function batCanGrow(ctx: CheckContext, plan: PlanBuilder): boolean {
   const g = ctx.geometry;
   if (!g || g.diskClusters > MAX_BAT_ENTRIES || !g.storedDataOffsetValid || g.dataOffsetFromEntries) return false;
-  const newEnd = BAT_OFFSET + g.diskClusters * 4;
+  const newEnd = batEntryOffset(g.diskClusters);
   const computed = g.variant === 'legacy' && ctx.image.header.dataOff === 0;
   const newMin = roundUp(newEnd, g.variant === 'ext' ? g.clusterSize : SECTOR);
   if (computed ? newMin !== g.dataOffset : newMin > g.dataOffset) return false;

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { FLAG_EMPTY, H } from '../../format/constants';
-import { plural } from '../words';
+import { plural } from '../../format/words';
 
 export default defineRule({
   code: 'flags-empty-with-data',

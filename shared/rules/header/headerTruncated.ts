@@ -1,4 +1,4 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { HEADER_SIZE } from '../../format/constants';
 
 export default defineRule({

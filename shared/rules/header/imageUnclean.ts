@@ -1,8 +1,8 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H } from '../../format/constants';
 import { markBitmapsDirty } from '../../repair/extensionEdit';
 import { closedInUse } from './closedValue';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 export default defineRule({
   code: 'image-unclean',

@@ -1,9 +1,9 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { H, IN_USE_CLOSED, IN_USE_DIRTY } from '../../format/constants';
 import { asciiTag } from '../../format/le';
 import { markBitmapsDirty } from '../../repair/extensionEdit';
 import { closedInUse } from './closedValue';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /** Parallels Desktop tags its images "pd" and a two-digit version ("pd17", "pd22"): known, not damage. */
 export function parallelsDesktopTag(inUse: number): string | undefined {

@@ -1,7 +1,7 @@
 import { CheckContext } from '../../check/context';
 import { H, SECTOR } from '../../format/constants';
 import { PlanBuilder } from '../../repair/planBuilder';
-import { hex } from '../words';
+import { hex } from '../../format/words';
 
 /**
  * Writes data_off = the data offset the geometry judges entries against (the smallest valid one, or where the

@@ -1,6 +1,6 @@
-import { defineRule } from '../../check/rule';
+import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
-import { hex, size } from '../words';
+import { hex, size } from '../../format/words';
 
 export default defineRule({
   code: 'file-size-misaligned',

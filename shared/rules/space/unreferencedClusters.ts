@@ -1,5 +1,5 @@
-import { defineRule } from '../../check/rule';
-import { hex, plural, size } from '../words';
+import { defineRule } from '../rule';
+import { hex, plural, size } from '../../format/words';
 
 export default defineRule({
   code: 'unreferenced-clusters',

@@ -10,11 +10,12 @@ import { AnalysisTarget, Analyzer } from './analyzer';
 const SETTLE_MS = 60;
 
 /**
- * One open image: the file (read with positional reads, never whole), the client's unsaved edits as an overlay,
- * the document version, and the analysis of the current state. It never writes the file. While open it watches
- * the file, and a change on disk re-analyzes it (the unsaved edits stay on top, as the client still has them).
+ * One image the server has open (the editor's side of it is the client's ImageDocument): the file (read with
+ * positional reads, never whole), the client's unsaved edits as an overlay, the document version, and the analysis
+ * of the current state. It never writes the file. While open it watches the file, and a change on disk re-analyzes
+ * it (the unsaved edits stay on top, as the client still has them).
  */
-export class ImageDocument implements AnalysisTarget {
+export class ServedImage implements AnalysisTarget {
   private base: ImageView['source'];
   /** What the file's reader must be told (a pending journal: the image is shown as recovery will leave it). */
   notice: string | undefined;
@@ -36,7 +37,7 @@ export class ImageDocument implements AnalysisTarget {
     public version: number,
     private readonly analyzer: Analyzer,
     /** Called whenever the current state is checked (diagnostics are due). */
-    private readonly onChecked: (doc: ImageDocument, analysis: Analysis) => void,
+    private readonly onChecked: (doc: ServedImage, analysis: Analysis) => void,
   ) {
     // Stat before reading: a write in between then shows as a change (a new state), never as a stamp of bytes
     // that were not the ones read.

@@ -6,15 +6,15 @@
  * again, and the report carries what was done.
  */
 import { resolve } from 'node:path';
-import { RepairOptions, repairImage } from '../ops/check';
-import { RepairMode } from '../repair/repair';
+import { RepairOptions, repairImage } from './check';
+import { RepairMode } from '../engine/repair';
 import { BUNDLE_RULES } from '../rules/bundle';
-import { BundleError, allImages } from './bundle';
-import { BundleCheckReport, checkBundle } from './check';
-import { writeDescriptor } from './descriptorWrite';
-import { topImages } from './layout';
-import { BundleContext, TextEdit } from './rule';
-import { applyTextEdits } from './textEdits';
+import { BundleError, allImages } from '../bundle/bundle';
+import { BundleCheckReport, checkBundle } from './bundleCheck';
+import { writeDescriptor } from '../bundle/descriptorWrite';
+import { topImages } from '../bundle/layout';
+import { BundleContext, TextEdit } from '../bundle/rule';
+import { applyTextEdits } from '../bundle/textEdits';
 
 export interface ImageRepairReport {
   file: string;

@@ -6,10 +6,10 @@
 import { basename } from 'node:path';
 import { asciiTag } from '../format/le';
 import { effectiveSectors } from '../format/header';
-import { CheckReport } from '../ops/check';
-import { Bundle, BundleImage } from './bundle';
-import { NULL_GUID } from './descriptor';
-import { TopHow } from './snapshots';
+import { CheckReport } from './check';
+import { Bundle, BundleImage } from '../bundle/bundle';
+import { NULL_GUID } from '../bundle/descriptor';
+import { TopHow } from '../bundle/snapshots';
 
 export interface ImageSummary {
   storage: number;

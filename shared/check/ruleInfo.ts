@@ -1,6 +1,4 @@
-import type { PlanBuilder } from '../repair/planBuilder';
-import type { CheckContext } from './context';
-import type { Category, Finding, Severity } from './finding';
+import type { Category, Severity } from './finding';
 
 /**
  * When a repair runs, relative to others: the header first (it defines every position), then the leaked tail
@@ -9,6 +7,7 @@ import type { Category, Finding, Severity } from './finding';
 export type RepairPhase = 'header' | 'space' | 'bat' | 'extension';
 export const PHASES: readonly RepairPhase[] = ['header', 'space', 'bat', 'extension'];
 
+/** A rule's catalogue entry: what a finding of it carries (code, severity, category, repair text), without its code. */
 export interface RuleInfo {
   code: string;
   title: string;
@@ -19,18 +18,4 @@ export interface RuleInfo {
   /** One line: what the repair does, or undefined when the rule has none (and why is in `doc`). */
   fix?: string;
   phase: RepairPhase;
-}
-
-export interface Rule extends RuleInfo {
-  check(ctx: CheckContext): Finding[];
-  /**
-   * Adds the repair of `only` (one finding of this rule, for a quick fix) or of every instance the rule sees
-   * (for `check -r`) to the plan. Reads the image through `ctx`, never writes.
-   */
-  repair?(ctx: CheckContext, plan: PlanBuilder, only?: Finding): void;
-}
-
-/** Declares a rule; the identity, for type checking and for a uniform look of the rule modules. */
-export function defineRule(rule: Rule): Rule {
-  return rule;
 }

@@ -4,12 +4,13 @@ import { EditSet } from '../io/patch';
 import { decodeImage } from '../format/image';
 import { CheckContext } from '../check/context';
 import { Finding } from '../check/finding';
-import { PHASES, Rule } from '../check/rule';
-import { runRules } from '../check/run';
+import { Rule } from '../rules/rule';
+import { PHASES } from '../check/ruleInfo';
+import { applyRules } from './check';
 import { RULES, ruleByCode } from '../rules/catalogue';
 import { isNecessary } from '../format/extension';
-import { PlanBuilder, RepairError } from './planBuilder';
-import { growthRefusal } from './growthBound';
+import { PlanBuilder, RepairError } from '../repair/planBuilder';
+import { growthRefusal } from '../repair/growthBound';
 
 /** Each pass repairs a phase; passes beyond this mean repairs that do not converge (a bug, reported as such). */
 const MAX_PASSES = 64;
@@ -58,7 +59,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   let copied = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const ctx = new CheckContext(decodeImage(state));
-    const findings = runRules(ctx, { ignore: options.ignore });
+    const findings = applyRules(ctx, { ignore: options.ignore });
     initial ??= findings;
     const refused = refusal(ctx, findings, options.force, pass > 0);
     if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: initial };
@@ -83,7 +84,7 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
     // Every repair names what it wrote; a pass that wrote nothing cannot make progress on another try.
     if (builder.steps.length === 0) break;
   }
-  const findings = runRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
+  const findings = applyRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
   return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
 }
 
@@ -95,7 +96,7 @@ export function planFix(source: ByteSource, finding: Finding, options: { force?:
   const ctx = options.context ?? new CheckContext(decodeImage(source));
   if (!ctx.geometry) return undefined;
   // The extension rules are all a refusal depends on, and they never scan the BAT.
-  if (refusal(ctx, runRules(ctx, { rules: RULES.filter((r) => r.phase === 'extension') }), options.force)) return undefined;
+  if (refusal(ctx, applyRules(ctx, { rules: RULES.filter((r) => r.phase === 'extension') }), options.force)) return undefined;
   const state = new OverlaySource(source);
   const builder = new PlanBuilder(state, ctx.geometry, ctx.scan && { scan: ctx.scan, vacated: [] });
   try {

@@ -1,5 +1,5 @@
-import { Geometry } from '../format/geometry';
-import { hex } from '../format/le';
+import { Geometry } from './geometry';
+import { hex } from './le';
 
 /** How messages write numbers: offsets in hex (as hex dumps show them), sizes in bytes with a unit. */
 

@@ -4,10 +4,10 @@
  * are written. Never writes into the bundle: flattening makes a new file.
  */
 import { existsSync, realpathSync, writeSync } from 'node:fs';
-import { withOutput } from '../ops/convertOutput';
+import { withOutput } from './convertOutput';
 import { forFile } from '../io/fileErrors';
-import { Bundle, BundleError, allImages } from './bundle';
-import { ChainSource } from './chainSource';
+import { Bundle, BundleError, allImages } from '../bundle/bundle';
+import { ChainSource } from '../bundle/chainSource';
 
 const CHUNK = 4 * 1024 * 1024;
 const BLOCK = 4096;

@@ -5,13 +5,13 @@
  * `line` and `column`).
  */
 import { FindingReport, findingReport } from '../check/finding';
-import { countFindings } from '../check/run';
+import { countFindings } from '../check/counts';
 import { FileSource } from '../io/fileSource';
-import { CheckReport, checkReport } from '../ops/check';
+import { CheckReport, checkReport } from './check';
 import { BUNDLE_RULES } from '../rules/bundle';
-import { Bundle, BundleImage, allImages, openBundle } from './bundle';
-import { BundleContext, BundleFinding } from './rule';
-import { BundleSummary, bundleSummary } from './summary';
+import { Bundle, BundleImage, allImages, openBundle } from '../bundle/bundle';
+import { BundleContext, BundleFinding } from '../bundle/rule';
+import { BundleSummary, bundleSummary } from './bundleSummary';
 
 export interface BundleFindingReport extends FindingReport {
   file: string;

@@ -36,12 +36,7 @@ import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
-
-/** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
-export interface InitOptions {
-  /** BATs with more entries than this are checked in the worker thread. */
-  inlineCheckEntries?: number;
-}
+import { onNotification, onRequest } from './rpc';
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -80,10 +75,10 @@ export class HddLensServer {
     c.onShutdown(() => this.shutdown());
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
 
-    c.onNotification(P.didOpen.method, (p: P.VersionedDocument) => void this.openImage(p.uri, p.version, true));
-    c.onNotification(P.didChange.method, (p: P.DidChangeParams) => this.changeImage(p));
-    c.onNotification(P.didSave.method, (p: P.VersionedDocument) => this.docs.get(p.uri)?.saved(p.version));
-    c.onNotification(P.didClose.method, (p: P.DocumentRef) => this.closeImage(p.uri));
+    onNotification(c, P.didOpen, (p) => void this.openImage(p.uri, p.version, true));
+    onNotification(c, P.didChange, (p) => this.changeImage(p));
+    onNotification(c, P.didSave, (p) => this.docs.get(p.uri)?.saved(p.version));
+    onNotification(c, P.didClose, (p) => this.closeImage(p.uri));
 
     c.onDidOpenTextDocument((p) => {
       if (isDescriptorUri(p.textDocument.uri)) this.descriptorText(p.textDocument.uri, p.textDocument.version, p.textDocument.text);
@@ -109,14 +104,14 @@ export class HddLensServer {
     c.onFoldingRanges((p) => this.folding(p.textDocument.uri));
     c.workspace.textDocumentContent.on((p) => this.content(p.uri));
 
-    c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
-    c.onRequest(P.inspect.method, (p: P.DocumentRef & { offset: number }) => this.inspect(p));
-    c.onRequest(P.regions.method, (p: P.RegionsParams) => this.regions(p));
-    c.onRequest(P.structure.method, (p: P.StructureParams) => this.structure(p));
-    c.onRequest(P.allocationMap.method, (p: P.AllocationMapParams) => this.allocationMap(p));
-    c.onRequest(P.guestToHost.method, (p: P.DocumentRef & { guestOffset: number }) => this.guestToHost(p));
-    c.onRequest(P.hostToGuest.method, (p: P.DocumentRef & { hostOffset: number }) => this.hostToGuest(p));
-    c.onRequest(P.planRepair.method, (p: P.DocumentRef & { mode: RepairMode }) => this.planRepair(p));
+    onRequest(c, P.findings, (p) => this.findings(p));
+    onRequest(c, P.inspect, (p) => this.inspect(p));
+    onRequest(c, P.regions, (p) => this.regions(p));
+    onRequest(c, P.structure, (p) => this.structure(p));
+    onRequest(c, P.allocationMap, (p) => this.allocationMap(p));
+    onRequest(c, P.guestToHost, (p) => this.guestToHost(p));
+    onRequest(c, P.hostToGuest, (p) => this.hostToGuest(p));
+    onRequest(c, P.planRepair, (p) => this.planRepair(p));
     c.listen();
   }
 
@@ -126,7 +121,7 @@ export class HddLensServer {
     this.canRegisterConfig = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     this.canRefreshContent = caps.workspace?.textDocumentContent !== undefined;
     this.resolvesCommands = caps.textDocument?.codeAction?.resolveSupport?.properties.includes('command') === true;
-    const options = (p.initializationOptions ?? {}) as InitOptions;
+    const options = (p.initializationOptions ?? {}) as P.InitializationOptions;
     const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
     this.analyzer = new Analyzer(this.worker, inline);
     if (this.canPullConfig) this.settingsLoaded = new Promise((resolve) => (this.settingsArrived = resolve));
@@ -415,19 +410,19 @@ export class HddLensServer {
 
   // ---- custom requests ----
 
-  private async findings(p: P.DocumentRef): Promise<{ version: number; findings: P.WireFinding[] } | null> {
+  private async findings(p: P.ParamsOf<typeof P.findings>): Promise<P.ResultOf<typeof P.findings>> {
     const found = await this.checked(p.uri);
     return found ? { version: found.analysis.version, findings: found.analysis.view(this.settings).wire } : null;
   }
 
-  private async inspect(p: P.DocumentRef & { offset: number }): Promise<P.InspectResult> {
+  private async inspect(p: P.ParamsOf<typeof P.inspect>): Promise<P.ResultOf<typeof P.inspect>> {
     position(P.inspect.method, 'offset', p.offset);
     const found = await this.checked(p.uri);
     if (!found) return { findings: [], fixes: [] };
     return inspectResult(found.doc, found.analysis, this.settings, p.offset);
   }
 
-  private async regions(p: P.RegionsParams): Promise<P.Region[]> {
+  private async regions(p: P.ParamsOf<typeof P.regions>): Promise<P.ResultOf<typeof P.regions>> {
     position(P.regions.method, 'offset', p.offset);
     position(P.regions.method, 'length', p.length);
     const found = await this.checked(p.uri);
@@ -436,7 +431,7 @@ export class HddLensServer {
     return regionsOf(a.checked?.space, a.image.source.size, a.view(this.settings).index, p.offset, p.length);
   }
 
-  private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {
+  private async structure(p: P.ParamsOf<typeof P.structure>): Promise<P.ResultOf<typeof P.structure>> {
     optionalPosition(P.structure.method, 'batPage', p.batPage);
     const found = await this.checked(p.uri);
     if (!found) return null;
@@ -444,13 +439,13 @@ export class HddLensServer {
     return structureOf(found.analysis, this.settings);
   }
 
-  private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {
+  private async allocationMap(p: P.ParamsOf<typeof P.allocationMap>): Promise<P.ResultOf<typeof P.allocationMap>> {
     position(P.allocationMap.method, 'buckets', p.buckets);
     const found = await this.checked(p.uri);
     return found ? allocationOf(found.analysis, p.buckets) : null;
   }
 
-  private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
+  private async guestToHost(p: P.ParamsOf<typeof P.guestToHost>): Promise<P.ResultOf<typeof P.guestToHost>> {
     position(P.guestToHost.method, 'guestOffset', p.guestOffset);
     const found = await this.checked(p.uri);
     if (!found) return null;
@@ -461,13 +456,13 @@ export class HddLensServer {
     return out;
   }
 
-  private async hostToGuest(p: P.DocumentRef & { hostOffset: number }): Promise<P.GuestLocationResult[]> {
+  private async hostToGuest(p: P.ParamsOf<typeof P.hostToGuest>): Promise<P.ResultOf<typeof P.hostToGuest>> {
     position(P.hostToGuest.method, 'hostOffset', p.hostOffset);
     const found = await this.checked(p.uri);
     return found ? guestOf(found.analysis, p.hostOffset) : [];
   }
 
-  private async planRepair(p: P.DocumentRef & { mode: RepairMode }): Promise<BulkResult> {
+  private async planRepair(p: P.ParamsOf<typeof P.planRepair>): Promise<P.ResultOf<typeof P.planRepair>> {
     const found = await this.checked(p.uri);
     if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
     return this.bulk(found.doc, found.analysis, p.mode);

@@ -24,7 +24,11 @@ export function positionToOffset(p: BytePosition): number {
   return p.line * BYTES_PER_LINE + p.character;
 }
 
-/** A typed request or notification: the method name, with its parameter and result types attached. */
+/**
+ * A typed request or notification: the method name, with its parameter and result types attached. Every custom
+ * method is declared here and only here: the server registers its handlers through server/rpc.ts and the client
+ * sends through client/lsp/serverConnection.ts, both typed by these signatures, so the compiler checks each side.
+ */
 export interface RequestSig<P, R> {
   readonly method: string;
   readonly _types?: [P, R];
@@ -33,6 +37,9 @@ export interface NotificationSig<P> {
   readonly method: string;
   readonly _types?: P;
 }
+/** The parameter and result types of a signature. */
+export type ParamsOf<S> = S extends RequestSig<infer P, unknown> ? P : S extends NotificationSig<infer P> ? P : never;
+export type ResultOf<S> = S extends RequestSig<unknown, infer R> ? R : never;
 const request = <P, R>(method: string): RequestSig<P, R> => ({ method });
 const notification = <P>(method: string): NotificationSig<P> => ({ method });
 
@@ -98,6 +105,12 @@ export interface DidChangeParams extends VersionedDocument {
   copies?: WireCopy[];
   /** New file size after the edits, when it changed. */
   size?: number;
+}
+
+/** What the client passes in `initializationOptions` (all optional: other clients pass nothing). */
+export interface InitializationOptions {
+  /** BATs with more entries than this are checked in the worker thread (tests use 0 to force the worker path). */
+  inlineCheckEntries?: number;
 }
 
 export const didOpen = notification<VersionedDocument>('hddLens/didOpen');
@@ -186,7 +199,13 @@ export const inspect = request<DocumentRef & { offset: number }, InspectResult>(
 
 /** Findings on the wire are the JSON report's findings. */
 export type WireFinding = FindingReport;
-export const findings = request<DocumentRef, { version: number; findings: WireFinding[] }>('hddLens/findings');
+/** The findings of one checked state of a document, as the settings show them, with the version they are for. */
+export interface CheckedFindings {
+  version: number;
+  findings: WireFinding[];
+}
+/** The findings of the current state, once checked; null for a document the server does not have open. */
+export const findings = request<DocumentRef, CheckedFindings | null>('hddLens/findings');
 
 /** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
 export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');

@@ -20,7 +20,7 @@ export function trackFindings(server: ServerConnection, documentFor: (uri: vscod
       setTimeout(() => {
         pending.delete(key);
         server.request(findings, { uri: key }).then(
-          (state) => doc.setFindings(state),
+          (state) => state && doc.setFindings(state),
           (err: unknown) => console.error(`hdd-lens: findings of ${key}: ${errorText(err)}`),
         );
       }, 50);

@@ -51,6 +51,7 @@ async function editSequence(client: LspClient, uri: string): Promise<void> {
   const v6 = await client.diagnosticsOf(uri, 6);
   assert.deepEqual(codes(v6), ['bat-entry-beyond-eof', 'bat-entry-duplicate', 'image-unclean']);
   const findings = await client.request(P.findings, { uri });
+  assert.ok(findings);
   assert.equal(findings.version, 6);
   assert.deepEqual(findings.findings.find((f) => f.code === 'bat-entry-duplicate')?.batIndex, 9);
 }

@@ -30,11 +30,16 @@ describe('server custom requests', function () {
   it('hddLens/findings: the findings of the current version', async () => {
     const { uri } = await open('bat-entry-duplicate');
     const r = await client.request(P.findings, { uri });
+    assert.ok(r);
     assert.equal(r.version, 4);
     assert.deepEqual(
       r.findings.map((f) => [f.code, f.offset, f.length, f.batIndex]),
       [['bat-entry-duplicate', BAT_OFFSET + EXT64K.free * 4, 4, EXT64K.free]],
     );
+  });
+
+  it('hddLens/findings: null for an image the server does not have open (as declared)', async () => {
+    assert.equal(await client.request(P.findings, { uri: fileUri(await scratchPath('never-opened.hdd')) }), null);
   });
 
   it('hddLens/inspect: field, findings, their fixes, and guest locations of data bytes', async () => {

@@ -75,7 +75,7 @@ export class HoverCard {
     this.place(anchor);
     let info: InspectResult;
     try {
-      info = await this.host.request('hddLens/inspect', { offset });
+      info = await this.host.request('inspect', { offset });
     } catch (e) {
       if (seq === this.seq) this.element.replaceChildren(el('div', { class: 'card-error', text: String(e) }));
       return;

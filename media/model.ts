@@ -55,7 +55,7 @@ export class Model {
       concurrency: 6,
     });
     this.regions = new PagedLoader({
-      fetch: (page) => host.request('hddLens/regions', { offset: page * PAGE_SIZE, length: PAGE_SIZE }),
+      fetch: (page) => host.request('regions', { offset: page * PAGE_SIZE, length: PAGE_SIZE }),
       onLoaded,
       capacity: CACHE_PAGES,
       concurrency: 3,

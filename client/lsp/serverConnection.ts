@@ -30,12 +30,6 @@ export class ServerConnection implements vscode.Disposable {
     return c.sendRequest<R>(sig.method, params, token);
   }
 
-  /** A request by method name (forwarded from the webview, which knows the method but not the signature). */
-  async requestMethod(method: string, params: Record<string, unknown>): Promise<unknown> {
-    const c = await this.started;
-    return c.sendRequest<unknown>(method, params);
-  }
-
   async notify<P>(sig: NotificationSig<P>, params: P): Promise<void> {
     const c = await this.started;
     await c.sendNotification(sig.method, params);

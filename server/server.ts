@@ -36,7 +36,7 @@ import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
-import { onNotification, onRequest } from './rpc';
+import { notify, onNotification, onRequest } from './rpc';
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -59,6 +59,8 @@ export class HddLensServer {
   private canRegisterConfig = false;
   private canRefreshContent = false;
   private resolvesCommands = false;
+  /** The client asked for hddLens/publishFindings with every checked state. */
+  private pushesFindings = false;
   /** Diagnostics wait for the first settings, so that ignored rules never flash up at open. */
   private settingsLoaded: Promise<void> = Promise.resolve();
   private settingsArrived: () => void = () => undefined;
@@ -123,6 +125,7 @@ export class HddLensServer {
     this.resolvesCommands = caps.textDocument?.codeAction?.resolveSupport?.properties.includes('command') === true;
     const options = (p.initializationOptions ?? {}) as P.InitializationOptions;
     const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
+    this.pushesFindings = options.publishFindings === true;
     this.analyzer = new Analyzer(this.worker, inline);
     if (this.canPullConfig) this.settingsLoaded = new Promise((resolve) => (this.settingsArrived = resolve));
     this.worker.warm();
@@ -279,8 +282,9 @@ export class HddLensServer {
 
   private publishNow(doc: ImageDocument, analysis: Analysis): void {
     if (this.explicit.has(doc.uri)) {
-      const diagnostics = analysis.view(this.settings).shown.map((s) => toDiagnostic(s));
-      void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics });
+      const view = analysis.view(this.settings);
+      void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics: view.shown.map((s) => toDiagnostic(s)) });
+      if (this.pushesFindings) notify(this.connection, P.publishFindings, { uri: doc.uri, version: analysis.version, findings: view.wire });
     }
     for (const [uri, view] of this.views) if (view.imageUri === doc.uri) this.publishView(uri, doc, analysis);
     if (this.canRefreshContent) {

@@ -111,6 +111,8 @@ export interface DidChangeParams extends VersionedDocument {
 export interface InitializationOptions {
   /** BATs with more entries than this are checked in the worker thread (tests use 0 to force the worker path). */
   inlineCheckEntries?: number;
+  /** Send `hddLens/publishFindings` with every checked state of an image the client opened (VS Code's client does). */
+  publishFindings?: boolean;
 }
 
 export const didOpen = notification<VersionedDocument>('hddLens/didOpen');
@@ -206,6 +208,11 @@ export interface CheckedFindings {
 }
 /** The findings of the current state, once checked; null for a document the server does not have open. */
 export const findings = request<DocumentRef, CheckedFindings | null>('hddLens/findings');
+/**
+ * Pushed with every checked state of an image the client opened, right after its diagnostics, to clients that ask
+ * for it (InitializationOptions.publishFindings): what hddLens/findings would answer then, without the round trip.
+ */
+export const publishFindings = notification<DocumentRef & CheckedFindings>('hddLens/publishFindings');
 
 /** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
 export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');

@@ -35,6 +35,11 @@ export class ServerConnection implements vscode.Disposable {
     await c.sendNotification(sig.method, params);
   }
 
+  /** Handles a notification from the server (registered at once: the client keeps it across its start). */
+  onNotification<P>(sig: NotificationSig<P>, handler: (params: P) => void): vscode.Disposable {
+    return this.client.onNotification(sig.method, (params: P) => handler(params));
+  }
+
   dispose(): void {
     void this.client.stop().catch(() => undefined);
   }

@@ -432,7 +432,7 @@ export class HddLensServer {
     const found = await this.checked(p.uri);
     if (!found) return [];
     const a = found.analysis;
-    return regionsOf(a.checked?.space, a.image.source.size, a.view(this.settings).index, p.offset, p.length);
+    return regionsOf(a.checked?.space, a.image.source.size, p.offset, p.length);
   }
 
   private async structure(p: P.ParamsOf<typeof P.structure>): Promise<P.ResultOf<typeof P.structure>> {

@@ -7,7 +7,7 @@
  * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
  */
 import type { FieldInfo, RegionKind } from './format/fieldInfo';
-import type { FindingReport, Severity } from './check/finding';
+import type { FindingReport } from './check/finding';
 
 export const BYTES_PER_LINE = 16;
 
@@ -175,7 +175,10 @@ export interface GuestLocationResult {
 export const guestToHost = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
 export const hostToGuest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
 
-/** Coloured regions of a byte window, for the grid. */
+/**
+ * Coloured regions of a byte window, for the grid: what the bytes are (kinds only). How bad they are comes from the
+ * findings (hddLens/publishFindings or hddLens/findings), which the grid overlays on the bytes itself.
+ */
 export interface RegionsParams extends DocumentRef {
   offset: number;
   length: number;
@@ -184,8 +187,6 @@ export interface Region {
   offset: number;
   length: number;
   kind: RegionKind;
-  /** Worst severity of the findings on these bytes, for underlining. */
-  severity?: Severity;
 }
 export const regions = request<RegionsParams, Region[]>('hddLens/regions');
 

@@ -148,7 +148,7 @@ export class HddLensServer {
   private async initialized(): Promise<void> {
     try {
       if (this.canRegisterConfig) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'hddLens' });
-      await this.pullSettings();
+      await this.pullSettings(undefined, false);
     } finally {
       this.settingsArrived();
     }
@@ -162,7 +162,11 @@ export class HddLensServer {
 
   // ---- settings ----
 
-  private async pullSettings(pushed?: unknown): Promise<void> {
+  /**
+   * Reads the settings and publishes every checked state again under them; not when they first arrive (`republish`
+   * false): each state checked before then has its publication waiting for them already (publish), and goes out once.
+   */
+  private async pullSettings(pushed?: unknown, republish = true): Promise<void> {
     let section = pushed;
     if (this.canPullConfig) {
       try {
@@ -173,6 +177,7 @@ export class HddLensServer {
     }
     if (section === undefined) return;
     this.settings = parseSettings(section);
+    if (!republish) return;
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
     for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
   }

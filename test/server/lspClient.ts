@@ -35,6 +35,8 @@ export interface ClientOptions {
   resolveCommands?: boolean;
   /** The server script to run (default dist/server.js; the bench runs an older build beside it). */
   script?: string;
+  /** workspace/configuration is answered once this settles (a client slow to give its settings). */
+  settingsGate?: Promise<void>;
 }
 
 /**
@@ -71,7 +73,10 @@ export class LspClient {
       this.diagnostics.set(p.uri, list);
       this.wake();
     });
-    this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map(() => this.settings));
+    this.connection.onRequest('workspace/configuration', async (p: { items: Array<{ section?: string }> }) => {
+      await options.settingsGate;
+      return p.items.map(() => this.settings);
+    });
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('workspace/textDocumentContent/refresh', (p: { uri: string }) => {
       this.refreshed.push(p.uri);

@@ -4,7 +4,7 @@ import { u32Bytes } from '../../shared/format/le';
 import * as P from '../../shared/protocol';
 import { sharedFixtures } from '../fixtures';
 import { EXT64K } from '../fixtures/specs/layout';
-import { LspClient } from './lspClient';
+import { LspClient, fileUri } from './lspClient';
 
 const b64 = (data: Uint8Array): string => Buffer.from(data).toString('base64');
 const entryAt = (i: number): number => BAT_OFFSET + i * 4;
@@ -35,6 +35,27 @@ describe('server: hddLens/publishFindings', function () {
       assert.deepEqual(next.findings, []);
       // As many pushes as diagnostics publications: one per checked state, nothing extra.
       assert.equal(client.pushedFindings.filter((p) => p.uri === uri).length, client.published(uri).length);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('publishes a state checked before the settings arrived once, when they arrive', async () => {
+    let release = (): void => undefined;
+    const settingsGate = new Promise<void>((resolve) => (release = resolve));
+    const client = await LspClient.start({ initializationOptions: { publishFindings: true }, settingsGate });
+    try {
+      const uri = fileUri(paths.get('bat-entry-duplicate') ?? '');
+      await client.openImage(uri, 4);
+      // Answered without the settings: the state is checked, its publication waits for them.
+      assert.equal((await client.request(P.findings, { uri }))?.version, 4);
+      assert.deepEqual(client.published(uri), []);
+      release();
+      await client.diagnosticsOf(uri, 4);
+      // A round trip after the publication: whatever the settings' arrival sent came before its answer.
+      await client.request(P.findings, { uri });
+      assert.equal(client.published(uri).length, 1, 'one diagnostics publication');
+      assert.equal(client.pushedFindings.filter((p) => p.uri === uri).length, 1, 'one findings push');
     } finally {
       await client.stop();
     }

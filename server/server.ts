@@ -77,7 +77,7 @@ export class HddLensServer {
     c.onShutdown(() => this.shutdown());
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
 
-    onNotification(c, P.didOpen, (p) => void this.openImage(p.uri, p.version, true));
+    onNotification(c, P.didOpen, (p) => void this.openImage(p.uri, p.version, true, p.clientWatches === true));
     onNotification(c, P.didChange, (p) => this.changeImage(p));
     onNotification(c, P.didSave, (p) => this.docs.get(p.uri)?.saved(p.version));
     onNotification(c, P.didClose, (p) => this.closeImage(p.uri));
@@ -189,11 +189,18 @@ export class HddLensServer {
 
   // ---- documents ----
 
-  private openImage(uri: string, version: number, explicit: boolean): ImageDocument | undefined {
+  /**
+   * Opens an image, or reads an open one again (`explicit`: the client opened it; a structure view's image is not).
+   * The file has one watcher (DidOpenParams): the client when it says it watches, else this server.
+   */
+  private openImage(uri: string, version: number, explicit: boolean, clientWatches = false): ImageDocument | undefined {
     if (explicit) this.explicit.add(uri);
     const existing = this.docs.get(uri);
     if (existing) {
-      if (explicit) existing.saved(version);
+      if (explicit) {
+        existing.watchDisk(!clientWatches);
+        existing.saved(version);
+      }
       return existing;
     }
     const path = uriToPath(uri);
@@ -202,7 +209,7 @@ export class HddLensServer {
       return undefined;
     }
     try {
-      const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
+      const doc = new ImageDocument(uri, path, version, this.analyzer, (d, a) => this.publish(d, a), !clientWatches);
       this.docs.set(uri, doc);
       if (doc.notice) this.connection.console.warn(`hdd-lens: ${doc.notice}`);
       return doc;
@@ -238,7 +245,8 @@ export class HddLensServer {
     if (!doc) return;
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     if ([...this.views.values()].some((v) => v.imageUri === uri)) {
-      // A structure view still shows it: keep it open, as the file on disk.
+      // A structure view still shows it: keep it open, as the file on disk, which the server watches now.
+      doc.watchDisk(true);
       doc.saved(doc.version);
       return;
     }

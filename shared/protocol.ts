@@ -115,7 +115,19 @@ export interface InitializationOptions {
   publishFindings?: boolean;
 }
 
-export const didOpen = notification<VersionedDocument>('hddLens/didOpen');
+/**
+ * Who watches an open image's file for changes by other programs: one owner per document, never both. The VS Code
+ * client watches the files it has open in an editor (it must ask about unsaved edits anyway) and resyncs them with
+ * a new didOpen; it says so with `clientWatches`. The server watches every other image it has open (opened by
+ * other clients, checked without an editor, shown only in a structure view) and re-checks it on a change.
+ */
+export interface DidOpenParams extends VersionedDocument {
+  /** The client watches this file and sends didOpen again when another program changed it. */
+  clientWatches?: boolean;
+}
+
+/** Opens an image (the file as on disk); for an image open already, reads the file again and drops its edits. */
+export const didOpen = notification<DidOpenParams>('hddLens/didOpen');
 export const didChange = notification<DidChangeParams>('hddLens/didChange');
 /** The document was written to disk: the server drops its overlay and reads the file again. */
 export const didSave = notification<VersionedDocument>('hddLens/didSave');

@@ -114,6 +114,46 @@ describe('server document changes', function () {
     }
   });
 
+  it('leaves a file to the client that watches it (one watcher per document); watches it again once that client closes it', async () => {
+    const client = await LspClient.start();
+    const markInUse = async (path: string): Promise<void> => {
+      const f = await openFile(path, 'r+');
+      await f.write(u32Bytes(0x746f6e59), 0, 4, H.inUse);
+      await f.close();
+    };
+    const unclean = (x: { diagnostics: Array<{ code?: number | string }> }): boolean => x.diagnostics.some((d) => d.code === 'image-unclean');
+    try {
+      const clean = await fixturePath('clean-ext64k');
+      const [watched, sentinel] = [await scratchCopy(clean), await scratchCopy(clean)];
+      const [uri, sentinelUri] = [fileUri(watched), fileUri(sentinel)];
+      await client.connection.sendNotification(P.didOpen.method, { uri, version: 1, clientWatches: true } satisfies P.DidOpenParams);
+      await client.openImage(sentinelUri, 1);
+      await client.diagnosticsOf(uri, 1);
+      await client.diagnosticsOf(sentinelUri, 1);
+      // A structure view of the same image keeps it open on the server after the client closes it.
+      const view = P.structureUri(uri);
+      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: view, languageId: 'hdd-structure', version: 1, text: '' } });
+      const before = client.published(uri).length;
+      // The client's file first: a server watcher of it would settle first, and publish before the sentinel.
+      await markInUse(watched);
+      await markInUse(sentinel);
+      // The sentinel, watched by the server, is re-checked; the client's file is not (the client resyncs it itself).
+      await client.diagnosticsWhere(sentinelUri, unclean);
+      assert.deepEqual(client.published(uri).slice(before), [], 'no publication for the change on disk');
+      // The client resyncs as after its own watcher fired: didOpen again, the file read afresh.
+      await client.connection.sendNotification(P.didOpen.method, { uri, version: 3, clientWatches: true } satisfies P.DidOpenParams);
+      assert.ok(unclean((await client.diagnosticsWhere(uri, (x) => x.version === 3))));
+      // The client closes it; the structure view still shows it: the server watches the file from now on.
+      await client.connection.sendNotification(P.didClose.method, { uri });
+      const f = await openFile(watched, 'r+');
+      await f.write(u32Bytes(0), 0, 4, H.inUse);
+      await f.close();
+      await client.diagnosticsWhere(view, (x) => x.diagnostics.length === 0);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('accepts textDocument/didOpen of a .hdd file from other editors (the text is ignored)', async () => {
     const client = await LspClient.start();
     try {

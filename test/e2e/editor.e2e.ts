@@ -270,7 +270,8 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await wb.page.keyboard.press('Control+.');
     await editor.view.locator('.card:not(.hidden) .fix').first().waitFor({ timeout: LONG });
     const frame = await wb.webviewFrame(basename(twoProblems));
-    assert.ok(await frame.evaluate(() => document.activeElement?.closest('.card') !== null), 'the card took the focus (Tab reaches its fixes)');
+    // The card takes the focus once painted (Tab then reaches its fixes): wait for it rather than sample it.
+    await frame.waitForFunction(() => document.activeElement?.closest('.card') !== null, undefined, { timeout: LONG });
     assert.match(await editor.card().innerText(), /Extend the file|extend the file|Unmap|unmap/);
     await wb.screenshot('13-ctrl-dot.png');
     await wb.page.keyboard.press('Escape');

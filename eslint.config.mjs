@@ -9,7 +9,8 @@ import { builtinModules } from 'node:module';
  *   cli/     a front end on shared/: no editor or LSP libraries, no other front end
  *   server/  the language server: LSP server library and shared/, never the editor API or the client
  *   client/  the extension: the editor API, the LSP client library and shared/, never the server's code
- *   media/   the webview: a browser, so no Node built-ins, no editor API, only shared/ types and its own modules
+ *   media/   the webview: a browser, so no Node built-ins, no editor API; shared/ types, shared/requestReplies.ts
+ *            (the one request/reply matching of both webview ends) and its own modules
  */
 const folder = (names) => ({ regex: `(^|/)(${names.join('|')})(/|$)`, message: 'crosses a layer of the design (see eslint.config.mjs)' });
 const noEditorApi = { regex: '^vscode$', message: 'only client/ may use the VS Code API' };

@@ -10,7 +10,7 @@ import { CommandDeps, applyFixCommand, checkImage, goToBatEntry, goToGuestOffset
 import { ANY_FILE_VIEW_TYPE, ImageEditorProvider, ImageEditors, VIEW_TYPE } from './editor/imageEditorProvider';
 import { DiagnosticDecorations } from './lsp/decorations';
 import { DocumentSync } from './lsp/documentSync';
-import { trackFindings } from './lsp/findingsTracker';
+import { feedFindings } from './lsp/findingsFeed';
 import { createLanguageClient } from './lsp/languageClient';
 import { ServerConnection, errorText } from './lsp/serverConnection';
 
@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, new ImageEditorProvider(editors, VIEW_TYPE), options),
     vscode.window.registerCustomEditorProvider(ANY_FILE_VIEW_TYPE, new ImageEditorProvider(editors, ANY_FILE_VIEW_TYPE), options),
     vscode.window.registerFileDecorationProvider(decorations),
-    trackFindings(server, (uri) => editors.documentFor(uri)),
+    feedFindings(server, (uri) => editors.documentFor(vscode.Uri.parse(uri))),
     command('hddLens.checkImage', (uri?: vscode.Uri) => checkImage(deps, uri)),
     // A URI string comes from the server's bulk code actions (clients that do not resolve them).
     command('hddLens.fixAll', (uri?: vscode.Uri | string) => repair(deps, 'all', asUri(uri))),

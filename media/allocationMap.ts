@@ -57,7 +57,7 @@ export class AllocationMap {
     const buckets = this.cols * Math.max(1, Math.floor(height / CELL));
     const seq = ++this.seq;
     try {
-      const result = await this.host.request('hddLens/allocationMap', { buckets });
+      const result = await this.host.request('allocationMap', { buckets });
       if (seq !== this.seq) return;
       this.result = result ?? undefined;
       this.info.textContent = result ? `${sizeText(result.fileSize)} host file, ${result.buckets.length} cells` : 'No allocation map for this file.';

@@ -60,11 +60,12 @@ export class App {
       if (card.visible && e.target instanceof Node && !card.element.contains(e.target)) card.hide();
     });
 
+    // Once per checked state: its findings are pushed when it is checked (an edit's `changed` comes before them, and
+    // a request then would wait for the same state anyway). Debounced over a burst of states.
     const refreshViews = debounce(() => {
       void tree.load();
       void map.load();
     }, 300);
-    model.onChanged.on(refreshViews);
     model.onFindings.on(refreshViews);
     model.onSelection.on(debounce(() => host.post({ type: 'selection', offset: model.selStart, length: model.selLength }), 100));
     // Keep the place across the page being discarded while its tab is hidden.

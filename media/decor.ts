@@ -1,7 +1,7 @@
 /**
- * What colours and underlines each byte of a page: the region kind from the server's hddLens/regions answer and
- * the worst severity of the findings on it (from the region and from the findings list, so underlines appear as
- * soon as either arrives). One byte per byte of the page, so the grid's render loop only indexes arrays.
+ * What colours and underlines each byte of a page: the region kind from the server's hddLens/regions answer (kinds
+ * only) and the worst severity of the findings on it, from the findings the host pushed. This is the one place that
+ * computes a byte's severity. One byte per byte of the page, so the grid's render loop only indexes arrays.
  */
 import type { Region, WireFinding } from '../shared/protocol';
 import type { RegionKind } from '../shared/format/fieldInfo';
@@ -32,8 +32,6 @@ export function buildDecor(page: number, regions: Region[] | undefined, findings
     const [a, b] = clip(r.offset, r.length, start);
     if (a >= b) continue;
     kinds.fill(KIND_CODE.get(r.kind) ?? 0, a, b);
-    const s = severityCode(r.severity);
-    if (s > 0) raise(severities, s, a, b);
   }
   for (const f of findings) {
     const [a, b] = clip(f.offset, Math.max(1, f.length), start);

@@ -89,7 +89,7 @@ export class FieldEditor {
     this.input.value = this.original === undefined ? '' : this.original.toString();
     this.input.select();
     this.check();
-    this.host.request('hddLens/inspect', { offset: d.offset }).then(
+    this.host.request('inspect', { offset: d.offset }).then(
       (info) => {
         if (this.node === d && info.field) this.requirement.textContent = `${info.field.name}: ${info.field.requirement}`;
       },

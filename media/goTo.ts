@@ -80,7 +80,7 @@ export class GoTo {
   private async goGuest(text: string): Promise<Said> {
     const p = parseNumber(text);
     if ('error' in p) return { error: p.error };
-    const loc = await this.host.request('hddLens/guestToHost', { guestOffset: Number(p.value) });
+    const loc = await this.host.request('guestToHost', { guestOffset: Number(p.value) });
     if (!loc) return { error: `Guest offset ${hex(p.value)} is past the end of the virtual disk` };
     if (loc.hostOffset === undefined) {
       const at = await this.batEntryOffset(loc.batIndex);

@@ -1,30 +1,11 @@
 /**
  * The webview's side of the message channel with the extension host (shared/webviewProtocol.ts): typed requests
- * with replies matched by id, and a stream of host events. The host adds the document's uri to every proxied
- * server request, so params here never carry it.
+ * with replies matched by id (shared/requestReplies.ts), and a stream of host events. The host adds the document's
+ * uri to every forwarded server request, so params here never carry it.
  */
-import type { FromWebview, ProxiedMethod, ToWebview } from '../shared/webviewProtocol';
-import type {
-  AllocationMapResult,
-  ApplyFixArgs,
-  GuestLocationResult,
-  InspectResult,
-  Region,
-  StructureNode,
-} from '../shared/protocol';
+import type { FromWebview, ToWebview, WebviewParams, WebviewRequest, WebviewResult } from '../shared/webviewProtocol';
+import { RequestReplies } from '../shared/requestReplies';
 import { Emitter } from './events';
-
-/** Parameters (without uri) and result of each server request the webview may forward. */
-export interface MethodTable {
-  'hddLens/structure': [{ batPage?: number }, StructureNode | null];
-  'hddLens/allocationMap': [{ buckets: number }, AllocationMapResult | null];
-  'hddLens/guestToHost': [{ guestOffset: number }, GuestLocationResult | null];
-  'hddLens/hostToGuest': [{ hostOffset: number }, GuestLocationResult[]];
-  'hddLens/regions': [{ offset: number; length: number }, Region[]];
-  'hddLens/inspect': [{ offset: number }, InspectResult];
-  'hddLens/planRepair': [{ mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null];
-}
-type Method = ProxiedMethod & keyof MethodTable;
 
 /** What VS Code injects into webviews. */
 interface VsCodeApi {
@@ -35,18 +16,12 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 /** Host events that are not replies. */
-export type HostEvent = Exclude<ToWebview, { type: 'bytes' } | { type: 'response' }>;
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
+export type HostEvent = Exclude<ToWebview, { type: 'response' }>;
 
 export class Host {
   readonly onEvent = new Emitter<HostEvent>();
   private readonly api: VsCodeApi;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private readonly replies = new RequestReplies();
 
   constructor() {
     this.api = acquireVsCodeApi();
@@ -67,34 +42,19 @@ export class Host {
   }
 
   /** Bytes as the document has them now (unsaved edits included); shorter at the end of the file. */
-  read(offset: number, length: number): Promise<Uint8Array> {
-    const requestId = this.nextId++;
-    this.post({ type: 'read', requestId, offset, length });
-    return this.expect(requestId) as Promise<Uint8Array>;
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    return asBytes(await this.replies.call((requestId) => this.post({ type: 'read', requestId, offset, length })));
   }
 
-  request<M extends Method>(method: M, params: MethodTable[M][0]): Promise<MethodTable[M][1]> {
-    const requestId = this.nextId++;
-    this.post({ type: 'request', requestId, method, params });
-    return this.expect(requestId) as Promise<MethodTable[M][1]>;
-  }
-
-  private expect(requestId: number): Promise<unknown> {
-    return new Promise((resolve, reject) => this.pending.set(requestId, { resolve, reject }));
+  /** A server request about this document, by its name in WEBVIEW_REQUESTS. */
+  request<K extends WebviewRequest>(request: K, params: WebviewParams<K>): Promise<WebviewResult<K>> {
+    return this.replies.call((requestId) => this.post({ type: 'request', requestId, request, params })) as Promise<WebviewResult<K>>;
   }
 
   private receive(message: ToWebview | undefined): void {
     if (!message || typeof message !== 'object') return;
-    if (message.type === 'bytes' || message.type === 'response') {
-      const waiter = this.pending.get(message.requestId);
-      if (!waiter) return;
-      this.pending.delete(message.requestId);
-      if (message.type === 'bytes') waiter.resolve(asBytes(message.data));
-      else if (message.error !== undefined) waiter.reject(new Error(message.error));
-      else waiter.resolve(message.result);
-      return;
-    }
-    this.onEvent.emit(message);
+    if (message.type === 'response') this.replies.settle(message);
+    else this.onEvent.emit(message);
   }
 }
 

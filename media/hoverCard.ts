@@ -68,6 +68,10 @@ export class HoverCard {
    */
   async show(offset: number, anchor: DOMRect, pinned: boolean, forFixes = false): Promise<void> {
     const seq = ++this.seq;
+    // A hover's pending show or hide (the pointer left, the grid scrolled) must not undo this card: Ctrl+. right
+    // after a jump opened it, and the hover's hide then came and dropped its answer.
+    clearTimeout(this.showTimer);
+    this.cancelHide();
     this.pinned = pinned;
     if (pinned && document.activeElement instanceof HTMLElement) this.returnFocus = document.activeElement;
     this.shownOffset = offset;
@@ -75,7 +79,7 @@ export class HoverCard {
     this.place(anchor);
     let info: InspectResult;
     try {
-      info = await this.host.request('hddLens/inspect', { offset });
+      info = await this.host.request('inspect', { offset });
     } catch (e) {
       if (seq === this.seq) this.element.replaceChildren(el('div', { class: 'card-error', text: String(e) }));
       return;

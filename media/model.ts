@@ -35,8 +35,9 @@ export class Model {
   readonly onSelection = new Emitter<SelectionChange>();
   /** A page of bytes or regions arrived or was dropped: the grid re-renders. */
   readonly onPageData = new Emitter<number>();
+  /** A checked state's findings arrived: views of its structure (tree, map) refresh, once per state. */
   readonly onFindings = new Emitter<void>();
-  /** The document changed (edit, undo, revert...): views that depend on its structure refresh. */
+  /** The document's bytes changed (edit, undo, revert...). */
   readonly onChanged = new Emitter<void>();
 
   readonly bytes: PagedLoader<Uint8Array>;
@@ -55,7 +56,7 @@ export class Model {
       concurrency: 6,
     });
     this.regions = new PagedLoader({
-      fetch: (page) => host.request('hddLens/regions', { offset: page * PAGE_SIZE, length: PAGE_SIZE }),
+      fetch: (page) => host.request('regions', { offset: page * PAGE_SIZE, length: PAGE_SIZE }),
       onLoaded,
       capacity: CACHE_PAGES,
       concurrency: 3,
@@ -115,8 +116,7 @@ export class Model {
   setFindings(version: number, findings: WireFinding[]): void {
     this.findingsVersion = version;
     this.findings = [...findings].sort((a, b) => a.offset - b.offset);
-    // Severities and region kinds may change anywhere after a re-validation.
-    this.regions.invalidateAll();
+    // Underlines may change anywhere; region kinds do not (they follow the bytes: `changed` refetches them).
     this.decor.clear();
     this.onFindings.emit();
   }
@@ -127,7 +127,8 @@ export class Model {
     const touched = ranges === 'all' ? Infinity : ranges.reduce((n, r) => n + Math.ceil(r.length / PAGE_SIZE) + 1, 0);
     if (ranges === 'all' || touched > CACHE_PAGES) this.bytes.invalidateAll();
     else for (const r of ranges) this.bytes.invalidate(pagesOf(r.offset, r.length));
-    // An edit of one BAT entry can change what a far cluster is: regions are refetched for what is on screen.
+    // An edit of one BAT entry can change what a far cluster is: regions are refetched for what is on screen, once
+    // per change (the server answers for the state of this change, once checked).
     this.regions.invalidateAll();
     this.decor.clear();
     if (this.active >= size) this.select(Math.max(0, size - 1), 1, { source: 'host', reveal: true });

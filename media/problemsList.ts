@@ -124,7 +124,7 @@ export class ProblemsList {
   /** One fix applies at once; several (or none found) open the card at the row to choose. */
   private async fixOne(f: WireFinding, item: HTMLElement): Promise<void> {
     try {
-      const info = await this.host.request('hddLens/inspect', { offset: f.offset });
+      const info = await this.host.request('inspect', { offset: f.offset });
       if (info.fixes.length === 1) {
         this.host.post({ type: 'applyFix', fix: info.fixes[0] });
         return;
@@ -139,7 +139,7 @@ export class ProblemsList {
   private async repair(mode: 'leaks' | 'all'): Promise<void> {
     this.message.textContent = 'Planning the repair…';
     try {
-      const plan = await this.host.request('hddLens/planRepair', { mode });
+      const plan = await this.host.request('planRepair', { mode });
       if (plan === null) this.message.textContent = 'Nothing to repair.';
       else if ('refused' in plan) this.message.textContent = `Not repaired: ${plan.refused}`;
       else {

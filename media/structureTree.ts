@@ -94,7 +94,7 @@ export class StructureTree {
     const seq = ++this.loadSeq;
     let data: StructureNode | null;
     try {
-      data = await this.host.request('hddLens/structure', {});
+      data = await this.host.request('structure', {});
     } catch (e) {
       this.status.textContent = `No structure: ${String(e)}`;
       return;
@@ -147,7 +147,7 @@ export class StructureTree {
     if (n.children || n.loading || n.data.batPage === undefined) return;
     n.loading = true;
     try {
-      const page = await this.host.request('hddLens/structure', { batPage: n.data.batPage });
+      const page = await this.host.request('structure', { batPage: n.data.batPage });
       if (seq !== this.loadSeq) return;
       n.children = (page?.children ?? []).map((c) => this.wrap(c, n, n.depth + 1));
     } catch (e) {

@@ -10,10 +10,10 @@ import { AnalysisTarget, Analyzer } from './analyzer';
 const SETTLE_MS = 60;
 
 /**
- * One image the server has open (the editor's side of it is the client's ImageDocument): the file (read with
- * positional reads, never whole), the client's unsaved edits as an overlay, the document version, and the analysis
- * of the current state. It never writes the file. While open it watches the file, and a change on disk re-analyzes
- * it (the unsaved edits stay on top, as the client still has them).
+ * One open image: the file (read with positional reads, never whole), the client's unsaved edits as an overlay,
+ * the document version, and the analysis of the current state. It never writes the file. Unless its client watches
+ * the file (DidOpenParams.clientWatches: one owner per document), it watches the file, and a change on disk
+ * re-analyzes it (the unsaved edits stay on top, as the client still has them).
  */
 export class ServedImage implements AnalysisTarget {
   private base: ImageView['source'];
@@ -24,6 +24,8 @@ export class ServedImage implements AnalysisTarget {
   private current!: Analysis;
   private waiters: Array<(a: Analysis) => void> = [];
   private watcher: FSWatcher | undefined;
+  /** Whether this server watches the file (false while the client that opened it does). */
+  private watching: boolean;
   private settleTimer: NodeJS.Timeout | undefined;
   private seen: Stats | undefined;
   private closed = false;
@@ -38,7 +40,9 @@ export class ServedImage implements AnalysisTarget {
     private readonly analyzer: Analyzer,
     /** Called whenever the current state is checked (diagnostics are due). */
     private readonly onChecked: (doc: ServedImage, analysis: Analysis) => void,
+    watchDisk = true,
   ) {
+    this.watching = watchDisk;
     // Stat before reading: a write in between then shows as a change (a new state), never as a stamp of bytes
     // that were not the ones read.
     this.seen = statQuiet(path);
@@ -46,6 +50,17 @@ export class ServedImage implements AnalysisTarget {
     this.overlay = new OverlaySource(this.base);
     this.watch();
     this.reanalyze();
+  }
+
+  /** Starts or stops watching the file (the client that watched it closed it, or one that watches opened it). */
+  watchDisk(on: boolean): void {
+    if (on === this.watching) return;
+    this.watching = on;
+    if (on) return this.watch();
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
   }
 
   get source(): OverlaySource {
@@ -166,7 +181,7 @@ export class ServedImage implements AnalysisTarget {
    * set up again after every event, and retried while the file is missing.
    */
   private watch(): void {
-    if (this.closed) return;
+    if (this.closed || !this.watching) return;
     try {
       this.watcher = watch(this.path, { persistent: false }, () => this.onDiskEvent());
       this.watcher.on('error', () => this.onDiskEvent());
@@ -176,7 +191,7 @@ export class ServedImage implements AnalysisTarget {
   }
 
   private onDiskEvent(): void {
-    if (this.closed) return;
+    if (this.closed || !this.watching) return;
     if (this.settleTimer) clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
       this.watcher?.close();

@@ -36,12 +36,7 @@ import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
-
-/** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
-export interface InitOptions {
-  /** BATs with more entries than this are checked in the worker thread. */
-  inlineCheckEntries?: number;
-}
+import { notify, onNotification, onRequest } from './rpc';
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -64,6 +59,8 @@ export class HddLensServer {
   private canRegisterConfig = false;
   private canRefreshContent = false;
   private resolvesCommands = false;
+  /** The client asked for hddLens/publishFindings with every checked state. */
+  private pushesFindings = false;
   /** Diagnostics wait for the first settings, so that ignored rules never flash up at open. */
   private settingsLoaded: Promise<void> = Promise.resolve();
   private settingsArrived: () => void = () => undefined;
@@ -80,10 +77,10 @@ export class HddLensServer {
     c.onShutdown(() => this.shutdown());
     c.onDidChangeConfiguration((p) => void this.configurationChanged(p.settings));
 
-    c.onNotification(P.didOpen.method, (p: P.VersionedDocument) => void this.openImage(p.uri, p.version, true));
-    c.onNotification(P.didChange.method, (p: P.DidChangeParams) => this.changeImage(p));
-    c.onNotification(P.didSave.method, (p: P.VersionedDocument) => this.docs.get(p.uri)?.saved(p.version));
-    c.onNotification(P.didClose.method, (p: P.DocumentRef) => this.closeImage(p.uri));
+    onNotification(c, P.didOpen, (p) => void this.openImage(p.uri, p.version, true, p.clientWatches === true));
+    onNotification(c, P.didChange, (p) => this.changeImage(p));
+    onNotification(c, P.didSave, (p) => this.docs.get(p.uri)?.saved(p.version));
+    onNotification(c, P.didClose, (p) => this.closeImage(p.uri));
 
     c.onDidOpenTextDocument((p) => {
       if (isDescriptorUri(p.textDocument.uri)) this.descriptorText(p.textDocument.uri, p.textDocument.version, p.textDocument.text);
@@ -109,14 +106,14 @@ export class HddLensServer {
     c.onFoldingRanges((p) => this.folding(p.textDocument.uri));
     c.workspace.textDocumentContent.on((p) => this.content(p.uri));
 
-    c.onRequest(P.findings.method, (p: P.DocumentRef) => this.findings(p));
-    c.onRequest(P.inspect.method, (p: P.DocumentRef & { offset: number }) => this.inspect(p));
-    c.onRequest(P.regions.method, (p: P.RegionsParams) => this.regions(p));
-    c.onRequest(P.structure.method, (p: P.StructureParams) => this.structure(p));
-    c.onRequest(P.allocationMap.method, (p: P.AllocationMapParams) => this.allocationMap(p));
-    c.onRequest(P.guestToHost.method, (p: P.DocumentRef & { guestOffset: number }) => this.guestToHost(p));
-    c.onRequest(P.hostToGuest.method, (p: P.DocumentRef & { hostOffset: number }) => this.hostToGuest(p));
-    c.onRequest(P.planRepair.method, (p: P.DocumentRef & { mode: RepairMode }) => this.planRepair(p));
+    onRequest(c, P.findings, (p) => this.findings(p));
+    onRequest(c, P.inspect, (p) => this.inspect(p));
+    onRequest(c, P.regions, (p) => this.regions(p));
+    onRequest(c, P.structure, (p) => this.structure(p));
+    onRequest(c, P.allocationMap, (p) => this.allocationMap(p));
+    onRequest(c, P.guestToHost, (p) => this.guestToHost(p));
+    onRequest(c, P.hostToGuest, (p) => this.hostToGuest(p));
+    onRequest(c, P.planRepair, (p) => this.planRepair(p));
     c.listen();
   }
 
@@ -126,8 +123,9 @@ export class HddLensServer {
     this.canRegisterConfig = caps.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     this.canRefreshContent = caps.workspace?.textDocumentContent !== undefined;
     this.resolvesCommands = caps.textDocument?.codeAction?.resolveSupport?.properties.includes('command') === true;
-    const options = (p.initializationOptions ?? {}) as InitOptions;
+    const options = (p.initializationOptions ?? {}) as P.InitializationOptions;
     const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
+    this.pushesFindings = options.publishFindings === true;
     this.analyzer = new Analyzer(this.worker, inline);
     if (this.canPullConfig) this.settingsLoaded = new Promise((resolve) => (this.settingsArrived = resolve));
     this.worker.warm();
@@ -150,7 +148,7 @@ export class HddLensServer {
   private async initialized(): Promise<void> {
     try {
       if (this.canRegisterConfig) await this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'hddLens' });
-      await this.pullSettings();
+      await this.pullSettings(undefined, false);
     } finally {
       this.settingsArrived();
     }
@@ -164,7 +162,11 @@ export class HddLensServer {
 
   // ---- settings ----
 
-  private async pullSettings(pushed?: unknown): Promise<void> {
+  /**
+   * Reads the settings and publishes every checked state again under them; not when they first arrive (`republish`
+   * false): each state checked before then has its publication waiting for them already (publish), and goes out once.
+   */
+  private async pullSettings(pushed?: unknown, republish = true): Promise<void> {
     let section = pushed;
     if (this.canPullConfig) {
       try {
@@ -175,6 +177,7 @@ export class HddLensServer {
     }
     if (section === undefined) return;
     this.settings = parseSettings(section);
+    if (!republish) return;
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
     for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
   }
@@ -186,11 +189,18 @@ export class HddLensServer {
 
   // ---- documents ----
 
-  private openImage(uri: string, version: number, explicit: boolean): ServedImage | undefined {
+  /**
+   * Opens an image, or reads an open one again (`explicit`: the client opened it; a structure view's image is not).
+   * The file has one watcher (DidOpenParams): the client when it says it watches, else this server.
+   */
+  private openImage(uri: string, version: number, explicit: boolean, clientWatches = false): ServedImage | undefined {
     if (explicit) this.explicit.add(uri);
     const existing = this.docs.get(uri);
     if (existing) {
-      if (explicit) existing.saved(version);
+      if (explicit) {
+        existing.watchDisk(!clientWatches);
+        existing.saved(version);
+      }
       return existing;
     }
     const path = uriToPath(uri);
@@ -199,7 +209,7 @@ export class HddLensServer {
       return undefined;
     }
     try {
-      const doc = new ServedImage(uri, path, version, this.analyzer, (d, a) => this.publish(d, a));
+      const doc = new ServedImage(uri, path, version, this.analyzer, (d, a) => this.publish(d, a), !clientWatches);
       this.docs.set(uri, doc);
       if (doc.notice) this.connection.console.warn(`hdd-lens: ${doc.notice}`);
       return doc;
@@ -235,7 +245,8 @@ export class HddLensServer {
     if (!doc) return;
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     if ([...this.views.values()].some((v) => v.imageUri === uri)) {
-      // A structure view still shows it: keep it open, as the file on disk.
+      // A structure view still shows it: keep it open, as the file on disk, which the server watches now.
+      doc.watchDisk(true);
       doc.saved(doc.version);
       return;
     }
@@ -284,8 +295,9 @@ export class HddLensServer {
 
   private publishNow(doc: ServedImage, analysis: Analysis): void {
     if (this.explicit.has(doc.uri)) {
-      const diagnostics = analysis.view(this.settings).shown.map((s) => toDiagnostic(s));
-      void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics });
+      const view = analysis.view(this.settings);
+      void this.connection.sendDiagnostics({ uri: doc.uri, version: analysis.version, diagnostics: view.shown.map((s) => toDiagnostic(s)) });
+      if (this.pushesFindings) notify(this.connection, P.publishFindings, { uri: doc.uri, version: analysis.version, findings: view.wire });
     }
     for (const [uri, view] of this.views) if (view.imageUri === doc.uri) this.publishView(uri, doc, analysis);
     if (this.canRefreshContent) {
@@ -415,28 +427,28 @@ export class HddLensServer {
 
   // ---- custom requests ----
 
-  private async findings(p: P.DocumentRef): Promise<{ version: number; findings: P.WireFinding[] } | null> {
+  private async findings(p: P.ParamsOf<typeof P.findings>): Promise<P.ResultOf<typeof P.findings>> {
     const found = await this.checked(p.uri);
     return found ? { version: found.analysis.version, findings: found.analysis.view(this.settings).wire } : null;
   }
 
-  private async inspect(p: P.DocumentRef & { offset: number }): Promise<P.InspectResult> {
+  private async inspect(p: P.ParamsOf<typeof P.inspect>): Promise<P.ResultOf<typeof P.inspect>> {
     position(P.inspect.method, 'offset', p.offset);
     const found = await this.checked(p.uri);
     if (!found) return { findings: [], fixes: [] };
     return inspectResult(found.doc, found.analysis, this.settings, p.offset);
   }
 
-  private async regions(p: P.RegionsParams): Promise<P.Region[]> {
+  private async regions(p: P.ParamsOf<typeof P.regions>): Promise<P.ResultOf<typeof P.regions>> {
     position(P.regions.method, 'offset', p.offset);
     position(P.regions.method, 'length', p.length);
     const found = await this.checked(p.uri);
     if (!found) return [];
     const a = found.analysis;
-    return regionsOf(a.checked?.space, a.image.source.size, a.view(this.settings).index, p.offset, p.length);
+    return regionsOf(a.checked?.space, a.image.source.size, p.offset, p.length);
   }
 
-  private async structure(p: P.StructureParams): Promise<P.StructureNode | null> {
+  private async structure(p: P.ParamsOf<typeof P.structure>): Promise<P.ResultOf<typeof P.structure>> {
     optionalPosition(P.structure.method, 'batPage', p.batPage);
     const found = await this.checked(p.uri);
     if (!found) return null;
@@ -444,13 +456,13 @@ export class HddLensServer {
     return structureOf(found.analysis, this.settings);
   }
 
-  private async allocationMap(p: P.AllocationMapParams): Promise<P.AllocationMapResult | null> {
+  private async allocationMap(p: P.ParamsOf<typeof P.allocationMap>): Promise<P.ResultOf<typeof P.allocationMap>> {
     position(P.allocationMap.method, 'buckets', p.buckets);
     const found = await this.checked(p.uri);
     return found ? allocationOf(found.analysis, p.buckets) : null;
   }
 
-  private async guestToHost(p: P.DocumentRef & { guestOffset: number }): Promise<P.GuestLocationResult | null> {
+  private async guestToHost(p: P.ParamsOf<typeof P.guestToHost>): Promise<P.ResultOf<typeof P.guestToHost>> {
     position(P.guestToHost.method, 'guestOffset', p.guestOffset);
     const found = await this.checked(p.uri);
     if (!found) return null;
@@ -461,13 +473,13 @@ export class HddLensServer {
     return out;
   }
 
-  private async hostToGuest(p: P.DocumentRef & { hostOffset: number }): Promise<P.GuestLocationResult[]> {
+  private async hostToGuest(p: P.ParamsOf<typeof P.hostToGuest>): Promise<P.ResultOf<typeof P.hostToGuest>> {
     position(P.hostToGuest.method, 'hostOffset', p.hostOffset);
     const found = await this.checked(p.uri);
     return found ? guestOf(found.analysis, p.hostOffset) : [];
   }
 
-  private async planRepair(p: P.DocumentRef & { mode: RepairMode }): Promise<BulkResult> {
+  private async planRepair(p: P.ParamsOf<typeof P.planRepair>): Promise<P.ResultOf<typeof P.planRepair>> {
     const found = await this.checked(p.uri);
     if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
     return this.bulk(found.doc, found.analysis, p.mode);

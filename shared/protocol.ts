@@ -7,7 +7,7 @@
  * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
  */
 import type { FieldInfo, RegionKind } from './format/fieldInfo';
-import type { FindingReport, Severity } from './check/finding';
+import type { FindingReport } from './check/finding';
 import type { AllocationBucket } from './describe/allocationMap';
 import type { StructureNode } from './describe/structureNode';
 
@@ -26,7 +26,11 @@ export function positionToOffset(p: BytePosition): number {
   return p.line * BYTES_PER_LINE + p.character;
 }
 
-/** A typed request or notification: the method name, with its parameter and result types attached. */
+/**
+ * A typed request or notification: the method name, with its parameter and result types attached. Every custom
+ * method is declared here and only here: the server registers its handlers through server/rpc.ts and the client
+ * sends through client/lsp/serverConnection.ts, both typed by these signatures, so the compiler checks each side.
+ */
 export interface RequestSig<P, R> {
   readonly method: string;
   readonly _types?: [P, R];
@@ -35,6 +39,9 @@ export interface NotificationSig<P> {
   readonly method: string;
   readonly _types?: P;
 }
+/** The parameter and result types of a signature. */
+export type ParamsOf<S> = S extends RequestSig<infer P, unknown> ? P : S extends NotificationSig<infer P> ? P : never;
+export type ResultOf<S> = S extends RequestSig<unknown, infer R> ? R : never;
 const request = <P, R>(method: string): RequestSig<P, R> => ({ method });
 const notification = <P>(method: string): NotificationSig<P> => ({ method });
 
@@ -102,7 +109,27 @@ export interface DidChangeParams extends VersionedDocument {
   size?: number;
 }
 
-export const didOpen = notification<VersionedDocument>('hddLens/didOpen');
+/** What the client passes in `initializationOptions` (all optional: other clients pass nothing). */
+export interface InitializationOptions {
+  /** BATs with more entries than this are checked in the worker thread (tests use 0 to force the worker path). */
+  inlineCheckEntries?: number;
+  /** Send `hddLens/publishFindings` with every checked state of an image the client opened (VS Code's client does). */
+  publishFindings?: boolean;
+}
+
+/**
+ * Who watches an open image's file for changes by other programs: one owner per document, never both. The VS Code
+ * client watches the files it has open in an editor (it must ask about unsaved edits anyway) and resyncs them with
+ * a new didOpen; it says so with `clientWatches`. The server watches every other image it has open (opened by
+ * other clients, checked without an editor, shown only in a structure view) and re-checks it on a change.
+ */
+export interface DidOpenParams extends VersionedDocument {
+  /** The client watches this file and sends didOpen again when another program changed it. */
+  clientWatches?: boolean;
+}
+
+/** Opens an image (the file as on disk); for an image open already, reads the file again and drops its edits. */
+export const didOpen = notification<DidOpenParams>('hddLens/didOpen');
 export const didChange = notification<DidChangeParams>('hddLens/didChange');
 /** The document was written to disk: the server drops its overlay and reads the file again. */
 export const didSave = notification<VersionedDocument>('hddLens/didSave');
@@ -135,7 +162,10 @@ export interface GuestLocationResult {
 export const guestToHost = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
 export const hostToGuest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
 
-/** Coloured regions of a byte window, for the grid. */
+/**
+ * Coloured regions of a byte window, for the grid: what the bytes are (kinds only). How bad they are comes from the
+ * findings (hddLens/publishFindings or hddLens/findings), which the grid overlays on the bytes itself.
+ */
 export interface RegionsParams extends DocumentRef {
   offset: number;
   length: number;
@@ -144,8 +174,6 @@ export interface Region {
   offset: number;
   length: number;
   kind: RegionKind;
-  /** Worst severity of the findings on these bytes, for underlining. */
-  severity?: Severity;
 }
 export const regions = request<RegionsParams, Region[]>('hddLens/regions');
 
@@ -161,7 +189,18 @@ export const inspect = request<DocumentRef & { offset: number }, InspectResult>(
 
 /** Findings on the wire are the JSON report's findings. */
 export type WireFinding = FindingReport;
-export const findings = request<DocumentRef, { version: number; findings: WireFinding[] }>('hddLens/findings');
+/** The findings of one checked state of a document, as the settings show them, with the version they are for. */
+export interface CheckedFindings {
+  version: number;
+  findings: WireFinding[];
+}
+/** The findings of the current state, once checked; null for a document the server does not have open. */
+export const findings = request<DocumentRef, CheckedFindings | null>('hddLens/findings');
+/**
+ * Pushed with every checked state of an image the client opened, right after its diagnostics, to clients that ask
+ * for it (InitializationOptions.publishFindings): what hddLens/findings would answer then, without the round trip.
+ */
+export const publishFindings = notification<DocumentRef & CheckedFindings>('hddLens/publishFindings');
 
 /** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
 export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');

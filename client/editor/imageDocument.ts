@@ -3,7 +3,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { openImageView } from '../../shared/io/pendingJournal';
 import type { EditSet } from '../../shared/io/patch';
-import type { WireFinding } from '../../shared/protocol';
+import type { CheckedFindings, WireFinding } from '../../shared/protocol';
 import { parseBackup, serializeBackup } from '../document/backup';
 import type { EditRecord } from '../document/editRecord';
 import { ImageModel, ModelChange } from '../document/imageModel';
@@ -11,12 +11,6 @@ import { DiskStamp, SaveCancelled, saveImageAs } from '../document/saveImage';
 import { saveInWorker } from '../document/saveInWorker';
 import type { RecoveryResult } from '../../shared/io/journal';
 import { bytesToWrite, withSaveProgress } from './saveProgress';
-
-/** The latest findings the server reported for a document, with the version they are for. */
-export interface FindingsState {
-  version: number;
-  findings: WireFinding[];
-}
 
 /**
  * One open image: binds the VS Code-free ImageModel to the editor. Edits become CustomDocumentEditEvents whose
@@ -61,7 +55,8 @@ export class ImageDocument implements vscode.CustomDocument {
 
   /** The file as it was when last read or written by us: a different stamp on disk means another writer. */
   stamp: DiskStamp;
-  findings: FindingsState | undefined;
+  /** The latest findings the server pushed, with the version they are for. */
+  findings: CheckedFindings | undefined;
   /** The server's findings for the file as on disk (a clean version) included image-unclean. */
   diskInUse = false;
   /** The document's version when it opened (a fix planned on the file before the editor opened has no version). */
@@ -75,7 +70,7 @@ export class ImageDocument implements vscode.CustomDocument {
   private readonly editEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ImageDocument>>();
   /** New undoable edits, for the provider's onDidChangeCustomDocument. */
   readonly onDidEdit = this.editEmitter.event;
-  private readonly findingsEmitter = new vscode.EventEmitter<FindingsState>();
+  private readonly findingsEmitter = new vscode.EventEmitter<CheckedFindings>();
   readonly onDidChangeFindings = this.findingsEmitter.event;
 
   private constructor(
@@ -113,7 +108,7 @@ export class ImageDocument implements vscode.CustomDocument {
     return record;
   }
 
-  setFindings(state: FindingsState): void {
+  setFindings(state: CheckedFindings): void {
     // Findings of an older version than one already seen arrive late: ignore them.
     if (this.findings && state.version < this.findings.version) return;
     this.findings = state;

@@ -2,26 +2,17 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { BoundedMap } from '../../shared/boundedMap';
-import type { ApplyFixArgs } from '../../shared/protocol';
+import { inspect, planRepair, type ApplyFixArgs, type DocumentRef, type RequestSig } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
-import { HEAD_BYTES, type FromWebview, type ProxiedMethod, type ToWebview } from '../../shared/webviewProtocol';
+import { RequestReplies } from '../../shared/requestReplies';
+import { HEAD_BYTES, webviewRequest, type FromWebview, type ToWebview } from '../../shared/webviewProtocol';
 import type { ImageDocument } from './imageDocument';
 import { webviewHtml } from './webviewHtml';
 
 /** Largest read the webview may ask for at once: pages are small, this only bounds a misbehaving page. */
 const MAX_READ = 4 * 1024 * 1024;
-
-const PROXIED: ReadonlySet<ProxiedMethod> = new Set<ProxiedMethod>([
-  'hddLens/structure',
-  'hddLens/allocationMap',
-  'hddLens/guestToHost',
-  'hddLens/hostToGuest',
-  'hddLens/regions',
-  'hddLens/inspect',
-  'hddLens/planRepair',
-]);
 
 export interface HostServices {
   server: ServerConnection;
@@ -64,8 +55,7 @@ export class WebviewHost implements vscode.Disposable {
 
   post(message: ToWebview): void {
     // Replies always go (the page asks for its first pages and regions as soon as it runs); events wait for `ready`.
-    const reply = message.type === 'bytes' || message.type === 'response';
-    if (!this.ready && message.type !== 'init' && !reply) {
+    if (!this.ready && message.type !== 'init' && message.type !== 'response') {
       if (message.type === 'reveal') this.early.push(message);
       return;
     }
@@ -87,9 +77,9 @@ export class WebviewHost implements vscode.Disposable {
         case 'ready':
           return this.init();
         case 'read':
-          return this.read(m.requestId, m.offset, m.length);
+          return await this.answer(m.requestId, () => this.read(m.offset, m.length));
         case 'request':
-          return await this.forward(m.requestId, m.method, m.params);
+          return await this.answer(m.requestId, () => this.forward(m.request, m.params));
         case 'applyFix':
           // Only a fix the server planned, as it was handed to the page: the page cannot make up edits or a size.
           if (!this.handedOut.has(fixKey(m.fix))) throw new Error('the editor asked to apply a fix the language server did not plan; nothing was applied');
@@ -122,24 +112,23 @@ export class WebviewHost implements vscode.Disposable {
     for (const m of this.early.splice(0)) this.post(m);
   }
 
-  private read(requestId: number, offset: number, length: number): void {
-    const data = this.doc.model.read(checkedOffset(offset), Math.min(Math.max(0, length), MAX_READ));
-    this.post({ type: 'bytes', requestId, offset, data });
+  /** Runs a request of the page and posts its reply (a failure as its message) under the request's id. */
+  private answer(requestId: number, work: () => unknown): Promise<void> {
+    return RequestReplies.answer(requestId, work, (reply) => this.post({ type: 'response', ...reply }));
   }
 
-  private async forward(requestId: number, method: ProxiedMethod, params: Record<string, unknown>): Promise<void> {
-    if (!PROXIED.has(method)) {
-      this.post({ type: 'response', requestId, error: `not a forwarded method: ${method}` });
-      return;
-    }
-    try {
-      // The page never names files: the request is always about this document.
-      const result = await this.services.server.requestMethod(method, { ...params, uri: this.doc.uri.toString() });
-      for (const fix of fixesIn(method, result)) this.handedOut.set(fixKey(fix), true);
-      this.post({ type: 'response', requestId, result });
-    } catch (e) {
-      this.post({ type: 'response', requestId, error: errorText(e) });
-    }
+  private read(offset: number, length: number): Uint8Array {
+    return this.doc.model.read(checkedOffset(offset), Math.min(Math.max(0, length), MAX_READ));
+  }
+
+  /** A server request of the page's, by its name in WEBVIEW_REQUESTS (any other is refused). */
+  private async forward(name: string, params: Record<string, unknown>): Promise<unknown> {
+    const sig = webviewRequest(name);
+    if (!sig) throw new Error(`not a forwarded request: ${String(name)}`);
+    // The page never names files: the request is always about this document.
+    const result = await this.services.server.request(sig, { ...params, uri: this.doc.uri.toString() });
+    for (const fix of fixesIn(sig, result)) this.handedOut.set(fixKey(fix), true);
+    return result;
   }
 
   private contentChanged(c: ModelChange): void {
@@ -152,9 +141,9 @@ export class WebviewHost implements vscode.Disposable {
 const MAX_HANDED_OUT = 1024;
 
 /** The fixes a forwarded answer carries: hddLens/inspect's `fixes`, hddLens/planRepair's plan. */
-function fixesIn(method: ProxiedMethod, result: unknown): ApplyFixArgs[] {
-  if (method === 'hddLens/inspect') return (result as { fixes?: ApplyFixArgs[] } | null)?.fixes ?? [];
-  if (method === 'hddLens/planRepair' && result && typeof result === 'object' && 'edits' in result) return [result as ApplyFixArgs];
+function fixesIn(sig: RequestSig<DocumentRef, unknown>, result: unknown): ApplyFixArgs[] {
+  if (sig === inspect) return (result as { fixes?: ApplyFixArgs[] } | null)?.fixes ?? [];
+  if (sig === planRepair && result && typeof result === 'object' && 'edits' in result) return [result as ApplyFixArgs];
   return [];
 }
 

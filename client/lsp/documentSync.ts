@@ -62,7 +62,8 @@ export class DocumentSync implements vscode.Disposable {
     if (c.wire === 'none') {
       this.enqueue(key, () => this.server.notify(didSave, { uri: key, version: c.version }));
     } else if (c.wire === 'resync') {
-      this.enqueue(key, () => this.server.notify(didClose, { uri: key }));
+      // didOpen of an open image reads the file again and drops its edits: no didClose, which would clear the
+      // Problems panel for a moment and close the file on the server.
       this.sendState(key, model, c.version);
     } else {
       const wire = c.wire;
@@ -74,7 +75,8 @@ export class DocumentSync implements vscode.Disposable {
   private sendState(key: string, model: ImageModel, version: number): void {
     const pending = model.pendingEdits;
     const hasEdits = changesSomething(pending);
-    this.enqueue(key, () => this.server.notify(didOpen, { uri: key, version: hasEdits ? version - 1 : version }));
+    // The editor watches the file (client/editor/fileWatcher.ts): the server does not watch it too.
+    this.enqueue(key, () => this.server.notify(didOpen, { uri: key, version: hasEdits ? version - 1 : version, clientWatches: true }));
     if (hasEdits) {
       this.enqueue(key, () => this.server.notify(didChange, { uri: key, version, ...encodeEditSet({ ...pending, size: pending.size ?? model.size }) }));
     }

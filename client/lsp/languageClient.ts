@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { STRUCTURE_SCHEME } from '../../shared/protocol';
+import { STRUCTURE_SCHEME, type InitializationOptions } from '../../shared/protocol';
 
 /**
  * The language server (dist/server.js) over node IPC. Binary documents are synced by our own notifications
@@ -18,6 +18,8 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
   const clientOptions: LanguageClientOptions = {
     // DiskDescriptor.xml: the server checks the bundle it describes (diagnostics, hover, links, outline, fixes).
     documentSelector: [{ scheme: STRUCTURE_SCHEME }, { scheme: 'file', pattern: '**/DiskDescriptor.xml' }],
+    // The editor's panels show findings with more than diagnostics carry: the server pushes them with each state.
+    initializationOptions: { publishFindings: true } satisfies InitializationOptions,
     diagnosticCollectionName: 'hdd-lens',
     outputChannelName: 'hdd-lens',
   };

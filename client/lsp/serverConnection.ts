@@ -30,15 +30,14 @@ export class ServerConnection implements vscode.Disposable {
     return c.sendRequest<R>(sig.method, params, token);
   }
 
-  /** A request by method name (forwarded from the webview, which knows the method but not the signature). */
-  async requestMethod(method: string, params: Record<string, unknown>): Promise<unknown> {
-    const c = await this.started;
-    return c.sendRequest<unknown>(method, params);
-  }
-
   async notify<P>(sig: NotificationSig<P>, params: P): Promise<void> {
     const c = await this.started;
     await c.sendNotification(sig.method, params);
+  }
+
+  /** Handles a notification from the server (registered at once: the client keeps it across its start). */
+  onNotification<P>(sig: NotificationSig<P>, handler: (params: P) => void): vscode.Disposable {
+    return this.client.onNotification(sig.method, (params: P) => handler(params));
   }
 
   dispose(): void {

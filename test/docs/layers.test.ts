@@ -26,6 +26,7 @@ const ALLOWED: Array<[file: string, source: string]> = [
   ['server/probe.ts', "import { x } from '../shared/protocol';"],
   ['client/probe.ts', "import * as vscode from 'vscode';"],
   ['media/probe.ts', "import type { ToWebview } from '../shared/webviewProtocol';"],
+  ['media/probe.ts', "import { RequestReplies } from '../shared/requestReplies';"],
   ['cli/probe.ts', "import { readFileSync } from 'node:fs';"],
 ];
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Browser, Locator } from 'playwright-core';
@@ -31,6 +32,16 @@ async function waitText(l: Locator, re: RegExp): Promise<void> {
   while (!re.test(await l.innerText())) {
     if (Date.now() > deadline) throw new Error(`"${await l.innerText()}" never matched ${re}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Writes bytes into a file in place, as another program would. */
+async function writeAt(path: string, offset: number, data: Uint8Array): Promise<void> {
+  const f = await open(path, 'r+');
+  try {
+    await f.write(data, 0, data.length, offset);
+  } finally {
+    await f.close();
   }
 }
 
@@ -142,6 +153,18 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
       assert.equal(r.status, 0, `qemu-img ${q.version} check: ${r.output}`);
     }
     assert.equal(guestHash(qemu10(), image), guestBefore, 'the guest disk reads the same');
+  });
+
+  it('shows a write by another program to the open, saved image: the editor\'s watcher reads it again (the server does not watch it too)', async () => {
+    const entryOf = (i: number): Promise<Buffer> => readFile(image).then((b) => b.subarray(BAT_OFFSET + i * 4, BAT_OFFSET + i * 4 + 4));
+    const repaired = await entryOf(ENTRY);
+    // The damage again, written beside the editor: entry ENTRY points at guest 0's cluster.
+    await writeAt(image, ENTRY_OFFSET, await entryOf(0));
+    await waitProblem();
+    await wb.screenshot('07b-written-elsewhere.png');
+    await writeAt(image, ENTRY_OFFSET, repaired);
+    await waitNoProblem();
+    assert.equal(await wb.page.locator('.tab.dirty').count(), 0, 'the document stays clean: it shows the file');
   });
 
   it('moves through the bytes and panes with the keyboard; Enter opens the card, Escape closes it', async () => {

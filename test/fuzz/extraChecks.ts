@@ -117,7 +117,7 @@ function serverReads(src: ByteSource, rng: Prng): Failure[] {
   const map = new AllocationMapBuilder(space, 1 + rng.int(256));
   while (!map.done) map.feed(1 << 16);
   map.finish();
-  regionsOf(space, src.size, new RangeIndex(coded), rng.int(src.size + 1), rng.int(1 << 20));
+  regionsOf(space, src.size, rng.int(src.size + 1), rng.int(1 << 20));
   if (index) out.push(...incrementalMatchesFull(src, image, context, index, scan, rng));
   return out;
 }

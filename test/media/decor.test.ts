@@ -8,22 +8,22 @@ const finding = (offset: number, length: number, severity: WireFinding['severity
 });
 
 describe('webview byte decoration', () => {
-  it('colours bytes by region and underlines them by the worst severity, clipped to the page', () => {
+  it('colours bytes by region kind and underlines them by the worst severity of the findings, clipped to the page', () => {
     const page = 1;
     const start = page * PAGE_SIZE;
     const d = buildDecor(
       page,
       [
         { offset: start - 10, length: 20, kind: 'bat' },
-        { offset: start + 10, length: 100, kind: 'data', severity: 'warning' },
+        { offset: start + 10, length: 100, kind: 'data' },
       ],
-      [finding(start + 50, 4, 'error'), finding(start + 52, 10, 'info'), finding(0, 1, 'error')],
+      [finding(start + 10, 100, 'warning'), finding(start + 50, 4, 'error'), finding(start + 52, 10, 'info'), finding(0, 1, 'error')],
     );
     assert.equal(REGION_KINDS[d.kinds[0]], 'bat');
     assert.equal(REGION_KINDS[d.kinds[9]], 'bat');
     assert.equal(REGION_KINDS[d.kinds[10]], 'data');
     assert.equal(REGION_KINDS[d.kinds[110]], 'unknown');
-    assert.equal(d.severities[10], 2, 'warning from the region');
+    assert.equal(d.severities[10], 2, 'warning from a finding');
     assert.equal(d.severities[50], 3, 'error from a finding');
     assert.equal(d.severities[53], 3, 'the worst severity wins');
     assert.equal(d.severities[60], 2, 'info does not lower a warning');

@@ -51,6 +51,7 @@ async function editSequence(client: LspClient, uri: string): Promise<void> {
   const v6 = await client.diagnosticsOf(uri, 6);
   assert.deepEqual(codes(v6), ['bat-entry-beyond-eof', 'bat-entry-duplicate', 'image-unclean']);
   const findings = await client.request(P.findings, { uri });
+  assert.ok(findings);
   assert.equal(findings.version, 6);
   assert.deepEqual(findings.findings.find((f) => f.code === 'bat-entry-duplicate')?.batIndex, 9);
 }
@@ -108,6 +109,46 @@ describe('server document changes', function () {
       await f.close();
       const p = await client.diagnosticsWhere(uri, (x) => x.diagnostics.some((d) => d.code === 'image-unclean'));
       assert.equal(p.version, 1);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('leaves a file to the client that watches it (one watcher per document); watches it again once that client closes it', async () => {
+    const client = await LspClient.start();
+    const markInUse = async (path: string): Promise<void> => {
+      const f = await openFile(path, 'r+');
+      await f.write(u32Bytes(0x746f6e59), 0, 4, H.inUse);
+      await f.close();
+    };
+    const unclean = (x: { diagnostics: Array<{ code?: number | string }> }): boolean => x.diagnostics.some((d) => d.code === 'image-unclean');
+    try {
+      const clean = await fixturePath('clean-ext64k');
+      const [watched, sentinel] = [await scratchCopy(clean), await scratchCopy(clean)];
+      const [uri, sentinelUri] = [fileUri(watched), fileUri(sentinel)];
+      await client.connection.sendNotification(P.didOpen.method, { uri, version: 1, clientWatches: true } satisfies P.DidOpenParams);
+      await client.openImage(sentinelUri, 1);
+      await client.diagnosticsOf(uri, 1);
+      await client.diagnosticsOf(sentinelUri, 1);
+      // A structure view of the same image keeps it open on the server after the client closes it.
+      const view = P.structureUri(uri);
+      await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: view, languageId: 'hdd-structure', version: 1, text: '' } });
+      const before = client.published(uri).length;
+      // The client's file first: a server watcher of it would settle first, and publish before the sentinel.
+      await markInUse(watched);
+      await markInUse(sentinel);
+      // The sentinel, watched by the server, is re-checked; the client's file is not (the client resyncs it itself).
+      await client.diagnosticsWhere(sentinelUri, unclean);
+      assert.deepEqual(client.published(uri).slice(before), [], 'no publication for the change on disk');
+      // The client resyncs as after its own watcher fired: didOpen again, the file read afresh.
+      await client.connection.sendNotification(P.didOpen.method, { uri, version: 3, clientWatches: true } satisfies P.DidOpenParams);
+      assert.ok(unclean((await client.diagnosticsWhere(uri, (x) => x.version === 3))));
+      // The client closes it; the structure view still shows it: the server watches the file from now on.
+      await client.connection.sendNotification(P.didClose.method, { uri });
+      const f = await openFile(watched, 'r+');
+      await f.write(u32Bytes(0), 0, 4, H.inUse);
+      await f.close();
+      await client.diagnosticsWhere(view, (x) => x.diagnostics.length === 0);
     } finally {
       await client.stop();
     }

@@ -35,6 +35,8 @@ export interface ClientOptions {
   resolveCommands?: boolean;
   /** The server script to run (default dist/server.js; the bench runs an older build beside it). */
   script?: string;
+  /** workspace/configuration is answered once this settles (a client slow to give its settings). */
+  settingsGate?: Promise<void>;
 }
 
 /**
@@ -54,6 +56,8 @@ export class LspClient {
   log = '';
   /** The server's window/showMessage texts, in order. */
   readonly messages: string[] = [];
+  /** hddLens/publishFindings pushes, in order (sent only when the client asked: initializationOptions). */
+  readonly pushedFindings: Array<P.DocumentRef & P.CheckedFindings> = [];
 
   private constructor(options: ClientOptions) {
     this.settings = options.settings ?? {};
@@ -69,7 +73,10 @@ export class LspClient {
       this.diagnostics.set(p.uri, list);
       this.wake();
     });
-    this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map(() => this.settings));
+    this.connection.onRequest('workspace/configuration', async (p: { items: Array<{ section?: string }> }) => {
+      await options.settingsGate;
+      return p.items.map(() => this.settings);
+    });
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('workspace/textDocumentContent/refresh', (p: { uri: string }) => {
       this.refreshed.push(p.uri);
@@ -77,6 +84,10 @@ export class LspClient {
     });
     this.connection.onNotification('window/logMessage', (p: { message: string }) => {
       this.log += `${p.message}\n`;
+    });
+    this.connection.onNotification(P.publishFindings.method, (p: P.DocumentRef & P.CheckedFindings) => {
+      this.pushedFindings.push(p);
+      this.wake();
     });
     this.connection.onNotification('window/showMessage', (p: { message: string }) => {
       this.messages.push(p.message);
@@ -139,6 +150,18 @@ export class LspClient {
       if (hit) return hit;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published(uri).map((p) => [p.version, p.diagnostics.map((d) => d.code)]))}\n${this.stderr}`);
+      await this.nextEvent(left);
+    }
+  }
+
+  /** Waits for a hddLens/publishFindings push that satisfies `ok` (already received ones count). */
+  async pushedWhere(ok: (p: P.DocumentRef & P.CheckedFindings) => boolean, timeoutMs = 20000): Promise<P.DocumentRef & P.CheckedFindings> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.pushedFindings.find(ok);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching findings push; got ${JSON.stringify(this.pushedFindings.map((p) => [p.uri, p.version]))}\n${this.stderr}`);
       await this.nextEvent(left);
     }
   }

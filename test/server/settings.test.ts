@@ -19,7 +19,7 @@ describe('server settings (hddLens.*, pulled with workspace/configuration)', fun
       const first = await client.diagnosticsOf(uri, 1);
       assert.deepEqual(first.map((d) => [d.code, d.severity]), [['leaked-tail', DiagnosticSeverity.Error]]);
       const wire = await client.request(P.findings, { uri });
-      assert.deepEqual(wire.findings.map((f) => [f.code, f.severity]), [['leaked-tail', 'error']]);
+      assert.deepEqual(wire?.findings.map((f) => [f.code, f.severity]), [['leaked-tail', 'error']]);
 
       client.settings = { rules: { ignore: [], severity: { 'leaked-tail': 'hint', 'file-size-misaligned': 'off' } } };
       const count = client.published(uri).length;

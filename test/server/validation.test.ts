@@ -43,7 +43,7 @@ describe('server: offsets and sizes from the wire are checked before they reach 
     await client.change({ uri, version, edits: [{ offset: BAT_OFFSET + EXT64K.free * 4, data: b64(u32Bytes(EXT64K.entry[0])) }] });
     const d = await client.diagnosticsOf(uri, version);
     assert.deepEqual(d.map((x) => x.code), ['bat-entry-duplicate']);
-    assert.equal((await client.request(P.findings, { uri })).version, version);
+    assert.equal((await client.request(P.findings, { uri }))?.version, version);
   });
 
   it('refuses requests whose offsets, lengths or counts are no safe non-negative integers (InvalidParams)', async () => {

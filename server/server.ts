@@ -36,6 +36,7 @@ import { isImageUri, uriToPath } from './uri';
 import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
+import { BundleRequests } from './bundleRequests';
 
 /** Options a client may pass in `initializationOptions` (tests use them to force the worker path). */
 export interface InitOptions {
@@ -52,6 +53,8 @@ export class HddLensServer {
   private readonly docs = new Map<string, ImageDocument>();
   /** Open DiskDescriptor.xml text documents (server/descriptorDocuments.ts). */
   private readonly descriptors = new DescriptorDocuments();
+  /** hddLens/bundle (server/bundleRequests.ts). */
+  private readonly bundles: BundleRequests;
   /** Images the client opened (the others are open only for a structure view). */
   private readonly explicit = new Set<string>();
   /** Open structure views: their URI -> image URI and page. */
@@ -71,7 +74,12 @@ export class HddLensServer {
   constructor(
     private readonly connection: Connection,
     private readonly worker: WorkerClient,
-  ) {}
+  ) {
+    this.bundles = new BundleRequests(connection, {
+      settings: () => this.settings,
+      descriptorOpen: (path) => this.descriptors.published().some((d) => uriToPath(d.uri) === path),
+    });
+  }
 
   listen(): void {
     const c = this.connection;
@@ -96,7 +104,8 @@ export class HddLensServer {
     c.onDidCloseTextDocument((p) => {
       if (!this.descriptors.has(p.textDocument.uri)) return this.closeText(p.textDocument.uri);
       this.descriptors.close(p.textDocument.uri);
-      void this.connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+      // What Check Bundle published for it comes back (checked again from disk); else its diagnostics go.
+      if (!this.bundles.descriptorClosed(p.textDocument.uri)) void this.connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
     });
 
     const d = this.descriptors;
@@ -117,6 +126,8 @@ export class HddLensServer {
     c.onRequest(P.guestToHost.method, (p: P.DocumentRef & { guestOffset: number }) => this.guestToHost(p));
     c.onRequest(P.hostToGuest.method, (p: P.DocumentRef & { hostOffset: number }) => this.hostToGuest(p));
     c.onRequest(P.planRepair.method, (p: P.DocumentRef & { mode: RepairMode }) => this.planRepair(p));
+    // Disk bundles: the bundle view's data, and Check Bundle's descriptor diagnostics.
+    c.onRequest(P.bundle.method, (p: P.BundleParams) => this.bundles.answer(p));
     c.listen();
   }
 
@@ -177,6 +188,7 @@ export class HddLensServer {
     this.settings = parseSettings(section);
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
     for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
+    this.bundles.republish();
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {

@@ -25,6 +25,8 @@ const targets = [
   { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
     external: ['vscode'] },
   { entryPoints: ['media/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
+  // The bundle view (client/bundle/bundleView.ts): a second webview entry.
+  { entryPoints: ['media/bundle/main.ts'], outfile: 'dist/bundleView.js', platform: 'browser', format: 'iife' },
 ];
 
 mkdirSync('dist', { recursive: true });

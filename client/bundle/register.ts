@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from '../commands/imageCommands';
 import { BundleDeps, checkBundle, convertBundle, fixBundle, openBundle, repairBundleImage, showGuestDisk } from './bundleCommands';
 import { BundleFolders, bundleDirOf } from './bundleFolders';
-import { BundleImageStatus, SHOW_GUEST_DISK_COMMAND } from './bundleImageStatus';
+import { BundleImageStatus, SHOW_GUEST_DISK_COMMAND, bundleBanner } from './bundleImageStatus';
 import { BundleViews } from './bundleView';
 
 /** The extension's way of registering a command whose failures are shown (client/extension.ts). */
@@ -40,12 +40,16 @@ export function registerBundles(context: vscode.ExtensionContext, deps: CommandD
     fix: (uri) => fixBundle(b, uri),
   };
   const status = new BundleImageStatus(deps.server, folders);
+  // An image of a bundle opened alone says so above its bytes; a descriptor that changes may change what it says.
+  deps.editors.bannerFor = (uri) => bundleBanner(deps.server, uri);
+  const banners = folders.onDidChange(() => deps.editors.refreshBanners());
   // Explorer arguments: (clicked, selection); a snapshot GUID from the bundle view or a test.
   const arg = (f: (uri?: vscode.Uri, snapshot?: string) => Promise<void>) => (uri?: vscode.Uri, snapshot?: unknown) => f(uri, typeof snapshot === 'string' ? snapshot : undefined);
   const subscriptions = [
     folders,
     views,
     status,
+    banners,
     command('hddLens.openBundle', arg(run.open)),
     command('hddLens.checkBundle', arg(run.check)),
     command('hddLens.convertBundle', arg(run.convert)),

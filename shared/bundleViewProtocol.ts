@@ -36,5 +36,5 @@ export type FromBundleView =
   | { type: 'openImage'; path: string; offset?: number; length?: number }
   /** Open DiskDescriptor.xml, at a 1-based line and column if given. */
   | { type: 'openDescriptor'; line?: number; column?: number }
-  /** Repair one image (a lower one: asked first) as an undoable edit in the image editor. */
+  /** Repair one image on disk by the CLI (asked first; a lower one: told what reads through it). */
   | { type: 'repairImage'; path: string };

@@ -21,7 +21,7 @@ export interface BundleViewServices {
   run(action: Exclude<BundleAction, 'refresh'>, dir: string, snapshot?: string): Promise<void>;
   /** Opens an image in the image editor, revealing a host byte range if given. */
   openImage(uri: vscode.Uri, offset?: number, length?: number): Promise<void>;
-  /** Repairs one image as an undoable edit in the image editor (asking first for an image below the top). */
+  /** Repairs one image on disk by the CLI (asking first; an image below the top: saying what reads through it). */
   repairImage(uri: vscode.Uri, dir: string): Promise<void>;
 }
 

@@ -43,7 +43,7 @@ export class BundleApp {
       this.title,
       el('span', { class: 'spacer' }),
       act('check', 'Check', 'Check the bundle: findings in the Problems panel'),
-      act('fix', 'Fix…', 'Apply the descriptor fixes and repair the top image (undoable edits, saved by you)'),
+      act('fix', 'Fix…', 'Write the descriptor fixes and repair the top image on disk (asked first; the descriptor keeps a .Backup)'),
       act('convert', 'Convert…', 'Write the guest disk of the top (or a snapshot) to a raw file'),
       button('DiskDescriptor.xml', () => channel.post({ type: 'openDescriptor' }), { title: 'Open the descriptor as text' }),
       act('refresh', 'Refresh', 'Read the bundle again'),

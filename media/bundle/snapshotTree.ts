@@ -69,7 +69,7 @@ export class SnapshotTree {
     const name = el('span', { class: 'bv-file', text: `${img.storage > 0 ? `storage ${img.storage}: ` : ''}${fileName(img.file || img.path)}`, title: img.path });
     const actions: HTMLElement[] = [];
     if (img.exists) actions.push(button('Open', () => this.onEvent.emit({ type: 'open', path: img.path }), { title: 'Open the image in the hdd-lens image editor' }));
-    if (findings.some((f) => f.repair !== undefined)) actions.push(button('Repair…', () => this.onEvent.emit({ type: 'repair', path: img.path }), { title: 'Repair this image as an undoable edit in the image editor' }));
+    if (findings.some((f) => f.repair !== undefined)) actions.push(button('Repair…', () => this.onEvent.emit({ type: 'repair', path: img.path }), { title: 'Repair this image on disk with the command line repair (asked first)' }));
     const box = el('div', { class: 'bv-image', attrs: { 'data-path': img.path } }, [
       el('div', { class: 'bv-image-head' }, [name, el('span', { class: 'bv-summary', text: imageText(img) }), el('span', { class: 'spacer' }), ...actions]),
     ]);

@@ -1,4 +1,4 @@
-/** The bundle view's side of its message channel with the extension host (client/bundle/viewMessages.ts). */
+/** The bundle view's side of its message channel with the extension host (client/bundle/bundleView.ts). */
 import type { FromBundleView, ToBundleView } from '../../shared/bundleViewProtocol';
 import { Emitter } from '../events';
 

@@ -1,7 +1,7 @@
 /**
  * Entry of the bundle view's webview (bundled by scripts/build.mjs to dist/bundleView.js, an IIFE). The host page
  * holds `<div id="app"></div>` and a BundleBoot; the view paints its frame, says `ready`, and the host sends the
- * bundle as the language server describes it (client/bundle/viewMessages.ts).
+ * bundle as the language server describes it (client/bundle/bundleView.ts).
  */
 import type { BundleBoot } from '../../shared/bundleViewProtocol';
 import { BOOT_ELEMENT_ID } from '../../shared/webviewProtocol';

@@ -1,0 +1,111 @@
+/**
+ * End to end in a real VS Code (code-server + Debian chromium): a disk bundle (a folder with DiskDescriptor.xml and
+ * two .hds images built by qemu-img) is one thing. The Explorer offers the bundle commands on its folder and not the
+ * image commands; the bundle view shows the snapshot chain, the guest disk through it and a finding; an .hds of the
+ * bundle opened alone says, in a banner, that it is one layer of that bundle, and its button opens the bundle view.
+ * Screenshots of every step go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Browser, FrameLocator } from 'playwright-core';
+import { BROKEN, TOP, buildBundle } from '../fixtures/bundles';
+import { CodeServer, startCodeServer } from './codeServer';
+import { requireSetup } from './env';
+import { LONG, Workbench, launchBrowser } from './workbench';
+
+/** Two images, the lower one marked in use: bundle-lower-in-use on the descriptor, image-unclean on the image. */
+const FIXTURE = 'lower-in-use';
+const BASE = '{11111111-2222-4333-8444-555555555555}';
+const BASE_FILE = `d.hdd.0.${BASE}.hds`;
+
+describe('disk bundles in VS Code (code-server)', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let workspace: string;
+  let bundleDir: string;
+  let wb: Workbench;
+
+  before(async () => {
+    requireSetup();
+    workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-bundle-'));
+    const fixture = BROKEN.find((f) => f.spec.name === FIXTURE);
+    if (!fixture) throw new Error(`no bundle fixture ${FIXTURE}`);
+    bundleDir = await buildBundle(fixture.spec, workspace);
+    [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
+    wb = await Workbench.open(browser, server.url, workspace);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      await wb.screenshot(`bundle-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+      console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
+    }
+  });
+
+  /** The bundle view's webview content (the visible hdd-lens webview whose page is the bundle view). */
+  function bundleView(): FrameLocator {
+    return wb.webview();
+  }
+
+  /** The Explorer row of a name (the tree shows the workspace's folders first collapsed). */
+  const explorerRow = (name: string) => wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+
+  it('offers the bundle commands, not the image commands, on the bundle folder in the Explorer', async () => {
+    await explorerRow(FIXTURE).click();
+    const folder = explorerRow(basename(bundleDir));
+    await folder.waitFor({ timeout: LONG });
+    // The bundle folders are found by a workspace search when the extension starts: the menu may need a moment.
+    const menu = wb.page.locator('.context-view .monaco-menu');
+    const deadline = Date.now() + LONG;
+    for (;;) {
+      await folder.click({ button: 'right' });
+      await menu.waitFor({ timeout: LONG });
+      if ((await menu.innerText()).includes('Open Bundle Overview') || Date.now() > deadline) break;
+      await wb.page.keyboard.press('Escape');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const items = await menu.innerText();
+    for (const title of ['Open Bundle Overview', 'Check Bundle', 'Fix Bundle Problems', 'Convert Bundle to Raw...']) assert.ok(items.includes(title), `the folder's menu has ${title}: ${items}`);
+    for (const title of ['Check Image', 'Fix All Problems', 'Convert to Raw...']) assert.ok(!items.includes(title), `the folder's menu has no ${title}`);
+    await wb.screenshot('bundle-01-explorer-menu.png');
+    await menu.locator('.action-label', { hasText: 'Open Bundle Overview' }).click();
+  });
+
+  it('shows the snapshot chain, the guest disk through it, and the finding of the bundle', async () => {
+    const view = bundleView();
+    await view.locator('.bv-shot').first().waitFor({ timeout: LONG });
+    const shots = await view.locator('.bv-shot .bv-guid').allInnerTexts();
+    assert.deepEqual([...shots].sort(), [BASE, TOP].sort());
+    await view.locator('.bv-shot', { hasText: TOP }).locator('.bv-role-top').waitFor({ timeout: LONG });
+    // The guest disk legend names both layers of the chain, the top first.
+    await view.locator('.bv-legend-item', { hasText: 'top ' }).waitFor({ timeout: LONG });
+    assert.ok((await view.locator('.bv-legend-item').count()) >= 3, 'top, base and zeros');
+    await view.locator('.bv-problem[data-code="bundle-lower-in-use"]').waitFor({ timeout: LONG });
+    await view.locator('.bv-problem[data-code="image-unclean"]').waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-02-view.png');
+  });
+
+  it('an .hds of the bundle opened alone says it is one layer of the bundle, and opens the bundle', async () => {
+    await wb.openFile(BASE_FILE);
+    await wb.page.locator('.tab.active', { hasText: BASE_FILE }).waitFor({ timeout: LONG });
+    const banner = wb.webview().locator('.banner:not(.hidden)');
+    await banner.waitFor({ timeout: LONG });
+    const text = await banner.innerText();
+    assert.match(text, new RegExp(`one layer of the disk bundle ${basename(bundleDir).replace('.', '\\.')}`));
+    assert.match(text, /snapshot \{11111111/);
+    await wb.screenshot('bundle-03-banner.png');
+    await banner.locator('button', { hasText: 'Open Bundle' }).click();
+    await wb.page.locator('.tab.active', { hasText: `${basename(bundleDir)} (bundle)` }).waitFor({ timeout: LONG });
+    await bundleView().locator('.bv-shot').first().waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-04-back-to-bundle.png');
+  });
+});

@@ -4,6 +4,7 @@
  * legend with what each image serves, and the runs of the chosen cell (guest range, image, host offset) with a way
  * to open the image there. Like the image editor's allocation map, but over guest space and across images.
  */
+import { cellKey } from '../cellKeys';
 import type { BundleChainView, GuestBucket, GuestRun } from '../../shared/protocol';
 import { button, el, themeColor } from '../dom';
 import { Emitter } from '../events';
@@ -147,17 +148,12 @@ export class GuestDisk {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.chain?.buckets.length ?? 0;
-    const moves: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -this.cols, ArrowDown: this.cols };
-    if (e.key in moves && n > 0) {
-      e.preventDefault();
-      this.cursor = Math.max(0, Math.min(n - 1, Math.max(0, this.cursor) + moves[e.key]));
+    const k = cellKey(e, this.cursor, this.chain?.buckets.length ?? 0, this.cols);
+    if (k && 'move' in k) {
+      this.cursor = k.move;
       this.describe(this.cursor);
       this.paint();
-    } else if (e.key === 'Enter' && this.cursor >= 0) {
-      e.preventDefault();
-      this.choose(this.cursor);
-    }
+    } else if (k) this.choose(k.choose);
   }
 }
 

@@ -13,7 +13,7 @@ import { Browser, FrameLocator } from 'playwright-core';
 import { BROKEN, TOP, buildBundle } from '../fixtures/bundles';
 import { CodeServer, startCodeServer } from './codeServer';
 import { requireSetup } from './env';
-import { LONG, Workbench, launchBrowser } from './workbench';
+import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
 
 /** Two images, the lower one marked in use: bundle-lower-in-use on the descriptor, image-unclean on the image. */
 const FIXTURE = 'lower-in-use';
@@ -39,16 +39,12 @@ describe('disk bundles in VS Code (code-server)', function () {
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await Promise.all([browser?.close(), server?.stop()]);
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      await wb.screenshot(`bundle-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
-      console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
-    }
+  afterEach(function () {
+    return reportFailure(wb, this.currentTest, 'bundle');
   });
 
   /** The bundle view's webview content (the visible hdd-lens webview whose page is the bundle view). */

@@ -104,4 +104,15 @@ describe('disk bundles in VS Code (code-server)', function () {
     await bundleView().locator('.bv-shot').first().waitFor({ timeout: LONG });
     await wb.screenshot('bundle-04-back-to-bundle.png');
   });
+
+  it('Check Bundle puts the descriptor finding on DiskDescriptor.xml and the image finding on the image', async () => {
+    await wb.command('hdd-lens: Check Bundle');
+    // The command opens the Problems panel itself once the check is done (Ctrl+Shift+M now would race with it).
+    await wb.page.locator('.markers-panel').waitFor({ timeout: LONG });
+    const rows = wb.page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'DiskDescriptor.xml' }).first().waitFor({ timeout: LONG });
+    await rows.filter({ hasText: 'bundle-lower-in-use' }).first().waitFor({ timeout: LONG });
+    await rows.filter({ hasText: 'image-unclean' }).first().waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-05-check.png');
+  });
 });

@@ -6,11 +6,13 @@
  * Screenshots of every step go to test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Browser, FrameLocator } from 'playwright-core';
-import { BROKEN, TOP, buildBundle } from '../fixtures/bundles';
+import { BROKEN, BundleFixture, TOP, buildBundle, qemuChainName } from '../fixtures/bundles';
+import { runOk } from '../fixtures/qemu';
+import { qemu10 } from '../oracles';
 import { CodeServer, startCodeServer } from './codeServer';
 import { requireSetup } from './env';
 import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
@@ -19,6 +21,9 @@ import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
 const FIXTURE = 'lower-in-use';
 const BASE = '{11111111-2222-4333-8444-555555555555}';
 const BASE_FILE = `d.hdd.0.${BASE}.hds`;
+const MiB = 1024 * 1024;
+/** The fixture's cluster size (64 KiB). */
+const CLUSTER = 64 * 1024;
 
 describe('disk bundles in VS Code (code-server)', function () {
   this.timeout(240_000);
@@ -26,13 +31,15 @@ describe('disk bundles in VS Code (code-server)', function () {
   let browser: Browser;
   let workspace: string;
   let bundleDir: string;
+  let fixture: BundleFixture;
   let wb: Workbench;
 
   before(async () => {
     requireSetup();
     workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-bundle-'));
-    const fixture = BROKEN.find((f) => f.spec.name === FIXTURE);
-    if (!fixture) throw new Error(`no bundle fixture ${FIXTURE}`);
+    const found = BROKEN.find((f) => f.spec.name === FIXTURE);
+    if (!found) throw new Error(`no bundle fixture ${FIXTURE}`);
+    fixture = found;
     bundleDir = await buildBundle(fixture.spec, workspace);
     [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
     wb = await Workbench.open(browser, server.url, workspace);
@@ -114,5 +121,33 @@ describe('disk bundles in VS Code (code-server)', function () {
     await rows.filter({ hasText: 'bundle-lower-in-use' }).first().waitFor({ timeout: LONG });
     await rows.filter({ hasText: 'image-unclean' }).first().waitFor({ timeout: LONG });
     await wb.screenshot('bundle-05-check.png');
+  });
+
+  it('Convert Bundle to Raw writes the merged guest disk of the top beside the bundle', async () => {
+    await wb.command('hdd-lens: Convert Bundle to Raw...');
+    // Which snapshot: the top is listed first.
+    const pick = wb.page.locator('.quick-input-widget');
+    await pick.locator('.quick-input-list .monaco-list-row', { hasText: TOP }).first().waitFor({ timeout: LONG });
+    await wb.page.keyboard.press('Enter');
+    // code-server's save dialog is a quick input holding the proposed path: beside the bundle, d.raw.
+    const input = pick.locator('input');
+    const deadline = Date.now() + LONG;
+    while (!(await input.inputValue()).endsWith('d.raw')) {
+      if (Date.now() > deadline) throw new Error(`the save dialog proposed ${await input.inputValue()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await wb.screenshot('bundle-06-convert-dialog.png');
+    await wb.page.keyboard.press('Enter');
+    const out = join(dirname(bundleDir), 'd.raw');
+    await wb.page.locator('.notification-toast', { hasText: `wrote ${out}` }).waitFor({ timeout: LONG });
+    const raw = readFileSync(out);
+    // 1 MiB guest disk: cluster 0 from the base (0x10), cluster 3 from the top over the base's 0x13 (0x23).
+    assert.equal(raw.length, MiB);
+    assert.deepEqual([raw[0], raw[CLUSTER - 1], raw[CLUSTER], raw[3 * CLUSTER], raw[4 * CLUSTER - 1]], [0x10, 0x10, 0, 0x23, 0x23]);
+    // Byte for byte what qemu-img 10 reads with the chain given as backing files.
+    const theirs = join(workspace, 'qemu.raw');
+    await runOk(qemu10().img, ['convert', '-O', 'raw', qemuChainName(bundleDir, fixture.spec, 0, TOP), theirs]);
+    assert.ok(raw.equals(readFileSync(theirs)), 'the converted disk equals qemu-img convert of the chain');
+    await wb.screenshot('bundle-07-converted.png');
   });
 });

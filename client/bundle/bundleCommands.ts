@@ -158,6 +158,15 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
   await repairWithCli(d, r, dir, written, []);
 }
 
+/** What keeps a repair of these files (descriptor or not) safe, in words. */
+function safety(isDescriptor: readonly boolean[]): string {
+  const said = [
+    ...(isDescriptor.includes(true) ? [`the descriptor keeps its previous text in ${DESCRIPTOR_NAME}.Backup`] : []),
+    ...(isDescriptor.includes(false) ? ['image writes go through the crash-safe journal'] : []),
+  ];
+  return said.join(', and ');
+}
+
 /**
  * Runs the CLI's bundle repair (`check -r all [--image FILE] BUNDLE`) once the user agreed to write `files` now,
  * and none of the bundle's files has unsaved edits in VS Code (the repair reads and writes the files on disk).
@@ -166,7 +175,7 @@ async function repairWithCli(d: BundleDeps, r: BundleViewResult, dir: string, fi
   if (!(await unsavedOk(d, r, 'Repair writes the files on disk; save or revert them first.', undefined))) return;
   const names = files.map((f) => basename(f)).join(', ');
   const choice = await vscode.window.showWarningMessage(
-    `Repair ${names} of ${basename(dir)} on disk now? This is not an undoable edit: the descriptor keeps its previous text in ${DESCRIPTOR_NAME}.Backup, and image writes go through the crash-safe journal.`,
+    `Repair ${names} of ${basename(dir)} on disk now? This is not an undoable edit: ${safety(files.map((f) => f === r.descriptor))}.`,
     { modal: true },
     'Repair',
   );

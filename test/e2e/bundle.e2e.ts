@@ -21,9 +21,17 @@ import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
 const FIXTURE = 'lower-in-use';
 const BASE = '{11111111-2222-4333-8444-555555555555}';
 const BASE_FILE = `d.hdd.0.${BASE}.hds`;
+/** A descriptor whose Disk_size (4096) disagrees with its storages (2048): a safe descriptor fix. */
+const REPAIRABLE = 'disk-size-mismatch';
 const MiB = 1024 * 1024;
 /** The fixture's cluster size (64 KiB). */
 const CLUSTER = 64 * 1024;
+
+function fixtureNamed(name: string): BundleFixture {
+  const f = BROKEN.find((x) => x.spec.name === name);
+  if (!f) throw new Error(`no bundle fixture ${name}`);
+  return f;
+}
 
 describe('disk bundles in VS Code (code-server)', function () {
   this.timeout(240_000);
@@ -37,9 +45,7 @@ describe('disk bundles in VS Code (code-server)', function () {
   before(async () => {
     requireSetup();
     workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-bundle-'));
-    const found = BROKEN.find((f) => f.spec.name === FIXTURE);
-    if (!found) throw new Error(`no bundle fixture ${FIXTURE}`);
-    fixture = found;
+    fixture = fixtureNamed(FIXTURE);
     bundleDir = await buildBundle(fixture.spec, workspace);
     [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
     wb = await Workbench.open(browser, server.url, workspace);
@@ -62,20 +68,30 @@ describe('disk bundles in VS Code (code-server)', function () {
   /** The Explorer row of a name (the tree shows the workspace's folders first collapsed). */
   const explorerRow = (name: string) => wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
 
-  it('offers the bundle commands, not the image commands, on the bundle folder in the Explorer', async () => {
-    await explorerRow(FIXTURE).click();
-    const folder = explorerRow(basename(bundleDir));
-    await folder.waitFor({ timeout: LONG });
-    // The bundle folders are found by a workspace search when the extension starts: the menu may need a moment.
+  /**
+   * Right-clicks a bundle folder `parent/d.hdd` in the Explorer (its part of the compact row) and returns the
+   * context menu once it offers the bundle commands: the bundle folders are found by a workspace search when the
+   * extension starts, so the first menu may come before it is done.
+   */
+  async function bundleMenu(parent: string) {
+    const row = explorerRow(parent);
+    await row.waitFor({ timeout: LONG });
+    // Expanded, the row is compact ("parent / d.hdd"), each part a label of its own.
+    if ((await row.locator('.monaco-tl-twistie.collapsed').count()) > 0) await row.click();
+    const folder = row.locator('a.label-name', { hasText: basename(bundleDir) });
     const menu = wb.page.locator('.context-view .monaco-menu');
     const deadline = Date.now() + LONG;
     for (;;) {
       await folder.click({ button: 'right' });
       await menu.waitFor({ timeout: LONG });
-      if ((await menu.innerText()).includes('Open Bundle Overview') || Date.now() > deadline) break;
+      if ((await menu.innerText()).includes('Open Bundle Overview') || Date.now() > deadline) return menu;
       await wb.page.keyboard.press('Escape');
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  it('offers the bundle commands, not the image commands, on the bundle folder in the Explorer', async () => {
+    const menu = await bundleMenu(FIXTURE);
     const items = await menu.innerText();
     for (const title of ['Open Bundle Overview', 'Check Bundle', 'Fix Bundle Problems', 'Convert Bundle to Raw...']) assert.ok(items.includes(title), `the folder's menu has ${title}: ${items}`);
     for (const title of ['Check Image', 'Fix All Problems', 'Convert to Raw...']) assert.ok(!items.includes(title), `the folder's menu has no ${title}`);
@@ -149,5 +165,24 @@ describe('disk bundles in VS Code (code-server)', function () {
     await runOk(qemu10().img, ['convert', '-O', 'raw', qemuChainName(bundleDir, fixture.spec, 0, TOP), theirs]);
     assert.ok(raw.equals(readFileSync(theirs)), 'the converted disk equals qemu-img convert of the chain');
     await wb.screenshot('bundle-07-converted.png');
+  });
+
+  it('Fix Bundle Problems on a folder writes the descriptor fix through the CLI after asking, keeping a .Backup', async () => {
+    const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
+    const descriptor = join(dir, 'DiskDescriptor.xml');
+    const before = readFileSync(descriptor, 'utf8');
+    assert.match(before, /<Disk_size>4096<\/Disk_size>/);
+    const menu = await bundleMenu(REPAIRABLE);
+    await menu.locator('.action-label', { hasText: 'Fix Bundle Problems' }).click();
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: LONG });
+    assert.match(await dialog.innerText(), /DiskDescriptor\.xml\.Backup/);
+    assert.equal(readFileSync(descriptor, 'utf8'), before, 'nothing is written before the user agrees');
+    await wb.screenshot('bundle-08-fix-asks.png');
+    await dialog.locator('.monaco-button', { hasText: 'Repair' }).click();
+    await wb.page.locator('.notification-toast', { hasText: `repaired ${dir}` }).waitFor({ timeout: LONG });
+    assert.match(readFileSync(descriptor, 'utf8'), /<Disk_size>2048<\/Disk_size>/);
+    assert.equal(readFileSync(`${descriptor}.Backup`, 'utf8'), before);
+    await wb.screenshot('bundle-09-fixed.png');
   });
 });

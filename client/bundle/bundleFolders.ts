@@ -56,7 +56,8 @@ export class BundleFolders implements vscode.Disposable {
   }
 
   private publish(): void {
-    void vscode.commands.executeCommand('setContext', BUNDLE_FOLDERS_KEY, this.all);
+    // `resourcePath` in a when clause is the URI's path ("/c:/VMs/d.hdd" on Windows), not the file-system path.
+    void vscode.commands.executeCommand('setContext', BUNDLE_FOLDERS_KEY, this.all.map((d) => vscode.Uri.file(d).path));
   }
 }
 

@@ -13,6 +13,7 @@ import { DocumentSync } from './lsp/documentSync';
 import { feedFindings } from './lsp/findingsFeed';
 import { createLanguageClient } from './lsp/languageClient';
 import { ServerConnection, errorText } from './lsp/serverConnection';
+import { registerBundles } from './bundle/register';
 
 let server: ServerConnection | undefined;
 
@@ -23,7 +24,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const deps: CommandDeps = { editors, server, sync };
   const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
   const decorations = new DiagnosticDecorations();
+  // Disk bundles (client/bundle/): the bundle view, its commands, and the image commands given a bundle folder.
+  const bundles = registerBundles(context, deps, command);
   context.subscriptions.push(
+    bundles,
     editors,
     sync,
     decorations,
@@ -31,12 +35,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerCustomEditorProvider(ANY_FILE_VIEW_TYPE, new ImageEditorProvider(editors, ANY_FILE_VIEW_TYPE), options),
     vscode.window.registerFileDecorationProvider(decorations),
     feedFindings(server, (uri) => editors.documentFor(vscode.Uri.parse(uri))),
-    command('hddLens.checkImage', (uri?: vscode.Uri) => checkImage(deps, uri)),
+    command('hddLens.checkImage', (uri?: vscode.Uri) => bundles.or('check', uri, () => checkImage(deps, uri))),
     // A URI string comes from the server's bulk code actions (clients that do not resolve them).
-    command('hddLens.fixAll', (uri?: vscode.Uri | string) => repair(deps, 'all', asUri(uri))),
+    command('hddLens.fixAll', (uri?: vscode.Uri | string) => bundles.or('fix', asUri(uri), () => repair(deps, 'all', asUri(uri)))),
     command('hddLens.fixLeaks', (uri?: vscode.Uri | string) => repair(deps, 'leaks', asUri(uri))),
-    command('hddLens.showStructure', (uri?: vscode.Uri) => showStructure(deps, uri)),
-    command('hddLens.convertToRaw', (uri?: vscode.Uri) => convertToRaw(editors, context.extensionUri, uri)),
+    command('hddLens.showStructure', (uri?: vscode.Uri) => bundles.or('open', uri, () => showStructure(deps, uri))),
+    command('hddLens.convertToRaw', (uri?: vscode.Uri) => bundles.or('convert', uri, () => convertToRaw(editors, context.extensionUri, uri))),
     command('hddLens.createImage', (folder?: vscode.Uri) => createImage(context.extensionUri, folder)),
     command('hddLens.goToOffset', () => goToOffset(deps)),
     command('hddLens.showFixes', async () => editors.activeHost?.post({ type: 'showFixes' })),

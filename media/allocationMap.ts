@@ -3,6 +3,7 @@
  * fills it (corrupt wins, then the larger of metadata, allocated and free), with the grid's viewport outlined.
  * Click a cell (or move with the arrow keys and press Enter) to jump there.
  */
+import { cellKey } from './cellKeys';
 import type { AllocationBucket, AllocationMapResult } from '../shared/protocol';
 import { el, themeColor } from './dom';
 import { debounce } from './events';
@@ -164,17 +165,12 @@ export class AllocationMap {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.result?.buckets.length ?? 0;
-    const moves: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -this.cols, ArrowDown: this.cols };
-    if (e.key in moves && n > 0) {
-      e.preventDefault();
-      this.cursor = Math.max(0, Math.min(n - 1, Math.max(0, this.cursor) + moves[e.key]));
+    const k = cellKey(e, this.cursor, this.result?.buckets.length ?? 0, this.cols);
+    if (k && 'move' in k) {
+      this.cursor = k.move;
       this.describe(this.cursor);
       this.draw();
-    } else if (e.key === 'Enter' && this.cursor >= 0) {
-      e.preventDefault();
-      this.jump(this.cursor);
-    }
+    } else if (k) this.jump(k.choose);
   }
 }
 

@@ -2,12 +2,14 @@
  * Builds the editor's layout and wires its parts to each other and to the host's messages:
  *
  *   toolbar (file, go to)
+ *   banner (an image of a disk bundle: which, and a way to the whole)
  *   structure tree + field editor | hex grid | allocation map + problems
  *   status line
  */
 import { button, el } from './dom';
 import { debounce } from './events';
 import { AllocationMap } from './allocationMap';
+import { Banner } from './banner';
 import { FieldEditor } from './fieldEditor';
 import { GoTo } from './goTo';
 import { HexGrid } from './hexGrid';
@@ -32,6 +34,7 @@ export class App {
   readonly grid: HexGrid;
   readonly tree: StructureTree;
   private readonly title = el('span', { class: 'title' });
+  private readonly banner: Banner;
   private firstFindings = true;
   /** Started from the page's HTML, and the host's `init` has not come yet. */
   private booted = false;
@@ -46,6 +49,7 @@ export class App {
     const problems = new ProblemsList(model, host, card);
     const goTo = new GoTo(model, host, (i) => tree.batEntryOffset(i));
     const status = new StatusLine(model);
+    this.banner = new Banner((command) => host.post({ type: 'command', command }));
 
     grid.onHover.on((ev) => card.hover(ev));
     grid.onActivate.on((ev) => void card.show(ev.offset, ev.rect, true));
@@ -87,7 +91,7 @@ export class App {
     const center = el('main', { class: 'center' }, [grid.element]);
     const right = el('aside', { class: 'side right' }, [map.element, problems.element]);
     root.classList.add('app');
-    root.replaceChildren(toolbar, el('div', { class: 'panes' }, [left, center, right]), status.element, card.element);
+    root.replaceChildren(toolbar, this.banner.element, el('div', { class: 'panes' }, [left, center, right]), status.element, card.element);
     host.onEvent.on((e) => this.handle(e));
   }
 
@@ -143,6 +147,9 @@ export class App {
         break;
       case 'showFixes':
         this.grid.quickFix();
+        break;
+      case 'banner':
+        this.banner.show(e.banner);
         break;
     }
   }

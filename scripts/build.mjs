@@ -27,6 +27,8 @@ const targets = [
   // The editor's save runs in a worker thread of the extension host (client/document/saveInWorker.ts).
   { entryPoints: ['client/document/saveWorker.ts'], outfile: 'dist/saveWorker.js', platform: 'node', format: 'cjs' },
   { entryPoints: ['media/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },
+  // The bundle view (client/bundle/bundleView.ts): a second webview entry.
+  { entryPoints: ['media/bundle/main.ts'], outfile: 'dist/bundleView.js', platform: 'browser', format: 'iife' },
 ];
 
 mkdirSync('dist', { recursive: true });

@@ -181,7 +181,8 @@ function diagnostics(check: BundleCheck): Diagnostic[] {
   return out;
 }
 
-function diagnostic(b: Bundle, f: BundleFinding): Diagnostic {
+/** A bundle rule's finding as a diagnostic of the descriptor (at its element; other files are named in the message). */
+export function diagnostic(b: Bundle, f: BundleFinding): Diagnostic {
   const start = f.textStart ?? b.descriptor?.root.start.offset ?? 0;
   const end = f.textEnd ?? start;
   const where = f.file === b.descriptorPath ? '' : `${f.file}: `;

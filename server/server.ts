@@ -37,6 +37,7 @@ import { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
 import { notify, onNotification, onRequest } from './rpc';
+import { BundleRequests } from './bundleRequests';
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -47,6 +48,8 @@ export class HddLensServer {
   private readonly docs = new Map<string, ServedImage>();
   /** Open DiskDescriptor.xml text documents (server/descriptorDocuments.ts). */
   private readonly descriptors = new DescriptorDocuments();
+  /** hddLens/bundle (server/bundleRequests.ts). */
+  private readonly bundles: BundleRequests;
   /** Images the client opened (the others are open only for a structure view). */
   private readonly explicit = new Set<string>();
   /** Open structure views: their URI -> image URI and page. */
@@ -68,7 +71,12 @@ export class HddLensServer {
   constructor(
     private readonly connection: Connection,
     private readonly worker: WorkerClient,
-  ) {}
+  ) {
+    this.bundles = new BundleRequests(connection, {
+      settings: () => this.settings,
+      descriptorOpen: (path) => this.descriptors.published().some((d) => uriToPath(d.uri) === path),
+    });
+  }
 
   listen(): void {
     const c = this.connection;
@@ -93,7 +101,8 @@ export class HddLensServer {
     c.onDidCloseTextDocument((p) => {
       if (!this.descriptors.has(p.textDocument.uri)) return this.closeText(p.textDocument.uri);
       this.descriptors.close(p.textDocument.uri);
-      void this.connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+      // What Check Bundle published for it comes back (checked again from disk); else its diagnostics go.
+      if (!this.bundles.descriptorClosed(p.textDocument.uri)) void this.connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
     });
 
     const d = this.descriptors;
@@ -114,6 +123,8 @@ export class HddLensServer {
     onRequest(c, P.guestToHost, (p) => this.guestToHost(p));
     onRequest(c, P.hostToGuest, (p) => this.hostToGuest(p));
     onRequest(c, P.planRepair, (p) => this.planRepair(p));
+    // Disk bundles: the bundle view's data, and Check Bundle's descriptor diagnostics.
+    onRequest(c, P.bundle, (p) => this.bundles.answer(p));
     c.listen();
   }
 
@@ -180,6 +191,7 @@ export class HddLensServer {
     if (!republish) return;
     for (const doc of this.docs.values()) if (doc.analysis.checked) this.publish(doc, doc.analysis);
     for (const d of this.descriptors.published()) void this.connection.sendDiagnostics({ ...d, diagnostics: shownDescriptor(d.diagnostics, this.settings) });
+    this.bundles.republish();
   }
 
   private async configurationChanged(pushed: unknown): Promise<void> {

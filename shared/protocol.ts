@@ -10,6 +10,7 @@ import type { FieldInfo, RegionKind } from './format/fieldInfo';
 import type { FindingReport } from './check/finding';
 import type { AllocationBucket } from './describe/allocationMap';
 import type { StructureNode } from './describe/structureNode';
+import type { BundleFindingReport, BundleSummary } from './bundle/report';
 
 export const BYTES_PER_LINE = 16;
 
@@ -261,3 +262,82 @@ export function parseStructureUri(uri: string): { imageUri: string; page?: numbe
  * The same text is in the hover itself (the rule's catalogue entry), so nothing depends on the link resolving.
  */
 export const RULE_DOC_BASE = 'https://github.com/hdd-lens/hdd-lens/blob/main/docs/rules.md#';
+
+// ---- disk bundles (the bundle view of VS Code; server/bundleRequests.ts) ----
+
+/**
+ * `hddLens/bundle`: a disk bundle as the bundle view shows it. `uri` names the bundle folder, its DiskDescriptor.xml,
+ * or an image file of a bundle (the answer then says which snapshot it is). The bundle is read from disk.
+ */
+export interface BundleParams extends DocumentRef {
+  /** The snapshot whose guest disk `chain` describes (default: the resolved top). */
+  snapshot?: string;
+  /** Cells of the guest disk strip (default 1024, at most MAX_BUNDLE_BUCKETS; 0: no chain). */
+  buckets?: number;
+  /** Run the check (bundle rules and every image's check) and return the findings per file; default true. */
+  check?: boolean;
+  /**
+   * Also publish the descriptor's findings as the diagnostics of DiskDescriptor.xml (when it is not open as a
+   * text document, whose own diagnostics win): "Check Bundle" in VS Code. The images' findings are published by
+   * checking each image as a file (hddLens/didOpen).
+   */
+  publish?: boolean;
+}
+
+export const MAX_BUNDLE_BUCKETS = 8192;
+/** Runs of the guest disk listed at most (the strip covers the whole disk whatever the count). */
+export const MAX_BUNDLE_RUNS = 2000;
+
+/** The findings of one file of the bundle (the descriptor first, then each image checked). */
+export interface BundleFileFindings {
+  path: string;
+  kind: 'descriptor' | 'image' | 'file';
+  findings: BundleFindingReport[];
+}
+
+/** Of one cell of the guest disk: bytes served by each image of the chain (index = depth, 0 = top); the rest reads as zeros. */
+export interface GuestBucket {
+  offset: number;
+  length: number;
+  bytes: number[];
+}
+
+/** A guest range served by one image (host-contiguous), or zeros (`depth` -1). */
+export interface GuestRun {
+  start: number;
+  length: number;
+  storage: number;
+  depth: number;
+  path?: string;
+  hostOffset?: number;
+}
+
+export interface BundleChainView {
+  snapshot: string;
+  /** Guest disk size in bytes. */
+  size: number;
+  /** The chain's snapshots, top first (depth = index). */
+  layers: string[];
+  buckets: GuestBucket[];
+  /** The first MAX_BUNDLE_RUNS runs. */
+  runs: GuestRun[];
+  runCount: number;
+  /** Guest bytes some image maps (the rest reads as zeros). */
+  mapped: number;
+}
+
+export interface BundleViewResult {
+  dir: string;
+  descriptor: string;
+  /** Why the bundle could not be opened at all (then nothing else is set). */
+  error?: string;
+  summary?: BundleSummary;
+  /** With `check`: the findings per file, filtered and with severities as the settings show them. */
+  files?: BundleFileFindings[];
+  /** With buckets > 0: the guest disk of `snapshot`, or why it cannot be read. */
+  chain?: BundleChainView;
+  chainError?: string;
+  /** When `uri` names an image of the bundle: which. */
+  image?: { storage: number; guid: string; path: string };
+}
+export const bundle = request<BundleParams, BundleViewResult>('hddLens/bundle');

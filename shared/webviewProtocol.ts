@@ -85,7 +85,17 @@ export type ToWebview =
   /** Scroll to and select a byte range (from a command, a Problems panel click, the structure view). */
   | { type: 'reveal'; offset: number; length: number }
   /** Open the quick fixes of the selected byte (Ctrl+., the `hddLens.showFixes` keybinding). */
-  | { type: 'showFixes' };
+  | { type: 'showFixes' }
+  /** A banner above the editor (an image that is one layer of a disk bundle), or none (`banner` undefined). */
+  | { type: 'banner'; banner?: EditorBanner };
+
+/** A line of text above the editor with buttons that run contributed commands on the document. */
+export interface EditorBanner {
+  text: string;
+  /** The tooltip: the whole story. */
+  detail?: string;
+  actions: Array<{ label: string; command: string; title?: string }>;
+}
 
 export type FromWebview =
   | { type: 'ready' }

@@ -14,6 +14,7 @@ import { repairBundle } from '../../shared/ops/bundleRepair';
 import { bundleSummary } from '../../shared/ops/bundleSummary';
 import { checkExitCode } from '../../shared/ops/check';
 import { RepairMode } from '../../shared/engine/repair';
+import type { ProgressCallback } from '../../shared/io/progress';
 import { Parsed, UsageError } from '../args';
 import { journalOptions } from '../journalHooks';
 import { findJournal } from '../../shared/io/journal';
@@ -117,7 +118,7 @@ export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean):
  * One bundle converts to OUT. A VM with several disks converts into the folder OUT (which must exist), one
  * `NAME.raw` per disk bundle `NAME.hdd`.
  */
-export async function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean }): Promise<number> {
+export async function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean; onProgress?: ProgressCallback }): Promise<number> {
   const dirs = bundleDirs(t);
   if (dirs.length > 1 && o.snapshot !== undefined) throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
   if (dirs.length > 1 && !(existsSync(out) && statSync(out).isDirectory())) {

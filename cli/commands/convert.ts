@@ -22,10 +22,16 @@ export async function runConvert(argv: string[]): Promise<number> {
   if (flag(p, 'help')) return printUsage('convert');
   const [image, out] = p.positionals;
   const bundle = bundleTarget(image);
-  if (bundle) return bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite') });
+  const progress = progressLine(wantProgress(flag(p, 'progress'), false));
+  if (bundle) {
+    try {
+      return await bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) });
+    } finally {
+      progress?.end();
+    }
+  }
   if (stringOption(p, 'snapshot') !== undefined) throw new UsageError('--snapshot applies to a bundle; IMAGE is a single image', 'convert');
   const view = openForReading(image);
-  const progress = progressLine(wantProgress(flag(p, 'progress'), false));
   try {
     await forFile(image, () => convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }));
   } finally {

@@ -38,8 +38,16 @@ export async function convertToRaw(editors: ImageEditors, extensionUri: vscode.U
     saveLabel: 'Convert',
   });
   if (!target) return;
+  await convertWithProgress(extensionUri, image.fsPath, target);
+}
+
+/**
+ * Runs `hdd-lens convert [EXTRA] SOURCE TARGET` (an image, or a bundle with `--snapshot GUID`) with a cancellable
+ * progress notification; a cancelled conversion's partial output is removed, and the outcome is said.
+ */
+export async function convertWithProgress(extensionUri: vscode.Uri, source: string, target: vscode.Uri, extra: readonly string[] = []): Promise<boolean> {
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Converting ${basename(image.fsPath)} to ${basename(target.fsPath)}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Converting ${basename(source)} to ${basename(target.fsPath)}`, cancellable: true },
     // The save dialog already asked about replacing an existing file. The CLI's -p lines carry the percentage.
     (progress, token) => {
       let shown = 0;
@@ -49,14 +57,21 @@ export async function convertToRaw(editors: ImageEditors, extensionUri: vscode.U
         progress.report({ increment: pct - shown, message: `${pct.toFixed(0)}%` });
         shown = pct;
       };
-      return runCli(extensionUri, ['convert', '--overwrite', '--progress', image.fsPath, target.fsPath], token, onStderr);
+      return runCli(extensionUri, ['convert', '--overwrite', '--progress', ...extra, source, target.fsPath], token, onStderr);
     },
   );
   // The CLI writes a temporary file and renames it once complete; on SIGTERM it removes it. A file already at the
   // target is therefore the one that was there before, which a cancel must leave alone.
-  if (result.cancelled) return void vscode.window.showInformationMessage(`hdd-lens: conversion cancelled; ${basename(target.fsPath)} was not written (the partial file was removed).`);
-  if (result.code !== 0) return void vscode.window.showErrorMessage(`hdd-lens: conversion failed: ${cliFailure(result)}`);
+  if (result.cancelled) {
+    void vscode.window.showInformationMessage(`hdd-lens: conversion cancelled; ${basename(target.fsPath)} was not written (the partial file was removed).`);
+    return false;
+  }
+  if (result.code !== 0) {
+    void vscode.window.showErrorMessage(`hdd-lens: conversion failed: ${cliFailure(result)}`);
+    return false;
+  }
   void vscode.window.showInformationMessage(`hdd-lens: wrote ${target.fsPath}.`);
+  return true;
 }
 
 /** The last "(42.00/100%)" of the CLI's progress output in a chunk of its stderr. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ApplyFixArgs, STRUCTURE_SCHEME, parseStructureUri } from '../../shared/protocol';
+import type { EditorBanner } from '../../shared/webviewProtocol';
 import { MAGIC_LENGTH, hasImageMagic } from '../document/imageMagic';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';
@@ -28,6 +29,8 @@ export class ImageEditors implements vscode.Disposable {
   private readonly editEmitter = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<ImageDocument>>();
   readonly onDidEdit = this.editEmitter.event;
   private readonly status = vscode.window.createStatusBarItem('hddLens.selection', vscode.StatusBarAlignment.Right, 100);
+  /** What a panel shows above the editor for its file (client/bundle/: an image of a disk bundle), if anything. */
+  bannerFor: ((uri: vscode.Uri) => Promise<EditorBanner | undefined>) | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -115,6 +118,7 @@ export class ImageEditors implements vscode.Disposable {
       },
     });
     this.hosts.add(host);
+    this.showBanner(host);
     const setActive = (): void => {
       if (panel.active) {
         this.active = host;
@@ -153,6 +157,20 @@ export class ImageEditors implements vscode.Disposable {
   dispose(): void {
     this.status.dispose();
     this.editEmitter.dispose();
+  }
+
+  /** Asks again what each panel's banner says (a descriptor changed). */
+  refreshBanners(): void {
+    for (const h of this.hosts) this.showBanner(h);
+  }
+
+  private showBanner(host: WebviewHost): void {
+    const ask = this.bannerFor;
+    if (!ask) return;
+    ask(host.doc.uri).then(
+      (banner) => host.post({ type: 'banner', ...(banner ? { banner } : {}) }),
+      (e: unknown) => console.error(`hdd-lens: banner of ${host.doc.path}: ${String(e)}`),
+    );
   }
 
   private hostsOf(doc: ImageDocument): WebviewHost[] {

@@ -29,7 +29,7 @@ export interface HostServices {
 export class WebviewHost implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private ready = false;
-  /** Messages for the page before it said it is ready (a reveal from the command that opened it). */
+  /** Messages for the page before it said it is ready (a reveal from the command that opened it, the banner). */
   private readonly early: ToWebview[] = [];
   selection = { offset: 0, length: 0 };
   /** The fixes the page was given (by their digest), the most recent MAX_HANDED_OUT: the only ones it may apply. */
@@ -56,7 +56,7 @@ export class WebviewHost implements vscode.Disposable {
   post(message: ToWebview): void {
     // Replies always go (the page asks for its first pages and regions as soon as it runs); events wait for `ready`.
     if (!this.ready && message.type !== 'init' && message.type !== 'response') {
-      if (message.type === 'reveal') this.early.push(message);
+      if (message.type === 'reveal' || message.type === 'banner') this.early.push(message);
       return;
     }
     void this.panel.webview.postMessage(message);

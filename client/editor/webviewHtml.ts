@@ -19,6 +19,11 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * own, in name order), `<div id="app">` and dist/webview.js.
  */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, boot: WebviewBoot): string {
+  return webviewPage(webview, extensionUri, title, 'webview.js', boot);
+}
+
+/** The same shell for another webview entry of dist/ (the bundle view: dist/bundleView.js) and its boot state. */
+export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, script: string, boot: unknown): string {
   const dist = vscode.Uri.joinPath(extensionUri, 'dist');
   const nonce = randomBytes(18).toString('base64');
   const src = (name: string): string => webview.asWebviewUri(vscode.Uri.joinPath(dist, name)).toString();
@@ -42,7 +47,7 @@ ${sheets.join('\n')}
 <body>
 <div id="${APP_ROOT_ID}"></div>
 <script type="application/json" id="${BOOT_ELEMENT_ID}">${jsonInHtml(boot)}</script>
-<script nonce="${nonce}" src="${src('webview.js')}"></script>
+<script nonce="${nonce}" src="${src(script)}"></script>
 </body>
 </html>`;
 }

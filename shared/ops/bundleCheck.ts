@@ -4,7 +4,8 @@
  * a public contract, additive to the image report (each finding also says its `file`, and in the descriptor its
  * `line` and `column`).
  */
-import { FindingReport, findingReport } from '../check/finding';
+import { findingReport } from '../check/finding';
+import type { BundleFindingReport } from '../bundle/report';
 import { countFindings } from '../check/counts';
 import { FileSource } from '../io/fileSource';
 import { CheckReport, checkReport } from './check';
@@ -13,11 +14,7 @@ import { Bundle, BundleImage, allImages, openBundle } from '../bundle/bundle';
 import { BundleContext, BundleFinding } from '../bundle/rule';
 import { BundleSummary, bundleSummary } from './bundleSummary';
 
-export interface BundleFindingReport extends FindingReport {
-  file: string;
-  line?: number;
-  column?: number;
-}
+export type { BundleFindingReport };
 
 export interface BundleCheckReport {
   /** The bundle folder. */

@@ -6,6 +6,7 @@
 import { existsSync, realpathSync, writeSync } from 'node:fs';
 import { withOutput } from './convertOutput';
 import { forFile } from '../io/fileErrors';
+import type { ProgressCallback } from '../io/progress';
 import { Bundle, BundleError, allImages } from '../bundle/bundle';
 import { ChainSource } from '../bundle/chainSource';
 
@@ -18,14 +19,21 @@ export interface BundleConvertResult {
   snapshot: string;
 }
 
-export async function convertBundle(bundle: Bundle, outPath: string, options: { snapshot?: string; overwrite?: boolean } = {}): Promise<BundleConvertResult> {
+export interface BundleConvertOptions {
+  snapshot?: string;
+  overwrite?: boolean;
+  /** Guest bytes gone through (copied or skipped as unmapped), of the disk size; called after each chunk. */
+  onProgress?: ProgressCallback;
+}
+
+export async function convertBundle(bundle: Bundle, outPath: string, options: BundleConvertOptions = {}): Promise<BundleConvertResult> {
   refuseBundleFile(bundle, outPath);
   const chain = ChainSource.open(bundle, options.snapshot);
   try {
     refuseInvalidEntries(chain);
     // Written as an image's convert is: a temporary file renamed when complete, removed on a failure or signal.
-    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true }, (out) => {
-      const written = copyMapped(chain, out.fd, outPath);
+    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true }, async (out) => {
+      const written = await copyMapped(chain, out.fd, outPath, options.onProgress);
       return { size: chain.size, written, snapshot: chain.guid };
     });
   } finally {
@@ -33,17 +41,25 @@ export async function convertBundle(bundle: Bundle, outPath: string, options: { 
   }
 }
 
-function copyMapped(chain: ChainSource, fd: number, outPath: string): number {
+/**
+ * Copies the mapped runs. Between chunks it lets the event loop run, so that a SIGINT/SIGTERM (a cancelled
+ * conversion in VS Code) removes the unfinished output at once instead of after the whole disk.
+ */
+async function copyMapped(chain: ChainSource, fd: number, outPath: string, onProgress?: ProgressCallback): Promise<number> {
   const buf = new Uint8Array(CHUNK);
   let written = 0;
+  onProgress?.(0, chain.size);
   for (const run of chain.runs()) {
-    if (!run.layer) continue;
-    for (let done = 0; done < run.length; done += CHUNK) {
-      const n = Math.min(CHUNK, run.length - done);
-      const data = buf.subarray(0, n);
-      chain.readInto(run.start + done, data);
-      written += forFile(outPath, () => writeDataBlocks(fd, data, run.start + done));
-    }
+    if (run.layer) {
+      for (let done = 0; done < run.length; done += CHUNK) {
+        const n = Math.min(CHUNK, run.length - done);
+        const data = buf.subarray(0, n);
+        chain.readInto(run.start + done, data);
+        written += forFile(outPath, () => writeDataBlocks(fd, data, run.start + done));
+        onProgress?.(run.start + done + n, chain.size);
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } else onProgress?.(run.start + run.length, chain.size);
   }
   return written;
 }

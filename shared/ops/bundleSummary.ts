@@ -1,7 +1,7 @@
 /**
  * The `bundle` object of `check --json` and `info --json` on a bundle (a public contract): the disk, the
  * storages, every snapshot with its parent, its image in each storage (header summary, allocated clusters) and
- * whether it is on the active chain, the resolved top, and the folder's orphan files.
+ * whether it is on the active chain, the resolved top, and the folder's orphan files (its types: bundle/report.ts).
  */
 import { basename } from 'node:path';
 import { asciiTag } from '../format/le';
@@ -9,49 +9,9 @@ import { effectiveSectors } from '../format/header';
 import { CheckReport } from './check';
 import { Bundle, BundleImage } from '../bundle/bundle';
 import { NULL_GUID } from '../bundle/descriptor';
-import { TopHow } from '../bundle/snapshots';
+import type { BundleSummary, ImageSummary, SnapshotSummary } from '../bundle/report';
 
-export interface ImageSummary {
-  storage: number;
-  /** `<File>` as written. */
-  file: string;
-  /** The path read (resolved; the bundle-folder fallback for a relocated absolute path). */
-  path: string;
-  exists: boolean;
-  /** `expandable` (a Parallels header), `raw`, or null when the file cannot be read. */
-  kind: 'expandable' | 'raw' | null;
-  /** `v1` (WithoutFreeSpace) or `v2` (WithouFreSpacExt); null for raw or unreadable images. */
-  version: 'v1' | 'v2' | null;
-  clusterSize: number | null;
-  /** The size the image describes, in bytes (a raw file's length). */
-  size: number | null;
-  inUse: number | null;
-  /** in_use as ASCII when it is printable ("Ynot", "pd22"). */
-  inUseTag: string | null;
-  flags: number | null;
-  allocatedClusters: number | null;
-}
-
-export interface SnapshotSummary {
-  guid: string;
-  /** null for a root. */
-  parent: string | null;
-  active: boolean;
-  top: boolean;
-  temporary: boolean;
-  children: string[];
-  images: ImageSummary[];
-}
-
-export interface BundleSummary {
-  disk: { sectors: number | null; size: number | null; cylinders: number | null; heads: number | null; sectorsPerTrack: number | null; padding: number | null; encrypted: boolean };
-  storages: Array<{ index: number; start: number | null; end: number | null; blocksize: number | null }>;
-  top: { guid: string | null; how: TopHow; reason: string | null };
-  /** Top first. */
-  activeChain: string[];
-  snapshots: SnapshotSummary[];
-  orphans: string[];
-}
+export type { BundleSummary, ImageSummary, SnapshotSummary };
 
 export function bundleSummary(b: Bundle, reports: ReadonlyMap<BundleImage, CheckReport> = new Map()): BundleSummary {
   const d = b.descriptor;

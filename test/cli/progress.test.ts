@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fixturePath } from '../fixtures';
+import { TWO_DISKS, buildBundle } from '../fixtures/bundles';
 import { scratchCopy, scratchPath } from '../fixtures/files';
 import { CLI, hdd } from './helpers';
 
@@ -29,6 +30,17 @@ describe('hdd-lens progress', function () {
     assert.equal(check.code, 2);
     assert.match(check.stderr, /^ {4}\(100\.00\/100%\)$/m);
     assert.doesNotMatch(check.stdout, /100%/, 'the report on stdout stays clean');
+  });
+
+  it('-p shows the progress of a bundle convert too, through the guest disk, up to 100%', async () => {
+    const dir = await buildBundle(TWO_DISKS[0].spec, await scratchPath('bundle-progress'));
+    const r = await hdd(['convert', '-p', dir, `${await scratchPath('bundle-progress')}.raw`]);
+    assert.equal(r.code, 0, r.stderr);
+    const shown = [...r.stderr.matchAll(/^ {4}\((\d+\.\d+)\/100%\)$/gm)].map((m) => Number(m[1]));
+    assert.equal(shown[0], 0);
+    assert.equal(shown[shown.length - 1], 100);
+    assert.ok(shown.every((p, i) => i === 0 || p >= shown[i - 1]), `never goes back: ${shown.join(' ')}`);
+    assert.doesNotMatch((await hdd(['convert', dir, `${await scratchPath('bundle-quiet')}.raw`])).stderr, /\/100%\)/);
   });
 
   it('without -p, output into a pipe or --json shows none', async () => {

@@ -22,7 +22,7 @@ const STACK: readonly (readonly string[])[] = [
   // Byte-level descriptions for front ends: fields, regions, structure, host space.
   ['describe'],
   // The wire: the LSP and webview messages and their edit encoding.
-  ['protocol.ts', 'webviewProtocol.ts', 'wireEdits.ts'],
+  ['protocol.ts', 'webviewProtocol.ts', 'bundleViewProtocol.ts', 'requestReplies.ts', 'wireEdits.ts'],
   // The one place that assembles decode, BAT, scan, index, rules and planning.
   ['engine'],
   // The operations front ends run: check, repair, convert, create, info, map, and the same for bundles.

@@ -24,7 +24,7 @@ export const EXTENSION_FOLDER = 'hdd-lens.hdd-lens-0.1.0';
 export function requireSetup(): void {
   const missing = [CHROMIUM, NODE24, CODE_SERVER].filter((p) => !existsSync(p));
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run scripts/setup-e2e.sh`);
-  for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/webview.js']) {
+  for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/webview.js', 'dist/bundleView.js']) {
     if (!existsSync(join(PROJECT_ROOT, bundle))) throw new Error(`missing ${bundle}: run npm run build`);
   }
 }

@@ -114,3 +114,13 @@ export class Workbench {
     return { errors: n(/Errors?:\s*(\d+)/i), warnings: n(/Warnings?:\s*(\d+)/i) };
   }
 }
+
+/**
+ * After a failed test: a screenshot named after it (`PREFIX-failed-TITLE.png`) and the workbench's last hdd-lens
+ * and webview console errors.
+ */
+export async function reportFailure(wb: Workbench | undefined, test: { state?: string; title: string } | undefined, prefix: string): Promise<void> {
+  if (test?.state !== 'failed' || !wb) return;
+  await wb.screenshot(`${prefix}-failed-${test.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
+  console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
+}

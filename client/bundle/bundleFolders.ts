@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export const DESCRIPTOR_NAME = 'DiskDescriptor.xml';
+
+/** Context key: the paths of the workspace's bundle folders (package.json menus: `resourcePath in ...`). */
+export const BUNDLE_FOLDERS_KEY = 'hddLens.bundleFolders';
+
+/** Descriptors looked for at most (a workspace of VM archives may hold many; each is one folder path in the key). */
+const MAX_BUNDLES = 10000;
+
+/**
+ * The bundle folders of the workspace: the folders that hold a DiskDescriptor.xml, found by a workspace file search
+ * and kept up to date by a file watcher. `when` clauses cannot look inside a folder, so the explorer's bundle
+ * commands appear on the paths of this list (a context key), and the image commands no longer on any folder.
+ */
+export class BundleFolders implements vscode.Disposable {
+  private readonly dirs = new Set<string>();
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(`**/${DESCRIPTOR_NAME}`);
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** A descriptor was created, changed or deleted: the path of its folder. */
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    this.watcher.onDidCreate((u) => this.update(u, true));
+    this.watcher.onDidDelete((u) => this.update(u, false));
+    this.watcher.onDidChange((u) => this.changed.fire(dirname(u.fsPath)));
+    void this.scan();
+  }
+
+  /** Every bundle folder found, sorted. */
+  get all(): string[] {
+    return [...this.dirs].sort();
+  }
+
+  async scan(): Promise<void> {
+    const found = await vscode.workspace.findFiles(`**/${DESCRIPTOR_NAME}`, undefined, MAX_BUNDLES);
+    this.dirs.clear();
+    for (const u of found) if (u.scheme === 'file') this.dirs.add(dirname(u.fsPath));
+    this.publish();
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+
+  private update(descriptor: vscode.Uri, exists: boolean): void {
+    if (descriptor.scheme !== 'file') return;
+    const dir = dirname(descriptor.fsPath);
+    if (exists) this.dirs.add(dir);
+    else this.dirs.delete(dir);
+    this.publish();
+    this.changed.fire(dir);
+  }
+
+  private publish(): void {
+    // `resourcePath` in a when clause is the URI's path ("/c:/VMs/d.hdd" on Windows), not the file-system path.
+    void vscode.commands.executeCommand('setContext', BUNDLE_FOLDERS_KEY, this.all.map((d) => vscode.Uri.file(d).path));
+  }
+}
+
+/**
+ * The bundle folder a URI names: the folder itself (it holds DiskDescriptor.xml), its descriptor, or a file beside
+ * a descriptor (an image of the bundle). A file-system look only: what the bundle holds is the server's to say.
+ */
+export function bundleDirOf(uri: vscode.Uri | undefined, options: { images?: boolean } = {}): string | undefined {
+  if (!(uri instanceof vscode.Uri) || uri.scheme !== 'file') return undefined;
+  const path = uri.fsPath;
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  if (st.isDirectory()) return isFile(join(path, DESCRIPTOR_NAME)) ? path : undefined;
+  if (basename(path) === DESCRIPTOR_NAME) return dirname(path);
+  return options.images === true && isFile(join(dirname(path), DESCRIPTOR_NAME)) ? dirname(path) : undefined;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}

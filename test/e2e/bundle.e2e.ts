@@ -1,0 +1,188 @@
+/**
+ * End to end in a real VS Code (code-server + Debian chromium): a disk bundle (a folder with DiskDescriptor.xml and
+ * two .hds images built by qemu-img) is one thing. The Explorer offers the bundle commands on its folder and not the
+ * image commands; the bundle view shows the snapshot chain, the guest disk through it and a finding; an .hds of the
+ * bundle opened alone says, in a banner, that it is one layer of that bundle, and its button opens the bundle view.
+ * Screenshots of every step go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Browser, FrameLocator } from 'playwright-core';
+import { BROKEN, BundleFixture, TOP, buildBundle, qemuChainName } from '../fixtures/bundles';
+import { runOk } from '../fixtures/qemu';
+import { qemu10 } from '../oracles';
+import { CodeServer, startCodeServer } from './codeServer';
+import { requireSetup } from './env';
+import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
+
+/** Two images, the lower one marked in use: bundle-lower-in-use on the descriptor, image-unclean on the image. */
+const FIXTURE = 'lower-in-use';
+const BASE = '{11111111-2222-4333-8444-555555555555}';
+const BASE_FILE = `d.hdd.0.${BASE}.hds`;
+/** A descriptor whose Disk_size (4096) disagrees with its storages (2048): a safe descriptor fix. */
+const REPAIRABLE = 'disk-size-mismatch';
+const MiB = 1024 * 1024;
+/** The fixture's cluster size (64 KiB). */
+const CLUSTER = 64 * 1024;
+
+function fixtureNamed(name: string): BundleFixture {
+  const f = BROKEN.find((x) => x.spec.name === name);
+  if (!f) throw new Error(`no bundle fixture ${name}`);
+  return f;
+}
+
+describe('disk bundles in VS Code (code-server)', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let workspace: string;
+  let bundleDir: string;
+  let fixture: BundleFixture;
+  let wb: Workbench;
+
+  before(async () => {
+    requireSetup();
+    workspace = mkdtempSync(join(tmpdir(), 'hdd-lens-e2e-bundle-'));
+    fixture = fixtureNamed(FIXTURE);
+    bundleDir = await buildBundle(fixture.spec, workspace);
+    [server, browser] = await Promise.all([startCodeServer(), launchBrowser()]);
+    wb = await Workbench.open(browser, server.url, workspace);
+  });
+
+  after(async () => {
+    await Promise.all([browser?.close(), server?.stop()]);
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  afterEach(function () {
+    return reportFailure(wb, this.currentTest, 'bundle');
+  });
+
+  /** The bundle view's webview content (the visible hdd-lens webview whose page is the bundle view). */
+  function bundleView(): FrameLocator {
+    return wb.webview();
+  }
+
+  /** The Explorer row of a name (the tree shows the workspace's folders first collapsed). */
+  const explorerRow = (name: string) => wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+
+  /**
+   * Right-clicks a bundle folder `parent/d.hdd` in the Explorer (its part of the compact row) and returns the
+   * context menu once it offers the bundle commands: the bundle folders are found by a workspace search when the
+   * extension starts, so the first menu may come before it is done.
+   */
+  async function bundleMenu(parent: string) {
+    const row = explorerRow(parent);
+    await row.waitFor({ timeout: LONG });
+    // Expanded, the row is compact ("parent / d.hdd"), each part a label of its own.
+    if ((await row.locator('.monaco-tl-twistie.collapsed').count()) > 0) await row.click();
+    const folder = row.locator('a.label-name', { hasText: basename(bundleDir) });
+    const menu = wb.page.locator('.context-view .monaco-menu');
+    const deadline = Date.now() + LONG;
+    for (;;) {
+      await folder.click({ button: 'right' });
+      await menu.waitFor({ timeout: LONG });
+      if ((await menu.innerText()).includes('Open Bundle Overview') || Date.now() > deadline) return menu;
+      await wb.page.keyboard.press('Escape');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  it('offers the bundle commands, not the image commands, on the bundle folder in the Explorer', async () => {
+    const menu = await bundleMenu(FIXTURE);
+    const items = await menu.innerText();
+    for (const title of ['Open Bundle Overview', 'Check Bundle', 'Fix Bundle Problems', 'Convert Bundle to Raw...']) assert.ok(items.includes(title), `the folder's menu has ${title}: ${items}`);
+    for (const title of ['Check Image', 'Fix All Problems', 'Convert to Raw...']) assert.ok(!items.includes(title), `the folder's menu has no ${title}`);
+    await wb.screenshot('bundle-01-explorer-menu.png');
+    await menu.locator('.action-label', { hasText: 'Open Bundle Overview' }).click();
+  });
+
+  it('shows the snapshot chain, the guest disk through it, and the finding of the bundle', async () => {
+    const view = bundleView();
+    await view.locator('.bv-shot').first().waitFor({ timeout: LONG });
+    const shots = await view.locator('.bv-shot .bv-guid').allInnerTexts();
+    assert.deepEqual([...shots].sort(), [BASE, TOP].sort());
+    await view.locator('.bv-shot', { hasText: TOP }).locator('.bv-role-top').waitFor({ timeout: LONG });
+    // The guest disk legend names both layers of the chain, the top first.
+    await view.locator('.bv-legend-item', { hasText: 'top ' }).waitFor({ timeout: LONG });
+    assert.ok((await view.locator('.bv-legend-item').count()) >= 3, 'top, base and zeros');
+    await view.locator('.bv-problem[data-code="bundle-lower-in-use"]').waitFor({ timeout: LONG });
+    await view.locator('.bv-problem[data-code="image-unclean"]').waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-02-view.png');
+  });
+
+  it('an .hds of the bundle opened alone says it is one layer of the bundle, and opens the bundle', async () => {
+    await wb.openFile(BASE_FILE);
+    await wb.page.locator('.tab.active', { hasText: BASE_FILE }).waitFor({ timeout: LONG });
+    const banner = wb.webview().locator('.banner:not(.hidden)');
+    await banner.waitFor({ timeout: LONG });
+    const text = await banner.innerText();
+    assert.match(text, new RegExp(`one layer of the disk bundle ${basename(bundleDir).replace('.', '\\.')}`));
+    assert.match(text, /snapshot \{11111111/);
+    await wb.screenshot('bundle-03-banner.png');
+    await banner.locator('button', { hasText: 'Open Bundle' }).click();
+    await wb.page.locator('.tab.active', { hasText: `${basename(bundleDir)} (bundle)` }).waitFor({ timeout: LONG });
+    await bundleView().locator('.bv-shot').first().waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-04-back-to-bundle.png');
+  });
+
+  it('Check Bundle puts the descriptor finding on DiskDescriptor.xml and the image finding on the image', async () => {
+    await wb.command('hdd-lens: Check Bundle');
+    // The command opens the Problems panel itself once the check is done (Ctrl+Shift+M now would race with it).
+    await wb.page.locator('.markers-panel').waitFor({ timeout: LONG });
+    const rows = wb.page.locator('.markers-panel .monaco-list-row');
+    await rows.filter({ hasText: 'DiskDescriptor.xml' }).first().waitFor({ timeout: LONG });
+    await rows.filter({ hasText: 'bundle-lower-in-use' }).first().waitFor({ timeout: LONG });
+    await rows.filter({ hasText: 'image-unclean' }).first().waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-05-check.png');
+  });
+
+  it('Convert Bundle to Raw writes the merged guest disk of the top beside the bundle', async () => {
+    await wb.command('hdd-lens: Convert Bundle to Raw...');
+    // Which snapshot: the top is listed first.
+    const pick = wb.page.locator('.quick-input-widget');
+    await pick.locator('.quick-input-list .monaco-list-row', { hasText: TOP }).first().waitFor({ timeout: LONG });
+    await wb.page.keyboard.press('Enter');
+    // code-server's save dialog is a quick input holding the proposed path: beside the bundle, d.raw.
+    const input = pick.locator('input');
+    const deadline = Date.now() + LONG;
+    while (!(await input.inputValue()).endsWith('d.raw')) {
+      if (Date.now() > deadline) throw new Error(`the save dialog proposed ${await input.inputValue()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await wb.screenshot('bundle-06-convert-dialog.png');
+    await wb.page.keyboard.press('Enter');
+    const out = join(dirname(bundleDir), 'd.raw');
+    await wb.page.locator('.notification-toast', { hasText: `wrote ${out}` }).waitFor({ timeout: LONG });
+    const raw = readFileSync(out);
+    // 1 MiB guest disk: cluster 0 from the base (0x10), cluster 3 from the top over the base's 0x13 (0x23).
+    assert.equal(raw.length, MiB);
+    assert.deepEqual([raw[0], raw[CLUSTER - 1], raw[CLUSTER], raw[3 * CLUSTER], raw[4 * CLUSTER - 1]], [0x10, 0x10, 0, 0x23, 0x23]);
+    // Byte for byte what qemu-img 10 reads with the chain given as backing files.
+    const theirs = join(workspace, 'qemu.raw');
+    await runOk(qemu10().img, ['convert', '-O', 'raw', qemuChainName(bundleDir, fixture.spec, 0, TOP), theirs]);
+    assert.ok(raw.equals(readFileSync(theirs)), 'the converted disk equals qemu-img convert of the chain');
+    await wb.screenshot('bundle-07-converted.png');
+  });
+
+  it('Fix Bundle Problems on a folder writes the descriptor fix through the CLI after asking, keeping a .Backup', async () => {
+    const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
+    const descriptor = join(dir, 'DiskDescriptor.xml');
+    const before = readFileSync(descriptor, 'utf8');
+    assert.match(before, /<Disk_size>4096<\/Disk_size>/);
+    const menu = await bundleMenu(REPAIRABLE);
+    await menu.locator('.action-label', { hasText: 'Fix Bundle Problems' }).click();
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: LONG });
+    assert.match(await dialog.innerText(), /DiskDescriptor\.xml\.Backup/);
+    assert.equal(readFileSync(descriptor, 'utf8'), before, 'nothing is written before the user agrees');
+    await wb.screenshot('bundle-08-fix-asks.png');
+    await dialog.locator('.monaco-button', { hasText: 'Repair' }).click();
+    await wb.page.locator('.notification-toast', { hasText: `repaired ${dir}` }).waitFor({ timeout: LONG });
+    assert.match(readFileSync(descriptor, 'utf8'), /<Disk_size>2048<\/Disk_size>/);
+    assert.equal(readFileSync(`${descriptor}.Backup`, 'utf8'), before);
+    await wb.screenshot('bundle-09-fixed.png');
+  });
+});

@@ -97,6 +97,8 @@ export class BatScanner {
   private sparse = false;
   /** Positions of allocated entries in a piece (reused). */
   private gathered: Int32Array = new Int32Array(0);
+  /** What `markGathered` counted: regular entries, fragmented entries. */
+  private readonly counts = new Int32Array(2);
 
   constructor(
     private readonly g: Geometry,
@@ -115,9 +117,15 @@ export class BatScanner {
     // The first feed runs a few entries alone, so that the code after the hot loop has type feedback when the loop
     // gets optimised on stack: otherwise the optimised code deoptimises at every loop exit, and a BAT fed in pieces
     // runs mostly unoptimised (twice as slow).
+    // Both loops are warmed so (half the entries each): a BAT that is sparse from its first piece on would otherwise
+    // run the sparse loop without that feedback, and deoptimise it at the end of every piece.
     if (!this.warmedUp && n > WARM_UP_ENTRIES) {
       this.warmedUp = true;
-      this.feed(chunk.subarray(0, WARM_UP_ENTRIES), from);
+      const half = WARM_UP_ENTRIES / 2;
+      this.sparse = false;
+      this.feed(chunk.subarray(0, half), from);
+      this.sparse = true;
+      this.feed(chunk.subarray(half, WARM_UP_ENTRIES), from + half);
       this.feed(chunk.subarray(WARM_UP_ENTRIES), from + WARM_UP_ENTRIES);
       return;
     }
@@ -194,35 +202,27 @@ export class BatScanner {
    * `scanDense` for sparse pieces, where "is this entry allocated?" is a coin toss the CPU mispredicts: the
    * allocated entries' positions are first gathered without a branch, then scanned with only well-predicted ones
    * (fragmentation, too, is counted by arithmetic). A third faster on a BAT a quarter allocated in random order.
+   * The loop itself (`markGathered`) only marks slots; the few entries it cannot settle (irregular ones and
+   * duplicates) are handled here afterwards, in index order.
    */
   private scanSparse(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
-    const b = this.b;
-    const { beforeData, beyondEof, misaligned } = this.tests;
-    const shift = b.shift;
-    const originUnits = b.originUnits;
-    const step = b.perCluster;
     const at = (this.gathered = reserve(this.gathered, end));
     const n = gatherAllocated(chunk, end, at);
-    let fragmented = 0;
-    let allocated = 0;
-    let prevAt = -2;
-    let prev = 0;
-    for (let j = 0; j < n; j++) {
-      const k = at[j];
+    const counts = this.counts;
+    const rare = markGathered(chunk, at, n, seen, this.b, this.tests, counts);
+    this.allocated += counts[0];
+    this.fragmented += counts[1];
+    const { beforeData, beyondEof, misaligned } = this.tests;
+    const b = this.b;
+    for (let r = 0; r < rare; r++) {
+      const k = at[r];
       const e = chunk[k];
-      fragmented += Number(prevAt + 1 === k) & Number(prev + step !== e);
-      prevAt = k;
-      prev = e;
-      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
-        this.classify(from + k, e);
-        continue;
+      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) this.classify(from + k, e);
+      else {
+        this.allocated++;
+        this.duplicate(from + k, e, (e - b.originUnits) >>> b.shift);
       }
-      allocated++;
-      const slot = (e - originUnits) >>> shift;
-      this.take(seen, slot, from + k, e);
     }
-    this.allocated += allocated;
-    this.fragmented += fragmented;
   }
 
   /** Marks a regular entry's slot as taken; a slot taken already makes it a duplicate. Small: inlined in the loops. */
@@ -446,6 +446,49 @@ function gatherAllocated(chunk: Uint32Array, end: number, at: Int32Array): numbe
     n += (e | -e) >>> 31;
   }
   return n;
+}
+
+/**
+ * The sparse loop's work on the `n` gathered positions `at` of a piece: marks each regular entry's slot in `seen`
+ * and counts regular and fragmented entries into `counts`. The entries it cannot settle (irregular ones, and
+ * duplicates: regular entries whose slot was taken already) are not handled here: their positions are moved to
+ * the front of `at` (in order; the scan has read past them) and their number is returned. A free function with
+ * no property access after its loop: the loop is optimised on stack, and code after it without type feedback
+ * would deoptimise it at the end of every piece.
+ */
+function markGathered(chunk: Uint32Array, at: Int32Array, n: number, seen: Int32Array, b: EntryBounds, tests: EntryTests, counts: Int32Array): number {
+  const { beforeData, beyondEof, misaligned } = tests;
+  const originUnits = b.originUnits;
+  const shift = b.shift;
+  const step = b.perCluster;
+  let regular = 0;
+  let fragmented = 0;
+  let rare = 0;
+  let prevAt = -2;
+  let prev = 0;
+  for (let j = 0; j < n; j++) {
+    const k = at[j];
+    const e = chunk[k];
+    fragmented += Number(prevAt + 1 === k) & Number(prev + step !== e);
+    prevAt = k;
+    prev = e;
+    if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
+      at[rare++] = k;
+      continue;
+    }
+    const slot = (e - originUnits) >>> shift;
+    const w = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    const word = seen[w];
+    if ((word & bit) !== 0) at[rare++] = k;
+    else {
+      seen[w] = word | bit;
+      regular++;
+    }
+  }
+  counts[0] = regular;
+  counts[1] = fragmented;
+  return rare;
 }
 
 /** `a`, or a larger array when it holds fewer than `n` values. */

@@ -97,6 +97,8 @@ export class BatScanner {
   private sparse = false;
   /** Positions of allocated entries in a piece (reused). */
   private gathered: Int32Array = new Int32Array(0);
+  /** What `markGathered` counted: regular entries, fragmented entries. */
+  private readonly counts = new Int32Array(2);
 
   constructor(
     private readonly g: Geometry,
@@ -115,9 +117,15 @@ export class BatScanner {
     // The first feed runs a few entries alone, so that the code after the hot loop has type feedback when the loop
     // gets optimised on stack: otherwise the optimised code deoptimises at every loop exit, and a BAT fed in pieces
     // runs mostly unoptimised (twice as slow).
+    // Both loops are warmed so (half the entries each): a BAT that is sparse from its first piece on would otherwise
+    // run the sparse loop without that feedback, and deoptimise it at the end of every piece.
     if (!this.warmedUp && n > WARM_UP_ENTRIES) {
       this.warmedUp = true;
-      this.feed(chunk.subarray(0, WARM_UP_ENTRIES), from);
+      const half = WARM_UP_ENTRIES / 2;
+      this.sparse = false;
+      this.feed(chunk.subarray(0, half), from);
+      this.sparse = true;
+      this.feed(chunk.subarray(half, WARM_UP_ENTRIES), from + half);
       this.feed(chunk.subarray(WARM_UP_ENTRIES), from + WARM_UP_ENTRIES);
       return;
     }
@@ -194,35 +202,27 @@ export class BatScanner {
    * `scanDense` for sparse pieces, where "is this entry allocated?" is a coin toss the CPU mispredicts: the
    * allocated entries' positions are first gathered without a branch, then scanned with only well-predicted ones
    * (fragmentation, too, is counted by arithmetic). A third faster on a BAT a quarter allocated in random order.
+   * The loop itself (`markGathered`) only marks slots; the few entries it cannot settle (irregular ones and
+   * duplicates) are handled here afterwards, in index order.
    */
   private scanSparse(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
-    const b = this.b;
-    const { beforeData, beyondEof, misaligned } = this.tests;
-    const shift = b.shift;
-    const originUnits = b.originUnits;
-    const step = b.perCluster;
     const at = (this.gathered = reserve(this.gathered, end));
     const n = gatherAllocated(chunk, end, at);
-    let fragmented = 0;
-    let allocated = 0;
-    let prevAt = -2;
-    let prev = 0;
-    for (let j = 0; j < n; j++) {
-      const k = at[j];
+    const counts = this.counts;
+    const rare = markGathered(chunk, at, n, seen, this.b, this.tests, counts);
+    this.allocated += counts[0];
+    this.fragmented += counts[1];
+    const { beforeData, beyondEof, misaligned } = this.tests;
+    const b = this.b;
+    for (let r = 0; r < rare; r++) {
+      const k = at[r];
       const e = chunk[k];
-      fragmented += Number(prevAt + 1 === k) & Number(prev + step !== e);
-      prevAt = k;
-      prev = e;
-      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
-        this.classify(from + k, e);
-        continue;
+      if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) this.classify(from + k, e);
+      else {
+        this.allocated++;
+        this.duplicate(from + k, e, (e - b.originUnits) >>> b.shift);
       }
-      allocated++;
-      const slot = (e - originUnits) >>> shift;
-      this.take(seen, slot, from + k, e);
     }
-    this.allocated += allocated;
-    this.fragmented += fragmented;
   }
 
   /** Marks a regular entry's slot as taken; a slot taken already makes it a duplicate. Small: inlined in the loops. */
@@ -333,30 +333,35 @@ export class BatScanner {
 
   /**
    * The pass for what the first one could not know: the first owner of each wanted slot, and which entries share
-   * bytes with the metadata ranges. The slots concerned are few: they are hashed into a bitmap of 64 Kibit that
-   * stays in the CPU's first-level cache, so that the pass costs a cached bit test per allocated entry; the few
+   * bytes with the metadata ranges. The slots concerned are few: they are hashed into a filter of 64 Ki one-byte
+   * buckets that stays in the CPU's second-level cache, so that the pass costs a cached load per entry; the few
    * entries that pass the filter (wanted ones and 1 in ~60 others at 1000 wanted slots) are looked at apart.
    * Entries off the slot grid always pass.
    */
   private secondPass(again: BatPass, metadata: readonly MetadataRange[]): Map<number, number> {
     const { b, g, problems, wanted, tests } = this;
     const owners = new Map<number, number>();
-    const filter = new Int32Array(SMALL_FILTER_BITS / 32);
+    const filter = new Uint8Array(SMALL_FILTER_BUCKETS);
+    let buckets = 0;
     const add = (slot: number): void => {
-      filter[(slot & (SMALL_FILTER_BITS - 1)) >>> 5] |= 1 << (slot & 31);
+      buckets += 1 - filter[slot & (SMALL_FILTER_BUCKETS - 1)];
+      filter[slot & (SMALL_FILTER_BUCKETS - 1)] = 1;
     };
     if (wanted) for (let w = 0; w < wanted.length; w++) if (wanted[w] !== 0) for (let bit = 0; bit < 32; bit++) if ((wanted[w] & (1 << bit)) !== 0) add(w * 32 + bit);
     for (const slot of metadataSlots(g, metadata)) add(slot);
     let hits: Int32Array = new Int32Array(0);
     // Without metadata (whose tests concern entries off the slot grid too) and when unallocated entries do not
     // hash to a wanted bucket, one branch-free loop over all entries finds the candidates.
-    const zeroBucket = b.shift >= 0 ? ((0 - b.originUnits) >>> b.shift) & (SMALL_FILTER_BITS - 1) : -1;
-    const branchFree = metadata.length === 0 && zeroBucket >= 0 && (filter[zeroBucket >>> 5] & (1 << (zeroBucket & 31))) === 0;
+    const zeroBucket = b.shift >= 0 ? ((0 - b.originUnits) >>> b.shift) & (SMALL_FILTER_BUCKETS - 1) : -1;
+    const hashed = metadata.length === 0 && zeroBucket >= 0 && filter[zeroBucket] === 0;
+    // That loop branches on the filter when few buckets are set (the branch is then well predicted, and the loop
+    // has no dependency from one entry to the next: a third faster on a scattered BAT with 1000 duplicates).
+    const gather = !hashed ? gatherWanted : buckets <= SMALL_FILTER_BUCKETS / 16 ? gatherRare : gatherHashed;
     // Without metadata to test, the pass may stop when every wanted owner is found, or past the last duplicate.
     const done = (to: number): boolean => metadata.length === 0 && (owners.size === this.wantedCount || to >= this.ownersBefore);
     again((chunk, from) => {
       hits = reserve(hits, chunk.length);
-      const n = branchFree ? gatherHashed(chunk, b, filter, hits) : gatherWanted(chunk, b, tests, filter, hits);
+      const n = gather(chunk, b, tests, filter, hits);
       for (let h = 0; h < n; h++) {
         const i = from + hits[h];
         const e = chunk[hits[h]];
@@ -374,8 +379,8 @@ export class BatScanner {
   }
 }
 
-/** Bits of the second pass's filter: 8 KiB. */
-const SMALL_FILTER_BITS = 1 << 16;
+/** Buckets of the second pass's filter, a byte each (64 KiB: a byte load is cheaper than a bit test). */
+const SMALL_FILTER_BUCKETS = 1 << 16;
 
 /** The slot of an entry known to be regular (in the data area, on its grid). */
 function slotOfRegular(e: number, b: EntryBounds): number {
@@ -399,7 +404,7 @@ function metadataSlots(g: Geometry, metadata: readonly MetadataRange[]): number[
  * Positions in `chunk` of the allocated entries whose slot's hash is in `filter`, or that occupy no slot (off the grid,
  * below the data area, past the end): the candidates of the second pass, into `hits`; returns their count.
  */
-function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, filter: Int32Array, hits: Int32Array): number {
+function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, filter: Uint8Array, hits: Int32Array): number {
   const { beforeData, misaligned, startsPastEof } = tests;
   const shift = b.shift;
   const originUnits = b.originUnits;
@@ -410,8 +415,7 @@ function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, fil
     const e = chunk[k];
     if (startsPastEof(e, b) || beforeData(e, b) || misaligned(e, b) || shift < 0) hits[m++] = k;
     else {
-      const slot = ((e - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
-      if ((filter[slot >>> 5] & (1 << (slot & 31))) !== 0) hits[m++] = k;
+      if (filter[((e - originUnits) >>> shift) & (SMALL_FILTER_BUCKETS - 1)] !== 0) hits[m++] = k;
     }
   }
   return m;
@@ -419,18 +423,26 @@ function gatherWanted(chunk: Uint32Array, b: EntryBounds, tests: EntryTests, fil
 
 /**
  * Positions in `chunk` of the entries whose would-be slot hashes to a bucket of `filter`, in one loop without a
- * branch (every position is written; the count advances by the filter's bit). Unallocated and irregular entries
+ * branch (every position is written; the count advances by the filter's byte, 0 or 1). Unallocated and irregular entries
  * that pass are told apart by the caller; the unallocated entries' bucket must not be in the filter.
  */
-function gatherHashed(chunk: Uint32Array, b: EntryBounds, filter: Int32Array, hits: Int32Array): number {
+function gatherHashed(chunk: Uint32Array, b: EntryBounds, _tests: EntryTests, filter: Uint8Array, hits: Int32Array): number {
   const shift = b.shift;
   const originUnits = b.originUnits;
   let m = 0;
   for (let k = 0; k < chunk.length; k++) {
-    const h = ((chunk[k] - originUnits) >>> shift) & (SMALL_FILTER_BITS - 1);
     hits[m] = k;
-    m += (filter[h >>> 5] >>> (h & 31)) & 1;
+    m += filter[((chunk[k] - originUnits) >>> shift) & (SMALL_FILTER_BUCKETS - 1)];
   }
+  return m;
+}
+
+/** `gatherHashed` with a branch on the filter, for a filter with few buckets set (the branch is rarely taken). */
+function gatherRare(chunk: Uint32Array, b: EntryBounds, _tests: EntryTests, filter: Uint8Array, hits: Int32Array): number {
+  const shift = b.shift;
+  const originUnits = b.originUnits;
+  let m = 0;
+  for (let k = 0; k < chunk.length; k++) if (filter[((chunk[k] - originUnits) >>> shift) & (SMALL_FILTER_BUCKETS - 1)] !== 0) hits[m++] = k;
   return m;
 }
 
@@ -446,6 +458,49 @@ function gatherAllocated(chunk: Uint32Array, end: number, at: Int32Array): numbe
     n += (e | -e) >>> 31;
   }
   return n;
+}
+
+/**
+ * The sparse loop's work on the `n` gathered positions `at` of a piece: marks each regular entry's slot in `seen`
+ * and counts regular and fragmented entries into `counts`. The entries it cannot settle (irregular ones, and
+ * duplicates: regular entries whose slot was taken already) are not handled here: their positions are moved to
+ * the front of `at` (in order; the scan has read past them) and their number is returned. A free function with
+ * no property access after its loop: the loop is optimised on stack, and code after it without type feedback
+ * would deoptimise it at the end of every piece.
+ */
+function markGathered(chunk: Uint32Array, at: Int32Array, n: number, seen: Int32Array, b: EntryBounds, tests: EntryTests, counts: Int32Array): number {
+  const { beforeData, beyondEof, misaligned } = tests;
+  const originUnits = b.originUnits;
+  const shift = b.shift;
+  const step = b.perCluster;
+  let regular = 0;
+  let fragmented = 0;
+  let rare = 0;
+  let prevAt = -2;
+  let prev = 0;
+  for (let j = 0; j < n; j++) {
+    const k = at[j];
+    const e = chunk[k];
+    fragmented += Number(prevAt + 1 === k) & Number(prev + step !== e);
+    prevAt = k;
+    prev = e;
+    if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) {
+      at[rare++] = k;
+      continue;
+    }
+    const slot = (e - originUnits) >>> shift;
+    const w = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    const word = seen[w];
+    if ((word & bit) !== 0) at[rare++] = k;
+    else {
+      seen[w] = word | bit;
+      regular++;
+    }
+  }
+  counts[0] = regular;
+  counts[1] = fragmented;
+  return rare;
 }
 
 /** `a`, or a larger array when it holds fewer than `n` values. */

@@ -153,4 +153,23 @@ describe('BAT scan work', () => {
     assert.deepEqual([...scan.problemIndex], [9000, 9500]);
     assert.deepEqual([...scan.problemPeer], [100, 4000]);
   });
+
+  // The second pass's filter has 64 Ki buckets: with few wanted slots its loop branches on the filter, with many
+  // (a quarter of the buckets here) it does not. Both find every first owner, scattered in random order.
+  for (const duplicates of [50, 16384]) {
+    it(`finds the first owners of ${duplicates} duplicates in a scattered BAT`, () => {
+      const { g, bat } = dense(3 * 16384);
+      const random = rng(duplicates);
+      for (let i = bat.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [bat[i], bat[j]] = [bat[j], bat[i]];
+      }
+      for (let k = 0; k < duplicates; k++) bat[2 * 16384 + k] = bat[Math.floor(random() * 2 * 16384)];
+      const ref = reference(g, bat);
+      const { passes, scan } = scanCounting(g, bat);
+      assert.equal(passes, 1);
+      assert.equal(scan.problemCount, ref.peers.size);
+      for (let k = 0; k < scan.problemCount; k++) assert.equal(scan.problemPeer[k], ref.peers.get(scan.problemIndex[k]), `peer of entry ${scan.problemIndex[k]}`);
+    });
+  }
 });

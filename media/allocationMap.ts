@@ -14,7 +14,8 @@ import type { Viewport } from './hexGrid';
 
 const CELL = 6;
 
-type Kind = 'metadata' | 'allocated' | 'free' | 'leaked' | 'corrupt';
+const KINDS = ['metadata', 'allocated', 'free', 'leaked', 'corrupt'] as const;
+type Kind = (typeof KINDS)[number];
 
 export class AllocationMap {
   readonly element: HTMLElement;
@@ -27,12 +28,12 @@ export class AllocationMap {
   private view: Viewport = { firstOffset: 0, length: 0 };
   private seq = 0;
   private outlineColors = ['#007fd4', '#ccc'];
+  /** The legend's swatches: the stylesheet gives each kind its colour once (.map-KIND), and the canvas takes it from them. */
+  private readonly swatches = Object.fromEntries(KINDS.map((k) => [k, el('span', { class: `swatch map-${k}` })])) as Record<Kind, HTMLElement>;
   readonly refresh = debounce(() => void this.load(), 400);
 
   constructor(private readonly model: Model, private readonly host: Host) {
-    const legend = el('div', { class: 'map-legend' }, (['metadata', 'allocated', 'free', 'leaked', 'corrupt'] as Kind[]).map((k) =>
-      el('span', {}, [el('span', { class: `swatch map-${k}` }), k]),
-    ));
+    const legend = el('div', { class: 'map-legend' }, KINDS.map((k) => el('span', {}, [this.swatches[k], k])));
     this.element = el('section', { class: 'pane map', attrs: { 'aria-label': 'Allocation map' } }, [
       el('div', { class: 'pane-head' }, [el('h2', { text: 'Allocation map' })]), this.canvas, legend, this.info,
     ]);
@@ -83,16 +84,8 @@ export class AllocationMap {
     const g = this.base.getContext('2d');
     if (!g || !this.result) return;
     g.scale(dpr, dpr);
-    const colors: Record<Kind, string> = {
-      metadata: themeColor('--vscode-charts-blue', '#3794ff'),
-      allocated: themeColor('--vscode-charts-green', '#89d185'),
-      // Free space is the editor's background with a faint foreground tint: in every theme (high contrast
-      // included, whose widget border is a bright cyan next to the metadata blue) it reads as empty.
-      free: mixed('--vscode-editor-foreground', '--vscode-editor-background', 0.18),
-      // The grid's leaked colour (a light red), stronger: a cell is small.
-      leaked: mixed('--vscode-charts-red', '--vscode-editor-background', 0.45),
-      corrupt: themeColor('--vscode-charts-red', '#f14c4c'),
-    };
+    // The swatches' resolved colours (a canvas cannot take var() or color-mix(); a computed style is resolved).
+    const colors = Object.fromEntries(KINDS.map((k) => [k, getComputedStyle(this.swatches[k]).backgroundColor])) as Record<Kind, string>;
     // Read once here: getComputedStyle in the per-frame draw would force a style recalculation every frame.
     this.outlineColors = [themeColor('--vscode-focusBorder', '#007fd4'), themeColor('--vscode-editor-foreground', '#ccc')];
     this.result.buckets.forEach((b, i) => {
@@ -179,23 +172,4 @@ function dominant(b: AllocationBucket): Kind {
   if (b.metadata >= b.allocated && b.metadata >= b.free && b.metadata > 0) return 'metadata';
   if (b.allocated >= b.free) return 'allocated';
   return (b.leaked ?? 0) * 2 >= b.free ? 'leaked' : 'free';
-}
-
-/** A colour `weight` of the way from theme colour `b` to theme colour `a` (canvas needs resolved colours). */
-function mixed(a: string, b: string, weight: number): string {
-  const [x, y] = [parseColor(themeColor(a, '#cccccc')), parseColor(themeColor(b, '#1e1e1e'))];
-  if (!x || !y) return themeColor(a, '#454545');
-  const c = x.map((v, i) => Math.round(v * weight + y[i] * (1 - weight)));
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
-}
-
-/** #rgb, #rrggbb(aa) or rgb()/rgba() as [r, g, b]. */
-function parseColor(s: string): [number, number, number] | undefined {
-  const t = s.trim();
-  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(t);
-  if (short) return [short[1], short[2], short[3]].map((h) => parseInt(h + h, 16)) as [number, number, number];
-  const long = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(t);
-  if (long) return [long[1], long[2], long[3]].map((h) => parseInt(h, 16)) as [number, number, number];
-  const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(t);
-  return rgb ? [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])] : undefined;
 }

@@ -33,6 +33,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // A type-only import says so: the bundles drop it, and a reader sees which layers a file runs code from.
+      // (`typeof import('node:crypto')` stays allowed: it types the lazy requires that keep start-up fast.)
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      // ...as `import type { A }` when every name is a type (the fix of the rule above writes `import { type A }`).
+      '@typescript-eslint/no-import-type-side-effects': 'error',
     },
   },
   layer('shared', [noEditorApi, noLspClient, noLspServer, noLspProtocol, folder(['client', 'server', 'cli', 'media', 'test', 'bench'])]),

@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KillOutcome, killOnce, makeCrashImage } from '../test/crash/killRepair';
+import { type KillOutcome, killOnce, makeCrashImage } from '../test/crash/killRepair';
 import { Prng } from '../test/fuzz/prng';
 import { benchWorkDir } from './measure';
 

@@ -9,9 +9,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Oracle, PROJECT_ROOT } from '../test/oracles';
-import { GeneratedImage } from './generate';
-import { Contender, Measurement, failureOf, formatTime, loadAverage, measureInterleaved, median, ratio } from './measure';
+import { type Oracle, PROJECT_ROOT } from '../test/oracles';
+import type { GeneratedImage } from './generate';
+import { type Contender, type Measurement, failureOf, formatTime, loadAverage, measureInterleaved, median, ratio } from './measure';
 import { serverFigures } from './server';
 
 export interface HeadlineOptions {

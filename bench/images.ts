@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GeneratedImage, ImageSpec, generateImage } from './generate';
+import { type GeneratedImage, type ImageSpec, generateImage } from './generate';
 
 export interface BenchImage {
   name: string;

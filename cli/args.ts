@@ -1,4 +1,4 @@
-import { parseArgs, ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A command line that does not parse: printed with a pointer to the command's --help, exit status 1. */
 export class UsageError extends Error {

@@ -30,10 +30,10 @@
  * Each step of the repair is printed to stderr ("Repairing: what it does") before it is written, as qemu-img
  * prints its "Repairing ..." lines to stderr.
  */
-import { CheckReport } from '../shared/ops/check';
-import { FindingReport } from '../shared/check/finding';
+import type { CheckReport } from '../shared/ops/check';
+import type { FindingReport } from '../shared/check/finding';
 import { catalogueEntry } from '../shared/rules/catalogue';
-import { Output } from './output';
+import type { Output } from './output';
 
 const KIND: Record<FindingReport['category'], string> = { corruption: 'ERROR', leak: 'LEAK', warning: 'WARNING', info: 'INFO' };
 

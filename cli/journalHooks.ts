@@ -9,8 +9,8 @@
  *   HDD_LENS_STEP_DELAY_MS=MS         sleep MS milliseconds after each step (widens the windows for an outside
  *                                     random SIGKILL)
  */
-import { JournalOptions, JournalStep } from '../shared/io/journal';
-import { ImageView, openImageView } from '../shared/io/pendingJournal';
+import type { JournalOptions, JournalStep } from '../shared/io/journal';
+import { type ImageView, openImageView } from '../shared/io/pendingJournal';
 import { forFile } from '../shared/io/fileErrors';
 import { complain } from './output';
 

@@ -4,9 +4,9 @@
  * server does, and the editor shows what it says.
  */
 import * as vscode from 'vscode';
-import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
+import { APPLY_FIX_COMMAND, type ApplyFixArgs } from '../shared/protocol';
 import { convertToRaw, createImage } from './commands/cliCommands';
-import { CommandDeps, applyFixCommand, checkImage, goToBatEntry, goToGuestOffset, goToOffset, repair, showStructure } from './commands/imageCommands';
+import { type CommandDeps, applyFixCommand, checkImage, goToBatEntry, goToGuestOffset, goToOffset, repair, showStructure } from './commands/imageCommands';
 import { ANY_FILE_VIEW_TYPE, ImageEditorProvider, ImageEditors, VIEW_TYPE } from './editor/imageEditorProvider';
 import { DiagnosticDecorations } from './lsp/decorations';
 import { DocumentSync } from './lsp/documentSync';

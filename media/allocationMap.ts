@@ -7,8 +7,8 @@ import { cellKey } from './cellKeys';
 import type { AllocationBucket, AllocationMapResult } from '../shared/protocol';
 import { el, themeColor } from './dom';
 import { debounce } from './events';
-import { Host } from './host';
-import { Model } from './model';
+import type { Host } from './host';
+import type { Model } from './model';
 import { hex, sizeText } from './numbers';
 import type { Viewport } from './hexGrid';
 

@@ -13,7 +13,7 @@ import { Banner } from './banner';
 import { FieldEditor } from './fieldEditor';
 import { GoTo } from './goTo';
 import { HexGrid } from './hexGrid';
-import { Host, HostEvent } from './host';
+import type { Host, HostEvent } from './host';
 import { HoverCard } from './hoverCard';
 import type { WebviewBoot } from '../shared/webviewProtocol';
 import { Model } from './model';

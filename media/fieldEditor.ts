@@ -11,8 +11,8 @@
 import { parseNumber } from '../shared/numbers';
 import type { StructureNode } from '../shared/protocol';
 import { button, el } from './dom';
-import { Host } from './host';
-import { Model } from './model';
+import type { Host } from './host';
+import type { Model } from './model';
 import { HEX_BYTE, hex, maxUnsigned, readLE, toLE } from './numbers';
 import type { TreeNode } from './structureTree';
 

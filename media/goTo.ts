@@ -3,8 +3,8 @@
  * number. Errors are explained in place, e.g. a guest offset whose cluster is not allocated.
  */
 import { el } from './dom';
-import { Host } from './host';
-import { Model } from './model';
+import type { Host } from './host';
+import type { Model } from './model';
 import { parseNumber } from '../shared/numbers';
 import { hex, parseOffset } from './numbers';
 import { BAT_ENTRY_BYTES } from './structureTree';

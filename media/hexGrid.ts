@@ -6,10 +6,10 @@
  */
 import { el, frameScheduler } from './dom';
 import { Emitter } from './events';
-import { Model, SelectionChange } from './model';
+import type { Model, SelectionChange } from './model';
 import { HEX_BYTE } from './numbers';
 import { PAGE_SIZE } from './pageCache';
-import { PageDecor, REGION_KINDS, SEVERITY_NAMES } from './decor';
+import { type PageDecor, REGION_KINDS, SEVERITY_NAMES } from './decor';
 import { VirtualScrollbar } from './scrollbar';
 
 const BYTES_PER_ROW = 16;

@@ -7,8 +7,8 @@
 import type { ApplyFixArgs, InspectResult } from '../shared/protocol';
 import { button, el } from './dom';
 import type { CellEvent } from './hexGrid';
-import { Host } from './host';
-import { Model } from './model';
+import type { Host } from './host';
+import type { Model } from './model';
 import { hex, offsetText } from './numbers';
 import { icon } from './icons';
 import { severityIcon } from './severity';

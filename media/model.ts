@@ -4,9 +4,9 @@
  * change it.
  */
 import type { Region, WireFinding } from '../shared/protocol';
-import { buildDecor, PageDecor } from './decor';
+import { buildDecor, type PageDecor } from './decor';
 import { Emitter } from './events';
-import { Host } from './host';
+import type { Host } from './host';
 import { LruMap, PAGE_SIZE, PagedLoader, pagesOf } from './pageCache';
 
 export type SelectionSource = 'grid' | 'tree' | 'host' | 'map' | 'problems' | 'goto';

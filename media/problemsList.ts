@@ -5,9 +5,9 @@
  */
 import type { WireFinding } from '../shared/protocol';
 import { button, el } from './dom';
-import { HoverCard } from './hoverCard';
-import { Host } from './host';
-import { Model } from './model';
+import type { HoverCard } from './hoverCard';
+import type { Host } from './host';
+import type { Model } from './model';
 import { hex } from './numbers';
 import { severityIcon } from './severity';
 

@@ -4,7 +4,7 @@
  */
 import { el, frameScheduler } from './dom';
 import { REGION_KINDS } from './decor';
-import { Model } from './model';
+import type { Model } from './model';
 import { offsetText, readLE, sizeText } from './numbers';
 import { PAGE_SIZE } from './pageCache';
 

@@ -1,9 +1,9 @@
-import { Finding, findingReport } from '../shared/check/finding';
+import { type Finding, findingReport } from '../shared/check/finding';
 import type { CheckedState } from '../shared/engine/checked';
-import { DecodedImage } from '../shared/format/image';
+import type { DecodedImage } from '../shared/format/image';
 import { RangeIndex } from '../shared/describe/rangeIndex';
 import type { FileStamp, StateStamp, WireFinding } from '../shared/protocol';
-import { Settings, SeverityOverride, shownSeverity, wireSeverity } from './settings';
+import { type Settings, type SeverityOverride, shownSeverity, wireSeverity } from './settings';
 import { BoundedMap } from '../shared/boundedMap';
 
 /** A finding as the settings show it: the engine's finding, its shown severity, and its wire form. */

@@ -1,11 +1,11 @@
 import { checkState, followBatEdits, withIndexState } from '../shared/engine/checked';
 import { decodeImage } from '../shared/format/image';
-import { ByteSource } from '../shared/io/byteSource';
-import { EditSet } from '../shared/io/patch';
+import type { ByteSource } from '../shared/io/byteSource';
+import type { EditSet } from '../shared/io/patch';
 import type { FileStamp } from '../shared/protocol';
 import { Analysis } from './analysis';
 import { since, trace } from './trace';
-import { WorkerClient } from './workerClient';
+import type { WorkerClient } from './workerClient';
 
 /** BATs up to this many entries are checked on the main thread: a 1M-entry scan takes a few milliseconds. */
 export const DEFAULT_INLINE_ENTRIES = 1 << 20;

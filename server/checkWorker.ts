@@ -1,16 +1,16 @@
-import { MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { BatScan } from '../shared/check/batScan';
 import type { ClusterIndexState } from '../shared/check/clusterIndex';
 import { indexState } from '../shared/engine/checked';
 import { scanStreamed } from '../shared/engine/streamed';
 import { heldEntries } from '../shared/format/batStream';
-import { Geometry } from '../shared/format/geometry';
+import type { Geometry } from '../shared/format/geometry';
 import { decodeImage } from '../shared/format/image';
-import { ByteSource } from '../shared/io/byteSource';
+import type { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
-import { EditSet } from '../shared/io/patch';
-import { RepairMode, planRepair } from '../shared/engine/repair';
+import type { EditSet } from '../shared/io/patch';
+import { type RepairMode, planRepair } from '../shared/engine/repair';
 import { since } from './trace';
 
 /**

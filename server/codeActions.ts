@@ -1,10 +1,10 @@
-import { CodeAction, CodeActionKind, Diagnostic } from 'vscode-languageserver/node';
-import { RepairMode } from '../shared/engine/repair';
-import { APPLY_FIX_COMMAND, ApplyFixArgs } from '../shared/protocol';
-import { Analysis, ShownFinding } from './analysis';
+import { type CodeAction, CodeActionKind, type Diagnostic } from 'vscode-languageserver/node';
+import type { RepairMode } from '../shared/engine/repair';
+import { APPLY_FIX_COMMAND, type ApplyFixArgs } from '../shared/protocol';
+import type { Analysis, ShownFinding } from './analysis';
 import { BULK_TITLES, quickFix, writeBlocked } from './fixes';
-import { ServedImage } from './servedImage';
-import { Settings } from './settings';
+import type { ServedImage } from './servedImage';
+import type { Settings } from './settings';
 
 /** What a bulk action left for codeAction/resolve carries. */
 export interface BulkActionData {

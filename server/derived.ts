@@ -1,10 +1,10 @@
-import { DocumentSymbol, SymbolKind } from 'vscode-languageserver/node';
+import { type DocumentSymbol, SymbolKind } from 'vscode-languageserver/node';
 import { AllocationMapBuilder, bucketCount } from '../shared/describe/allocationMap';
-import { TreeInput, batPageEntries, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
+import { type TreeInput, batPageEntries, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import type { AllocationMapResult, StructureNode } from '../shared/protocol';
-import { Analysis } from './analysis';
+import type { Analysis } from './analysis';
 import { byteRange } from './diagnostics';
-import { Settings } from './settings';
+import type { Settings } from './settings';
 
 /** BAT entries per slice of whole-BAT work done between other requests (a few milliseconds each). */
 export const SLICE_ENTRIES = 1 << 20;

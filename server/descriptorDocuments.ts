@@ -9,27 +9,27 @@
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CodeAction,
+  type CodeAction,
   CodeActionKind,
-  Diagnostic,
+  type Diagnostic,
   DiagnosticSeverity,
   DocumentLink,
   DocumentSymbol,
-  Hover,
+  type Hover,
   Location,
   MarkupKind,
-  Position,
+  type Position,
   Range,
   SymbolKind,
   TextEdit,
 } from 'vscode-languageserver/node';
-import { Bundle, BundleImage, allImages, openBundle } from '../shared/bundle/bundle';
-import { BundleCheck, checkOpenBundle } from '../shared/ops/bundleCheck';
-import { BundleContext, BundleFinding } from '../shared/bundle/rule';
+import { type Bundle, type BundleImage, allImages, openBundle } from '../shared/bundle/bundle';
+import { type BundleCheck, checkOpenBundle } from '../shared/ops/bundleCheck';
+import { BundleContext, type BundleFinding } from '../shared/bundle/rule';
 import { imageSummary } from '../shared/ops/bundleSummary';
-import { XmlElement } from '../shared/bundle/xml';
+import type { XmlElement } from '../shared/bundle/xml';
 import { BUNDLE_RULES } from '../shared/rules/catalogue';
-import { Settings, SeverityOverride } from './settings';
+import type { Settings, SeverityOverride } from './settings';
 import { uriToPath } from './uri';
 
 /** Whether a text document is a bundle descriptor, by its name. */

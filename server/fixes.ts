@@ -1,12 +1,12 @@
-import { EditSet, changesSomething } from '../shared/io/patch';
-import { RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/engine/repair';
+import { type EditSet, changesSomething } from '../shared/io/patch';
+import { type RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/engine/repair';
 import type { ApplyFixArgs } from '../shared/protocol';
 import { encodeEditSet } from '../shared/wireEdits';
-import { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './analysis';
 import { plannedEdits } from './checkWorker';
-import { ServedImage } from './servedImage';
-import { Settings } from './settings';
-import { WorkerClient } from './workerClient';
+import type { ServedImage } from './servedImage';
+import type { Settings } from './settings';
+import type { WorkerClient } from './workerClient';
 
 export type BulkResult = ApplyFixArgs | { refused: string } | null;
 

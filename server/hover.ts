@@ -1,7 +1,7 @@
 import { hex } from '../shared/format/le';
 import { ruleByCode } from '../shared/rules/catalogue';
 import { RULE_DOC_BASE } from '../shared/protocol';
-import { ByteInfo } from './inspect';
+import type { ByteInfo } from './inspect';
 
 /**
  * A byte's hover as Markdown: the field (name, path, bytes, decoded value, what the format requires), where data

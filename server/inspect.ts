@@ -1,10 +1,10 @@
-import { FieldInfo } from '../shared/format/fieldInfo';
+import type { FieldInfo } from '../shared/format/fieldInfo';
 import { describe } from '../shared/describe/describe';
 import type { ApplyFixArgs, GuestLocationResult, InspectResult } from '../shared/protocol';
-import { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './analysis';
 import { quickFix } from './fixes';
-import { ServedImage } from './servedImage';
-import { Settings } from './settings';
+import type { ServedImage } from './servedImage';
+import type { Settings } from './settings';
 
 /** Most findings listed for one byte (a huge field such as a leaked tail may hold many). */
 const MAX_FINDINGS = 50;

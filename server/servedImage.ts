@@ -1,10 +1,10 @@
-import { FSWatcher, Stats, statSync, watch } from 'node:fs';
-import { ImageView, openImageView } from '../shared/io/pendingJournal';
+import { type FSWatcher, type Stats, statSync, watch } from 'node:fs';
+import { type ImageView, openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
-import { EditSet } from '../shared/io/patch';
-import { FileStamp, fileStamp } from '../shared/protocol';
-import { Analysis } from './analysis';
-import { AnalysisTarget, Analyzer } from './analyzer';
+import type { EditSet } from '../shared/io/patch';
+import { type FileStamp, fileStamp } from '../shared/protocol';
+import type { Analysis } from './analysis';
+import type { AnalysisTarget, Analyzer } from './analyzer';
 
 /** Changes on disk are handled once they settle for this long (a writer may touch the file several times). */
 const SETTLE_MS = 60;

@@ -1,15 +1,15 @@
 import {
-  CodeAction,
+  type CodeAction,
   CodeActionKind,
-  CodeActionParams,
-  Connection,
+  type CodeActionParams,
+  type Connection,
   DidChangeConfigurationNotification,
-  DocumentSymbol,
-  FoldingRange,
-  Hover,
-  HoverParams,
-  InitializeParams,
-  InitializeResult,
+  type DocumentSymbol,
+  type FoldingRange,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
   MarkupKind,
   MessageType,
   ShowMessageNotification,
@@ -17,23 +17,23 @@ import {
 } from 'vscode-languageserver/node';
 import { guestToHost as mapGuest } from '../shared/format/guestMap';
 import { regionsOf } from '../shared/describe/regions';
-import { RepairMode } from '../shared/engine/repair';
+import type { RepairMode } from '../shared/engine/repair';
 import * as P from '../shared/protocol';
 import { EditSetError } from '../shared/io/editCheck';
 import { decodeEditSet } from '../shared/wireEdits';
-import { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './analysis';
 import { Analyzer, DEFAULT_INLINE_ENTRIES } from './analyzer';
 import { codeActions, commandAction, isBulkData } from './codeActions';
 import { allocationOf, batPageOf, binarySymbols, countPages, structureOf } from './derived';
 import { byteRange, sameFinding, toDiagnostic } from './diagnostics';
-import { BULK_TITLES, BulkResult, bulkFix } from './fixes';
+import { BULK_TITLES, type BulkResult, bulkFix } from './fixes';
 import { hoverMarkdown } from './hover';
 import { ServedImage } from './servedImage';
 import { guestOf, inspectByte, inspectResult } from './inspect';
-import { DEFAULT_SETTINGS, Settings, parseSettings } from './settings';
+import { DEFAULT_SETTINGS, type Settings, parseSettings } from './settings';
 import { findingsOnLines, lineRange, renderStructure, structureDiagnostic, structureDiagnostics, structureFolding, structureSymbols } from './structureView';
 import { isImageUri, uriToPath } from './uri';
-import { WorkerClient } from './workerClient';
+import type { WorkerClient } from './workerClient';
 import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from './descriptorDocuments';
 import { optionalPosition, position } from './params';
 import { notify, onNotification, onRequest } from './rpc';

@@ -1,11 +1,11 @@
-import { CodeAction, Diagnostic, DocumentSymbol, FoldingRange, Range, SymbolKind } from 'vscode-languageserver/node';
-import { ByteRange } from '../shared/describe/rangeIndex';
-import { OutlineItem, StructureText, TextInput, structureText } from '../shared/describe/structureText';
-import { Analysis, ShownFinding } from './analysis';
+import { type CodeAction, type Diagnostic, type DocumentSymbol, type FoldingRange, type Range, SymbolKind } from 'vscode-languageserver/node';
+import type { ByteRange } from '../shared/describe/rangeIndex';
+import { type OutlineItem, type StructureText, type TextInput, structureText } from '../shared/describe/structureText';
+import type { Analysis, ShownFinding } from './analysis';
 import { pageEntries } from './derived';
 import { toDiagnostic } from './diagnostics';
-import { ServedImage } from './servedImage';
-import { Settings } from './settings';
+import type { ServedImage } from './servedImage';
+import type { Settings } from './settings';
 
 /** The structure view's text of an analysis (cached per analysis, settings and page). */
 export function renderStructure(doc: ServedImage, analysis: Analysis, settings: Settings, page: number | undefined): StructureText {

@@ -3,7 +3,7 @@
  * One encoder and one decoder for client and server; the decoder checks every number (shared/io/editCheck.ts)
  * before anything is allocated for the edits.
  */
-import { EditSetError, EditShape, checkEditShape } from './io/editCheck';
+import { EditSetError, type EditShape, checkEditShape } from './io/editCheck';
 import type { CopyRun, EditSet, Patch } from './io/patch';
 import type { WireCopy, WireEdit } from './protocol';
 

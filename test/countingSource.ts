@@ -1,4 +1,4 @@
-import { ByteSource } from '../shared/io/byteSource';
+import type { ByteSource } from '../shared/io/byteSource';
 
 /**
  * A byte source that counts what is read through it: the fuzzer bounds the work of each engine call by the bytes

@@ -5,17 +5,17 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Bundle, BundleError, allImages, openBundle } from '../../shared/bundle/bundle';
-import { BundleCheckReport, checkBundle } from '../../shared/ops/bundleCheck';
+import { type Bundle, BundleError, allImages, openBundle } from '../../shared/bundle/bundle';
+import { type BundleCheckReport, checkBundle } from '../../shared/ops/bundleCheck';
 import { ChainSource } from '../../shared/bundle/chainSource';
 import { convertBundle } from '../../shared/ops/bundleConvert';
-import { Target, locate } from '../../shared/bundle/locate';
+import { type Target, locate } from '../../shared/bundle/locate';
 import { repairBundle } from '../../shared/ops/bundleRepair';
 import { bundleSummary } from '../../shared/ops/bundleSummary';
 import { checkExitCode } from '../../shared/ops/check';
-import { RepairMode } from '../../shared/engine/repair';
+import type { RepairMode } from '../../shared/engine/repair';
 import type { ProgressCallback } from '../../shared/io/progress';
-import { Parsed, UsageError } from '../args';
+import { type Parsed, UsageError } from '../args';
 import { journalOptions } from '../journalHooks';
 import { findJournal } from '../../shared/io/journal';
 import { complain, stderr, stdout } from '../output';

@@ -7,12 +7,12 @@
  * snapshot tree (active chain marked, each image's header summary).
  */
 import { relative } from 'node:path';
-import { BundleCheckReport, BundleFindingReport } from '../../shared/ops/bundleCheck';
-import { ChainSource } from '../../shared/bundle/chainSource';
-import { BundleSummary, ImageSummary, SnapshotSummary } from '../../shared/ops/bundleSummary';
-import { MAP_HUMAN_HEADER, MapEntry, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
+import type { BundleCheckReport, BundleFindingReport } from '../../shared/ops/bundleCheck';
+import type { ChainSource } from '../../shared/bundle/chainSource';
+import type { BundleSummary, ImageSummary, SnapshotSummary } from '../../shared/ops/bundleSummary';
+import { MAP_HUMAN_HEADER, type MapEntry, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { noFixReason } from '../checkText';
-import { Output } from '../output';
+import type { Output } from '../output';
 import { qemuSize } from '../qemuSize';
 
 const KIND: Record<BundleFindingReport['category'], string> = { corruption: 'ERROR', leak: 'LEAK', warning: 'WARNING', info: 'INFO' };

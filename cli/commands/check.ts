@@ -1,12 +1,12 @@
-import { CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
-import { ProgressCallback } from '../../shared/io/progress';
+import { type CheckReport, checkExitCode, checkReport, repairImage } from '../../shared/ops/check';
+import type { ProgressCallback } from '../../shared/io/progress';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
-import { RepairMode } from '../../shared/engine/repair';
+import type { RepairMode } from '../../shared/engine/repair';
 import { UsageError, flag, parseCommand, stringOption } from '../args';
 import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { journalOptions, openForReading } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
-import { ProgressLine, progressLine, wantProgress } from '../progress';
+import { type ProgressLine, progressLine, wantProgress } from '../progress';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
 import { bundleCheck, bundleTarget, stringsOption } from './bundle';

@@ -1,4 +1,4 @@
-import { InfoReport, imageInfo } from '../../shared/ops/info';
+import { type InfoReport, imageInfo } from '../../shared/ops/info';
 import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { withView } from '../journalHooks';

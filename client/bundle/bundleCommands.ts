@@ -5,13 +5,13 @@
  */
 import * as vscode from 'vscode';
 import { basename, dirname, join } from 'node:path';
-import { BundleViewResult, bundle } from '../../shared/protocol';
+import { type BundleViewResult, bundle } from '../../shared/protocol';
 import type { SnapshotSummary } from '../../shared/bundle/report';
 import { convertWithProgress } from '../commands/cliCommands';
-import { CommandDeps } from '../commands/imageCommands';
+import type { CommandDeps } from '../commands/imageCommands';
 import { cliFailure, runCli } from '../commands/runCli';
-import { BundleFolders, DESCRIPTOR_NAME, bundleDirOf } from './bundleFolders';
-import { BundleViews } from './bundleView';
+import { type BundleFolders, DESCRIPTOR_NAME, bundleDirOf } from './bundleFolders';
+import type { BundleViews } from './bundleView';
 
 export interface BundleDeps extends CommandDeps {
   extensionUri: vscode.Uri;

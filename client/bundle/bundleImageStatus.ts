@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { BundleViewResult, bundle } from '../../shared/protocol';
+import { type BundleViewResult, bundle } from '../../shared/protocol';
 import type { EditorBanner } from '../../shared/webviewProtocol';
 import { ANY_FILE_VIEW_TYPE, VIEW_TYPE } from '../editor/imageEditorProvider';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
-import { BundleFolders, bundleDirOf } from './bundleFolders';
+import { type BundleFolders, bundleDirOf } from './bundleFolders';
 
 /** Context key: the image editor in front shows an image of a disk bundle (package.json editor/title). */
 export const BUNDLE_IMAGE_KEY = 'hddLens.bundleImage';

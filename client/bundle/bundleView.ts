@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
-import { BundleViewResult, bundle } from '../../shared/protocol';
+import { type BundleViewResult, bundle } from '../../shared/protocol';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
 import { webviewOptions, webviewPage } from '../editor/webviewHtml';

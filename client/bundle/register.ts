@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commands/imageCommands';
-import { BundleDeps, checkBundle, convertBundle, fixBundle, openBundle, repairBundleImage, showGuestDisk } from './bundleCommands';
+import { type BundleDeps, checkBundle, convertBundle, fixBundle, openBundle, repairBundleImage, showGuestDisk } from './bundleCommands';
 import { BundleFolders, bundleDirOf } from './bundleFolders';
 import { BundleImageStatus, SHOW_GUEST_DISK_COMMAND, bundleBanner } from './bundleImageStatus';
 import { BundleViews } from './bundleView';

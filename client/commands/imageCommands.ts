@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { BAT_ENTRY_SIZE, batEntryOffset } from '../../shared/format/constants';
 import { parseInteger } from '../../shared/numbers';
-import { ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
+import { type ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';

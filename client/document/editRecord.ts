@@ -1,5 +1,5 @@
 import type { OverlaySource } from '../../shared/io/overlaySource';
-import { CopyRun, EditSet, PatchRuns, Run, isLiteral, mergePatches, runLength } from '../../shared/io/patch';
+import { type CopyRun, type EditSet, PatchRuns, type Run, isLiteral, mergePatches, runLength } from '../../shared/io/patch';
 
 /**
  * One undoable edit of a document: what it writes and what it overwrote. Redo is "apply `after`" (an edit set

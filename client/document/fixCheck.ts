@@ -1,6 +1,6 @@
 import { EditSetError } from '../../shared/io/editCheck';
 import type { EditSet } from '../../shared/io/patch';
-import { ApplyFixArgs, FileStamp, sameFile } from '../../shared/protocol';
+import { type ApplyFixArgs, type FileStamp, sameFile } from '../../shared/protocol';
 import { decodeEditSet } from '../../shared/wireEdits';
 
 /** What a fix is checked against: the document as it is now. */

@@ -1,9 +1,9 @@
 import type { ByteSource } from '../../shared/io/byteSource';
 import { checkEditSet } from '../../shared/io/editCheck';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { EditSet, changesSomething } from '../../shared/io/patch';
+import { type EditSet, changesSomething } from '../../shared/io/patch';
 import { EditLog } from './editLog';
-import { EditRecord, recordEdit, restoreAsEdits, targetsOf, touchedRanges } from './editRecord';
+import { type EditRecord, recordEdit, restoreAsEdits, targetsOf, touchedRanges } from './editRecord';
 
 /** The file under a document: a positional reader, reopened after a save or an external change. */
 export interface BaseSource extends ByteSource {

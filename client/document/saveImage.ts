@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, ftruncateSync, readSync, writeSync, constants, openSync } from 'node:fs';
-import { ImageWriter, WriterOptions, withImageWriter } from '../../shared/io/imageWriter';
-import { ApplyResult, JournalError, RecoveryResult, WriteCancelled } from '../../shared/io/journal';
+import { type ImageWriter, type WriterOptions, withImageWriter } from '../../shared/io/imageWriter';
+import { type ApplyResult, JournalError, type RecoveryResult, WriteCancelled } from '../../shared/io/journal';
 import { openRegularFile } from '../../shared/io/openFile';
 import type { EditSet } from '../../shared/io/patch';
 import type { ImageModel } from './imageModel';

@@ -6,9 +6,9 @@
  * a message could not reach it), and it rolls the image back (journal.ts `WriteCancelled`).
  */
 import { Worker } from 'node:worker_threads';
-import { ApplyResult, JournalError, RecoveryResult } from '../../shared/io/journal';
+import { type ApplyResult, JournalError, type RecoveryResult } from '../../shared/io/journal';
 import type { EditSet } from '../../shared/io/patch';
-import { DiskStamp, SaveCancelled } from './saveImage';
+import { type DiskStamp, SaveCancelled } from './saveImage';
 
 /** What the worker is given (the structured clone of it). */
 export interface SaveJob {

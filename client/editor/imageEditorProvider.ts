@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ApplyFixArgs, STRUCTURE_SCHEME, parseStructureUri } from '../../shared/protocol';
+import { type ApplyFixArgs, STRUCTURE_SCHEME, parseStructureUri } from '../../shared/protocol';
 import type { EditorBanner } from '../../shared/webviewProtocol';
 import { MAGIC_LENGTH, hasImageMagic } from '../document/imageMagic';
 import type { DocumentSync } from '../lsp/documentSync';

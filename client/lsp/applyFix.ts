@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { statSync } from 'node:fs';
-import { ApplyFixArgs, FileStamp, fileStamp } from '../../shared/protocol';
-import { FixTarget, checkFix } from '../document/fixCheck';
+import { type ApplyFixArgs, type FileStamp, fileStamp } from '../../shared/protocol';
+import { type FixTarget, checkFix } from '../document/fixCheck';
 import type { ImageDocument } from '../editor/imageDocument';
 
 /**

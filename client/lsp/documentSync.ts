@@ -3,7 +3,7 @@ import { didChange, didClose, didOpen, didSave } from '../../shared/protocol';
 import { changesSomething } from '../../shared/io/patch';
 import { encodeEditSet } from '../../shared/wireEdits';
 import type { ImageModel, ModelChange } from '../document/imageModel';
-import { ServerConnection, errorText } from './serverConnection';
+import { type ServerConnection, errorText } from './serverConnection';
 
 /**
  * Keeps the server's view of each binary document equal to the editor's: hddLens/didOpen when a document opens,

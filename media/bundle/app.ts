@@ -11,7 +11,7 @@ import type { BundleSummary } from '../../shared/bundle/report';
 import type { BundleViewResult } from '../../shared/protocol';
 import { button, el } from '../dom';
 import { sizeText } from '../numbers';
-import { Channel } from './channel';
+import type { Channel } from './channel';
 import { FindingsList } from './findingsList';
 import { GuestDisk } from './guestDisk';
 import { fileName } from './labels';

@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../io/fileSource';
-import { DecodedImage, decodeImage } from '../format/image';
+import { type DecodedImage, decodeImage } from '../format/image';
 import { MAGIC_EXT, MAGIC_LEGACY } from '../format/constants';
-import { Descriptor, ImageEntry, StorageEntry, parseDescriptor } from './descriptor';
-import { DESCRIPTOR_NAME, FolderListing, ResolvedFile, fileState, listFolder, resolveImageFile } from './bundleFiles';
-import { Chain, SnapshotTree, TopResolution, chainProblems, ChainProblem, resolveTop, snapshotTree, walk } from './snapshots';
-import { DESCRIPTOR_LIMITS, PositionMap, XmlError } from './xml';
+import { type Descriptor, type ImageEntry, type StorageEntry, parseDescriptor } from './descriptor';
+import { DESCRIPTOR_NAME, type FolderListing, type ResolvedFile, fileState, listFolder, resolveImageFile } from './bundleFiles';
+import { type Chain, type SnapshotTree, type TopResolution, chainProblems, type ChainProblem, resolveTop, snapshotTree, walk } from './snapshots';
+import { DESCRIPTOR_LIMITS, PositionMap, type XmlError } from './xml';
 import { BundleError } from './bundleError';
 
 /** What an image file holds, by its first bytes: a Parallels header (either magic) or anything else (raw). */

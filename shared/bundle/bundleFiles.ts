@@ -2,7 +2,7 @@
  * The files of a bundle folder: which an `<Image>` names (resolved as readers resolve them), which are known
  * auxiliary files, and which are referenced by nothing (orphans, reported, never deleted). Notes §1, §9.1 R-file.
  */
-import { Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { JOURNAL_SUFFIX } from '../io/journal';
 

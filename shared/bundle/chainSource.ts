@@ -8,10 +8,10 @@
  * `ChainSource` is a ByteSource over the guest disk (so everything that reads a disk reads a bundle too), and says
  * which image and host offset serve a guest offset (`guestToHost`) and lists the guest disk as runs (`runs`).
  */
-import { ByteSource, clampRange } from '../io/byteSource';
+import { type ByteSource, clampRange } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
-import { DecodedImage, decodeImage } from '../format/image';
-import { Bundle, BundleError, BundleImage } from './bundle';
+import { type DecodedImage, decodeImage } from '../format/image';
+import { type Bundle, BundleError, type BundleImage } from './bundle';
 import { storageRanges, contiguous } from './layout';
 import { walk } from './snapshots';
 

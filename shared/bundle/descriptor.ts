@@ -4,7 +4,7 @@
  * (either root name, no Version, whitespace around values, `Blocksize` or `BlockSize`, GUID case, element order);
  * everything else is kept as found and judged by the rules (shared/rules/bundle), never silently corrected here.
  */
-import { XmlElement, XmlError, childrenNamed, parseXml } from './xml';
+import { type XmlElement, type XmlError, childrenNamed, parseXml } from './xml';
 
 /** A value as written: the trimmed text, what it means (undefined when it does not parse) and where it is. */
 export interface Field<T> {

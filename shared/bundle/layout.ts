@@ -1,7 +1,7 @@
 /** What the rules and the readers ask of a bundle's storages: their sector ranges and their top images. */
 import { effectiveSectors } from '../format/header';
-import { Bundle, BundleImage } from './bundle';
-import { StorageEntry } from './descriptor';
+import type { Bundle, BundleImage } from './bundle';
+import type { StorageEntry } from './descriptor';
 
 export interface StorageRange {
   index: number;

@@ -5,8 +5,8 @@
  */
 import type { Finding } from '../check/finding';
 import type { RuleInfo } from '../check/ruleInfo';
-import { Bundle, BundleImage } from './bundle';
-import { XmlElement } from './xml';
+import type { Bundle, BundleImage } from './bundle';
+import type { XmlElement } from './xml';
 
 /** A bundle rule's catalogue entry: an image rule's, without the repair phase (descriptor fixes are text edits). */
 export type BundleRuleInfo = Omit<RuleInfo, 'phase'>;

@@ -2,7 +2,7 @@
  * The snapshot tree of a descriptor and which of its images make the current guest disk (notes §4.1, §4.2).
  * Pure: no file is read here.
  */
-import { BACKUP_GUID, Descriptor, NULL_GUID, ShotEntry, TOP_GUID } from './descriptor';
+import { BACKUP_GUID, type Descriptor, NULL_GUID, type ShotEntry, TOP_GUID } from './descriptor';
 
 export interface Snapshot {
   guid: string;

@@ -4,7 +4,7 @@
  * document is never re-serialised.
  */
 import type { TextEdit } from './rule';
-import { XmlElement } from './xml';
+import type { XmlElement } from './xml';
 
 /** Replaces an element's content (between its tags) with `value` (XML-escaped). */
 export function replaceContent(el: XmlElement, value: string): TextEdit {

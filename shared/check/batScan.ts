@@ -1,6 +1,6 @@
-import { Geometry } from '../format/geometry';
-import { EntryBounds, EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
-import { MetadataRange, slotOrigin } from './metadata';
+import type { Geometry } from '../format/geometry';
+import { type EntryBounds, type EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
+import { type MetadataRange, slotOrigin } from './metadata';
 
 /** Problems a single BAT entry can have, as bits. */
 export const enum EntryFlag {

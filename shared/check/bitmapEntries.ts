@@ -1,4 +1,4 @@
-import { CheckContext } from './context';
+import type { CheckContext } from './context';
 import { isClusterAligned, overlaps } from './metadata';
 import { bitmapName, bitmaps } from './bitmaps';
 import { hex } from '../format/words';

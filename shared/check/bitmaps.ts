@@ -1,5 +1,5 @@
-import { CheckContext } from './context';
-import { DirtyBitmap, Feature, extensionMagicOk } from '../format/extension';
+import type { CheckContext } from './context';
+import { type DirtyBitmap, type Feature, extensionMagicOk } from '../format/extension';
 
 /** A dirty bitmap feature with its section, numbered in feature order (as messages name them). */
 export interface BitmapAt {

@@ -1,5 +1,5 @@
-import { Geometry } from '../format/geometry';
-import { EntryBounds, EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
+import type { Geometry } from '../format/geometry';
+import { type EntryBounds, type EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
 import { slotOrigin } from './metadata';
 
 /**

@@ -1,8 +1,8 @@
-import { DecodedImage } from '../format/image';
-import { Geometry } from '../format/geometry';
-import { BatScan, scanBat } from './batScan';
-import { Finding } from './finding';
-import { MetadataRange, mappedCandidates, metadataRanges } from './metadata';
+import type { DecodedImage } from '../format/image';
+import type { Geometry } from '../format/geometry';
+import { type BatScan, scanBat } from './batScan';
+import type { Finding } from './finding';
+import { type MetadataRange, mappedCandidates, metadataRanges } from './metadata';
 import type { RuleInfo } from './ruleInfo';
 
 /**

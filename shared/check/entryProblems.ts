@@ -1,5 +1,5 @@
-import { EntryFlag } from './batScan';
-import { CheckContext } from './context';
+import type { EntryFlag } from './batScan';
+import type { CheckContext } from './context';
 
 /** One BAT entry with a problem, as the BAT scan found it. */
 export interface EntryProblem {

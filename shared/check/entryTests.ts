@@ -1,5 +1,5 @@
-import { Geometry } from '../format/geometry';
-import { MetadataRange, slotOrigin } from './metadata';
+import type { Geometry } from '../format/geometry';
+import { type MetadataRange, slotOrigin } from './metadata';
 
 /**
  * The byte-offset requirements of BAT entries restated as integer bounds in BAT-entry units, computed once per

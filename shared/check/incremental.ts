@@ -1,9 +1,9 @@
-import { Geometry } from '../format/geometry';
+import type { Geometry } from '../format/geometry';
 import { BAT_OFFSET, batEntryAt, batEntryOffset } from '../format/constants';
-import { Patch } from '../io/patch';
-import { BatScan, EntryFlag, findHoles } from './batScan';
-import { ClusterIndex } from './clusterIndex';
-import { MetadataRange, overlaps } from './metadata';
+import type { Patch } from '../io/patch';
+import { type BatScan, EntryFlag, findHoles } from './batScan';
+import type { ClusterIndex } from './clusterIndex';
+import { type MetadataRange, overlaps } from './metadata';
 
 /** A BAT entry that an edit changed; the BAT array already holds its new value. */
 export interface EntryChange {

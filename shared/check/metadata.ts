@@ -1,7 +1,7 @@
-import { DecodedImage } from '../format/image';
-import { Geometry } from '../format/geometry';
+import type { DecodedImage } from '../format/image';
+import type { Geometry } from '../format/geometry';
 import { SECTOR } from '../format/constants';
-import { Extension, extensionMagicOk, featureUnloadable } from '../format/extension';
+import { type Extension, extensionMagicOk, featureUnloadable } from '../format/extension';
 
 /** A host range that holds format metadata (the extension cluster, a bitmap data cluster). */
 export interface MetadataRange {

@@ -1,4 +1,4 @@
-import { HostSpace } from './hostSpace';
+import type { HostSpace } from './hostSpace';
 
 /** Per bucket of host space, how many bytes are of each kind. */
 export interface AllocationBucket {

@@ -1,6 +1,6 @@
-import { FieldInfo } from '../format/fieldInfo';
+import type { FieldInfo } from '../format/fieldInfo';
 import { batEntryOffset } from '../format/constants';
-import { Geometry } from '../format/geometry';
+import type { Geometry } from '../format/geometry';
 import { hex } from '../format/le';
 
 /** Where one BAT entry maps: its guest range and, when allocated, its host cluster. */

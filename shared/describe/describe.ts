@@ -1,12 +1,12 @@
-import { FieldInfo } from '../format/fieldInfo';
+import type { FieldInfo } from '../format/fieldInfo';
 import { batEntryAt, batEntryOffset, HEADER_SIZE } from '../format/constants';
-import { DecodedImage } from '../format/image';
+import type { DecodedImage } from '../format/image';
 import { hex, u32 } from '../format/le';
 import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFieldAt } from './extensionFields';
 import { headerFieldAt } from './headerFields';
-import { HostSpace, Segment } from './hostSpace';
+import type { HostSpace, Segment } from './hostSpace';
 
 /**
  * The field table: what the byte at `offset` is. Header and BAT bytes, the extension cluster and padding are

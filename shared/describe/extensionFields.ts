@@ -1,7 +1,7 @@
-import { FieldInfo } from '../format/fieldInfo';
+import type { FieldInfo } from '../format/fieldInfo';
 import { EXT_HEADER_SIZE, SECTOR } from '../format/constants';
-import { DecodedImage } from '../format/image';
-import { Extension, Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
+import type { DecodedImage } from '../format/image';
+import { type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
 import { hex } from '../format/le';
 import { size } from '../format/words';
 

@@ -1,6 +1,6 @@
-import { FieldInfo } from '../format/fieldInfo';
+import type { FieldInfo } from '../format/fieldInfo';
 import { FLAG_EMPTY, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, SECTOR } from '../format/constants';
-import { Header } from '../format/header';
+import type { Header } from '../format/header';
 import { asciiTag, hex } from '../format/le';
 import { size } from '../format/words';
 

@@ -1,9 +1,9 @@
-import { BatScan, EntryFlag } from '../check/batScan';
-import { ClusterIndex } from '../check/clusterIndex';
-import { MetadataRange, tailIsLeak } from '../check/metadata';
-import { RegionKind } from '../format/fieldInfo';
-import { Geometry } from '../format/geometry';
-import { DecodedImage } from '../format/image';
+import { type BatScan, EntryFlag } from '../check/batScan';
+import type { ClusterIndex } from '../check/clusterIndex';
+import { type MetadataRange, tailIsLeak } from '../check/metadata';
+import type { RegionKind } from '../format/fieldInfo';
+import type { Geometry } from '../format/geometry';
+import type { DecodedImage } from '../format/image';
 
 /** A run of host bytes of one kind, covered by the same BAT entries. */
 export interface Segment {

@@ -1,6 +1,6 @@
 import type { RegionKind } from '../format/fieldInfo';
 import { HEADER_SIZE } from '../format/constants';
-import { HostSpace } from './hostSpace';
+import type { HostSpace } from './hostSpace';
 
 /** What a byte range of the file is (kinds only: how bad its bytes are comes from the findings, per byte). */
 export interface ColouredRegion {

@@ -1,8 +1,8 @@
 import type { StructureNode } from './structureNode';
 import type { Severity } from '../check/finding';
 import { hex } from '../format/le';
-import { ByteRange, RangeIndex } from './rangeIndex';
-import { CodedRange, TreeInput, batPageNode, structureTree } from './structureTree';
+import type { ByteRange, RangeIndex } from './rangeIndex';
+import { type CodedRange, type TreeInput, batPageNode, structureTree } from './structureTree';
 
 export interface TextFinding extends CodedRange {
   severity: Severity;

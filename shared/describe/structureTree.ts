@@ -1,15 +1,15 @@
 import { tailIsLeak } from '../check/metadata';
 import type { StructureNode } from './structureNode';
-import { FieldInfo } from '../format/fieldInfo';
+import type { FieldInfo } from '../format/fieldInfo';
 import { BAT_OFFSET, batEntryOffset } from '../format/constants';
-import { DecodedImage } from '../format/image';
+import type { DecodedImage } from '../format/image';
 import { hex } from '../format/le';
 import { plural, size } from '../format/words';
 import { batEntryField, entryMapping, guestRangeText } from './batFields';
 import { extensionFields } from './extensionFields';
 import { headerFields } from './headerFields';
-import { HostSpace } from './hostSpace';
-import { ByteRange, RangeIndex } from './rangeIndex';
+import type { HostSpace } from './hostSpace';
+import type { ByteRange, RangeIndex } from './rangeIndex';
 
 /** A finding as the tree cares: where and which rule. */
 export interface CodedRange extends ByteRange {

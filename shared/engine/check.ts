@@ -4,13 +4,13 @@
  * ends (the CLI's ops, the server, its worker, the bundle check) call these and never assemble the pipeline
  * themselves, so a new source of images (a chain of snapshots) or a new rule family plugs in here once.
  */
-import { ByteSource } from '../io/byteSource';
-import { DecodedImage, decodeImage } from '../format/image';
-import { BatScan } from '../check/batScan';
+import type { ByteSource } from '../io/byteSource';
+import { type DecodedImage, decodeImage } from '../format/image';
+import type { BatScan } from '../check/batScan';
 import { CheckContext } from '../check/context';
-import { Finding } from '../check/finding';
+import type { Finding } from '../check/finding';
 import { RULES } from '../rules/catalogue';
-import { Rule } from '../rules/rule';
+import type { Rule } from '../rules/rule';
 
 export interface CheckOptions {
   /** Codes of rules not to run. */

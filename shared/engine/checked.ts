@@ -4,18 +4,18 @@
  * incremental scan). The BAT and its scan may come from elsewhere (the server's worker thread); the index may
  * arrive after the check (`withIndexState`).
  */
-import { ByteSource } from '../io/byteSource';
-import { EditSet } from '../io/patch';
-import { BatScan } from '../check/batScan';
-import { ClusterIndex, ClusterIndexState } from '../check/clusterIndex';
-import { CheckContext } from '../check/context';
-import { Finding } from '../check/finding';
-import { EntryChange, IncrementalBatScan, applyBatPatches } from '../check/incremental';
+import type { ByteSource } from '../io/byteSource';
+import type { EditSet } from '../io/patch';
+import type { BatScan } from '../check/batScan';
+import { ClusterIndex, type ClusterIndexState } from '../check/clusterIndex';
+import type { CheckContext } from '../check/context';
+import type { Finding } from '../check/finding';
+import { type EntryChange, IncrementalBatScan, applyBatPatches } from '../check/incremental';
 import { metadataCandidates } from '../check/metadata';
 import { readBat } from '../format/bat';
 import { batEntryOffset } from '../format/constants';
-import { Geometry } from '../format/geometry';
-import { DecodedImage, withBat } from '../format/image';
+import type { Geometry } from '../format/geometry';
+import { type DecodedImage, withBat } from '../format/image';
 import { u32 } from '../format/le';
 import { HostSpace } from '../describe/hostSpace';
 import { checkDecoded } from './check';

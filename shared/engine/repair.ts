@@ -1,10 +1,10 @@
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { OverlaySource } from '../io/overlaySource';
-import { EditSet } from '../io/patch';
+import type { EditSet } from '../io/patch';
 import { decodeImage } from '../format/image';
 import { CheckContext } from '../check/context';
-import { Finding } from '../check/finding';
-import { Rule } from '../rules/rule';
+import type { Finding } from '../check/finding';
+import type { Rule } from '../rules/rule';
 import { PHASES } from '../check/ruleInfo';
 import { applyRules } from './check';
 import { RULES, ruleByCode } from '../rules/catalogue';

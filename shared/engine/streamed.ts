@@ -1,14 +1,14 @@
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import type { ProgressCallback } from '../io/progress';
-import { BatPass, BatScan, BatScanner, inMemory } from '../check/batScan';
+import { type BatPass, type BatScan, BatScanner, inMemory } from '../check/batScan';
 import { metadataRanges } from '../check/metadata';
 import { heldEntries, streamBat } from '../format/batStream';
 import { inferDataAreaFrom } from '../format/dataArea';
 import { decodeExtension } from '../format/extension';
-import { Geometry, deriveGeometry, geometryBlocker } from '../format/geometry';
+import { type Geometry, deriveGeometry, geometryBlocker } from '../format/geometry';
 import { decodeHeader } from '../format/header';
-import { DecodedImage } from '../format/image';
-import { CheckResult, checkDecoded, checkImage } from './check';
+import type { DecodedImage } from '../format/image';
+import { type CheckResult, checkDecoded, checkImage } from './check';
 
 export interface StreamOptions {
   /** Entries per piece read (tests vary it; the default keeps a piece in the CPU's cache). */

@@ -1,6 +1,6 @@
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { heldEntries, streamBat } from './batStream';
-import { Geometry } from './geometry';
+import type { Geometry } from './geometry';
 
 /**
  * Reads the BAT entries the file holds (a truncated BAT yields fewer than the header claims), so a hostile

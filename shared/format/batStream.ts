@@ -1,5 +1,5 @@
-import { ByteSource } from '../io/byteSource';
-import { Geometry } from './geometry';
+import type { ByteSource } from '../io/byteSource';
+import type { Geometry } from './geometry';
 
 /** Entries per piece: 1 MiB of BAT, which stays in the CPU's cache between its read and its scan. */
 export const BAT_PIECE_ENTRIES = 1 << 18;

@@ -1,5 +1,5 @@
 import { SECTOR } from './constants';
-import { Geometry } from './geometry';
+import type { Geometry } from './geometry';
 
 /**
  * Where a WithoutFreeSpace image's data area starts, when its BAT says so and data_off does not. Sector-addressed

@@ -1,4 +1,4 @@
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import {
   BITMAP_HEADER_SIZE,
   EXT_HEADER_SIZE,
@@ -8,7 +8,7 @@ import {
   FEATURE_FLAG_NECESSARY,
   FEATURE_FLAG_TRANSIT,
 } from './constants';
-import { Geometry } from './geometry';
+import type { Geometry } from './geometry';
 import { u32, u64, u64n } from './le';
 
 /** One feature section of the format extension cluster. */

@@ -1,5 +1,5 @@
 import { BAT_OFFSET, batEntryOffset, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from './constants';
-import { Header, Variant, effectiveSectors } from './header';
+import { type Header, type Variant, effectiveSectors } from './header';
 
 /**
  * Byte positions derived from a header whose fundamentals (magic, cluster size, BAT size) are usable. Every

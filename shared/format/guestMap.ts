@@ -1,5 +1,5 @@
-import { DecodedImage } from './image';
-import { Geometry } from './geometry';
+import type { DecodedImage } from './image';
+import type { Geometry } from './geometry';
 
 /** Guest offset <-> host offset, through the BAT, as a reader of the image sees it. */
 

@@ -1,6 +1,6 @@
 import { HEADER_SIZE, MAGIC_EXT, MAGIC_LEGACY } from './constants';
 import { u32, u64 } from './le';
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 
 export type Variant = 'legacy' | 'ext';
 

@@ -1,9 +1,9 @@
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { readBat } from './bat';
 import { inferDataArea } from './dataArea';
-import { Extension, decodeExtension } from './extension';
-import { Geometry, deriveGeometry, geometryBlocker } from './geometry';
-import { Header, decodeHeader } from './header';
+import { type Extension, decodeExtension } from './extension';
+import { type Geometry, deriveGeometry, geometryBlocker } from './geometry';
+import { type Header, decodeHeader } from './header';
 
 /**
  * Everything the engine decodes from an image, as far as it can be decoded. A header too broken to locate the

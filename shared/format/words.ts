@@ -1,4 +1,4 @@
-import { Geometry } from './geometry';
+import type { Geometry } from './geometry';
 import { hex } from './le';
 
 /** How messages write numbers: offsets in hex (as hex dumps show them), sizes in bytes with a unit. */

@@ -1,4 +1,4 @@
-import { CopyRun, EditSet } from './patch';
+import type { CopyRun, EditSet } from './patch';
 
 /**
  * Growth an edit set may make beyond what it writes: a repair extends a file whose BAT (up to 2^32 entries of 4

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
-import { ByteSource, clampRange } from './byteSource';
+import { type ByteSource, clampRange } from './byteSource';
 import { forFile } from './fileErrors';
 import { openRegularFile } from './openFile';
 

@@ -16,8 +16,8 @@
  * Readers take no lock (they must work on read-only media and never block a writer), but ask whether a writer
  * holds the image (`writerOf`), to say that what they read may be changing.
  */
-import { Stats } from 'node:fs';
-import { LockAddon, lockAddon, lockAddonMissing } from './lockAddon';
+import type { Stats } from 'node:fs';
+import { type LockAddon, lockAddon, lockAddonMissing } from './lockAddon';
 import { describeHolders, holdersOf, locksOn } from './lockHolders';
 
 const PERM_BASE = 100;

@@ -3,12 +3,12 @@
  * following links (openFile.ts), locked QEMU's way before its first byte is read (imageLock.ts), read, planned and
  * written through that one descriptor, and released after the last write. Every write goes through the journal.
  */
-import { Stats, closeSync } from 'node:fs';
+import { type Stats, closeSync } from 'node:fs';
 import { FileSource } from './fileSource';
-import { ImageLock, LockOptions, lockForWriting } from './imageLock';
-import { ApplyResult, JournalOptions, RecoveryResult, WriteTarget, applyEdits, recover } from './journal';
+import { type ImageLock, type LockOptions, lockForWriting } from './imageLock';
+import { type ApplyResult, type JournalOptions, type RecoveryResult, type WriteTarget, applyEdits, recover } from './journal';
 import { openRegularFile } from './openFile';
-import { EditSet } from './patch';
+import type { EditSet } from './patch';
 
 export interface WriterOptions extends JournalOptions, LockOptions {}
 

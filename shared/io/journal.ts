@@ -31,7 +31,7 @@
  */
 import type { Hash } from 'node:crypto';
 import {
-  Stats,
+  type Stats,
   closeSync,
   constants,
   fchownSync,
@@ -49,7 +49,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileKindError, openRegularFile, pathExists } from './openFile';
-import { CopyRun, EditSet, Patch, mergePatches } from './patch';
+import { type CopyRun, type EditSet, type Patch, mergePatches } from './patch';
 
 /** node:crypto when a journal is first hashed: commands that find no journal do not load it (6 ms at start). */
 function createHash(algorithm: string): Hash {

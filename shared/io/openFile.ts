@@ -11,7 +11,7 @@
  *    then fstat'ed: the descriptor must be a regular file, the same one the lstat saw.
  * Errors name the file (`FileKindError`, or node's own errors, which carry the path of an open).
  */
-import { Stats, closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
 
 /** Flags node lacks on some platforms (Windows has neither) are 0 there: the lstat checks still hold. */
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;

@@ -1,5 +1,5 @@
-import { ByteSource, clampRange } from './byteSource';
-import { CopyRun, EditSet, Patch, PatchRuns, Run, isCopy, isLiteral, runLength } from './patch';
+import { type ByteSource, clampRange } from './byteSource';
+import { type CopyRun, type EditSet, type Patch, PatchRuns, type Run, isCopy, isLiteral, runLength } from './patch';
 
 /**
  * A byte source that shows unsaved edits over another source: runs of literal bytes, of base bytes copied from

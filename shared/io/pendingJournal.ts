@@ -12,11 +12,11 @@
  * We chose describing over refusing because the commonest reader of such an image is someone checking a backup
  * or a read-only snapshot of a disk, who cannot run recovery there and still needs to know what the disk holds.
  */
-import { Stats, closeSync, realpathSync } from 'node:fs';
-import { ByteSource, clampRange } from './byteSource';
+import { type Stats, closeSync, realpathSync } from 'node:fs';
+import { type ByteSource, clampRange } from './byteSource';
 import { FileSource } from './fileSource';
 import { writerOf } from './imageLock';
-import { Journal, OldState, assess, findJournal, readJournal } from './journal';
+import { type Journal, OldState, assess, findJournal, readJournal } from './journal';
 import { openRegularFile } from './openFile';
 
 /** An image opened for reading, possibly through a pending journal. */

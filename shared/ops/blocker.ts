@@ -1,6 +1,6 @@
-import { Finding } from '../check/finding';
+import type { Finding } from '../check/finding';
 import { checkDecoded } from '../engine/check';
-import { DecodedImage } from '../format/image';
+import type { DecodedImage } from '../format/image';
 import { ruleByCode } from '../rules/catalogue';
 
 /** The rule that reports each reason `decodeImage` could not locate the BAT. */

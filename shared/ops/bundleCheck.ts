@@ -8,11 +8,11 @@ import { findingReport } from '../check/finding';
 import type { BundleFindingReport } from '../bundle/report';
 import { countFindings } from '../check/counts';
 import { FileSource } from '../io/fileSource';
-import { CheckReport, checkReport } from './check';
+import { type CheckReport, checkReport } from './check';
 import { BUNDLE_RULES } from '../rules/bundle';
-import { Bundle, BundleImage, allImages, openBundle } from '../bundle/bundle';
-import { BundleContext, BundleFinding } from '../bundle/rule';
-import { BundleSummary, bundleSummary } from './bundleSummary';
+import { type Bundle, type BundleImage, allImages, openBundle } from '../bundle/bundle';
+import { BundleContext, type BundleFinding } from '../bundle/rule';
+import { type BundleSummary, bundleSummary } from './bundleSummary';
 
 export type { BundleFindingReport };
 

@@ -7,7 +7,7 @@ import { existsSync, realpathSync, writeSync } from 'node:fs';
 import { withOutput } from './convertOutput';
 import { forFile } from '../io/fileErrors';
 import type { ProgressCallback } from '../io/progress';
-import { Bundle, BundleError, allImages } from '../bundle/bundle';
+import { type Bundle, BundleError, allImages } from '../bundle/bundle';
 import { ChainSource } from '../bundle/chainSource';
 
 const CHUNK = 4 * 1024 * 1024;

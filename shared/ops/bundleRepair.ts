@@ -6,14 +6,14 @@
  * again, and the report carries what was done.
  */
 import { resolve } from 'node:path';
-import { RepairOptions, repairImage } from './check';
-import { RepairMode } from '../engine/repair';
+import { type RepairOptions, repairImage } from './check';
+import type { RepairMode } from '../engine/repair';
 import { BUNDLE_RULES } from '../rules/bundle';
 import { BundleError, allImages } from '../bundle/bundle';
-import { BundleCheckReport, checkBundle } from './bundleCheck';
+import { type BundleCheckReport, checkBundle } from './bundleCheck';
 import { writeDescriptor } from '../bundle/descriptorWrite';
 import { topImages } from '../bundle/layout';
-import { BundleContext, TextEdit } from '../bundle/rule';
+import { BundleContext, type TextEdit } from '../bundle/rule';
 import { applyTextEdits } from '../bundle/textEdits';
 
 export interface ImageRepairReport {

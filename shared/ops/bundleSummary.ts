@@ -6,8 +6,8 @@
 import { basename } from 'node:path';
 import { asciiTag } from '../format/le';
 import { effectiveSectors } from '../format/header';
-import { CheckReport } from './check';
-import { Bundle, BundleImage } from '../bundle/bundle';
+import type { CheckReport } from './check';
+import type { Bundle, BundleImage } from '../bundle/bundle';
 import { NULL_GUID } from '../bundle/descriptor';
 import type { BundleSummary, ImageSummary, SnapshotSummary } from '../bundle/report';
 

@@ -2,18 +2,18 @@
  * `check` as data: the report that `hdd-lens check --json` prints (a public contract: users script against its
  * field names), and the repair run behind `check -r`. No printing here; the CLI formats these objects.
  */
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
-import { ImageWriter, WriterOptions, withImageWriter } from '../io/imageWriter';
-import { ApplyResult, RecoveryResult } from '../io/journal';
-import { CheckContext } from '../check/context';
-import { Finding, FindingReport, findingReport } from '../check/finding';
+import { type ImageWriter, type WriterOptions, withImageWriter } from '../io/imageWriter';
+import type { ApplyResult, RecoveryResult } from '../io/journal';
+import type { CheckContext } from '../check/context';
+import { type Finding, type FindingReport, findingReport } from '../check/finding';
 import { checkImage } from '../engine/check';
 import { countFindings } from '../check/counts';
-import { Geometry } from '../format/geometry';
-import { Variant } from '../format/header';
-import { DecodedImage } from '../format/image';
-import { RepairMode, RepairOutcome, planRepair } from '../engine/repair';
+import type { Geometry } from '../format/geometry';
+import type { Variant } from '../format/header';
+import type { DecodedImage } from '../format/image';
+import { type RepairMode, type RepairOutcome, planRepair } from '../engine/repair';
 import { changesSomething } from '../io/patch';
 
 export interface CheckReport {

@@ -4,14 +4,14 @@
  * into a temporary file renamed into place when complete (convertOutput.ts): a 1 TiB image with little data costs
  * little time, memory and disk, and an interrupted convert leaves no output that looks finished.
  */
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { forFile, withPath } from '../io/fileErrors';
 import { FileSource } from '../io/fileSource';
-import { MapRun, guestRuns } from '../format/guestMap';
+import { type MapRun, guestRuns } from '../format/guestMap';
 import { decodeImage } from '../format/image';
 import { requireReadable } from './blocker';
-import { ConvertError, OutputOptions, withOutput } from './convertOutput';
-import { ChunkReader, CopyRun, copyRuns, fdReader } from './copyRuns';
+import { ConvertError, type OutputOptions, withOutput } from './convertOutput';
+import { type ChunkReader, type CopyRun, copyRuns, fdReader } from './copyRuns';
 import type { ProgressCallback } from '../io/progress';
 
 export { ConvertError };

@@ -3,11 +3,11 @@
  * `qemu-img info --output=json` where it has them ("virtual-size", "cluster-size", "dirty-flag", a
  * "format-specific" object of {type, data}); the rest is ours.
  */
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { FLAG_EMPTY, IN_USE_CLOSED, IN_USE_DIRTY, SECTOR } from '../format/constants';
-import { DirtyBitmap, Extension, Feature, bitmapBytes, checksumOk, extensionMagicOk, featureUnloadable, isNecessary, isTransit } from '../format/extension';
-import { Geometry } from '../format/geometry';
-import { DecodedImage, decodeImage } from '../format/image';
+import { type DirtyBitmap, type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, featureUnloadable, isNecessary, isTransit } from '../format/extension';
+import type { Geometry } from '../format/geometry';
+import { type DecodedImage, decodeImage } from '../format/image';
 import { asciiTag, hex } from '../format/le';
 import { bitmapClusterOffset } from '../check/metadata';
 import { parallelsDesktopTag } from '../rules/header/inUseUnknown';

@@ -5,7 +5,7 @@
  * (mapPrint.ts), which streams the BAT and formats into byte buffers; these objects are for callers that want data.
  */
 import { guestRuns } from '../format/guestMap';
-import { DecodedImage } from '../format/image';
+import type { DecodedImage } from '../format/image';
 import { requireReadable } from './blocker';
 
 export interface MapEntry {

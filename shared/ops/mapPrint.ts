@@ -4,9 +4,9 @@
  * with its numbers written digit by digit. No string and no object per run: a 4M-entry scattered BAT is 1M runs,
  * and building, joining and collecting a string for each cost three quarters of the time before.
  */
-import { ByteSource } from '../io/byteSource';
+import type { ByteSource } from '../io/byteSource';
 import { streamBat } from '../format/batStream';
-import { Geometry } from '../format/geometry';
+import type { Geometry } from '../format/geometry';
 
 export type MapFormat = { kind: 'json' } | { kind: 'human'; file: string };
 

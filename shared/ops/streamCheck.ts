@@ -2,8 +2,8 @@
  * `check` of a file with the BAT streamed (engine/streamed.ts): the report is exactly `checkReport`'s.
  */
 import { FileSource } from '../io/fileSource';
-import { StreamOptions, checkStreamed } from '../engine/streamed';
-import { CheckReport, assembleReport } from './check';
+import { type StreamOptions, checkStreamed } from '../engine/streamed';
+import { type CheckReport, assembleReport } from './check';
 
 export function checkReportStreamed(path: string, options: StreamOptions = {}): CheckReport {
   const source = new FileSource(path);

@@ -1,7 +1,7 @@
-import { BatScan, EntryFlag } from '../check/batScan';
+import { type BatScan, EntryFlag } from '../check/batScan';
 import { slotOrigin } from '../check/metadata';
-import { Geometry, roundUp } from '../format/geometry';
-import { OverlaySource } from '../io/overlaySource';
+import { type Geometry, roundUp } from '../format/geometry';
+import type { OverlaySource } from '../io/overlaySource';
 
 /** Where a new cluster goes, and what it holds now. */
 export interface Slot {

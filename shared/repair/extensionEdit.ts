@@ -1,13 +1,13 @@
 import { EntryFlag } from '../check/batScan';
-import { CheckContext } from '../check/context';
+import type { CheckContext } from '../check/context';
 import { overlaps } from '../check/metadata';
 import { FEATURE_HEADER_SIZE } from '../format/constants';
-import { EXT_PARSE_CAP, Feature, extensionChecksum } from '../format/extension';
+import { EXT_PARSE_CAP, type Feature, extensionChecksum } from '../format/extension';
 import { u64Bytes } from '../format/le';
 import { badEntries } from '../check/bitmapEntries';
 import { bitmaps } from '../check/bitmaps';
 import { entriesWith } from '../check/entryProblems';
-import { PlanBuilder } from './planBuilder';
+import type { PlanBuilder } from './planBuilder';
 
 /** Edits of the format extension cluster; each leaves a correct checksum behind. */
 

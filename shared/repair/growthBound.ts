@@ -1,5 +1,5 @@
 import { USUAL_CLUSTER_MAX } from '../format/constants';
-import { Geometry } from '../format/geometry';
+import type { Geometry } from '../format/geometry';
 import { size } from '../format/words';
 
 /**

@@ -1,9 +1,9 @@
-import { OverlaySource } from '../io/overlaySource';
+import type { OverlaySource } from '../io/overlaySource';
 import { isZero, runLength } from '../io/patch';
 import { batEntryOffset } from '../format/constants';
-import { Geometry } from '../format/geometry';
+import type { Geometry } from '../format/geometry';
 import { u32Bytes } from '../format/le';
-import { ClusterAllocator, FreeSpace, Slot } from './allocator';
+import { ClusterAllocator, type FreeSpace, type Slot } from './allocator';
 import { StepLog } from './stepLog';
 
 /**

@@ -1,4 +1,4 @@
-import { Rule } from './rule';
+import type { Rule } from './rule';
 import type { BundleRuleInfo } from '../bundle/rule';
 import { BUNDLE_RULES } from './bundle';
 import { provideEntryTests } from '../check/entryTests';

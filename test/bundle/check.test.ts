@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { checkBundle } from '../../shared/ops/bundleCheck';
 import { BUNDLE_RULES } from '../../shared/rules/catalogue';
 import { hdd } from '../cli/helpers';
-import { ALL_BUNDLES, BundleFixture, TOP, sharedBundles } from '../fixtures/bundles';
+import { ALL_BUNDLES, type BundleFixture, TOP, sharedBundles } from '../fixtures/bundles';
 
 async function dirOf(name: string): Promise<string> {
   const dir = (await sharedBundles()).dirs.get(name);

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { openBundle } from '../../shared/bundle/bundle';
 import { ChainSource } from '../../shared/bundle/chainSource';
 import { hdd } from '../cli/helpers';
-import { ALL_BUNDLES, BundleFixture, CLEAN, TOP, TWO_DISKS, chainOf, qemuChainName, sharedBundles } from '../fixtures/bundles';
+import { ALL_BUNDLES, type BundleFixture, CLEAN, TOP, TWO_DISKS, chainOf, qemuChainName, sharedBundles } from '../fixtures/bundles';
 import { run, runOk } from '../fixtures/qemu';
 import { ORACLES } from '../oracles';
 

@@ -8,7 +8,7 @@ import { writeDescriptor } from '../../shared/bundle/descriptorWrite';
 import { hdd, setBat } from '../cli/helpers';
 import { sha256 } from '../fixtures/files';
 import { runOk } from '../fixtures/qemu';
-import { ALL_BUNDLES, BundleFixture, copyBundle, localName, qemuChainName } from '../fixtures/bundles';
+import { ALL_BUNDLES, type BundleFixture, copyBundle, localName, qemuChainName } from '../fixtures/bundles';
 import { qemu10 } from '../oracles';
 
 function fixture(name: string): BundleFixture {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { qemuCreate, qemuWrite } from '../fixtures';
 import { scratchPath } from '../fixtures/files';
 import { qemu72 } from '../oracles';
-import { CliResult, hdd, manyDuplicates } from './helpers';
-import { EditSpec } from './journalChild';
+import { type CliResult, hdd, manyDuplicates } from './helpers';
+import type { EditSpec } from './journalChild';
 
 const K64 = 64 * 1024;
 const JOURNAL = '.hdd-lens-journal';

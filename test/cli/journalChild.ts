@@ -7,7 +7,7 @@
  *   node journalChild.js recover FILE
  */
 import { applyJournaled, recoverJournal } from '../../shared/io/imageWriter';
-import { EditSet } from '../../shared/io/patch';
+import type { EditSet } from '../../shared/io/patch';
 import { journalOptions } from '../../cli/journalHooks';
 
 export interface EditSpec {

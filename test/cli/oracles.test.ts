@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { symlink, writeFile, stat, readFile } from 'node:fs/promises';
 import { SAMPLES, qemuConvert, qemuCreate, qemuWrite, run, runOk, samplePath } from '../fixtures';
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
-import { ORACLES, Oracle, qemu10, qemu72 } from '../oracles';
+import { ORACLES, type Oracle, qemu10, qemu72 } from '../oracles';
 import { fileDifference } from '../differential/cli';
 import { hdd } from './helpers';
 

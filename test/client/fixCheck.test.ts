@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { FixTarget, checkFix } from '../../client/document/fixCheck';
+import { type FixTarget, checkFix } from '../../client/document/fixCheck';
 import { ImageModel } from '../../client/document/imageModel';
 import { EditSetError } from '../../shared/io/editCheck';
 import type { ApplyFixArgs, FileStamp } from '../../shared/protocol';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { closeSync, openSync, ftruncateSync, writeSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
-import { ImageModel, ModelChange } from '../../client/document/imageModel';
+import { ImageModel, type ModelChange } from '../../client/document/imageModel';
 import { MAX_KEPT_BYTES } from '../../client/document/editRecord';
 import { isLiteral } from '../../shared/io/patch';
 import { CountingSource } from '../countingSource';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { closeSync, copyFileSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { FileSource } from '../../shared/io/fileSource';
 import { recoverJournal } from '../../shared/io/imageWriter';
-import { JournalStep, journalPath } from '../../shared/io/journal';
+import { type JournalStep, journalPath } from '../../shared/io/journal';
 import { ImageModel } from '../../client/document/imageModel';
 import { saveImage, saveImageAs, stampOfFd } from '../../client/document/saveImage';
 import { applyJournaled } from '../../shared/io/imageWriter';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '../fuzz/prng';
-import { CrashImage, KillOutcome, killOnce, makeCrashImage } from './killRepair';
+import { type CrashImage, type KillOutcome, killOnce, makeCrashImage } from './killRepair';
 
 /**
  * The short version of the crash campaign (the long one is in `npm run bench`): `check -r all` on an image with

@@ -4,13 +4,13 @@
  * the next command recovers from the journal, and the image must then be byte-identical either to the original or
  * to the fully repaired image (made by an uninterrupted run on a copy).
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateImage } from '../../bench/generate';
 import { journalPath } from '../../shared/io/journal';
-import { Prng } from '../fuzz/prng';
+import type { Prng } from '../fuzz/prng';
 import { PROJECT_ROOT } from '../oracles';
 
 export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');

@@ -4,7 +4,7 @@
  * installed, every system call that can change a file (opens for writing, creations, truncations, renames,
  * removals) is traced and its path compared with what the command may touch.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PARTIAL_SUFFIX, journalPath } from '../../shared/io/journal';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT, qemu10 } from '../oracles';
-import { RunResult, run } from '../fixtures/qemu';
+import { type RunResult, run } from '../fixtures/qemu';
 
 /** The bundled CLI, as users run it (built by `npm run build`, which `npm test` runs first). */
 export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');

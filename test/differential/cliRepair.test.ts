@@ -2,11 +2,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { checkImage } from '../../shared/engine/check';
 import { countFindings } from '../../shared/check/counts';
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { planRepair, repairable } from '../../shared/engine/repair';
 import { FIXTURES, sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, sha256, withImage } from '../fixtures/files';
-import { findingDifferences, FindingLike } from '../fixtures/expect';
+import { findingDifferences, type FindingLike } from '../fixtures/expect';
 import { checkJson, hddLens } from './cli';
 
 interface CheckJson {

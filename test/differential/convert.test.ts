@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { ORACLES, Oracle, OracleName } from '../oracles';
-import { FIXTURES, FixtureSpec, MapEntry, qemuMap, run, sharedFixtures } from '../fixtures';
+import { ORACLES, type Oracle, type OracleName } from '../oracles';
+import { FIXTURES, type FixtureSpec, type MapEntry, qemuMap, run, sharedFixtures } from '../fixtures';
 import { scratchPath } from '../fixtures/files';
 import { fileDifference, hddLens } from './cli';
 

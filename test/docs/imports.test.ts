@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { PROJECT_ROOT } from '../oracles';
-import { ImportGraph, cycles, importGraph } from './importGraph';
+import { type ImportGraph, cycles, importGraph } from './importGraph';
 
 /**
  * shared/ as a straight stack, bottom to top: a module imports only from its own layer or the layers below it.

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, Frame } from 'playwright-core';
-import { GeneratedImage, generateImage } from '../../bench/generate';
+import type { Browser, Frame } from 'playwright-core';
+import { type GeneratedImage, generateImage } from '../../bench/generate';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { samplePath } from '../fixtures';
-import { CodeServer, startCodeServer } from './codeServer';
+import { type CodeServer, startCodeServer } from './codeServer';
 import { artifactPath, requireSetup } from './env';
 import { HddEditor } from './hddEditor';
-import { FrameStats, Memory, OpenBreakdown, frameTimes, memory, openBreakdown, waitMark } from './measure';
+import { type FrameStats, type Memory, type OpenBreakdown, frameTimes, memory, openBreakdown, waitMark } from './measure';
 import { LONG, Workbench, launchBrowser, waitUntil } from './workbench';
 
 const ENTRIES = 16 * 1024 * 1024;

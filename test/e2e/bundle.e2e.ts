@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Browser, FrameLocator } from 'playwright-core';
-import { BROKEN, BundleFixture, TOP, buildBundle, qemuChainName } from '../fixtures/bundles';
+import type { Browser, FrameLocator } from 'playwright-core';
+import { BROKEN, type BundleFixture, TOP, buildBundle, qemuChainName } from '../fixtures/bundles';
 import { runOk } from '../fixtures/qemu';
 import { qemu10 } from '../oracles';
-import { CodeServer, startCodeServer } from './codeServer';
+import { type CodeServer, startCodeServer } from './codeServer';
 import { requireSetup } from './env';
 import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
 

@@ -3,7 +3,7 @@
  * linked in as the installed extension, auto-save off (the web build would otherwise write into the images), and
  * its own process group so that stopping it also stops its file watcher and extension host.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

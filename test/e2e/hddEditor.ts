@@ -1,6 +1,6 @@
 /** The hdd-lens editor's webview as the tests see it: its panes and the byte cells of the grid. */
-import { FrameLocator, Locator } from 'playwright-core';
-import { LONG, Workbench } from './workbench';
+import type { FrameLocator, Locator } from 'playwright-core';
+import { LONG, type Workbench } from './workbench';
 
 export class HddEditor {
   readonly view: FrameLocator;

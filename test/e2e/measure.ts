@@ -2,7 +2,7 @@
  * Measurements inside the editor's webview: the marks media/app.ts and media/hexGrid.ts set (init, first grid
  * paint, findings), animation-frame times while something drives the page, and memory as the browser reports it.
  */
-import { Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 export interface Mark {
   name: string;

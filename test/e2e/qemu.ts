@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { Oracle } from '../oracles';
+import type { Oracle } from '../oracles';
 
 export function qemuCheck(q: Oracle, image: string): { status: number; output: string } {
   const r = spawnSync(q.img, ['check', '-f', 'parallels', image], { encoding: 'utf8' });

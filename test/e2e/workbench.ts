@@ -2,7 +2,7 @@
  * Driving the VS Code workbench in chromium: open a folder, open files through Quick Open, run commands through
  * F1, read the Problems panel, and reach the editor's webview (two nested iframes) as a frame.
  */
-import { Browser, Frame, FrameLocator, Page, chromium } from 'playwright-core';
+import { type Browser, type Frame, type FrameLocator, type Page, chromium } from 'playwright-core';
 import { CHROMIUM, EXTENSION_ID, artifactPath } from './env';
 
 export const LONG = 45_000;

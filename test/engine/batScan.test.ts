@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { BatScanner, EntryFlag, inMemory } from '../../shared/check/batScan';
 import '../../shared/rules/catalogue';
-import { Geometry } from '../../shared/format/geometry';
+import type { Geometry } from '../../shared/format/geometry';
 import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';

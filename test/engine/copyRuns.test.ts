@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { CopyRun, copyRuns, fdReader } from '../../shared/ops/copyRuns';
+import { type CopyRun, copyRuns, fdReader } from '../../shared/ops/copyRuns';
 import { scratchPath } from '../fixtures/files';
 
 /**

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkImage } from '../../shared/engine/check';
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { RULES } from '../../shared/rules/catalogue';
 import { FIXTURES, sharedFixtures } from '../fixtures';
 import { expectedSummary, findingDifferences } from '../fixtures/expect';

@@ -5,7 +5,7 @@ import { checkImage } from '../../shared/engine/check';
 import { decodeImage } from '../../shared/format/image';
 import { guestRuns } from '../../shared/format/guestMap';
 import { BufferSource } from '../../shared/io/byteSource';
-import { EditSet } from '../../shared/io/patch';
+import type { EditSet } from '../../shared/io/patch';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { planFix, planRepair, repairable } from '../../shared/engine/repair';
 import { fixturePath } from '../fixtures';

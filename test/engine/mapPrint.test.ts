@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
-import { MapEntry, mapEntries } from '../../shared/ops/map';
+import { type MapEntry, mapEntries } from '../../shared/ops/map';
 import { printMap } from '../../shared/ops/mapPrint';
 
 /**

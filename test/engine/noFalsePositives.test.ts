@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import { checkImage } from '../../shared/engine/check';
 import { ORACLES } from '../oracles';
-import { BaseRecipe, ImageBytes, PatternWrite, addDirtyBitmap, makeBase, qemuCheck } from '../fixtures';
+import { type BaseRecipe, ImageBytes, type PatternWrite, addDirtyBitmap, makeBase, qemuCheck } from '../fixtures';
 import { scratchCopy, scratchPath, withImage } from '../fixtures/files';
 
 const KiB = 1024;

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { checkImage } from '../../shared/engine/check';
 import { countFindings } from '../../shared/check/counts';
-import { RepairMode, RepairOutcome, planRepair, repairable } from '../../shared/engine/repair';
+import { type RepairMode, type RepairOutcome, planRepair, repairable } from '../../shared/engine/repair';
 import { qemu10, qemu72 } from '../oracles';
-import { FIXTURES, FixtureSpec, sharedFixtures } from '../fixtures';
+import { FIXTURES, type FixtureSpec, sharedFixtures } from '../fixtures';
 import { readFile } from 'node:fs/promises';
 import { repairDifferences } from '../fixtures/expect';
 import { allDirty, cleanedBits, dirtyBitmaps, l1EntryAt } from '../fixtures/bitmaps';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CheckContext } from '../../shared/check/context';
 import { applyRules } from '../../shared/engine/check';
 import { decodeImage } from '../../shared/format/image';
-import { ByteSource, BufferSource } from '../../shared/io/byteSource';
+import { type ByteSource, BufferSource } from '../../shared/io/byteSource';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { isLiteral } from '../../shared/io/patch';
 import { countDirty } from '../../shared/ops/info';

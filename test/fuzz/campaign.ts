@@ -5,9 +5,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { Seed } from './corpus';
-import { CaseResult, caseSeedOf } from './fuzzCase';
-import { Failure } from './invariants';
+import type { Seed } from './corpus';
+import { type CaseResult, caseSeedOf } from './fuzzCase';
+import type { Failure } from './invariants';
 
 export interface CampaignOptions {
   cases: number;

@@ -4,10 +4,10 @@
  * (no loop proportional to a claimed size), never throw except the documented `ImageError` for an unusable
  * header, and describe what it finds with finite numbers.
  */
-import { BatScan } from '../../shared/check/batScan';
+import type { BatScan } from '../../shared/check/batScan';
 import { ClusterIndex } from '../../shared/check/clusterIndex';
 import { CheckContext } from '../../shared/check/context';
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { IncrementalBatScan, applyBatPatches } from '../../shared/check/incremental';
 import { metadataRanges } from '../../shared/check/metadata';
 import { applyRules } from '../../shared/engine/check';
@@ -21,11 +21,11 @@ import { batPageEntries, batPageNode, structureTree } from '../../shared/describ
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { u32, u32Bytes } from '../../shared/format/le';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { Patch } from '../../shared/io/patch';
-import { FieldInfo } from '../../shared/format/fieldInfo';
+import type { Patch } from '../../shared/io/patch';
+import type { FieldInfo } from '../../shared/format/fieldInfo';
 import { guestToHost } from '../../shared/format/guestMap';
 import { decodeImage } from '../../shared/format/image';
-import { ByteSource } from '../../shared/io/byteSource';
+import type { ByteSource } from '../../shared/io/byteSource';
 import { ImageError } from '../../shared/ops/blocker';
 import { checkReport } from '../../shared/ops/check';
 import { imageInfo } from '../../shared/ops/info';
@@ -33,7 +33,7 @@ import { mapEntries } from '../../shared/ops/map';
 import { extensionFieldAt, extensionFields } from '../../shared/describe/extensionFields';
 import { headerFieldAt, headerFields } from '../../shared/describe/headerFields';
 import type { Failure } from './invariants';
-import { Prng } from './prng';
+import type { Prng } from './prng';
 
 /** Samples of random offsets tried per lookup function. */
 const PROBES = 16;

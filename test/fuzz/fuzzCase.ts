@@ -1,6 +1,6 @@
 /** One fuzz case: a seed image picked and mutated from the case's own PRNG seed, then every invariant checked. */
-import { Seed } from './corpus';
-import { CaseReport, Failure, checkInvariants, exceptionFailure } from './invariants';
+import type { Seed } from './corpus';
+import { type CaseReport, type Failure, checkInvariants, exceptionFailure } from './invariants';
 import { mutate } from './mutate';
 import { Prng } from './prng';
 

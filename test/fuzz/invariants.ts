@@ -3,24 +3,24 @@
  * promise is a `Failure` with a kind and a short signature, so that a campaign can group thousands of cases into
  * the few distinct bugs behind them.
  */
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { checkImage } from '../../shared/engine/check';
 import { countFindings } from '../../shared/check/counts';
-import { DecodedImage, decodeImage } from '../../shared/format/image';
+import { type DecodedImage, decodeImage } from '../../shared/format/image';
 import { CheckContext } from '../../shared/check/context';
 import { EXT_PARSE_CAP, extensionMagicOk } from '../../shared/format/extension';
-import { BufferSource, ByteSource } from '../../shared/io/byteSource';
+import { BufferSource, type ByteSource } from '../../shared/io/byteSource';
 import { growthAllowance } from '../../shared/repair/growthBound';
 import { OverlaySource } from '../../shared/io/overlaySource';
-import { EditSet, changesSomething } from '../../shared/io/patch';
-import { RepairOutcome, planFix, planRepair } from '../../shared/engine/repair';
+import { type EditSet, changesSomething } from '../../shared/io/patch';
+import { type RepairOutcome, planFix, planRepair } from '../../shared/engine/repair';
 import { badEntries } from '../../shared/check/bitmapEntries';
 import { ruleByCode } from '../../shared/rules/catalogue';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CountingSource } from '../countingSource';
 import { extraChecks } from './extraChecks';
-import { Prng } from './prng';
+import type { Prng } from './prng';
 
 export type FailureKind =
   | 'exception'

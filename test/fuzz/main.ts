@@ -8,12 +8,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../oracles';
 import { runCampaign } from './campaign';
-import { Seed, fixtureSeeds, generatedSeeds, sampleSeeds } from './corpus';
+import { type Seed, fixtureSeeds, generatedSeeds, sampleSeeds } from './corpus';
 import { buildCase, invariantRng } from './fuzzCase';
 import { checkInvariants } from './invariants';
 import { REPLAY_RNG_SEED, minimize } from './minimize';
 import { Prng } from './prng';
-import { Regression, decodeBytes, encodeBytes, saveRegression, slug } from './regressions';
+import { type Regression, decodeBytes, encodeBytes, saveRegression, slug } from './regressions';
 
 interface Args {
   cases: number;

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { BAT_OFFSET, BITMAP_HEADER_SIZE, EXT_HEADER_SIZE, EXT_MAGIC, FEATURE_DIRTY_BITMAP, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from '../../shared/format/constants';
-import { DecodedImage, decodeImage } from '../../shared/format/image';
+import { type DecodedImage, decodeImage } from '../../shared/format/image';
 import { putU32, putU64, u32 } from '../../shared/format/le';
 import { BufferSource } from '../../shared/io/byteSource';
-import { Prng } from './prng';
+import type { Prng } from './prng';
 
 /** A mutable image: bytes that may grow or shrink. */
 export class Mutable {

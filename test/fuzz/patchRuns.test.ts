@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { PatchRuns, Run, isCopy, isLiteral, runLength } from '../../shared/io/patch';
+import { PatchRuns, type Run, isCopy, isLiteral, runLength } from '../../shared/io/patch';
 import { Prng } from './prng';
 
 /** What a run says byte i holds: a literal byte, base byte `from + k` (as -1000 - offset), or zero. */

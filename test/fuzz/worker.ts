@@ -3,7 +3,7 @@
  * (by terminating the thread) without losing the others.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Seed } from './corpus';
+import type { Seed } from './corpus';
 import { buildCase, runInput } from './fuzzCase';
 
 export type WorkerRequest = { op: 'run'; caseSeed: number } | { op: 'build'; caseSeed: number };

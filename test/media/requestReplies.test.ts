@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Reply, RequestReplies } from '../../shared/requestReplies';
+import { type Reply, RequestReplies } from '../../shared/requestReplies';
 import * as P from '../../shared/protocol';
 import { WEBVIEW_REQUESTS, webviewRequest } from '../../shared/webviewProtocol';
 

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as P from '../../shared/protocol';
-import { BROKEN, BundleFixture, CLEAN, TOP, buildBundle, localName } from '../fixtures/bundles';
+import { BROKEN, type BundleFixture, CLEAN, TOP, buildBundle, localName } from '../fixtures/bundles';
 import { LspClient, fileUri } from './lspClient';
 
 const MiB = 1024 * 1024;

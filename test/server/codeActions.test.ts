@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { statSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { CodeAction } from 'vscode-languageserver-protocol';
-import { Finding } from '../../shared/check/finding';
+import type { CodeAction } from 'vscode-languageserver-protocol';
+import type { Finding } from '../../shared/check/finding';
 import { checkImage } from '../../shared/engine/check';
 import { WRITE_BLOCKING_CODE, planFix, planRepair, repairable } from '../../shared/engine/repair';
 import { FIXTURES, sharedFixtures } from '../fixtures';

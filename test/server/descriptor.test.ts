@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodeAction, Diagnostic, DocumentLink, DocumentSymbol, Location, TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol/node';
+import { type CodeAction, type Diagnostic, type DocumentLink, type DocumentSymbol, type Location, type TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol/node';
 import { localName, sharedBundles, ALL_BUNDLES } from '../fixtures/bundles';
 import { LspClient, fileUri } from './lspClient';
 

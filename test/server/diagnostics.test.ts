@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-protocol';
+import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver-protocol';
 import { FIXTURES, sharedFixtures } from '../fixtures';
-import { ExpectedFinding } from '../fixtures/spec';
+import type { ExpectedFinding } from '../fixtures/spec';
 import { RULE_DOC_BASE, offsetToPosition } from '../../shared/protocol';
 import { ruleByCode } from '../../shared/rules/catalogue';
-import { Finding } from '../../shared/check/finding';
+import type { Finding } from '../../shared/check/finding';
 import { checkImage } from '../../shared/engine/check';
 import { withImage } from '../fixtures/files';
 import { LspClient, fileUri } from './lspClient';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFile, stat } from 'node:fs/promises';
-import { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { checkImage } from '../../shared/engine/check';
 import { sharedFixtures } from '../fixtures';
 import { applyEdits, scratchCopy, withImage } from '../fixtures/files';

@@ -1,17 +1,17 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CodeAction,
-  CodeActionParams,
-  Diagnostic,
-  DocumentSymbol,
-  Hover,
-  InitializeParams,
-  MarkupContent,
-  MessageConnection,
-  PublishDiagnosticsParams,
-  Range,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type DocumentSymbol,
+  type Hover,
+  type InitializeParams,
+  type MarkupContent,
+  type MessageConnection,
+  type PublishDiagnosticsParams,
+  type Range,
   StreamMessageReader,
   StreamMessageWriter,
   createMessageConnection,

@@ -1,4 +1,4 @@
-import { Range } from 'vscode-languageserver-protocol';
+import type { Range } from 'vscode-languageserver-protocol';
 import { offsetToPosition } from '../../shared/protocol';
 
 /** [offset, offset + length) in positions of the 16-bytes-per-line convention, as every test expects them. */

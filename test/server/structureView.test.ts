@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DocumentSymbol } from 'vscode-languageserver-protocol';
+import type { DocumentSymbol } from 'vscode-languageserver-protocol';
 import { BAT_OFFSET } from '../../shared/format/constants';
 import { u32Bytes } from '../../shared/format/le';
 import * as P from '../../shared/protocol';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { fork } from 'node:child_process';
-import { IPCMessageReader, IPCMessageWriter, InitializeResult, createMessageConnection } from 'vscode-languageserver-protocol/node';
+import { IPCMessageReader, IPCMessageWriter, type InitializeResult, createMessageConnection } from 'vscode-languageserver-protocol/node';
 import * as P from '../../shared/protocol';
 import { fixturePath } from '../fixtures';
 import { SERVER_SCRIPT, fileUri } from './lspClient';

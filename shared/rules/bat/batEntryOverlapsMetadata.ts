@@ -1,6 +1,6 @@
 import { EntryFlag } from '../../check/batScan';
 import { defineRule } from '../rule';
-import { MetadataRange, overlaps } from '../../check/metadata';
+import { type MetadataRange, overlaps } from '../../check/metadata';
 import { entryFindings, relocate, repairEntries } from './entryRule';
 
 /** The rule's predicate: the host range [host, end) of an allocated entry shares bytes with format metadata. */

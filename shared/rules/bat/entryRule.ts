@@ -1,10 +1,10 @@
-import { EntryFlag } from '../../check/batScan';
-import { EntryProblem, entriesWith } from '../../check/entryProblems';
-import { CheckContext } from '../../check/context';
-import { Finding } from '../../check/finding';
-import { RuleInfo } from '../../check/ruleInfo';
+import type { EntryFlag } from '../../check/batScan';
+import { type EntryProblem, entriesWith } from '../../check/entryProblems';
+import type { CheckContext } from '../../check/context';
+import type { Finding } from '../../check/finding';
+import type { RuleInfo } from '../../check/ruleInfo';
 import { batEntryOffset } from '../../format/constants';
-import { PlanBuilder } from '../../repair/planBuilder';
+import type { PlanBuilder } from '../../repair/planBuilder';
 import { entryWhere, plural } from '../../format/words';
 
 /**

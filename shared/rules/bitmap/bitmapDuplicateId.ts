@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { BitmapAt, bitmapName, bitmaps } from '../../check/bitmaps';
+import { type BitmapAt, bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
 function duplicates(ctx: Parameters<typeof bitmaps>[0]): Array<{ b: BitmapAt; first: BitmapAt }> {

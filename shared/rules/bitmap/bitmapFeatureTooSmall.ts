@@ -1,7 +1,7 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
 import { BITMAP_HEADER_SIZE } from '../../format/constants';
-import { Feature, extensionMagicOk, featureUnloadable, isNecessary } from '../../format/extension';
+import { type Feature, extensionMagicOk, featureUnloadable, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
 

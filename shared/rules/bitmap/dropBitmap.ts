@@ -1,8 +1,8 @@
-import { CheckContext } from '../../check/context';
-import { Finding } from '../../check/finding';
-import { PlanBuilder } from '../../repair/planBuilder';
+import type { CheckContext } from '../../check/context';
+import type { Finding } from '../../check/finding';
+import type { PlanBuilder } from '../../repair/planBuilder';
 import { dropFeature } from '../../repair/extensionEdit';
-import { BitmapAt } from '../../check/bitmaps';
+import type { BitmapAt } from '../../check/bitmaps';
 
 /**
  * The spec's answer to a bitmap that cannot be loaded: a feature without NECESSARY "should be dropped". Losing a

@@ -1,4 +1,4 @@
-import { defineBundleRule, BundleFinding } from '../../bundle/rule';
+import { defineBundleRule, type BundleFinding } from '../../bundle/rule';
 
 export default defineBundleRule({
   code: 'bundle-image-missing',

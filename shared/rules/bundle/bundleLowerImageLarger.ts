@@ -1,5 +1,5 @@
 import { imageSectors } from '../../bundle/layout';
-import { defineBundleRule, BundleFinding } from '../../bundle/rule';
+import { defineBundleRule, type BundleFinding } from '../../bundle/rule';
 
 export default defineBundleRule({
   code: 'bundle-lower-image-larger',

@@ -1,4 +1,4 @@
-import { BundleContext, defineBundleRule } from '../../bundle/rule';
+import { type BundleContext, defineBundleRule } from '../../bundle/rule';
 import { insertFirstChild } from '../../bundle/textEdits';
 
 export default defineBundleRule({

@@ -1,5 +1,5 @@
 import { IN_USE_DIRTY, H } from '../../format/constants';
-import { defineBundleRule, BundleFinding } from '../../bundle/rule';
+import { defineBundleRule, type BundleFinding } from '../../bundle/rule';
 
 export default defineBundleRule({
   code: 'bundle-top-in-use',

@@ -1,6 +1,6 @@
-import { Bundle } from '../../bundle/bundle';
+import type { Bundle } from '../../bundle/bundle';
 import { imageSectors, storageRanges, topImages } from '../../bundle/layout';
-import { BundleFinding, defineBundleRule, TextEdit } from '../../bundle/rule';
+import { type BundleFinding, defineBundleRule, type TextEdit } from '../../bundle/rule';
 import { replaceContent } from '../../bundle/textEdits';
 
 export default defineBundleRule({

@@ -1,4 +1,4 @@
-import { allImages, BundleImage, Bundle } from '../../bundle/bundle';
+import { allImages, type BundleImage, type Bundle } from '../../bundle/bundle';
 import { defineBundleRule } from '../../bundle/rule';
 
 export default defineBundleRule({

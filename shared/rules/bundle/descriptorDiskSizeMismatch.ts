@@ -1,4 +1,4 @@
-import { Bundle } from '../../bundle/bundle';
+import type { Bundle } from '../../bundle/bundle';
 import { contiguous, imageSectors, storageRanges, topImages } from '../../bundle/layout';
 import { defineBundleRule } from '../../bundle/rule';
 import { replaceContent } from '../../bundle/textEdits';

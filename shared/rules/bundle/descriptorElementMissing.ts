@@ -1,4 +1,4 @@
-import { defineBundleRule, BundleContext, BundleFinding } from '../../bundle/rule';
+import { defineBundleRule, type BundleContext, type BundleFinding } from '../../bundle/rule';
 import type { BundleRuleInfo } from '../../bundle/rule';
 
 export default defineBundleRule({

@@ -1,5 +1,5 @@
-import { Field } from '../../bundle/descriptor';
-import { BundleContext, BundleFinding, BundleRuleInfo, defineBundleRule } from '../../bundle/rule';
+import type { Field } from '../../bundle/descriptor';
+import { type BundleContext, type BundleFinding, type BundleRuleInfo, defineBundleRule } from '../../bundle/rule';
 
 export default defineBundleRule({
   code: 'descriptor-guid-duplicate',

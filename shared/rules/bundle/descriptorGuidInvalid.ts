@@ -1,4 +1,4 @@
-import { Field } from '../../bundle/descriptor';
+import type { Field } from '../../bundle/descriptor';
 import { defineBundleRule } from '../../bundle/rule';
 
 export default defineBundleRule({

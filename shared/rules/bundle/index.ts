@@ -1,4 +1,4 @@
-import { BundleRule } from '../../bundle/rule';
+import type { BundleRule } from '../../bundle/rule';
 import descriptorXmlMalformed from './descriptorXmlMalformed';
 import descriptorRootUnknown from './descriptorRootUnknown';
 import descriptorElementMissing from './descriptorElementMissing';

@@ -1,5 +1,5 @@
 import { H } from '../../format/constants';
-import { PlanBuilder } from '../../repair/planBuilder';
+import type { PlanBuilder } from '../../repair/planBuilder';
 
 /** Drops the whole format extension by clearing ext_off; its cluster becomes unused space. */
 export function clearExtOff(plan: PlanBuilder, why: string): void {

@@ -1,7 +1,7 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
 import { FEATURE_HEADER_SIZE } from '../../format/constants';
-import { Feature, extensionMagicOk } from '../../format/extension';
+import { type Feature, extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
 

@@ -1,4 +1,4 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
 import { H } from '../../format/constants';

@@ -1,5 +1,5 @@
-import { CheckContext } from '../../check/context';
-import { Feature, extensionMagicOk, isNecessary, isTransit } from '../../format/extension';
+import type { CheckContext } from '../../check/context';
+import { type Feature, extensionMagicOk, isNecessary, isTransit } from '../../format/extension';
 
 /** Unknown feature sections by how the spec says to treat them: keep the file, keep the section, drop it. */
 export type UnknownKind = 'necessary' | 'transit' | 'droppable';

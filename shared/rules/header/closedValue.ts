@@ -1,4 +1,4 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { IN_USE_CLOSED } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 

@@ -1,9 +1,9 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
 import { batEntryOffset, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
 import { roundUp } from '../../format/geometry';
 import { putU64 } from '../../format/le';
-import { PlanBuilder } from '../../repair/planBuilder';
+import type { PlanBuilder } from '../../repair/planBuilder';
 import { size } from '../../format/words';
 
 /**

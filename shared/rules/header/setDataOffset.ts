@@ -1,6 +1,6 @@
-import { CheckContext } from '../../check/context';
+import type { CheckContext } from '../../check/context';
 import { H, SECTOR } from '../../format/constants';
-import { PlanBuilder } from '../../repair/planBuilder';
+import type { PlanBuilder } from '../../repair/planBuilder';
 import { hex } from '../../format/words';
 
 /**

@@ -1,17 +1,18 @@
 /**
  * The commands on disk bundles: open the bundle view, Check, Convert to Raw and Fix, with the same progress and
- * safety as on an image (check: Problems panel; convert and fix: the CLI, with its progress, locks and journal),
- * and "show the guest disk through the chain" from an image.
+ * undo rules as on an image (check: Problems panel; convert: the CLI with a cancellable progress; fix: undoable
+ * edits that nothing writes until the user saves, through the editor's journal and lock), and "show the guest
+ * disk through the chain" from an image.
  */
 import * as vscode from 'vscode';
 import { basename, dirname, join } from 'node:path';
 import { type BundleViewResult, bundle } from '../../shared/protocol';
 import type { SnapshotSummary } from '../../shared/bundle/report';
 import { convertWithProgress } from '../commands/cliCommands';
-import type { CommandDeps } from '../commands/imageCommands';
-import { cliFailure, runCli } from '../commands/runCli';
+import { type CommandDeps, repair } from '../commands/imageCommands';
 import { type BundleFolders, DESCRIPTOR_NAME, bundleDirOf } from './bundleFolders';
 import type { BundleViews } from './bundleView';
+import { fixDescriptor } from './fixDescriptor';
 
 export interface BundleDeps extends CommandDeps {
   extensionUri: vscode.Uri;
@@ -131,10 +132,9 @@ async function unsavedOk(d: BundleDeps, r: BundleViewResult, why: string, button
 }
 
 /**
- * "Fix Bundle Problems": `hdd-lens check -r all BUNDLE`, the CLI's bundle repair with its locks and journal: the
- * descriptor fixes written atomically (DiskDescriptor.xml.Backup kept), each storage's top image repaired through
- * the journal. Images below the top are shared by every snapshot above them: they are named, not repaired (the
- * bundle view repairs one on request). The write is on disk at once, so the user confirms it first.
+ * "Fix Bundle Problems": the descriptor fixes as one undoable edit of DiskDescriptor.xml (the server's quick
+ * fixes), then the repair of each storage's top image as the image editor's undoable edit. Images below the top
+ * are shared by every snapshot above them: they are named, not repaired (the bundle view repairs one on request).
  */
 export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> {
   const dir = await requireTarget(d, uri, 'repair it');
@@ -143,52 +143,21 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `hdd-lens: checking ${basename(dir)}` }, () => ask(d, dir, { buckets: 0 })),
   );
   const repairable = new Set((r.files ?? []).filter((f) => f.findings.some((x) => x.repair !== undefined)).map((f) => f.path));
-  const tops = new Set((r.summary.snapshots.find((s) => s.top)?.images ?? []).map((i) => i.path));
-  const written = [...repairable].filter((p) => p === r.descriptor || tops.has(p));
+  let done = 0;
+  if (repairable.has(r.descriptor)) done += await fixDescriptor(r.descriptor);
+  const top = r.summary.snapshots.find((s) => s.top);
+  for (const img of top?.images ?? []) {
+    if (!repairable.has(img.path)) continue;
+    await repair(d, 'all', vscode.Uri.file(img.path));
+    done++;
+  }
   const lower = r.summary.snapshots.filter((s) => !s.top).flatMap((s) => s.images).filter((i) => repairable.has(i.path));
   if (lower.length > 0) {
     void vscode.window.showWarningMessage(
       `hdd-lens: ${lower.map((i) => basename(i.path)).join(', ')} ${lower.length > 1 ? 'have' : 'has'} problems too, but ${lower.length > 1 ? 'they are images' : 'it is an image'} below the top: every snapshot above reads through ${lower.length > 1 ? 'them' : 'it'}, so Fix leaves ${lower.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
     );
   }
-  if (written.length === 0) {
-    if (lower.length === 0) void vscode.window.showInformationMessage(`hdd-lens: nothing to repair in ${dir}.`);
-    return;
-  }
-  await repairWithCli(d, r, dir, written, []);
-}
-
-/** What keeps a repair of these files (descriptor or not) safe, in words. */
-function safety(isDescriptor: readonly boolean[]): string {
-  const said = [
-    ...(isDescriptor.includes(true) ? [`the descriptor keeps its previous text in ${DESCRIPTOR_NAME}.Backup`] : []),
-    ...(isDescriptor.includes(false) ? ['image writes go through the crash-safe journal'] : []),
-  ];
-  return said.join(', and ');
-}
-
-/**
- * Runs the CLI's bundle repair (`check -r all [--image FILE] BUNDLE`) once the user agreed to write `files` now,
- * and none of the bundle's files has unsaved edits in VS Code (the repair reads and writes the files on disk).
- */
-async function repairWithCli(d: BundleDeps, r: BundleViewResult, dir: string, files: readonly string[], images: readonly string[]): Promise<void> {
-  if (!(await unsavedOk(d, r, 'Repair writes the files on disk; save or revert them first.', undefined))) return;
-  const names = files.map((f) => basename(f)).join(', ');
-  const choice = await vscode.window.showWarningMessage(
-    `Repair ${names} of ${basename(dir)} on disk now? This is not an undoable edit: ${safety(files.map((f) => f === r.descriptor))}.`,
-    { modal: true },
-    'Repair',
-  );
-  if (choice !== 'Repair') return;
-  const args = ['check', '--repair', 'all', ...images.flatMap((i) => ['--image', i]), dir];
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `hdd-lens: repairing ${basename(dir)}` }, () => runCli(d.extensionUri, args));
-  // Exit codes as check's: 0, 2 and 3 are the state after the repair; 1 (or a signal) is a failure.
-  if (result.code === null || result.code === 1) return void vscode.window.showErrorMessage(`hdd-lens: repair of ${dir} failed: ${cliFailure(result)}`);
-  const steps = result.stderr.split('\n').filter((l) => l.startsWith('Repairing: ')).length;
-  const left = result.code === 0 ? 'no problems are left' : 'problems are left (see the bundle view)';
-  void vscode.window.showInformationMessage(`hdd-lens: repaired ${dir}: ${steps} step(s) written; ${left}.`);
-  const view = d.views.viewOf(dir);
-  if (view) void view.load();
+  if (done === 0 && lower.length === 0) void vscode.window.showInformationMessage(`hdd-lens: nothing to repair in ${dir}.`);
 }
 
 /** "Show the Guest Disk Through the Chain": the bundle view of an image's bundle, focused on its snapshot. */
@@ -202,22 +171,21 @@ export async function showGuestDisk(d: BundleDeps, uri?: vscode.Uri): Promise<vo
   d.views.show(dir, r.image.guid);
 }
 
-/**
- * Repair of one image from the bundle view, by the CLI (`--image FILE`, with the tops' repairs): an image below the
- * top changes what every snapshot above it reads, so the user is told which first.
- */
+/** Repair of one image from the bundle view: an image below the top is repaired only when the user says so. */
 export async function repairBundleImage(d: BundleDeps, image: vscode.Uri, dir: string): Promise<void> {
   const r = readable(await d.server.request(bundle, { uri: image.toString(), check: false, buckets: 0 }));
   const guid = r.image?.guid;
   const s = r.summary.snapshots.find((x) => x.guid === guid);
-  if (s && !s.top) {
-    const above = r.summary.snapshots.filter((x) => x.guid !== s.guid && isAbove(r.summary.snapshots, x.guid, s.guid)).length;
-    void vscode.window.showWarningMessage(
-      `${basename(image.fsPath)} is the image of snapshot ${guid ?? '?'}, below the top of ${basename(dir)}: ${above} snapshot(s) above it read through it, so repairing it changes what they read too.`,
+  if (!s?.top) {
+    const above = s ? r.summary.snapshots.filter((x) => x.guid !== s.guid && isAbove(r.summary.snapshots, x.guid, s.guid)).length : 0;
+    const choice = await vscode.window.showWarningMessage(
+      `${basename(image.fsPath)} is the image of snapshot ${guid ?? '?'}, below the top of ${basename(dir)}: ${above} snapshot(s) above it read through it, so repairing it changes what they read too. The repair is an undoable edit in the image editor; nothing is written until you save.`,
+      { modal: true },
+      'Repair in Editor',
     );
+    if (choice !== 'Repair in Editor') return;
   }
-  const tops = (r.summary.snapshots.find((x) => x.top)?.images ?? []).map((i) => i.path).filter((p) => p !== image.fsPath);
-  await repairWithCli(d, r, dir, [image.fsPath, ...tops], s?.top ? [] : [image.fsPath]);
+  await repair(d, 'all', image);
 }
 
 /** Whether `guid`'s chain passes through `below`. */

@@ -15,7 +15,7 @@ import { runOk } from '../fixtures/qemu';
 import { qemu10 } from '../oracles';
 import { type CodeServer, startCodeServer } from './codeServer';
 import { requireSetup } from './env';
-import { LONG, Workbench, launchBrowser, reportFailure } from './workbench';
+import { LONG, Workbench, launchBrowser, reportFailure, waitUntil } from './workbench';
 
 /** Two images, the lower one marked in use: bundle-lower-in-use on the descriptor, image-unclean on the image. */
 const FIXTURE = 'lower-in-use';
@@ -167,22 +167,26 @@ describe('disk bundles in VS Code (code-server)', function () {
     await wb.screenshot('bundle-07-converted.png');
   });
 
-  it('Fix Bundle Problems on a folder writes the descriptor fix through the CLI after asking, keeping a .Backup', async () => {
+  it('Fix Bundle Problems on a folder applies the descriptor fix as an undoable edit: nothing is on disk until saved', async () => {
     const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
     const descriptor = join(dir, 'DiskDescriptor.xml');
     const before = readFileSync(descriptor, 'utf8');
     assert.match(before, /<Disk_size>4096<\/Disk_size>/);
     const menu = await bundleMenu(REPAIRABLE);
     await menu.locator('.action-label', { hasText: 'Fix Bundle Problems' }).click();
-    const dialog = wb.page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: LONG });
-    assert.match(await dialog.innerText(), /DiskDescriptor\.xml\.Backup/);
-    assert.equal(readFileSync(descriptor, 'utf8'), before, 'nothing is written before the user agrees');
-    await wb.screenshot('bundle-08-fix-asks.png');
-    await dialog.locator('.monaco-button', { hasText: 'Repair' }).click();
-    await wb.page.locator('.notification-toast', { hasText: `repaired ${dir}` }).waitFor({ timeout: LONG });
-    assert.match(readFileSync(descriptor, 'utf8'), /<Disk_size>2048<\/Disk_size>/);
-    assert.equal(readFileSync(`${descriptor}.Backup`, 'utf8'), before);
+    await wb.page.locator('.notification-toast', { hasText: `applied to ${descriptor}` }).waitFor({ timeout: LONG });
+    const text = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()), async () => `the descriptor's editor shows: ${await text.innerText()}`);
+    assert.equal(readFileSync(descriptor, 'utf8'), before, 'nothing is written before the user saves');
+    await wb.screenshot('bundle-08-fix-applied.png');
+    await text.click();
+    await wb.page.keyboard.press('Control+Z');
+    await waitUntil(async () => /<Disk_size>4096<\/Disk_size>/.test(await text.innerText()), async () => `undo left: ${await text.innerText()}`);
+    await wb.page.keyboard.press('Control+Shift+Z');
+    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()), async () => `redo left: ${await text.innerText()}`);
+    await wb.page.keyboard.press('Control+S');
+    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(readFileSync(descriptor, 'utf8')), async () => `on disk after saving: ${readFileSync(descriptor, 'utf8')}`);
+    assert.equal(readFileSync(descriptor, 'utf8'), before.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>'), 'the save wrote exactly the fix');
     await wb.screenshot('bundle-09-fixed.png');
   });
 });

@@ -44,7 +44,7 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
     return void vscode.window.showInformationMessage(`hdd-lens: nothing to ${mode === 'all' ? 'repair' : 'reclaim'} in ${doc.uri.fsPath}.`);
   }
   if ('refused' in plan) return void vscode.window.showWarningMessage(`hdd-lens: ${plan.refused}`);
-  if (d.editors.applyFix(doc, plan, opened)) {
+  if (await d.editors.applyFix(doc, plan, opened)) {
     void vscode.window.showInformationMessage(`hdd-lens: applied "${plan.title}". Review it, then save (or undo).`);
   }
 }
@@ -53,7 +53,7 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
 export async function applyFixCommand(d: CommandDeps, fix: ApplyFixArgs): Promise<void> {
   if (!fix || typeof fix.uri !== 'string' || !Array.isArray(fix.edits)) throw new Error('hddLens.applyFix needs the fix planned by the server');
   const { doc, opened } = await d.editors.ensureOpen(vscode.Uri.parse(fix.uri));
-  d.editors.applyFix(doc, fix, opened);
+  await d.editors.applyFix(doc, fix, opened);
 }
 
 /** The structure view's language (package.json contributes.languages: a grammar and folding). */

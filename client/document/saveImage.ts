@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, ftruncateSync, readSync, writeSync, constants, openSync } from 'node:fs';
 import { type ImageWriter, type WriterOptions, withImageWriter } from '../../shared/io/imageWriter';
-import { type ApplyResult, JournalError, type RecoveryResult, WriteCancelled } from '../../shared/io/journal';
+import { type ApplyResult, JournalError, type RecoveryResult, WriteCancelled, WriteUndone } from '../../shared/io/journal';
 import { openRegularFile } from '../../shared/io/openFile';
 import type { EditSet } from '../../shared/io/patch';
 import type { ImageModel } from './imageModel';
@@ -33,36 +33,44 @@ export interface SaveOptions extends WriterOptions {
  * applied. A kill at any moment leaves the old image or the new one.
  */
 export function saveImage(model: ImageModel, path: string, options: SaveOptions = {}): ApplyResult {
-  const result = saveEdits(model.pendingEdits, path, options);
+  const { result } = saveEdits(model.pendingEdits, path, options);
   model.markSaved();
   return result;
 }
 
+/** What a save wrote, and the file's stamp right after, taken under the lock (no other writer in between). */
+export interface Saved {
+  result: ApplyResult;
+  stamp: DiskStamp;
+}
+
 /** What `saveImage` writes, without the model: the save worker (saveWorker.ts) runs this with the edits sent to it. */
-export function saveEdits(edits: EditSet, path: string, options: SaveOptions = {}): ApplyResult {
+export function saveEdits(edits: EditSet, path: string, options: SaveOptions = {}): Saved {
   return withImageWriter(path, options, (w) => {
     const recovered = w.recover();
     if (recovered.recovered) options.onRecovered?.(recovered);
     requireSameFile(w, options, recovered);
     try {
-      return w.apply(edits);
+      return { result: w.apply(edits), stamp: stampOfFd(w.fd) };
     } catch (e) {
-      // Rolled back: the bytes are the ones the document read, but the file's modification time moved on.
-      if (e instanceof WriteCancelled) throw new SaveCancelled(e.message, stampOfFd(w.fd));
+      // Rolled back (failed or cancelled): the bytes are the ones the document read, but the modification time
+      // moved on. Any other error (the rollback failed too) leaves the journal, and no stamp to take.
+      if (e instanceof WriteUndone) throw new SaveUndone(e.message, stampOfFd(w.fd), e instanceof WriteCancelled);
       throw e;
     }
   });
 }
 
 /**
- * A save its user cancelled: the image holds exactly what it held before. `stamp` is the file's after the
- * rollback, taken under the lock: the document takes it as its own, else its next save would see "another program
- * wrote the file".
+ * A save that failed or was cancelled (`cancelled`) and was rolled back: the image holds exactly what it held
+ * before. `stamp` is the file's after the rollback, taken under the lock: the document takes it as its own, else
+ * its next save would see "another program wrote the file".
  */
-export class SaveCancelled extends WriteCancelled {
+export class SaveUndone extends WriteUndone {
   constructor(
     message: string,
     readonly stamp: DiskStamp,
+    readonly cancelled: boolean,
   ) {
     super(message);
   }

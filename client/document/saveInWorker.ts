@@ -6,9 +6,9 @@
  * a message could not reach it), and it rolls the image back (journal.ts `WriteCancelled`).
  */
 import { Worker } from 'node:worker_threads';
-import { type ApplyResult, JournalError, type RecoveryResult } from '../../shared/io/journal';
+import { JournalError, type RecoveryResult } from '../../shared/io/journal';
 import type { EditSet } from '../../shared/io/patch';
-import { type DiskStamp, SaveCancelled } from './saveImage';
+import { type DiskStamp, type Saved, SaveUndone } from './saveImage';
 
 /** What the worker is given (the structured clone of it). */
 export interface SaveJob {
@@ -24,23 +24,26 @@ export interface SaveJob {
 export type SaveMessage =
   | { kind: 'progress'; done: number; total: number }
   | { kind: 'recovered'; result: RecoveryResult }
-  | { kind: 'done'; result: ApplyResult }
-  | { kind: 'failed'; message: string; cancelled?: { stamp: DiskStamp } };
+  | ({ kind: 'done' } & Saved)
+  | { kind: 'failed'; message: string; undone?: { stamp: DiskStamp; cancelled: boolean } };
 
 export interface SaveHooks {
   onProgress?: (done: number, total: number) => void;
   onRecovered?: (r: RecoveryResult) => void;
-  /** Asks the running save to stop (it rolls back); the promise then rejects with `SaveCancelled`. */
+  /** Asks the running save to stop (it rolls back); the promise then rejects with a cancelled `SaveUndone`. */
   onCancelRequested?: (cancel: () => void) => void;
 }
 
 export type SaveRequest = Omit<SaveJob, 'cancel'>;
 
+/** The save worker died or never started: whether it wrote anything is known only from the file and its journal. */
+export class SaveStopped extends JournalError {}
+
 /** Runs `saveEdits` in a worker thread started from `script` (dist/saveWorker.js). */
-export function saveInWorker(script: string, request: SaveRequest, hooks: SaveHooks = {}): Promise<ApplyResult> {
+export function saveInWorker(script: string, request: SaveRequest, hooks: SaveHooks = {}): Promise<Saved> {
   const cancel = new SharedArrayBuffer(4);
   const job: SaveJob = { ...request, cancel };
-  return new Promise<ApplyResult>((resolve, reject) => {
+  return new Promise<Saved>((resolve, reject) => {
     const worker = new Worker(script, { workerData: job });
     let settled = false;
     const settle = (f: () => void): void => {
@@ -52,10 +55,13 @@ export function saveInWorker(script: string, request: SaveRequest, hooks: SaveHo
     worker.on('message', (m: SaveMessage) => {
       if (m.kind === 'progress') hooks.onProgress?.(m.done, m.total);
       else if (m.kind === 'recovered') hooks.onRecovered?.(m.result);
-      else if (m.kind === 'done') settle(() => resolve(m.result));
-      else settle(() => reject(m.cancelled ? new SaveCancelled(m.message, m.cancelled.stamp) : new JournalError(m.message)));
+      else if (m.kind === 'done') settle(() => resolve({ result: m.result, stamp: m.stamp }));
+      else settle(() => reject(m.undone ? new SaveUndone(m.message, m.undone.stamp, m.undone.cancelled) : new JournalError(m.message)));
     });
-    worker.on('error', (e) => settle(() => reject(new JournalError(`${request.path}: the save could not run (${e.message}); nothing was written`))));
-    worker.on('exit', (code) => settle(() => reject(new JournalError(`${request.path}: the save stopped (worker exit ${code}) before it said how it ended; if a journal is beside the image, the next save or \`hdd-lens recover\` finishes it`))));
+    // The worker died (or never started): it may have been writing. Its journal, if any, holds the old bytes.
+    const died = (why: string): void =>
+      settle(() => reject(new SaveStopped(`${request.path}: the save stopped (${why}) before it said how it ended; if it had begun writing, the journal beside the image holds the old bytes, and the next save (or \`hdd-lens recover\`) rolls it back first`)));
+    worker.on('error', (e) => died(e.message));
+    worker.on('exit', (code) => died(`worker exit ${code}`));
   });
 }

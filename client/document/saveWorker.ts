@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { WriteCancelled } from '../../shared/io/journal';
 import type { SaveJob, SaveMessage } from './saveInWorker';
-import { SaveCancelled, saveEdits } from './saveImage';
+import { SaveUndone, saveEdits } from './saveImage';
 
 function post(m: SaveMessage): void {
   parentPort?.postMessage(m);
@@ -23,15 +23,15 @@ function run(job: SaveJob): void {
     post({ kind: 'progress', done, total });
   };
   try {
-    const result = saveEdits(job.edits, job.path, {
+    const saved = saveEdits(job.edits, job.path, {
       expected: job.expected,
       readRolledBack: job.readRolledBack,
       onProgress,
       onRecovered: (r) => post({ kind: 'recovered', result: r }),
     });
-    post({ kind: 'done', result });
+    post({ kind: 'done', ...saved });
   } catch (e) {
-    post({ kind: 'failed', message: e instanceof Error ? e.message : String(e), cancelled: e instanceof SaveCancelled ? { stamp: e.stamp } : undefined });
+    post({ kind: 'failed', message: e instanceof Error ? e.message : String(e), undone: e instanceof SaveUndone ? { stamp: e.stamp, cancelled: e.cancelled } : undefined });
   }
 }
 

@@ -7,8 +7,8 @@ import type { CheckedFindings, WireFinding } from '../../shared/protocol';
 import { parseBackup, serializeBackup } from '../document/backup';
 import type { EditRecord } from '../document/editRecord';
 import { ImageModel, type ModelChange } from '../document/imageModel';
-import { type DiskStamp, SaveCancelled, saveImageAs } from '../document/saveImage';
-import { saveInWorker } from '../document/saveInWorker';
+import { type DiskStamp, SaveUndone, copySparse } from '../document/saveImage';
+import { SaveStopped, saveInWorker } from '../document/saveInWorker';
 import type { RecoveryResult } from '../../shared/io/journal';
 import { bytesToWrite, withSaveProgress } from './saveProgress';
 
@@ -62,6 +62,8 @@ export class ImageDocument implements vscode.CustomDocument {
   /** The document's version when it opened (a fix planned on the file before the editor opened has no version). */
   readonly openedVersion: number;
 
+  /** The save running now (save()): edits, undo, redo, revert and Save As wait for it. */
+  private running: Promise<void> | undefined;
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposeEmitter.event;
   private readonly changeEmitter = new vscode.EventEmitter<ModelChange>();
@@ -99,13 +101,26 @@ export class ImageDocument implements vscode.CustomDocument {
   applyEdit(label: string, edits: EditSet): EditRecord {
     if (this.readOnly) throw new Error(`${this.path} is open read-only (setting hddLens.readOnly, an untrusted workspace, or a symbolic link)`);
     const record = this.model.edit(label, edits);
+    // VS Code awaits these: an undo or redo asked for while a save runs waits for it (the model refuses changes
+    // meanwhile, and a refused undo would cost VS Code's whole undo stack of the image).
     this.editEmitter.fire({
       document: this,
       label,
-      undo: () => void this.model.undo(record),
-      redo: () => void this.model.redo(record),
+      undo: async () => {
+        await this.idle();
+        this.model.undo(record);
+      },
+      redo: async () => {
+        await this.idle();
+        this.model.redo(record);
+      },
     });
     return record;
+  }
+
+  /** Resolves when no save of this document runs (whatever the last one's outcome): edits wait for it. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
   }
 
   setFindings(state: CheckedFindings): void {
@@ -136,29 +151,64 @@ export class ImageDocument implements vscode.CustomDocument {
    */
   async save(worker: string): Promise<void> {
     if (this.readOnly) throw new Error(`${this.path} is open read-only: nothing was written`);
+    // A second save (Ctrl+S twice, auto save) waits for the running one, then writes what is still unsaved. No
+    // await between the loop's last check and `running` being set: two waiting saves cannot both start.
+    while (this.running) await this.running.catch(() => undefined);
+    if (!this.model.isDirty) return;
+    const run = this.saveNow(worker);
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      if (this.running === run) this.running = undefined;
+    }
+  }
+
+  private async saveNow(worker: string): Promise<void> {
     const edits = this.model.beginSave();
     let written = false;
+    let stopped = false;
     try {
       const request = { path: this.path, edits, expected: this.stamp, readRolledBack: this.view.rolledBack };
       const onRecovered = (r: RecoveryResult): void => void vscode.window.showInformationMessage(`${this.path}: ${r.message}.`);
-      await withSaveProgress(basename(this.path), bytesToWrite(edits), (hooks) => saveInWorker(worker, request, { ...hooks, onRecovered }));
+      const saved = await withSaveProgress(basename(this.path), bytesToWrite(edits), (hooks) => saveInWorker(worker, request, { ...hooks, onRecovered }));
+      this.stamp = saved.stamp;
       written = true;
     } catch (e) {
-      if (e instanceof SaveCancelled) this.stamp = e.stamp;
+      // Rolled back: the file holds what the document read, with a new modification time (taken under the lock).
+      if (e instanceof SaveUndone) this.stamp = e.stamp;
+      stopped = e instanceof SaveStopped;
       throw e;
     } finally {
       this.model.endSave(written);
+      // The worker died, perhaps mid-write: read the file again as recovery will leave it (through the journal, if
+      // one is there), keeping the unsaved edits on top, so that what the next save checks is what is shown.
+      if (stopped) this.reload(true);
     }
-    this.stamp = stampOf(this.path);
   }
 
+  /**
+   * Save As: a sparse copy of the file with the unsaved edits written into it by the save worker. The document
+   * stays as it was (VS Code opens the copy). Refused while the file has an interrupted write's journal: the copy
+   * would be of the half-written bytes, not of what the document shows.
+   */
   async saveAs(target: vscode.Uri, worker: string): Promise<void> {
     if (target.scheme !== 'file') throw new Error(`hdd-lens saves images to a file system (not ${target.scheme}:)`);
     if (target.fsPath === this.path) return this.save(worker);
-    await saveImageAs(this.model, this.path, target.fsPath);
+    await this.idle();
+    if (this.view.rolledBack) throw new Error(`${this.path} has an interrupted write's journal beside it: save it first (that rolls the write back) or run \`hdd-lens recover\`, then Save As; nothing was written`);
+    const edits = this.model.beginSave();
+    try {
+      await copySparse(this.path, target.fsPath);
+      await withSaveProgress(basename(target.fsPath), bytesToWrite(edits), (hooks) => saveInWorker(worker, { path: target.fsPath, edits }, hooks));
+    } finally {
+      this.model.endSave(false);
+    }
   }
 
-  revert(): void {
+  /** Discards the unsaved edits (after a running save ends: VS Code awaits this). */
+  async revert(): Promise<void> {
+    await this.idle();
     this.model.revert();
     this.stamp = stampOf(this.path);
   }

@@ -80,7 +80,9 @@ export class ImageEditors implements vscode.Disposable {
     host?.reveal(offset, length);
   }
 
-  applyFix(doc: ImageDocument, fix: ApplyFixArgs, openedForFix = false): boolean {
+  /** Applies a fix once no save of the document runs (a save refuses changes until it ends). */
+  async applyFix(doc: ImageDocument, fix: ApplyFixArgs, openedForFix = false): Promise<boolean> {
+    await doc.idle();
     return applyFix(doc, fix, openedForFix);
   }
 
@@ -218,8 +220,8 @@ export class ImageEditorProvider implements vscode.CustomEditorProvider<ImageDoc
     return this.editors.saveAs(doc, destination);
   }
 
-  async revertCustomDocument(doc: ImageDocument): Promise<void> {
-    doc.revert();
+  revertCustomDocument(doc: ImageDocument): Promise<void> {
+    return doc.revert();
   }
 
   backupCustomDocument(doc: ImageDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {

@@ -18,17 +18,24 @@ export function bytesToWrite(edits: EditSet): number {
 export function withSaveProgress<T>(name: string, bytes: number, save: (hooks: SaveHooks) => Promise<T>): Promise<T> {
   if (bytes < NOTIFY_BYTES) return save({});
   return Promise.resolve(
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Saving ${name}`, cancellable: true }, (progress, token) => {
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Saving ${name}`, cancellable: true }, async (progress, token) => {
       let shown = 0;
-      return save({
-        onProgress: (done, total) => {
-          const pct = total === 0 ? 100 : Math.floor((done * 100) / total);
-          if (pct <= shown) return;
-          progress.report({ increment: pct - shown, message: `${pct}% (the journal, then the image; Cancel rolls back)` });
-          shown = pct;
-        },
-        onCancelRequested: (cancel) => token.onCancellationRequested(cancel),
-      });
+      let listening: vscode.Disposable | undefined;
+      try {
+        return await save({
+          onProgress: (done, total) => {
+            const pct = total === 0 ? 100 : Math.floor((done * 100) / total);
+            if (pct <= shown) return;
+            progress.report({ increment: pct - shown, message: `${pct}% (the journal, then the image; Cancel rolls back)` });
+            shown = pct;
+          },
+          onCancelRequested: (cancel) => {
+            listening = token.onCancellationRequested(cancel);
+          },
+        });
+      } finally {
+        listening?.dispose();
+      }
     }),
   );
 }

@@ -86,6 +86,8 @@ export class WebviewHost implements vscode.Disposable {
           await this.services.applyFix(this.doc, m.fix);
           return;
         case 'edit':
+          // Typed while a save runs: applied once it ends (the model refuses changes meanwhile).
+          await this.doc.idle();
           this.doc.applyEdit(m.label || 'Edit bytes', { patches: [{ offset: checkedOffset(m.offset), data: toBytes(m.data) }] });
           return;
         case 'command':

@@ -180,8 +180,11 @@ export interface RecoveryResult {
 /** A journal that cannot be applied, or a write that failed; the message says what is on disk and what to do. */
 export class JournalError extends Error {}
 
+/** A write that failed or was cancelled and was rolled back: the image holds exactly its old bytes and size. */
+export class WriteUndone extends JournalError {}
+
 /** A write stopped because its user cancelled it (thrown by an `onProgress` hook); the image is unchanged. */
-export class WriteCancelled extends JournalError {}
+export class WriteCancelled extends WriteUndone {}
 
 /** Counts the bytes a write goes through for `onProgress` (nothing when there is no hook). */
 type Tick = (bytes: number) => void;
@@ -438,7 +441,7 @@ function rollBackAfterFailure(target: WriteTarget, jfd: number, records: Record[
     );
   }
   if (cause instanceof WriteCancelled) return new WriteCancelled(`${target.path}: the write was cancelled; rolled back: the image is exactly as it was before, nothing was changed`);
-  return new JournalError(`${target.path}: writing failed (${why}); rolled back: the image is exactly as it was before, nothing was changed`);
+  return new WriteUndone(`${target.path}: writing failed (${why}); rolled back: the image is exactly as it was before, nothing was changed`);
 }
 
 interface Written {

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../../shared/io/fileSource';
 import { applyJournaled } from '../../shared/io/imageWriter';
 import { JournalError, WriteCancelled, journalPath } from '../../shared/io/journal';
 import type { EditSet } from '../../shared/io/patch';
 import { ImageModel } from '../../client/document/imageModel';
-import { SaveCancelled } from '../../client/document/saveImage';
-import { saveInWorker } from '../../client/document/saveInWorker';
+import { SaveUndone, saveEdits } from '../../client/document/saveImage';
+import { SaveStopped, saveInWorker } from '../../client/document/saveInWorker';
 import { samplePath } from '../fixtures';
 import { applyToBytes, patch, randomBytes, tempDir } from './helpers';
 
@@ -34,7 +34,7 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
     const before = readFileSync(path);
     const edits = bigEdit(before.length);
     const seen: Array<[number, number]> = [];
-    const result = await saveInWorker(WORKER, { path, edits }, { onProgress: (done, total) => seen.push([done, total]) });
+    const { result, stamp } = await saveInWorker(WORKER, { path, edits }, { onProgress: (done, total) => seen.push([done, total]) });
     assert.deepEqual(new Uint8Array(readFileSync(path)), applyToBytes(before, edits));
     assert.equal(existsSync(journalPath(path)), false);
     assert.ok(seen.length >= 2, `progress messages: ${seen.length}`);
@@ -44,6 +44,9 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
     assert.equal(seen[seen.length - 1][0], total, 'the last message is the end');
     // The journal pass and the image pass each go through every byte the edits cover.
     assert.equal(total, 2 * result.written);
+    // The stamp after the write, taken under the lock: the document's from now on.
+    assert.equal(stamp.size, statSync(path).size);
+    assert.equal(stamp.mtimeMs, statSync(path).mtimeMs);
   });
 
   it('a cancel asked before the write starts leaves the image untouched and no journal, and names the file', async () => {
@@ -52,7 +55,7 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
       () => assert.fail('the save was not cancelled'),
       (e: unknown) => e,
     );
-    assert.ok(failure instanceof SaveCancelled, String(failure));
+    assert.ok(failure instanceof SaveUndone && failure.cancelled, String(failure));
     assert.match(failure.message, /image\.hdd: the write was cancelled before it touched the image; nothing was changed/);
     assert.deepEqual(readFileSync(path), before);
     assert.equal(existsSync(journalPath(path)), false);
@@ -76,9 +79,36 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
     assert.equal(existsSync(journalPath(path)), false);
   });
 
+  it('a write that fails midway is rolled back and gives the stamp after the rollback (the next save is not refused)', () => {
+    const before = readFileSync(path);
+    const failHalfway = (done: number, total: number): void => {
+      if (done > total / 2) throw new Error('EIO: i/o error, write');
+    };
+    const failure = (() => {
+      try {
+        saveEdits(bigEdit(before.length), path, { onProgress: failHalfway });
+      } catch (e) {
+        return e;
+      }
+      return assert.fail('the save did not fail');
+    })();
+    assert.ok(failure instanceof SaveUndone && !failure.cancelled, String(failure));
+    assert.match(failure.message, /writing failed \(EIO: i\/o error, write\); rolled back: the image is exactly as it was before/);
+    assert.deepEqual(readFileSync(path), before);
+    assert.equal(failure.stamp.mtimeMs, statSync(path).mtimeMs);
+    // Saving again with that stamp as the document's is not taken for another program's write.
+    const { result } = saveEdits({ patches: [patch(44, 0x76)] }, path, { expected: failure.stamp });
+    assert.equal(result.written, 1);
+  });
+
+  it('a worker that dies says the save stopped and where the old bytes are, not that nothing was written', async () => {
+    const dying = t.file('dying-worker.js', new TextEncoder().encode('process.exit(3);\n'));
+    await assert.rejects(saveInWorker(dying, { path, edits: bigEdit(readFileSync(path).length) }), (e: unknown) => e instanceof SaveStopped && /the save stopped \(worker exit 3\).*the journal beside the image holds the old bytes/.test(e.message));
+  });
+
   it('a save that cannot start says so and writes nothing', async () => {
     const before = readFileSync(path);
-    await assert.rejects(saveInWorker(join(t.dir, 'no-such-worker.js'), { path, edits: bigEdit(before.length) }), (e: unknown) => e instanceof JournalError && /could not run/.test(e.message));
+    await assert.rejects(saveInWorker(join(t.dir, 'no-such-worker.js'), { path, edits: bigEdit(before.length) }), (e: unknown) => e instanceof JournalError && /the save stopped \(Cannot find module/.test(e.message));
     assert.deepEqual(readFileSync(path), before);
   });
 

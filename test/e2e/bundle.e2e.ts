@@ -167,6 +167,28 @@ describe('disk bundles in VS Code (code-server)', function () {
     await wb.screenshot('bundle-07-converted.png');
   });
 
+  it('DiskDescriptor.xml opened as text shows the finding on the line of its element, with the quick fix', async () => {
+    const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
+    const text = readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8');
+    const line = text.slice(0, text.indexOf('<Disk_size>')).split('\n').length;
+    // Quick Open with the folder in the query: the workspace holds two bundles, each with its DiskDescriptor.xml.
+    await wb.page.keyboard.press('Control+P');
+    const input = wb.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: LONG });
+    await input.fill(`${basename(dir)}/DiskDescriptor.xml`);
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: basename(dir) }).first().waitFor({ timeout: LONG });
+    await wb.page.keyboard.press('Enter');
+    await wb.showProblems();
+    const row = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'descriptor-disk-size-mismatch' }).first();
+    await row.waitFor({ timeout: LONG });
+    assert.match(await row.innerText(), new RegExp(`\\[Ln ${line}, Col \\d+\\]`), `the finding is on line ${line}, the <Disk_size> element`);
+    await row.click();
+    await wb.page.keyboard.press('Control+.');
+    await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'hdd-lens:' }).first().waitFor({ timeout: LONG });
+    await wb.screenshot('bundle-07b-descriptor-quick-fix.png');
+    await wb.page.keyboard.press('Escape');
+  });
+
   it('Fix Bundle Problems on a folder applies the descriptor fix as an undoable edit: nothing is on disk until saved', async () => {
     const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
     const descriptor = join(dir, 'DiskDescriptor.xml');

@@ -5,6 +5,7 @@ import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
 import { webviewOptions, webviewPage } from '../editor/webviewHtml';
 import { DESCRIPTOR_NAME } from './bundleFolders';
+import { isJournalName } from '../../shared/io/journal';
 import type { BundleAction, BundleBoot, FromBundleView, ToBundleView } from '../../shared/bundleViewProtocol';
 
 export const BUNDLE_VIEW_TYPE = 'hddLens.bundleView';
@@ -89,7 +90,10 @@ export class BundleView implements vscode.Disposable {
     const boot: BundleBoot = { dir, name: basename(dir), ...(focus === undefined ? {} : { snapshot: focus }) };
     panel.webview.html = webviewPage(panel.webview, services.extensionUri, `${basename(dir)} (bundle)`, 'bundleView.js', boot);
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*'));
-    const later = (): void => this.reloadSoon();
+    // An image save writes and removes its journal beside the image: the image's own change is what reloads.
+    const later = (uri: vscode.Uri): void => {
+      if (!isJournalName(basename(uri.fsPath))) this.reloadSoon();
+    };
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((m: FromBundleView) => void this.receive(m)),
       watcher,

@@ -14,6 +14,7 @@ import { type DecodedImage, decodeImage } from '../format/image';
 import { type Bundle, BundleError, type BundleImage } from './bundle';
 import { storageRanges, contiguous } from './layout';
 import { walk } from './snapshots';
+import { BatSpans } from './batSpans';
 
 export interface ChainLayer {
   guid: string;
@@ -22,6 +23,8 @@ export interface ChainLayer {
   source: FileSource;
   /** For an expandable layer: the decoded header and BAT (geometry present). */
   image?: DecodedImage;
+  /** For an expandable layer: its BAT read as spans of unmapped or host-contiguous clusters. */
+  spans?: BatSpans;
   /** Bytes of the storage this layer covers: its disk size, or a raw file's length. */
   covers: number;
 }
@@ -63,6 +66,8 @@ export interface ChainRun {
 export class ChainSource implements ByteSource {
   readonly name: string;
   readonly size: number;
+  /** Guest places looked up so far (`guestToHost` calls): the steps of reads and of `runs`, one per extent. */
+  lookups = 0;
 
   private constructor(
     readonly bundle: Bundle,
@@ -122,6 +127,7 @@ export class ChainSource implements ByteSource {
   /** Which storage, image and host offset serve guest byte `offset` (undefined outside the disk). */
   guestToHost(offset: number): GuestPlace | undefined {
     if (offset < 0 || offset >= this.size) return undefined;
+    this.lookups++;
     const s = this.storages.find((x) => offset >= x.start && offset < x.end) as StorageChain;
     const local = offset - s.start;
     // Every layer above the one that maps the offset is unmapped only up to the end of its own cluster.
@@ -135,6 +141,13 @@ export class ChainSource implements ByteSource {
       if (local < layer.covers) covered = depth;
     }
     return { storage: s.index, depth: covered, extent };
+  }
+
+  /** BAT entries the lookups have looked at, over all layers. */
+  get batEntriesRead(): number {
+    let n = 0;
+    for (const s of this.storages) for (const l of s.layers) n += l.spans?.entriesRead ?? 0;
+    return n;
   }
 
   /** The guest disk as runs: neighbours merge when both are zeros or the same image host-contiguously. */
@@ -159,18 +172,22 @@ function continues(run: ChainRun, p: GuestPlace): boolean {
   return run.hostOffset + run.length === p.hostOffset;
 }
 
-/** Where one layer holds local offset `local`, or how far it does not. */
+/**
+ * Where one layer holds local offset `local`, or how far it does not: to the end of the BAT span around it (the
+ * unmapped clusters up to the next mapped one, the rest of the layer past the BAT's end, or a host-contiguous run),
+ * so that a walk steps once per span, not once per guest cluster.
+ */
 function lookup(layer: ChainLayer, local: number): { hostOffset?: number; extent: number } {
   if (local >= layer.covers) return { extent: Number.MAX_SAFE_INTEGER };
   if (layer.kind === 'raw') return { hostOffset: local, extent: layer.covers - local };
   const g = layer.image?.geometry;
-  const bat = layer.image?.bat;
-  if (!g || !bat) return { extent: layer.covers - local };
+  const spans = layer.spans;
+  if (!g || !spans) return { extent: layer.covers - local };
   const c = Math.floor(local / g.clusterSize);
-  const within = local - c * g.clusterSize;
-  const extent = Math.min(g.clusterSize - within, layer.covers - local);
-  const entry = c < bat.length ? bat[c] : 0;
-  return entry === 0 ? { extent } : { hostOffset: entry * g.unit + within, extent };
+  const span = spans.at(c);
+  const extent = Math.min(span.end * g.clusterSize - local, layer.covers - local);
+  if (span.entry === 0) return { extent };
+  return { hostOffset: span.entry * g.unit + (local - span.from * g.clusterSize), extent };
 }
 
 interface PlannedStorage {
@@ -227,7 +244,8 @@ function openLayer(img: BundleImage): ChainLayer {
     if (img.kind === 'raw') return { guid: img.guid, path, kind: 'raw', source, covers: source.size };
     const image = decodeImage(source);
     if (!image.geometry || !image.bat) throw new BundleError(`${path}: the header does not describe a readable image (${image.blocker})`);
-    return { guid: img.guid, path, kind: 'expandable', source, image, covers: image.geometry.diskBytes };
+    const spans = new BatSpans(image.bat, image.geometry.clusterSize / image.geometry.unit);
+    return { guid: img.guid, path, kind: 'expandable', source, image, spans, covers: image.geometry.diskBytes };
   } catch (e) {
     source.close();
     throw e;

@@ -100,23 +100,65 @@ export function walk(tree: SnapshotTree, guid: string): Chain {
   return { guids };
 }
 
-/** Every chain problem of the tree, each once: walks from every leaf (and from the snapshots of a cycle). */
-export function chainProblems(tree: SnapshotTree): ChainProblem[] {
+/** Work done by `chainProblems`: parent links followed (at most one per snapshot, plus one per walk). */
+export interface ChainProblemStats {
+  steps: number;
+}
+
+/**
+ * Every chain problem of the tree, each once, in the order a walk from every leaf and then from every snapshot
+ * finds them. One pass: each snapshot's walk is followed once and its outcome (no problem, or which one and under
+ * which key) remembered, so a walk that reaches a snapshot seen before stops there; linear in the snapshots.
+ */
+export function chainProblems(tree: SnapshotTree, stats?: ChainProblemStats): ChainProblem[] {
   const out = new Map<string, ChainProblem>();
-  const starts = [...tree.leaves, ...tree.byGuid.keys()];
-  for (const g of starts) {
-    const p = walk(tree, g).problem;
-    if (!p) continue;
-    const key = p.kind === 'cycle' ? `cycle:${cycleKey(tree, p.guid)}` : `${p.kind}:${p.guid}`;
-    if (!out.has(key)) out.set(key, p);
+  const known = new Map<string, Outcome>();
+  for (const g of [...tree.leaves, ...tree.byGuid.keys()]) {
+    const o = outcomeOf(tree, g, known, stats);
+    if (o && !out.has(o.key)) out.set(o.key, o.problem);
   }
   return [...out.values()];
 }
 
-/** The smallest GUID of the cycle through `guid`: one key per cycle, whichever snapshot the walk entered it at. */
-function cycleKey(tree: SnapshotTree, guid: string): string {
-  let min = guid;
-  let steps = tree.byGuid.size;
-  for (let at = tree.byGuid.get(guid)?.parent; at !== undefined && at !== guid && steps-- > 0; at = tree.byGuid.get(at)?.parent) if (at < min) min = at;
-  return min;
+/** What the walk from a snapshot ends in: undefined at a root, else the problem and its key (one per cycle). */
+type Outcome = { problem: ChainProblem; key: string } | undefined;
+
+/**
+ * The outcome of the walk from `guid`, as `walk` finds it; every snapshot the walk passes shares it, and is
+ * remembered in `known`. A walk entering a remembered snapshot takes its outcome: the first walk that reaches a
+ * problem is the one that reports it, so the problem reported is the one `walk` from that start gives.
+ */
+function outcomeOf(tree: SnapshotTree, guid: string, known: Map<string, Outcome>, stats?: ChainProblemStats): Outcome {
+  const path: string[] = [];
+  const onPath = new Map<string, number>();
+  let outcome: Outcome;
+  for (let at: string | undefined = guid; at !== undefined; ) {
+    if (stats) stats.steps++;
+    if (known.has(at)) {
+      outcome = known.get(at);
+      break;
+    }
+    const index = onPath.get(at);
+    if (index !== undefined) {
+      outcome = { problem: { kind: 'cycle', guid: at }, key: `cycle:${smallest(path.slice(index))}` };
+      break;
+    }
+    const s = tree.byGuid.get(at);
+    if (!s) {
+      const child = path[path.length - 1];
+      const problem: ChainProblem = child === undefined ? { kind: 'no-shot', guid: at } : { kind: 'dangling', guid: child, parent: at };
+      outcome = { problem, key: `${problem.kind}:${problem.guid}` };
+      break;
+    }
+    onPath.set(at, path.length);
+    path.push(at);
+    at = s.parent;
+  }
+  for (const g of path) known.set(g, outcome);
+  return outcome;
+}
+
+/** The smallest GUID of a cycle: one key per cycle, whichever snapshot a walk entered it at. */
+function smallest(guids: string[]): string {
+  return guids.reduce((min, g) => (g < min ? g : min));
 }

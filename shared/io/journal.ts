@@ -61,6 +61,11 @@ export const JOURNAL_SUFFIX = '.hdd-lens-journal';
 /** Where a journal is written before it is complete. */
 export const PARTIAL_SUFFIX = '.tmp';
 
+/** Whether a file name is a journal's, complete or being written: a folder watcher has nothing to reread for it. */
+export function isJournalName(name: string): boolean {
+  return name.endsWith(JOURNAL_SUFFIX) || name.endsWith(JOURNAL_SUFFIX + PARTIAL_SUFFIX);
+}
+
 export function journalPath(imagePath: string): string {
   return imagePath + JOURNAL_SUFFIX;
 }

@@ -42,8 +42,11 @@ export async function convertToRaw(source: ByteSource, imagePath: string, outPat
     const total = runs.reduce((n, r) => n + r.length, 0);
     let copied = 0;
     progress?.(0, total);
-    const onChunk = progress ? (length: number): void => progress((copied += length), total) : undefined;
-    const written = await copyRuns(readerOf(source), out.fd, runs, onChunk ? { onChunk } : {}).catch((e: unknown) => {
+    const onChunk = (length: number): void => {
+      out.wrote(length);
+      progress?.((copied += length), total);
+    };
+    const written = await copyRuns(readerOf(source), out.fd, runs, { onChunk }).catch((e: unknown) => {
       throw withPath(e, (e as NodeJS.ErrnoException).syscall === 'write' ? out.partial : imagePath);
     });
     return { size: g.diskBytes, written };

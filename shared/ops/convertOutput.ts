@@ -13,6 +13,10 @@ import { closeSync, constants, fsyncSync, ftruncateSync, linkSync, lstatSync, op
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from '../io/journal';
 import { kindOf, pathExists } from '../io/openFile';
+import { FlushBehind } from './flushBehind';
+
+/** Bytes written between two write-behind flushes (flushBehind.ts): 64 MiB flushed too often, 128 MiB won. */
+const FLUSH_EVERY = 128 << 20;
 
 /** A conversion refused before anything was written (existing output, output = input), or one that failed. */
 export class ConvertError extends Error {}
@@ -23,6 +27,7 @@ export interface OutputOptions {
 
 export class ConvertOutput {
   private done = false;
+  private readonly flush: FlushBehind;
   private readonly onSignal: (signal: NodeJS.Signals) => void;
 
   private constructor(
@@ -31,6 +36,7 @@ export class ConvertOutput {
     readonly fd: number,
     private readonly overwrite: boolean,
   ) {
+    this.flush = new FlushBehind(fd, FLUSH_EVERY);
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);
@@ -47,6 +53,16 @@ export class ConvertOutput {
     removeStalePartial(partial);
     const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
     return new ConvertOutput(outPath, partial, fd, options.overwrite === true);
+  }
+
+  /** Counts bytes written to the output, for write-behind (throws the error of a flush that failed). */
+  wrote(length: number): void {
+    this.flush.wrote(length);
+  }
+
+  /** Waits for the write-behind flush in flight, if any (before the descriptor is closed). */
+  settle(): Promise<void> {
+    return this.flush.settle();
   }
 
   /** Sets the final length, syncs, and gives the file its name (never replacing a file there without --overwrite). */
@@ -95,7 +111,9 @@ export async function withOutput<T extends { size: number }>(imagePath: string, 
   let result: T;
   try {
     result = await work(out);
+    await out.settle();
   } catch (e) {
+    await out.settle().catch(() => undefined);
     out.abort();
     throw withCleanupNote(e, out);
   }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Browser, FrameLocator } from 'playwright-core';
 import { BROKEN, type BundleFixture, TOP, buildBundle, qemuChainName } from '../fixtures/bundles';
 import { runOk } from '../fixtures/qemu';
@@ -171,18 +171,22 @@ describe('disk bundles in VS Code (code-server)', function () {
     const dir = await buildBundle(fixtureNamed(REPAIRABLE).spec, workspace);
     const text = readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8');
     const line = text.slice(0, text.indexOf('<Disk_size>')).split('\n').length;
-    // Quick Open with the folder in the query: the workspace holds two bundles, each with its DiskDescriptor.xml.
+    // Quick Open with the folder in the query: the workspace holds two bundles, each with its DiskDescriptor.xml;
+    // the row of this one is clicked (its description is its folder).
+    const folder = relative(workspace, dir);
     await wb.page.keyboard.press('Control+P');
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: LONG });
-    await input.fill(`${basename(dir)}/DiskDescriptor.xml`);
-    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: basename(dir) }).first().waitFor({ timeout: LONG });
-    await wb.page.keyboard.press('Enter');
+    await input.fill(`${folder}/DiskDescriptor.xml`);
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: folder.split('/')[0] }).first().click({ timeout: LONG });
+    await wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'DiskDescriptor.xml' }).waitFor({ timeout: LONG });
     await wb.showProblems();
     const row = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'descriptor-disk-size-mismatch' }).first();
     await row.waitFor({ timeout: LONG });
     assert.match(await row.innerText(), new RegExp(`\\[Ln ${line}, Col \\d+\\]`), `the finding is on line ${line}, the <Disk_size> element`);
+    // The cursor on the element in the text editor, then Ctrl+. (the quick fixes at the cursor).
     await row.click();
+    await wb.page.locator('.editor-group-container.active .view-line', { hasText: '<Disk_size>4096' }).click();
     await wb.page.keyboard.press('Control+.');
     await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'hdd-lens:' }).first().waitFor({ timeout: LONG });
     await wb.screenshot('bundle-07b-descriptor-quick-fix.png');

@@ -96,15 +96,6 @@ export function stampOfFd(fd: number): DiskStamp {
   return { size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
 }
 
-/**
- * Save As: copies the file as it is on disk (keeping holes, so a sparse image stays sparse), then writes the
- * unsaved edits into the copy through the journal. The document itself stays as it was (VS Code opens the copy).
- */
-export async function saveImageAs(model: ImageModel, source: string, target: string, options: WriterOptions = {}): Promise<ApplyResult> {
-  await copySparse(source, target);
-  return withImageWriter(target, options, (w) => w.apply(model.pendingEdits));
-}
-
 /** Copies a file keeping its holes: GNU cp finds them with SEEK_HOLE; elsewhere a copy that skips zero chunks. */
 export async function copySparse(source: string, target: string): Promise<void> {
   // Refuse a FIFO or device as the source before cp could block on it.

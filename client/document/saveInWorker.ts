@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { JournalError, type RecoveryResult } from '../../shared/io/journal';
 import type { EditSet } from '../../shared/io/patch';
-import { type DiskStamp, type Saved, SaveUndone } from './saveImage';
+import { type DiskStamp, type Saved, SaveUndone, copySparse } from './saveImage';
 
 /** What the worker is given (the structured clone of it). */
 export interface SaveJob {
@@ -38,6 +38,15 @@ export type SaveRequest = Omit<SaveJob, 'cancel'>;
 
 /** The save worker died or never started: whether it wrote anything is known only from the file and its journal. */
 export class SaveStopped extends JournalError {}
+
+/**
+ * Save As: copies the file `source` as it is on disk (keeping holes, so a sparse image stays sparse), then writes
+ * `edits` into the copy at `target` in the save worker. The source stays as it was.
+ */
+export async function saveCopyInWorker(script: string, source: string, target: string, edits: EditSet, hooks: SaveHooks = {}): Promise<Saved> {
+  await copySparse(source, target);
+  return saveInWorker(script, { path: target, edits }, hooks);
+}
 
 /** Runs `saveEdits` in a worker thread started from `script` (dist/saveWorker.js). */
 export function saveInWorker(script: string, request: SaveRequest, hooks: SaveHooks = {}): Promise<Saved> {

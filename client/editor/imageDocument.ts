@@ -7,8 +7,8 @@ import type { CheckedFindings, WireFinding } from '../../shared/protocol';
 import { parseBackup, serializeBackup } from '../document/backup';
 import type { EditRecord } from '../document/editRecord';
 import { ImageModel, type ModelChange } from '../document/imageModel';
-import { type DiskStamp, SaveUndone, copySparse } from '../document/saveImage';
-import { SaveStopped, saveInWorker } from '../document/saveInWorker';
+import { type DiskStamp, SaveUndone } from '../document/saveImage';
+import { SaveStopped, saveCopyInWorker, saveInWorker } from '../document/saveInWorker';
 import type { RecoveryResult } from '../../shared/io/journal';
 import { bytesToWrite, withSaveProgress } from './saveProgress';
 
@@ -199,8 +199,7 @@ export class ImageDocument implements vscode.CustomDocument {
     if (this.view.rolledBack) throw new Error(`${this.path} has an interrupted write's journal beside it: save it first (that rolls the write back) or run \`hdd-lens recover\`, then Save As; nothing was written`);
     const edits = this.model.beginSave();
     try {
-      await copySparse(this.path, target.fsPath);
-      await withSaveProgress(basename(target.fsPath), bytesToWrite(edits), (hooks) => saveInWorker(worker, { path: target.fsPath, edits }, hooks));
+      await withSaveProgress(basename(target.fsPath), bytesToWrite(edits), (hooks) => saveCopyInWorker(worker, this.path, target.fsPath, edits, hooks));
     } finally {
       this.model.endSave(false);
     }

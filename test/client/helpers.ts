@@ -66,3 +66,6 @@ export function tempDir(): { dir: string; file: (name: string, bytes?: Uint8Arra
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** The save worker as tsc compiles it (the extension runs dist/saveWorker.js, bundled from the same file). */
+export const SAVE_WORKER = join(__dirname, '..', '..', 'client', 'document', 'saveWorker.js');

@@ -4,12 +4,14 @@ import { FileSource } from '../../shared/io/fileSource';
 import { recoverJournal } from '../../shared/io/imageWriter';
 import { type JournalStep, journalPath } from '../../shared/io/journal';
 import { ImageModel } from '../../client/document/imageModel';
-import { saveImage, saveImageAs, stampOfFd } from '../../client/document/saveImage';
+import { saveImage, stampOfFd } from '../../client/document/saveImage';
+import { saveCopyInWorker } from '../../client/document/saveInWorker';
 import { applyJournaled } from '../../shared/io/imageWriter';
 import { openImageView } from '../../shared/io/pendingJournal';
 import { openRegularFile } from '../../shared/io/openFile';
 import { samplePath } from '../fixtures';
-import { applyToBytes, patch, randomBytes, tempDir } from './helpers';
+import { SAVE_WORKER, applyToBytes, patch, randomBytes, tempDir } from './helpers';
+
 
 /** A copy of a real sample image (QEMU's test suite) in a temp folder. */
 function sampleCopy(t: ReturnType<typeof tempDir>): string {
@@ -133,7 +135,7 @@ describe('client document model: save through the journal', () => {
     const edits = { patches: [patch(0x40, 0, 0, 0, 0)], size: before.length + 4096 };
     m.edit('e', edits);
     const target = t.file('copy.hdd');
-    await saveImageAs(m, path, target);
+    await saveCopyInWorker(SAVE_WORKER, path, target, m.pendingEdits);
     assert.deepEqual(new Uint8Array(readFileSync(target)), applyToBytes(before, edits));
     assert.deepEqual(new Uint8Array(readFileSync(path)), before);
     assert.equal(m.isDirty, true);

@@ -9,10 +9,8 @@ import { ImageModel } from '../../client/document/imageModel';
 import { SaveUndone, saveEdits } from '../../client/document/saveImage';
 import { SaveStopped, saveInWorker } from '../../client/document/saveInWorker';
 import { samplePath } from '../fixtures';
-import { applyToBytes, patch, randomBytes, tempDir } from './helpers';
+import { SAVE_WORKER, applyToBytes, patch, randomBytes, tempDir } from './helpers';
 
-/** The worker as tsc compiles it (the extension runs dist/saveWorker.js, bundled from the same file). */
-const WORKER = join(__dirname, '..', '..', 'client', 'document', 'saveWorker.js');
 const MiB = 1024 * 1024;
 
 /** 9 MiB of new bytes past the end of a real sample, and a header byte: three 4 MiB chunks of the journal's loop. */
@@ -34,7 +32,7 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
     const before = readFileSync(path);
     const edits = bigEdit(before.length);
     const seen: Array<[number, number]> = [];
-    const { result, stamp } = await saveInWorker(WORKER, { path, edits }, { onProgress: (done, total) => seen.push([done, total]) });
+    const { result, stamp } = await saveInWorker(SAVE_WORKER, { path, edits }, { onProgress: (done, total) => seen.push([done, total]) });
     assert.deepEqual(new Uint8Array(readFileSync(path)), applyToBytes(before, edits));
     assert.equal(existsSync(journalPath(path)), false);
     assert.ok(seen.length >= 2, `progress messages: ${seen.length}`);
@@ -51,7 +49,7 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
 
   it('a cancel asked before the write starts leaves the image untouched and no journal, and names the file', async () => {
     const before = readFileSync(path);
-    const failure = await saveInWorker(WORKER, { path, edits: bigEdit(before.length) }, { onCancelRequested: (cancel) => cancel() }).then(
+    const failure = await saveInWorker(SAVE_WORKER, { path, edits: bigEdit(before.length) }, { onCancelRequested: (cancel) => cancel() }).then(
       () => assert.fail('the save was not cancelled'),
       (e: unknown) => e,
     );

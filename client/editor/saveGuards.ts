@@ -3,7 +3,7 @@ import type { ImageDocument } from './imageDocument';
 
 /**
  * Questions asked before writing an image: whether a running VM may own it (the header says it is in use), and
- * whether another program wrote it since it was read. A "no" cancels the save.
+ * whether another program wrote it since it was read. A "no" cancels the save; "Overwrite" takes the file as it is now.
  */
 export async function confirmSave(doc: ImageDocument): Promise<void> {
   const ask = vscode.workspace.getConfiguration('hddLens').get<boolean>('confirmSaveInUse', true);
@@ -22,5 +22,8 @@ export async function confirmSave(doc: ImageDocument): Promise<void> {
       'Overwrite',
     );
     if (choice !== 'Overwrite') throw new vscode.CancellationError();
+    // The save worker refuses a file whose stamp is not the document's: take the file as it is now (the edits stay
+    // on top, as "Keep My Edits" does), so that what is written is the edits over the file the user agreed to.
+    doc.reload(true);
   }
 }

@@ -167,6 +167,40 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     assert.equal(await wb.page.locator('.tab.dirty').count(), 0, 'the document stays clean: it shows the file');
   });
 
+  it('saves over a file another program changed, once told to Overwrite: the edit lands on the file as it is now', async () => {
+    const original = await readFile(image);
+    const free = 3;
+    const last = original.length - 1;
+    // Unsaved: free entry 3 set to cluster 0x100 (past the end of the file, so the server flags it).
+    await editor.goTo('BAT entry', String(free));
+    await editor.view.locator('.tree-row.active', { hasText: `entry ${free}` }).waitFor({ timeout: LONG });
+    await editor.view.locator('.tree-scroller').focus();
+    await wb.page.keyboard.press('F2');
+    const input = editor.view.locator('.editor-input');
+    await input.waitFor({ timeout: LONG });
+    await input.fill('0x100');
+    await input.press('Enter');
+    await wb.page.locator('.tab.dirty').first().waitFor({ timeout: LONG });
+    // Another program writes the last byte of the data area meanwhile; its notice is left unanswered.
+    await writeAt(image, last, Uint8Array.of(original[last] ^ 0xff));
+    await wb.page.locator('.notifications-toasts', { hasText: 'changed on disk by another program' }).waitFor({ timeout: LONG });
+    await editor.focusGrid();
+    await wb.page.keyboard.press('Control+S');
+    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'was changed on disk by another program since it was opened' });
+    await dialog.waitFor({ timeout: LONG });
+    await wb.screenshot('07c-overwrite-dialog.png');
+    await dialog.locator('.monaco-button', { hasText: 'Overwrite' }).click();
+    await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
+    const saved = await readFile(image);
+    assert.equal(saved.readUInt32LE(BAT_OFFSET + free * 4), 0x100, 'the edit was written');
+    assert.equal(saved[last], original[last] ^ 0xff, "the other program's byte is kept");
+    // Back to the repaired image, written from outside: the clean document reads it again.
+    await wb.command('Notifications: Clear All Notifications');
+    await writeAt(image, 0, original);
+    await editor.problemItems().filter({ hasText: 'bat-entry-beyond-eof' }).waitFor({ state: 'detached', timeout: LONG });
+    assert.equal(await wb.page.locator('.tab.dirty').count(), 0);
+  });
+
   it('moves through the bytes and panes with the keyboard; Enter opens the card, Escape closes it', async () => {
     const status = editor.view.locator('.status-offset');
     await editor.focusGrid();

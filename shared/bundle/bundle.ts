@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../io/fileSource';
+import { type FileStamp, stampOf } from '../io/fileStamp';
 import { type DecodedImage, decodeImage } from '../format/image';
 import { MAGIC_EXT, MAGIC_LEGACY } from '../format/constants';
 import { type Descriptor, type ImageEntry, type StorageEntry, parseDescriptor } from './descriptor';
@@ -26,6 +27,8 @@ export interface BundleImage {
   kind?: ImageKind;
   /** The decoded header and BAT of an expandable image (its source is closed: reopen to read data). */
   decoded?: DecodedImage;
+  /** The file as it was when `decoded` was read: a layer opened later reuses `decoded` only if it is unchanged. */
+  stamp?: FileStamp;
   /** Why the file could not be read, when it could not. */
   error?: string;
 }
@@ -124,6 +127,7 @@ function inspectImage(dir: string, storage: number, guid: string, entry: ImageEn
   let src: FileSource | undefined;
   try {
     src = new FileSource(img.file.path);
+    img.stamp = stampOf(src);
     const magic = String.fromCharCode(...src.read(0, 16));
     img.kind = magic === MAGIC_EXT || magic === MAGIC_LEGACY ? 'expandable' : 'raw';
     // A file that says Compressed is decoded whatever its magic, so that the image rules say what is wrong with it.

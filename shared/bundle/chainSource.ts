@@ -10,6 +10,7 @@
  */
 import { type ByteSource, clampRange } from '../io/byteSource';
 import { FileSource } from '../io/fileSource';
+import { sameStamp, stampOf } from '../io/fileStamp';
 import { type DecodedImage, decodeImage } from '../format/image';
 import { type Bundle, BundleError, type BundleImage } from './bundle';
 import { storageRanges, contiguous } from './layout';
@@ -242,7 +243,8 @@ function openLayer(img: BundleImage): ChainLayer {
   const source = new FileSource(path);
   try {
     if (img.kind === 'raw') return { guid: img.guid, path, kind: 'raw', source, covers: source.size };
-    const image = decodeImage(source);
+    // The bundle read this BAT already: a second copy of a 1 TiB image's BAT of 4 KiB clusters is 1 GiB.
+    const image = img.decoded?.bat && sameStamp(img.stamp, stampOf(source)) ? img.decoded : decodeImage(source);
     if (!image.geometry || !image.bat) throw new BundleError(`${path}: the header does not describe a readable image (${image.blocker})`);
     const spans = new BatSpans(image.bat, image.geometry.clusterSize / image.geometry.unit);
     return { guid: img.guid, path, kind: 'expandable', source, image, spans, covers: image.geometry.diskBytes };

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openBundle } from '../../shared/bundle/bundle';
+import { imageOf, openBundle } from '../../shared/bundle/bundle';
 import { ChainSource, type ChainRun } from '../../shared/bundle/chainSource';
 import { parseDescriptor } from '../../shared/bundle/descriptor';
 import { type ChainProblemStats, chainProblems, snapshotTree } from '../../shared/bundle/snapshots';
@@ -76,6 +76,29 @@ describe('bundle reading work is bounded by the BAT, not by the guest clusters',
       assert.deepEqual([...chain.read(5 * 512 - 1, 3 * 512 + 2)], [0, ...Array<number>(512).fill(0x15), ...Array<number>(512).fill(0x16), ...Array<number>(512).fill(0x17), 0]);
     } finally {
       chain.close();
+    }
+  });
+
+  it('the guest disk reuses the BAT the bundle read (one copy in memory), and reads it again once the file changed', async () => {
+    const dir = await buildBundle(oneImage('reuse', 512, 2 ** 12, [[5, 0x15]]), root);
+    const first = openBundle(dir);
+    const chain = ChainSource.open(first);
+    try {
+      assert.equal(chain.storages[0].layers[0].image, imageOf(first, 0, TOP)?.decoded, 'the layer holds the bundle\'s decoded BAT');
+    } finally {
+      chain.close();
+    }
+    const second = openBundle(dir);
+    // Written after the bundle was read (cluster 5 unmapped): the layer must see the file as it is now.
+    const path = join(dir, 'reuse.hds');
+    const bytes = new ImageBytes(await readFile(path)).setBatEntry(5, 0);
+    await writeFile(path, bytes.bytes);
+    const again = ChainSource.open(second);
+    try {
+      assert.notEqual(again.storages[0].layers[0].image, imageOf(second, 0, TOP)?.decoded);
+      assert.deepEqual(dataRuns(allRuns(again)), []);
+    } finally {
+      again.close();
     }
   });
 

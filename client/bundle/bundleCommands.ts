@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { basename, dirname, join } from 'node:path';
 import { type BundleViewResult, bundle } from '../../shared/protocol';
+import { isInside } from '../../shared/bundle/bundleFiles';
 import type { SnapshotSummary } from '../../shared/bundle/report';
 import { convertWithProgress } from '../commands/cliCommands';
 import { type CommandDeps, repair } from '../commands/imageCommands';
@@ -146,8 +147,10 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
   let done = 0;
   if (repairable.has(r.descriptor)) done += await fixDescriptor(r.descriptor);
   const top = r.summary.snapshots.find((s) => s.top);
+  // A top outside the folder (bundle-file-outside) may be another bundle's image: named below, like a lower one.
+  const away = (top?.images ?? []).filter((i) => repairable.has(i.path) && !isInside(dir, i.path));
   for (const img of top?.images ?? []) {
-    if (!repairable.has(img.path)) continue;
+    if (!repairable.has(img.path) || away.includes(img)) continue;
     await repair(d, 'all', vscode.Uri.file(img.path));
     done++;
   }
@@ -157,7 +160,12 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
       `hdd-lens: ${lower.map((i) => basename(i.path)).join(', ')} ${lower.length > 1 ? 'have' : 'has'} problems too, but ${lower.length > 1 ? 'they are images' : 'it is an image'} below the top: every snapshot above reads through ${lower.length > 1 ? 'them' : 'it'}, so Fix leaves ${lower.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
     );
   }
-  if (done === 0 && lower.length === 0) void vscode.window.showInformationMessage(`hdd-lens: nothing to repair in ${dir}.`);
+  if (away.length > 0) {
+    void vscode.window.showWarningMessage(
+      `hdd-lens: ${away.map((i) => i.path).join(', ')} ${away.length > 1 ? 'are' : 'is'} outside ${dir}: another bundle may use ${away.length > 1 ? 'them' : 'it'}, so Fix leaves ${away.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
+    );
+  }
+  if (done === 0 && lower.length === 0 && away.length === 0) void vscode.window.showInformationMessage(`hdd-lens: nothing to repair in ${dir}.`);
 }
 
 /** "Show the Guest Disk Through the Chain": the bundle view of an image's bundle, focused on its snapshot. */

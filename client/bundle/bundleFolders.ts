@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { DESCRIPTOR_NAME } from '../../shared/bundle/bundleFiles';
 
-export const DESCRIPTOR_NAME = 'DiskDescriptor.xml';
+export { DESCRIPTOR_NAME };
 
 /** Context key: the paths of the workspace's bundle folders (package.json menus: `resourcePath in ...`). */
 export const BUNDLE_FOLDERS_KEY = 'hddLens.bundleFolders';

@@ -2,8 +2,8 @@
  * The files of a bundle folder: which an `<Image>` names (resolved as readers resolve them), which are known
  * auxiliary files, and which are referenced by nothing (orphans, reported, never deleted). Notes §1, §9.1 R-file.
  */
-import { type Dirent, readdirSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { JOURNAL_SUFFIX } from '../io/journal';
 
 export const DESCRIPTOR_NAME = 'DiskDescriptor.xml';
@@ -23,6 +23,8 @@ export interface ResolvedFile {
   kind: FileKind;
   /** An absolute path that does not exist, found instead as its base name in the bundle (a moved container). */
   relocated: boolean;
+  /** The file read is not inside the bundle folder (links resolved): a copied bundle may name its original's files. */
+  outside: boolean;
   size: number;
 }
 
@@ -30,11 +32,25 @@ export interface ResolvedFile {
 export function resolveImageFile(dir: string, file: string): ResolvedFile {
   const given = isAbsolute(file) ? file : resolve(dir, file);
   const direct = fileState(given);
-  if (direct.kind !== 'missing' || !isAbsolute(file)) return { given, path: given, relocated: false, ...direct };
+  const outside = !isInside(dir, given);
+  if (direct.kind !== 'missing' || !isAbsolute(file)) return { given, path: given, relocated: false, outside, ...direct };
   const fallback = join(dir, basename(file));
   const there = fileState(fallback);
-  if (there.kind === 'missing') return { given, path: given, relocated: false, ...direct };
-  return { given, path: fallback, relocated: true, ...there };
+  if (there.kind === 'missing') return { given, path: given, relocated: false, outside, ...direct };
+  return { given, path: fallback, relocated: true, outside: !isInside(dir, fallback), ...there };
+}
+
+/** Whether `path` is inside the folder `dir`, both with their links resolved (a missing file: as written). */
+export function isInside(dir: string, path: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const rel = relative(real(dir), real(path));
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
 /** Whether `path` is a regular file (opening a FIFO or a device named by a hostile descriptor would block or lie). */

@@ -2,7 +2,8 @@
  * `check -r MODE BUNDLE`: the safe repairs of a bundle. With `all`, the descriptor fixes of the bundle rules
  * (edits at the parsed positions, written atomically with a backup); with either mode, the image repair of each
  * storage's top image (through `repairImage`, the journalled write path of images). A lower image is shared by
- * every branch above it and is never written unless the caller names it (`images`). Then the bundle is checked
+ * every branch above it, and an image outside the bundle folder may be another bundle's: neither is written unless
+ * the caller names it (`images`). Then the bundle is checked
  * again, and the report carries what was done.
  */
 import { resolve } from 'node:path';
@@ -68,7 +69,8 @@ function imagesToRepair(check: ReturnType<typeof checkBundle>, named: readonly s
     if (!known.has(resolve(n))) throw new BundleError(`${n}: is not an image of the bundle ${b.dir}`);
   }
   const paths = new Set<string>();
-  for (const t of topImages(b)) if (t?.file?.kind === 'file' && t.decoded?.geometry) paths.add(resolve(t.file.path));
+  // A top outside the folder (bundle-file-outside) may be another bundle's image: repaired only when named.
+  for (const t of topImages(b)) if (t?.file?.kind === 'file' && !t.file.outside && t.decoded?.geometry) paths.add(resolve(t.file.path));
   for (const n of named) paths.add(resolve(n));
   const withRepairs = new Set(check.report.images.filter((r) => r.findings.some((f) => f.repair !== undefined)).map((r) => resolve(r.filename)));
   return [...paths].filter((p) => withRepairs.has(p));

@@ -97,6 +97,25 @@ describe('bundle repair', function () {
     assert.equal(await sha256(join(dir, top)), images[top], 'the top had nothing to repair and is untouched');
   });
 
+  it('never writes a top outside the bundle folder unless it is named with --image (it may be another bundle\'s)', async () => {
+    const f = fixture('file-outside');
+    const dir = await copyBundle(f);
+    const outside = join(dir, localName(f.spec.storages[0].images[1].file));
+    // Entry 4 made a duplicate of entry 3: a corruption the image repair fixes.
+    const entry3 = readFileSync(outside).readUInt32LE(64 + 3 * 4);
+    await setBat(outside, { 4: entry3 });
+    const before = await sha256(outside);
+    const r = await hdd(['check', '--json', '-r', 'all', dir]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.deepEqual((JSON.parse(r.stdout) as Report).findings.map((x) => x.code).sort(), ['bat-entry-duplicate', 'bundle-file-outside', 'leaked-tail']);
+    assert.equal(await sha256(outside), before, 'the image outside the folder is untouched');
+    const named = await hdd(['check', '--json', '-r', 'all', '--image', outside, dir]);
+    const report = JSON.parse(named.stdout) as Report;
+    assert.deepEqual(report.repair.images.map((i) => i.file), [outside]);
+    assert.deepEqual(report.findings.map((x) => x.code), ['bundle-file-outside']);
+    assert.notEqual(await sha256(outside), before);
+  });
+
   it('repairs the top image through the journalled image repair (an open top: in_use cleared), the base untouched', async () => {
     const f = fixture('b-ploop-one-snapshot');
     const dir = await copyBundle(f);

@@ -19,6 +19,7 @@ import bundleImageMissing from './bundleImageMissing';
 import bundleImageUnreferenced from './bundleImageUnreferenced';
 import bundleFileMissing from './bundleFileMissing';
 import bundleFileRelocated from './bundleFileRelocated';
+import bundleFileOutside from './bundleFileOutside';
 import bundleTypeMismatch from './bundleTypeMismatch';
 import bundlePlainLabel from './bundlePlainLabel';
 import bundleBlocksizeMismatch from './bundleBlocksizeMismatch';
@@ -59,6 +60,7 @@ export const BUNDLE_RULES: readonly BundleRule[] = [
   bundleImageUnreferenced,
   bundleFileMissing,
   bundleFileRelocated,
+  bundleFileOutside,
   bundleTypeMismatch,
   bundlePlainLabel,
   bundleBlocksizeMismatch,

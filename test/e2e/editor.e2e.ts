@@ -172,12 +172,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     const free = 3;
     const last = original.length - 1;
     // Unsaved: free entry 3 set to cluster 0x100 (past the end of the file, so the server flags it).
-    await editor.goTo('BAT entry', String(free));
-    await editor.view.locator('.tree-row.active', { hasText: `entry ${free}` }).waitFor({ timeout: LONG });
-    await editor.view.locator('.tree-scroller').focus();
-    await wb.page.keyboard.press('F2');
-    const input = editor.view.locator('.editor-input');
-    await input.waitFor({ timeout: LONG });
+    const input = await editEntry(free);
     await input.fill('0x100');
     await input.press('Enter');
     await wb.page.locator('.tab.dirty').first().waitFor({ timeout: LONG });
@@ -221,12 +216,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
 
   it('edits a BAT entry through the tree: checked while typing, flagged by the server once committed, undoable', async () => {
     const free = 3;
-    await editor.goTo('BAT entry', String(free));
-    await editor.view.locator('.tree-row.active', { hasText: `entry ${free}` }).waitFor({ timeout: LONG });
-    await editor.view.locator('.tree-scroller').focus();
-    await wb.page.keyboard.press('F2');
-    const input = editor.view.locator('.editor-input');
-    await input.waitFor({ timeout: LONG });
+    const input = await editEntry(free);
     await waitValue(input, '0');
     await input.fill('0x1_0000_0000');
     await editor.view.locator('.editor-preview.error', { hasText: 'Too large' }).waitFor({ timeout: LONG });
@@ -385,6 +375,17 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
       if (Date.now() > deadline) throw new Error(`${name}="${await l.getAttribute(name)}" never became "${value}"`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Opens the tree's field editor (F2) on BAT entry `i`; returns its input. */
+  async function editEntry(i: number): Promise<Locator> {
+    await editor.goTo('BAT entry', String(i));
+    await editor.view.locator('.tree-row.active', { hasText: `entry ${i}` }).waitFor({ timeout: LONG });
+    await editor.view.locator('.tree-scroller').focus();
+    await wb.page.keyboard.press('F2');
+    const input = editor.view.locator('.editor-input');
+    await input.waitFor({ timeout: LONG });
+    return input;
   }
 
   async function waitProblem(): Promise<void> {

@@ -66,6 +66,17 @@ async function tracedServer(): Promise<LspClient> {
   }
 }
 
+/** Runs `use` on a traced server that has the image open, then stops it. */
+async function withServer<T>(uri: string, use: (client: LspClient) => Promise<T>): Promise<T> {
+  const client = await tracedServer();
+  try {
+    await client.openImage(uri, 1);
+    return await use(client);
+  } finally {
+    await client.stop();
+  }
+}
+
 /** The worker's trace of a stopped plan: the per mille it had reached. */
 async function stoppedAt(client: LspClient): Promise<number | undefined> {
   for (let i = 0; i < 100; i++) {
@@ -85,20 +96,12 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
   before(async () => {
     assert.ok(ENTRIES > Math.max(INLINE_REPAIR_ENTRIES, DEFAULT_INLINE_ENTRIES), 'the worker path');
     uri = fileUri(await largeBrokenImage(ENTRIES));
-    const plain = await LspClient.start();
-    try {
-      await plain.openImage(uri, 1);
-      expected = await plain.request(P.planRepair, { uri, mode: 'all' });
-    } finally {
-      await plain.stop();
-    }
+    expected = await withServer(uri, (plain) => plain.request(P.planRepair, { uri, mode: 'all' }));
     assert.ok(expected && 'edits' in expected, JSON.stringify(expected));
   });
 
   it('begin at 0%, 20+ reports rising to 100%, end before the answer; the plan is the plan without a token', async () => {
-    const client = await LspClient.start();
-    try {
-      await client.openImage(uri, 1);
+    await withServer(uri, async (client) => {
       const heard = listen(client, 'plan-1');
       const plan = await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'plan-1' });
       const percent = percentages(heard);
@@ -110,15 +113,11 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
       const again = listen(client, 'plan-2');
       assert.deepEqual(await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'plan-2' }), expected);
       assert.deepEqual(percentages(again), [100]);
-    } finally {
-      await client.stop();
-    }
+    });
   });
 
   it('a cancelled request is answered at once; the plan goes on for another request that waits for it', async () => {
-    const client = await tracedServer();
-    try {
-      await client.openImage(uri, 1);
+    await withServer(uri, async (client) => {
       const heard = listen(client, 'stays');
       const staying = client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'stays' });
       assertCancelled(await cancelledAtOnePercent(client, { uri, mode: 'all', workDoneToken: 'leaves' }));
@@ -126,15 +125,11 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
       assertRising(percentages(heard));
       assert.match(client.log, /decoded without the BAT/, 'traces are on');
       assert.doesNotMatch(client.log, /stopped the abandoned/);
-    } finally {
-      await client.stop();
-    }
+    });
   });
 
   it('cancelled alone: the worker stops planning before the end, and asking again plans anew', async () => {
-    const client = await tracedServer();
-    try {
-      await client.openImage(uri, 1);
+    await withServer(uri, async (client) => {
       assertCancelled(await cancelledAtOnePercent(client, { uri, mode: 'all', workDoneToken: 'alone' }));
       const heard = listen(client, 'anew');
       assert.deepEqual(await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'anew' }), expected);
@@ -142,8 +137,6 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
       assert.ok(stopped !== undefined && stopped < 1000, `stopped at ${stopped}:\n${client.log}`);
       // Not the abandoned plan's cached result (one report of 100%): a plan of its own, reported as it goes.
       assert.ok(percentages(heard).length >= 20, JSON.stringify(heard));
-    } finally {
-      await client.stop();
-    }
+    });
   });
 });

@@ -113,8 +113,12 @@ export class Analysis {
     if (!p) {
       p = make();
       this.cache.set(key, p);
-      // A failed computation may succeed later (the worker restarts): do not cache the failure.
-      p.catch(() => this.cache.delete(key));
+      // A failed computation may succeed later (the worker restarts): do not cache the failure. Only its own entry:
+      // an abandoned plan fails after a new one took its key.
+      const made = p;
+      made.catch(() => {
+        if (this.cache.has(key) && this.cache.get(key) === made) this.cache.delete(key);
+      });
     }
     return p;
   }

@@ -10,6 +10,7 @@ import type { ByteSource } from '../shared/io/byteSource';
 import { openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import type { EditSet } from '../shared/io/patch';
+import type { ProgressCallback } from '../shared/io/progress';
 import { type RepairMode, planRepair } from '../shared/engine/repair';
 import { since } from './trace';
 
@@ -20,7 +21,7 @@ import { since } from './trace';
  */
 export type WorkerJob =
   | { id: number; kind: 'check'; path: string; edits: EditSet }
-  | { id: number; kind: 'repair'; path: string; edits: EditSet; mode: RepairMode; ignore: string[] };
+  | { id: number; kind: 'repair'; path: string; edits: EditSet; mode: RepairMode; ignore: string[]; cancel?: Int32Array };
 
 export interface CheckReply {
   id: number;
@@ -56,7 +57,21 @@ export interface RepairReply extends PlannedEdits {
   kind: 'repair';
 }
 
-export type WorkerReply = CheckReply | IndexReply | RepairReply | { id: number; kind: 'error'; message: string };
+/** How far a repair job is (planRepair's onProgress, per mille), posted while it runs. */
+export interface ProgressReply {
+  id: number;
+  kind: 'progress';
+  done: number;
+  total: number;
+}
+
+export type WorkerReply = CheckReply | IndexReply | RepairReply | ProgressReply | { id: number; kind: 'error'; message: string };
+
+/** The job's `cancel` flag (a shared Int32Array) set to this: the planner stops at its next progress report. */
+export const CANCELLED = 1;
+
+/** What a repair job stopped by its `cancel` flag answers (an error reply with this message). */
+export const CANCELLED_MESSAGE = 'the repair plan was cancelled';
 
 export function serveJobs(port: MessagePort): void {
   port.on('message', (job: WorkerJob) => {
@@ -66,7 +81,7 @@ export function serveJobs(port: MessagePort): void {
         port.postMessage(reply, transferList(reply));
         postIndex(port, job.id, geometry, reply.bat);
       } else {
-        const reply = repair(job);
+        const reply = repair(job, port);
         port.postMessage(reply, transferList(reply));
       }
     } catch (e) {
@@ -112,13 +127,23 @@ function postIndex(port: MessagePort, id: number, g: Geometry | undefined, bat: 
   port.postMessage(reply, state ? [state.owner.buffer, state.irregular.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : []);
 }
 
-function repair(job: Extract<WorkerJob, { kind: 'repair' }>): RepairReply {
-  return withSource(job.path, job.edits, (source) => ({ id: job.id, kind: 'repair', ...plannedEdits(source, job.mode, job.ignore) }));
+/**
+ * A bulk plan, its progress posted as it goes (at most 1001 messages: planRepair reports per-mille steps). The
+ * plan runs synchronously, so a cancel message could only be read after it: the main thread sets the job's shared
+ * `cancel` flag instead, read at each report, and the plan stops there (it only reads: nothing is left behind).
+ */
+function repair(job: Extract<WorkerJob, { kind: 'repair' }>, port: MessagePort): RepairReply {
+  const onProgress = (done: number, total: number): void => {
+    if (job.cancel && Atomics.load(job.cancel, 0) === CANCELLED) throw new Error(CANCELLED_MESSAGE);
+    const reply: ProgressReply = { id: job.id, kind: 'progress', done, total };
+    port.postMessage(reply);
+  };
+  return withSource(job.path, job.edits, (source) => ({ id: job.id, kind: 'repair', ...plannedEdits(source, job.mode, job.ignore, onProgress) }));
 }
 
 /** Plans the bulk repair of a source (in the worker, or inline for small BATs). */
-export function plannedEdits(source: ByteSource, mode: RepairMode, ignore: string[]): PlannedEdits {
-  const outcome = planRepair(source, mode, { ignore });
+export function plannedEdits(source: ByteSource, mode: RepairMode, ignore: string[], onProgress?: ProgressCallback): PlannedEdits {
+  const outcome = planRepair(source, mode, onProgress ? { ignore, onProgress } : { ignore });
   const { patches, copies, size } = outcome.plan;
   const out: PlannedEdits = { patches, copies: copies ?? [] };
   if (size !== undefined) out.size = size;

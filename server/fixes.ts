@@ -3,7 +3,11 @@ import { type RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../share
 import type { ApplyFixArgs } from '../shared/protocol';
 import { encodeEditSet } from '../shared/wireEdits';
 import type { Analysis, ShownFinding } from './analysis';
-import { plannedEdits } from './checkWorker';
+import { CANCELLED_MESSAGE, type PlannedEdits, plannedEdits } from './checkWorker';
+import { PLAN_PROGRESS_TOTAL } from '../shared/engine/planProgress';
+import { trace } from './trace';
+import type { ProgressCallback } from '../shared/io/progress';
+import { type PlanWatch, SharedPlan } from './sharedPlan';
 import type { ServedImage } from './servedImage';
 import type { Settings } from './settings';
 import type { WorkerClient } from './workerClient';
@@ -46,16 +50,48 @@ export function quickFix(doc: ServedImage, analysis: Analysis, shown: ShownFindi
  * when asked for (never to list code actions): on the main thread for small BATs, in the worker for large ones,
  * once per analysis. Ignored rules are not repaired, but a write-blocking feature is never ignored.
  */
-export function bulkFix(doc: ServedImage, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number): Promise<BulkResult> {
+export function bulkFix(doc: ServedImage, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number, watch: PlanWatch = {}): Promise<BulkResult> {
   const ignore = [...settings.ignore].filter((c) => c !== WRITE_BLOCKING_CODE).sort();
-  return analysis.memo(`repair:${mode}:${ignore.join(',')}`, async () => {
-    const bat = analysis.image.bat;
-    const plan =
-      !bat || bat.length <= Math.min(inlineEntries, INLINE_REPAIR_ENTRIES)
-        ? plannedEdits(doc.source, mode, ignore)
-        : await worker.repair({ kind: 'repair', path: doc.path, edits: doc.edits, mode, ignore });
+  const key = `repair:${mode}:${ignore.join(',')}`;
+  let made: SharedPlan<BulkResult> | undefined;
+  const result = analysis.memo(key, () => {
+    made = new SharedPlan((onProgress) => startPlan(doc, analysis, mode, ignore, worker, inlineEntries, onProgress), () => analysis.cache.delete(key));
+    plans.set(made.result, made);
+    return made.result;
+  });
+  const shared = made ?? plans.get(result);
+  return shared ? shared.follow(watch) : result;
+}
+
+/** The shared plan behind each cached bulk result (weak: it goes with the analysis's cache). */
+const plans = new WeakMap<Promise<unknown>, SharedPlan<BulkResult>>();
+
+/** Starts a bulk plan: inline for small BATs (its progress is over before anyone follows), else in the worker. */
+function startPlan(
+  doc: ServedImage,
+  analysis: Analysis,
+  mode: RepairMode,
+  ignore: string[],
+  worker: WorkerClient,
+  inlineEntries: number,
+  onProgress: ProgressCallback,
+): { result: Promise<BulkResult>; abandon?: () => void } {
+  const bat = analysis.image.bat;
+  const done = (plan: PlannedEdits): BulkResult => {
     if (plan.refused !== undefined) return { refused: plan.refused };
     if (!changesSomething(plan)) return null;
     return fixArgs(doc, analysis, BULK_TITLES[mode], plan);
+  };
+  if (!bat || bat.length <= Math.min(inlineEntries, INLINE_REPAIR_ENTRIES)) {
+    return { result: (async () => done(plannedEdits(doc.source, mode, ignore, onProgress)))() };
+  }
+  let last = 0;
+  const job = worker.repair({ kind: 'repair', path: doc.path, edits: doc.edits, mode, ignore }, (d, total) => {
+    last = d;
+    onProgress(d, total);
   });
+  job.reply.catch((e: unknown) => {
+    if (e instanceof Error && e.message === CANCELLED_MESSAGE) trace(`${doc.path}: the worker stopped the abandoned ${mode} plan at ${last}/${PLAN_PROGRESS_TOTAL}`);
+  });
+  return { result: job.reply.then(done), abandon: job.abandon };
 }

@@ -1,4 +1,5 @@
 import {
+  type CancellationToken,
   type CodeAction,
   CodeActionKind,
   type CodeActionParams,
@@ -10,8 +11,10 @@ import {
   type HoverParams,
   type InitializeParams,
   type InitializeResult,
+  LSPErrorCodes,
   MarkupKind,
   MessageType,
+  ResponseError,
   ShowMessageNotification,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
@@ -38,6 +41,8 @@ import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from '
 import { optionalPosition, position } from './params';
 import { notify, onNotification, onRequest } from './rpc';
 import { BundleRequests } from './bundleRequests';
+import { type PlanWatch, PlanCancelled } from './sharedPlan';
+import { percentReports } from './workDone';
 
 /**
  * The hdd-lens language server: binary image documents (opened by the server from their file, edited through
@@ -122,7 +127,7 @@ export class HddLensServer {
     onRequest(c, P.allocationMap, (p) => this.allocationMap(p));
     onRequest(c, P.guestToHost, (p) => this.guestToHost(p));
     onRequest(c, P.hostToGuest, (p) => this.hostToGuest(p));
-    onRequest(c, P.planRepair, (p) => this.planRepair(p));
+    onRequest(c, P.planRepair, (p, token) => this.planRepair(p, token));
     // Disk bundles: the bundle view's data, and Check Bundle's descriptor diagnostics.
     onRequest(c, P.bundle, (p) => this.bundles.answer(p));
     c.listen();
@@ -407,8 +412,8 @@ export class HddLensServer {
     void this.connection.sendNotification(ShowMessageNotification.type, { type, message });
   }
 
-  private bulk(doc: ServedImage, analysis: Analysis, mode: RepairMode): Promise<BulkResult> {
-    return bulkFix(doc, analysis, mode, this.settings, this.worker, this.analyzer.inlineEntries);
+  private bulk(doc: ServedImage, analysis: Analysis, mode: RepairMode, watch?: PlanWatch): Promise<BulkResult> {
+    return bulkFix(doc, analysis, mode, this.settings, this.worker, this.analyzer.inlineEntries, watch);
   }
 
   private async symbols(uri: string): Promise<DocumentSymbol[]> {
@@ -491,9 +496,23 @@ export class HddLensServer {
     return found ? guestOf(found.analysis, p.hostOffset) : [];
   }
 
-  private async planRepair(p: P.ParamsOf<typeof P.planRepair>): Promise<P.ResultOf<typeof P.planRepair>> {
-    const found = await this.checked(p.uri);
-    if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
-    return this.bulk(found.doc, found.analysis, p.mode);
+  /**
+   * The bulk plan, with its percentage on the request's work-done token if it has one (begun at once: waiting for
+   * the check is part of the wait). A cancelled request is answered at once; the plan goes on only for others.
+   */
+  private async planRepair(p: P.ParamsOf<typeof P.planRepair>, token: CancellationToken): Promise<P.ResultOf<typeof P.planRepair>> {
+    const progress = this.connection.window.attachWorkDoneProgress(p.workDoneToken);
+    progress.begin(`hdd-lens: planning the ${p.mode === 'leaks' ? 'leak repair' : 'repair'}`, 0);
+    try {
+      const found = await this.checked(p.uri);
+      if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
+      if (token.isCancellationRequested) throw new PlanCancelled();
+      return await this.bulk(found.doc, found.analysis, p.mode, { token, onProgress: percentReports(progress) });
+    } catch (e) {
+      if (e instanceof PlanCancelled) throw new ResponseError(LSPErrorCodes.RequestCancelled, `hddLens/planRepair of ${p.uri}: ${e.message}`);
+      throw e;
+    } finally {
+      progress.done();
+    }
   }
 }

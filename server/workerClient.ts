@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ClusterIndexState } from '../shared/check/clusterIndex';
-import type { CheckReply, RepairReply, WorkerJob, WorkerReply } from './checkWorker';
+import type { ProgressCallback } from '../shared/io/progress';
+import { CANCELLED, type CheckReply, type RepairReply, type WorkerJob, type WorkerReply } from './checkWorker';
 
 type JobInput = WorkerJob extends infer J ? (J extends WorkerJob ? Omit<J, 'id'> : never) : never;
 
@@ -14,6 +15,8 @@ export class WorkerClient {
   private readonly waiting = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   /** Check jobs whose cluster index (sent after the check reply) has not arrived. */
   private readonly indexing = new Map<number, (index: ClusterIndexState | undefined) => void>();
+  /** Repair jobs whose progress someone follows. */
+  private readonly progress = new Map<number, ProgressCallback>();
 
   constructor(private readonly script: string) {}
 
@@ -34,8 +37,16 @@ export class WorkerClient {
     return { reply, index };
   }
 
-  repair(job: Omit<Extract<WorkerJob, { kind: 'repair' }>, 'id'>): Promise<RepairReply> {
-    return this.run(job) as Promise<RepairReply>;
+  /**
+   * A bulk plan: its reply, with `onProgress` called as the worker reports; `abandon()` stops it at the worker's
+   * next report (the reply then fails with CANCELLED_MESSAGE), also while it waits behind another job.
+   */
+  repair(job: Omit<Extract<WorkerJob, { kind: 'repair' }>, 'id' | 'cancel'>, onProgress?: ProgressCallback): { reply: Promise<RepairReply>; abandon: () => void } {
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const reply = this.run({ ...job, cancel }, (id) => {
+      if (onProgress) this.progress.set(id, onProgress);
+    }) as Promise<RepairReply>;
+    return { reply, abandon: () => Atomics.store(cancel, 0, CANCELLED) };
   }
 
   dispose(): void {
@@ -66,8 +77,10 @@ export class WorkerClient {
         this.indexing.delete(reply.id);
         return;
       }
+      if (reply.kind === 'progress') return this.progress.get(reply.id)?.(reply.done, reply.total);
       const w = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
+      this.progress.delete(reply.id);
       w?.resolve(reply);
     });
     worker.on('error', (e) => this.fail(e));
@@ -81,6 +94,7 @@ export class WorkerClient {
     this.worker = undefined;
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
+    this.progress.clear();
     for (const resolve of this.indexing.values()) resolve(undefined);
     this.indexing.clear();
   }

@@ -203,8 +203,23 @@ export const findings = request<DocumentRef, CheckedFindings | null>('hddLens/fi
  */
 export const publishFindings = notification<DocumentRef & CheckedFindings>('hddLens/publishFindings');
 
-/** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
-export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
+/** An LSP progress token (ProgressToken): what a client names the $/progress notifications of its request by. */
+export type ProgressToken = number | string;
+
+/**
+ * LSP's WorkDoneProgressParams: with a token, the server reports the request's work on it ($/progress begin,
+ * reports with a percentage, end, all before the answer).
+ */
+export interface WorkDoneParams {
+  workDoneToken?: ProgressToken;
+}
+
+/**
+ * A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. With `workDoneToken`
+ * the planning reports its percentage (a 16M-entry BAT takes seconds); cancelling the request answers it at once
+ * (RequestCancelled) and stops the planning when no other request waits for the same plan.
+ */
+export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' } & WorkDoneParams, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
 
 /** The argument of the `hddLens.applyFix` command that quick fixes carry. */
 export interface ApplyFixArgs {

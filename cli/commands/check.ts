@@ -71,8 +71,8 @@ function repairMode(v: string | undefined): RepairMode | undefined {
 
 /**
  * Plans, says what it will do ("Repairing ..." on stderr), writes through the journal, reports the result. With
- * progress on, the stages show while they run: planning (a full check and the repair's passes), then writing and
- * checking the repaired image.
+ * progress on, the stages show while they run: planning (a full check and the repair's passes, with the planner's
+ * percentage), then writing and checking the repaired image.
  */
 function repair(path: string, mode: RepairMode, force: boolean, json: boolean, progress: ProgressLine | undefined): CheckReport {
   const stage = (text: string): void => {
@@ -86,6 +86,7 @@ function repair(path: string, mode: RepairMode, force: boolean, json: boolean, p
     force,
     ...journalOptions(),
     onRecovered: (r) => complain(`${path}: ${r.message}`),
+    ...(progress ? { onPlanProgress: progress.update } : {}),
     onPlan(outcome) {
       if (outcome.refused !== undefined) return;
       for (const s of outcome.plan.steps) stderr.line(`Repairing: ${s}`);

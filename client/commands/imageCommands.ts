@@ -6,6 +6,7 @@ import { type ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';
+import { showWorkDone } from '../lsp/workDone';
 
 export interface CommandDeps {
   editors: ImageEditors;
@@ -31,13 +32,23 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
   const image = d.editors.target(uri);
   if (!image) return noImage('repair it');
   const { doc, opened } = await d.editors.ensureOpen(image);
-  // Planning a 16M-entry image takes a while: a notification says so and can cancel it (the plan is then dropped).
+  // Planning a 16M-entry image takes seconds: a notification shows the server's percentage (LSP work-done progress)
+  // and can cancel it (the server then stops planning, and nothing is applied).
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `hdd-lens: planning the ${mode === 'all' ? 'repair' : 'leak repair'} of ${basename(doc.uri.fsPath)}`, cancellable: true },
-    async (_progress, token) => {
-      const planned = await d.server.request(planRepair, { uri: doc.uri.toString(), mode }, token);
-      if (token.isCancellationRequested) throw new vscode.CancellationError();
-      return planned;
+    async (progress, token) => {
+      const workDone = showWorkDone(d.server, progress);
+      try {
+        const planned = await d.server.request(planRepair, { uri: doc.uri.toString(), mode, workDoneToken: workDone.token }, token);
+        if (token.isCancellationRequested) throw new vscode.CancellationError();
+        return planned;
+      } catch (e) {
+        // The server answers a cancelled request with RequestCancelled: that is the user's cancel, not an error.
+        if (token.isCancellationRequested) throw new vscode.CancellationError();
+        throw e;
+      } finally {
+        workDone.dispose();
+      }
     },
   );
   if (plan === null) {

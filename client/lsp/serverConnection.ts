@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import type { NotificationSig, RequestSig } from '../../shared/protocol';
+import { type LanguageClient, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import type { NotificationSig, ProgressToken, RequestSig } from '../../shared/protocol';
 
 /**
  * Typed access to the language server through the signatures of shared/protocol.ts. Calls made before the
@@ -33,6 +33,11 @@ export class ServerConnection implements vscode.Disposable {
   async notify<P>(sig: NotificationSig<P>, params: P): Promise<void> {
     const c = await this.started;
     await c.sendNotification(sig.method, params);
+  }
+
+  /** Follows the LSP work-done progress ($/progress: begin, reports, end) of a request sent with `token`. */
+  onWorkDone(token: ProgressToken, handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable {
+    return this.client.onProgress(WorkDoneProgress.type, token, handler);
   }
 
   /** Handles a notification from the server (registered at once: the client keeps it across its start). */

@@ -1,6 +1,7 @@
 import type { DecodedImage } from '../format/image';
 import type { Geometry } from '../format/geometry';
-import { type BatScan, scanBat } from './batScan';
+import type { ProgressCallback } from '../io/progress';
+import { type BatScan, scanBat, scanBatReporting } from './batScan';
 import type { Finding } from './finding';
 import { type MetadataRange, mappedCandidates, metadataRanges } from './metadata';
 import type { RuleInfo } from './ruleInfo';
@@ -53,6 +54,15 @@ export class CheckContext {
     const g = this.geometry;
     if (!g) return undefined;
     return (this.scanCache ??= scanBat(g, this.bat, this.metadata));
+  }
+
+  /**
+   * Runs the BAT scan now, unless it ran, calling `onProgress(entries scanned, entries)` by pieces: the costly part
+   * of a check of a large BAT, which a repair planner reports while it runs. The scan is the one `scan` gives.
+   */
+  scanReporting(onProgress: ProgressCallback): void {
+    const g = this.geometry;
+    if (g && !this.scanCache) this.scanCache = scanBatReporting(g, this.bat, this.metadata, onProgress);
   }
 
   /** A finding of `rule` with the rule's code, severity, category and repair text filled in. */

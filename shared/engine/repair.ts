@@ -11,6 +11,8 @@ import { RULES, ruleByCode } from '../rules/catalogue';
 import { isNecessary } from '../format/extension';
 import { PlanBuilder, RepairError } from '../repair/planBuilder';
 import { growthRefusal } from '../repair/growthBound';
+import type { ProgressCallback } from '../io/progress';
+import { PlanProgress } from './planProgress';
 
 /** Each pass repairs a phase; passes beyond this mean repairs that do not converge (a bug, reported as such). */
 const MAX_PASSES = 64;
@@ -22,6 +24,19 @@ export interface RepairPlan extends EditSet {
   title: string;
   /** What each repair step does, in order. */
   steps: string[];
+}
+
+export interface RepairOptions {
+  /** Plan even where the format forbids writing (an unknown NECESSARY feature), or the file would grow past its bound. */
+  force?: boolean;
+  /** Codes of rules neither checked nor repaired. */
+  ignore?: readonly string[];
+  /**
+   * How far the plan is: `done` of `total` (PLAN_PROGRESS_TOTAL, per mille), rising, by passes and by pieces of each
+   * pass's BAT scan (planProgress.ts), last (total, total). A callback that throws stops the plan (a user cancelled
+   * it): planning only reads the source, so nothing is left behind.
+   */
+  onProgress?: ProgressCallback;
 }
 
 export interface RepairOutcome {
@@ -47,7 +62,14 @@ export function repairable(f: Finding, mode: RepairMode): boolean {
  * is planned on the state the previous ones left, re-decoded, so repairs compose. Stops when a pass changes
  * nothing, which also makes a second `-r all` a no-op.
  */
-export function planRepair(source: ByteSource, mode: RepairMode, options: { force?: boolean; ignore?: readonly string[] } = {}): RepairOutcome {
+export function planRepair(source: ByteSource, mode: RepairMode, options: RepairOptions = {}): RepairOutcome {
+  const progress = new PlanProgress(options.onProgress);
+  const outcome = planPasses(source, mode, options, progress);
+  progress.finish();
+  return outcome;
+}
+
+function planPasses(source: ByteSource, mode: RepairMode, options: RepairOptions, progress: PlanProgress): RepairOutcome {
   const state = new OverlaySource(source);
   const steps: string[] = [];
   const title = mode === 'all' ? 'Repair all problems' : 'Repair leaks';
@@ -58,13 +80,14 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
   let appended = 0;
   let copied = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const ctx = new CheckContext(decodeImage(state));
-    const findings = applyRules(ctx, { ignore: options.ignore });
+    const { ctx, findings } = checkPass(state, options.ignore, progress);
     initial ??= findings;
     const refused = refusal(ctx, findings, options.force, pass > 0);
     if (refused) return { plan: { title, patches: [], steps: [] }, refused, remaining: initial };
     const todo = findings.filter((f) => repairable(f, mode));
-    const phase = PHASES.find((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
+    const phases = PHASES.filter((p) => todo.some((f) => ruleByCode(f.code)?.phase === p));
+    const phase = phases[0];
+    progress.checked(phases.length);
     const g = ctx.geometry;
     if (!phase || !g) return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
     const builder = new PlanBuilder(state, g, ctx.scan && { scan: ctx.scan, vacated });
@@ -83,9 +106,21 @@ export function planRepair(source: ByteSource, mode: RepairMode, options: { forc
     for (const s of builder.steps) steps.push(s);
     // Every repair names what it wrote; a pass that wrote nothing cannot make progress on another try.
     if (builder.steps.length === 0) break;
+    progress.passed();
   }
-  const findings = applyRules(new CheckContext(decodeImage(state)), { ignore: options.ignore });
+  const { findings } = checkPass(state, options.ignore, progress);
   return { plan: { title, ...state.edits, steps }, remaining: findings, copied };
+}
+
+/** A check of the planned state; with a progress listener, its BAT read and scan report by pieces (the same check). */
+function checkPass(state: ByteSource, ignore: readonly string[] | undefined, progress: PlanProgress): { ctx: CheckContext; findings: Finding[] } {
+  if (!progress.wanted) {
+    const ctx = new CheckContext(decodeImage(state));
+    return { ctx, findings: applyRules(ctx, { ignore }) };
+  }
+  const ctx = new CheckContext(decodeImage(state, { onBatRead: (done, total) => progress.read(done, total) }));
+  ctx.scanReporting((done, total) => progress.scanned(done, total));
+  return { ctx, findings: applyRules(ctx, { ignore }) };
 }
 
 /** Plans the fix of one finding alone (a quick fix): the same repair code, restricted to that instance. */

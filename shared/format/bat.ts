@@ -1,4 +1,5 @@
 import type { ByteSource } from '../io/byteSource';
+import type { ProgressCallback } from '../io/progress';
 import { heldEntries, streamBat } from './batStream';
 import type { Geometry } from './geometry';
 
@@ -7,8 +8,9 @@ import type { Geometry } from './geometry';
  * entry count on a small file allocates only what the file can back. Little-endian hosts read straight into
  * the array; others byte-swap.
  */
-export function readBat(src: ByteSource, g: Geometry): Uint32Array {
+export function readBat(src: ByteSource, g: Geometry, onProgress?: ProgressCallback): Uint32Array {
   const bat = new Uint32Array(heldEntries(src, g));
-  streamBat(src, g, () => undefined, { into: bat, pieceEntries: 1 << 21 });
+  // `onProgress` by piece read (8 calls for a 64 MiB BAT), for a caller that says how far it is.
+  streamBat(src, g, onProgress ? (chunk, from) => onProgress(from + chunk.length, bat.length) : () => undefined, { into: bat, pieceEntries: 1 << 21 });
   return bat;
 }

@@ -1,4 +1,5 @@
 import type { ByteSource } from '../io/byteSource';
+import type { ProgressCallback } from '../io/progress';
 import { readBat } from './bat';
 import { inferDataArea } from './dataArea';
 import { type Extension, decodeExtension } from './extension';
@@ -23,8 +24,9 @@ export interface DecodedImage {
 /**
  * Decodes an image. `bat: false` leaves the BAT unread (the language server reads a 64 MiB BAT in its worker
  * thread, not on the thread that answers hovers); `bat` is then undefined although the geometry is known.
+ * `onBatRead(entries read, entries)` is called by pieces of the BAT read (a long planner says how far it is).
  */
-export function decodeImage(source: ByteSource, options: { bat?: boolean } = {}): DecodedImage {
+export function decodeImage(source: ByteSource, options: { bat?: boolean; onBatRead?: ProgressCallback } = {}): DecodedImage {
   const header = decodeHeader(source);
   const blocker = geometryBlocker(header);
   if (blocker !== undefined) return { source, header, blocker };
@@ -32,7 +34,7 @@ export function decodeImage(source: ByteSource, options: { bat?: boolean } = {})
   const extension =
     geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
   const image: DecodedImage = { source, header, blocker, geometry, extension };
-  return options.bat === false ? image : withBat(image, readBat(source, geometry));
+  return options.bat === false ? image : withBat(image, readBat(source, geometry, options.onBatRead));
 }
 
 /**

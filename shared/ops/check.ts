@@ -3,6 +3,7 @@
  * field names), and the repair run behind `check -r`. No printing here; the CLI formats these objects.
  */
 import type { ByteSource } from '../io/byteSource';
+import type { ProgressCallback } from '../io/progress';
 import { FileSource } from '../io/fileSource';
 import { type ImageWriter, type WriterOptions, withImageWriter } from '../io/imageWriter';
 import type { ApplyResult, RecoveryResult } from '../io/journal';
@@ -109,6 +110,8 @@ export interface RepairRun {
 export interface RepairOptions extends WriterOptions {
   /** Overrides the planner's refusals and the in-use marker (never a lock another process holds). */
   force?: boolean;
+  /** How far the planning is (planRepair's onProgress: the CLI's `-p` line while it plans). */
+  onPlanProgress?: ProgressCallback;
   /** Called with the plan before anything is written (the CLI prints its "Repairing ..." lines). */
   onPlan?: (outcome: RepairOutcome) => void;
   /** Called when an interrupted earlier write was recovered first. */
@@ -127,7 +130,7 @@ export function repairImage(path: string, mode: RepairMode, options: RepairOptio
     if (recovered.recovered) options.onRecovered?.(recovered);
     const { before, outcome } = readThrough(w, (src) => {
       const report = checkReport(src);
-      return { before: report, outcome: planOrRefuse(src, report, mode, options.force === true) };
+      return { before: report, outcome: planOrRefuse(src, report, mode, options.force === true, options.onPlanProgress) };
     });
     options.onPlan?.(outcome);
     const applied = !outcome.refused && writesSomething(outcome) ? w.apply(outcome.plan) : undefined;
@@ -144,7 +147,7 @@ export function repairImage(path: string, mode: RepairMode, options: RepairOptio
   });
 }
 
-function planOrRefuse(src: ByteSource, report: CheckReport, mode: RepairMode, force: boolean): RepairOutcome {
+function planOrRefuse(src: ByteSource, report: CheckReport, mode: RepairMode, force: boolean, onProgress?: ProgressCallback): RepairOutcome {
   const none = (refused: string): RepairOutcome => ({ plan: { title: '', patches: [], steps: [] }, refused, remaining: [] });
   if (report.checkErrors) return none('not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written');
   if (!force && report.findings.some((f) => f.code === 'image-unclean')) {
@@ -152,7 +155,7 @@ function planOrRefuse(src: ByteSource, report: CheckReport, mode: RepairMode, fo
       'not repairing: the image is marked in use (in_use = "Ynot"). No process holds a lock on it, but a virtual machine that takes no locks (Parallels Desktop, an old QEMU) may have it open, and writing under it destroys the disk. If no VM uses it (it was not closed after a crash), repair with --force; nothing was written',
     );
   }
-  return planRepair(src, mode, { force });
+  return planRepair(src, mode, onProgress ? { force, onProgress } : { force });
 }
 
 function readThrough<T>(w: ImageWriter, f: (src: FileSource) => T): T {

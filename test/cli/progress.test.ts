@@ -60,7 +60,7 @@ describe('hdd-lens progress', function () {
     assert.doesNotMatch(onTerminal(['check', '--json', image]), /\/100%\)/);
   });
 
-  it('check -r -p names its stages: planning, then writing and re-checking', async () => {
+  it('check -r -p names its stages: planning (with its percentage), then writing and re-checking', async () => {
     const copy = await scratchCopy(await fixturePath('bat-entry-duplicate'));
     const r = await hdd(['check', '-p', '-r', 'all', copy]);
     assert.equal(r.code, 0, r.stderr);
@@ -69,5 +69,8 @@ describe('hdd-lens progress', function () {
     const step = lines.findIndex((l) => l.startsWith('Repairing: '));
     const writing = lines.findIndex((l) => l.endsWith('writing the repair through the journal, then checking the repaired image...'));
     assert.ok(planning >= 0 && planning < step && step < writing, r.stderr);
+    const planned = lines.slice(planning + 1, step).map((l) => /^ {4}\((\d+\.\d+)\/100%\)$/.exec(l)?.[1]);
+    assert.ok(planned.length > 0 && planned.every((p) => p !== undefined), `the planning percentage: ${r.stderr}`);
+    assert.equal(planned[planned.length - 1], '100.00', r.stderr);
   });
 });

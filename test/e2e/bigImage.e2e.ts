@@ -171,6 +171,32 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     assert.ok(m.webviewElements < 6000, `${m.webviewElements} elements in the webview`);
   });
 
+  it('Fix All Problems: the planning notification shows the planner\'s percentage rising, then the fix is applied', async () => {
+    // Last: the repair edits the document. Opened here too, so that the test runs alone (mocha --grep).
+    await wb.openFile(BIG);
+    await wb.webviewFrame(BIG);
+    // Read in the page at every frame while the worker plans (seconds): each new percentage the notification shows.
+    await wb.page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { hddLensPercents: number[] }).hddLensPercents = seen;
+      const look = (): void => {
+        for (const t of Array.from(document.querySelectorAll('.notification-toast'))) {
+          const m = /planning the repair of big-16m\.hdd.*?(\d{1,3})%/.exec(t.textContent ?? '');
+          if (m && Number(m[1]) !== seen[seen.length - 1]) seen.push(Number(m[1]));
+          if (/applied "Fix all corruptions"/.test(t.textContent ?? '')) return;
+        }
+        requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    });
+    await wb.command('hdd-lens: Fix All Problems');
+    await wb.page.locator('.notification-toast', { hasText: 'applied "Fix all corruptions"' }).waitFor({ timeout: 180_000 });
+    const seen = await wb.page.evaluate(() => (window as unknown as { hddLensPercents: number[] }).hddLensPercents);
+    figures.fixAllPercentagesShown = seen;
+    assert.ok(seen.length >= 2, `percentages shown: ${seen.join(', ')}`);
+    for (let i = 0; i < seen.length; i++) assert.ok(seen[i] >= 1 && seen[i] <= 100 && (i === 0 || seen[i] > seen[i - 1]), `percentages shown: ${seen.join(', ')}`);
+  });
+
   async function openSmall(): Promise<OpenTimes> {
     const t0 = await wb.openFile(SMALL);
     const f = await wb.webviewFrame(SMALL);

@@ -6,7 +6,8 @@
  * Positions: a byte offset maps to line = offset div 16, character = offset mod 16 (the rows of a 16-byte hex
  * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
  */
-import type { FieldInfo, RegionKind } from './format/fieldInfo';
+import type { FieldInfo } from './format/fieldInfo';
+import type { RegionKind } from './format/regionKinds';
 import type { FindingReport } from './check/finding';
 import type { AllocationBucket } from './describe/allocationMap';
 import type { StructureNode } from './describe/structureNode';

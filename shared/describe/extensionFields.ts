@@ -1,5 +1,5 @@
 import type { FieldInfo } from '../format/fieldInfo';
-import { EXT_HEADER_SIZE, SECTOR } from '../format/constants';
+import { EXT_HEADER_SIZE, FEATURE_DIRTY_BITMAP, SECTOR } from '../format/constants';
 import type { DecodedImage } from '../format/image';
 import { type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
 import { hex } from '../format/le';
@@ -48,7 +48,7 @@ function featureFields(f: Feature, i: number, l1Entries: boolean): FieldInfo[] {
   const p = `extension.feature[${i}]`;
   const kind = f.kind === 'end' ? 'End of features' : f.kind === 'dirty-bitmap' ? 'Dirty bitmap' : 'unknown feature';
   const out: FieldInfo[] = [
-    field(`${p}.magic`, `feature ${i} magic`, f.offset, 8, `0x${f.magic.toString(16).padStart(16, '0')} (${kind})`, '0 ends the list, 0x20385FAE252CB34A is a dirty bitmap; other values are features this tool does not know.'),
+    field(`${p}.magic`, `feature ${i} magic`, f.offset, 8, `${hex(f.magic)} (${kind})`, `0 ends the list, ${hex(FEATURE_DIRTY_BITMAP)} is a dirty bitmap; other values are features this tool does not know.`),
     field(`${p}.flags`, `feature ${i} flags`, f.offset + 8, 8, flagsValue(f), 'Bit 0 NECESSARY: if unknown, the file must not be changed. Bit 1 TRANSIT: if unknown, keep as is. Neither: drop it if unknown.'),
     field(`${p}.data_size`, `feature ${i} data_size`, f.offset + 16, 4, `${f.dataSize} bytes${f.truncated ? ' (runs past the cluster)' : ''}`, 'Size of the feature data that follows; the section is padded to 8 bytes.'),
     field(`${p}.unused32`, `feature ${i} unused32`, f.offset + 20, 4, 'reserved', 'Aligns the section header to 8 bytes.'),
@@ -106,5 +106,5 @@ function checksumValue(ext: Extension): string {
 
 function flagsValue(f: Feature): string {
   const names = [isNecessary(f) ? 'NECESSARY' : '', isTransit(f) ? 'TRANSIT' : ''].filter((x) => x !== '');
-  return names.length > 0 ? `0x${f.flags.toString(16)} (${names.join(', ')})` : `0x${f.flags.toString(16)}`;
+  return names.length > 0 ? `${hex(f.flags)} (${names.join(', ')})` : hex(f.flags);
 }

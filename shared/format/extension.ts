@@ -9,7 +9,7 @@ import {
   FEATURE_FLAG_TRANSIT,
 } from './constants';
 import type { Geometry } from './geometry';
-import { u32, u64, u64n } from './le';
+import { hexBytes, u32, u64, u64n } from './le';
 
 /** One feature section of the format extension cluster. */
 export interface Feature {
@@ -140,7 +140,7 @@ function parseBitmap(data: Uint8Array, dataOffset: number): DirtyBitmap | undefi
 }
 
 function formatUuid(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = hexBytes(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

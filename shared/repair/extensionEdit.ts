@@ -3,7 +3,7 @@ import type { CheckContext } from '../check/context';
 import { overlaps } from '../check/metadata';
 import { FEATURE_HEADER_SIZE } from '../format/constants';
 import { EXT_PARSE_CAP, type Feature, extensionChecksum } from '../format/extension';
-import { u64Bytes } from '../format/le';
+import { hex, u64Bytes } from '../format/le';
 import { badEntries } from '../check/bitmapEntries';
 import { bitmaps } from '../check/bitmaps';
 import { entriesWith } from '../check/entryProblems';
@@ -81,7 +81,7 @@ export function dropFeature(ctx: CheckContext, plan: PlanBuilder, feature: Featu
   moved.set(rest);
   plan.write(feature.offset, moved);
   storeChecksum(ctx, plan);
-  plan.step(`drop the feature section at ${'0x' + feature.offset.toString(16)} (${why})`);
+  plan.step(`drop the feature section at ${hex(feature.offset)} (${why})`);
 }
 
 /** Writes an End-of-features section at `offset` (24 zero bytes) and redoes the checksum. */
@@ -89,5 +89,5 @@ export function writeEnd(ctx: CheckContext, plan: PlanBuilder, offset: number, w
   if (!plan.claim('extension-layout')) return;
   plan.write(offset, new Uint8Array(FEATURE_HEADER_SIZE));
   storeChecksum(ctx, plan);
-  plan.step(`write an End-of-features section at 0x${offset.toString(16)} (${why})`);
+  plan.step(`write an End-of-features section at ${hex(offset)} (${why})`);
 }

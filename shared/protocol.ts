@@ -161,8 +161,8 @@ export interface GuestLocationResult {
   batIndex: number;
   hostOffset?: number;
 }
-export const guestToHost = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
-export const hostToGuest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
+export const guestToHostRequest = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
+export const hostToGuestRequest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
 
 /**
  * Coloured regions of a byte window, for the grid: what the bytes are (kinds only). How bad they are comes from the
@@ -205,7 +205,7 @@ export const findings = request<DocumentRef, CheckedFindings | null>('hddLens/fi
 export const publishFindings = notification<DocumentRef & CheckedFindings>('hddLens/publishFindings');
 
 /** A planned repair of the whole document (`leaks` or `all`), as a fix the client applies. */
-export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
+export const planRepairRequest = request<DocumentRef & { mode: 'leaks' | 'all' }, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
 
 /** The argument of the `hddLens.applyFix` command that quick fixes carry. */
 export interface ApplyFixArgs {

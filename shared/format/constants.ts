@@ -27,14 +27,14 @@ export const MAX_BAT_ENTRIES = Math.floor(0x7fffffff / 4);
 export const USUAL_CLUSTER_MIN = 32 * 1024;
 export const USUAL_CLUSTER_MAX = 64 * 1024 * 1024;
 
-export const EXT_MAGIC = 0xab234cef23dcea87n;
-/** Extension cluster header: magic (8) + MD5 (16). */
-export const EXT_HEADER_SIZE = 24;
-/** Feature section header: magic (8), flags (8), data_size (4), unused (4). */
-export const FEATURE_HEADER_SIZE = 24;
-export const FEATURE_END = 0n;
-export const FEATURE_DIRTY_BITMAP = 0x20385fae252cb34an;
-export const FEATURE_FLAG_NECESSARY = 1n;
-export const FEATURE_FLAG_TRANSIT = 2n;
-/** Dirty bitmap feature data before its L1 table: size (8), id (16), granularity (4), l1_size (4). */
-export const BITMAP_HEADER_SIZE = 32;
+/** The format extension's structures and magics are in extensionLayout.ts, its tables. */
+export {
+  BITMAP_HEADER_SIZE,
+  EXT_HEADER_SIZE,
+  EXT_MAGIC,
+  FEATURE_DIRTY_BITMAP,
+  FEATURE_END,
+  FEATURE_FLAG_NECESSARY,
+  FEATURE_FLAG_TRANSIT,
+  FEATURE_HEADER_SIZE,
+} from './extensionLayout';

@@ -1,7 +1,7 @@
 /** Constants of the Parallels expandable image format (QEMU docs/interop/parallels.rst). */
 
 /** The header's fields, their offsets and the values they may hold are in headerLayout.ts, its one table. */
-export { FLAG_EMPTY, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, VERSION } from './headerLayout';
+export { FLAG_EMPTY, H, H_SIZE, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, VERSION } from './headerLayout';
 
 export const SECTOR = 512;
 export const HEADER_SIZE = 64;

@@ -88,3 +88,5 @@ export type StoredHeaderValues = { [F in StoredField as F['key']]: HeaderValues[
 
 /** Byte offsets of the header fields. */
 export const H: Readonly<Record<HeaderFieldKey, number>> = Object.fromEntries(HEADER_FIELDS.map((f) => [f.key, f.offset])) as Record<HeaderFieldKey, number>;
+/** Byte sizes of the header fields: a finding on a field covers these bytes. */
+export const H_SIZE: Readonly<Record<HeaderFieldKey, number>> = Object.fromEntries(HEADER_FIELDS.map((f) => [f.key, f.size])) as Record<HeaderFieldKey, number>;

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { markBitmapsDirty } from '../../repair/extensionEdit';
 import { closedInUse } from './closedValue';
 import { hex } from '../../format/words';
@@ -18,7 +18,7 @@ open. The repair marks the image closed and, since bitmaps cannot be trusted aft
   check(ctx) {
     const h = ctx.image.header;
     if (!ctx.geometry || h.inUse !== 0x746f6e59) return [];
-    return [ctx.finding(this, `in_use is ${hex(h.inUse)} ("Ynot"): the image was not closed correctly (or a VM has it open now)`, H.inUse, 4)];
+    return [ctx.finding(this, `in_use is ${hex(h.inUse)} ("Ynot"): the image was not closed correctly (or a VM has it open now)`, H.inUse, H_SIZE.inUse)];
   },
   repair(ctx, plan) {
     markBitmapsDirty(ctx, plan, 'the image was not closed correctly');

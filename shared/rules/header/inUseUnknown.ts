@@ -17,7 +17,7 @@ export default defineRule({
   severity: 'warning',
   category: 'warning',
   phase: 'header',
-  doc: `in_use must be 0x746F6E59 (open), 0x312e3276 ("v2.1", closed) or 0 (closed by software without format
+  doc: `in_use must be 0x746f6e59 (open), 0x312e3276 ("v2.1", closed) or 0 (closed by software without format
 extension support); "other values are not allowed". Parallels Desktop's tags ("pd17", "pd22") are recognised and
 accepted. Anything else is damage or an unknown writer, and whether the extension is current cannot be told. The
 repair marks the image closed and any dirty bitmaps all dirty (safe for backups).`,

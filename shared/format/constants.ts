@@ -1,7 +1,7 @@
 /** Constants of the Parallels expandable image format (QEMU docs/interop/parallels.rst). */
 
 /** The header's fields, their offsets and the values they may hold are in headerLayout.ts, its one table. */
-export { FLAG_EMPTY, H, H_SIZE, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, VERSION } from './headerLayout';
+export * from './headerLayout';
 
 export const SECTOR = 512;
 export const HEADER_SIZE = 64;
@@ -28,13 +28,4 @@ export const USUAL_CLUSTER_MIN = 32 * 1024;
 export const USUAL_CLUSTER_MAX = 64 * 1024 * 1024;
 
 /** The format extension's structures and magics are in extensionLayout.ts, its tables. */
-export {
-  BITMAP_HEADER_SIZE,
-  EXT_HEADER_SIZE,
-  EXT_MAGIC,
-  FEATURE_DIRTY_BITMAP,
-  FEATURE_END,
-  FEATURE_FLAG_NECESSARY,
-  FEATURE_FLAG_TRANSIT,
-  FEATURE_HEADER_SIZE,
-} from './extensionLayout';
+export * from './extensionLayout';

@@ -16,6 +16,7 @@ import { HexGrid } from './hexGrid';
 import type { Host, HostEvent } from './host';
 import { HoverCard } from './hoverCard';
 import type { WebviewBoot } from '../shared/webviewProtocol';
+import { REGION_KIND_INFO, REGION_KINDS } from '../shared/format/regionKinds';
 import { Model } from './model';
 import { sizeText } from './numbers';
 import { ProblemsList } from './problemsList';
@@ -157,10 +158,10 @@ export class App {
 
 /** What the grid's colours mean (the status line and the card name the region of one byte). */
 function legend(): HTMLElement {
-  const kinds: Array<[string, string]> = [
-    ['header', 'header'], ['bat', 'BAT'], ['data', 'data'], ['extension', 'extension'], ['bitmap', 'bitmap'],
-    ['free', 'unreferenced'], ['leaked', 'leaked'],
-  ];
+  const kinds = REGION_KINDS.flatMap((k) => {
+    const label = REGION_KIND_INFO[k].legend;
+    return label === undefined ? [] : [[k, label] as const];
+  });
   return el('span', { class: 'legend', attrs: { 'aria-label': 'Colours of the grid' } }, kinds.map(([k, label]) =>
     el('span', { class: `legend-item b k-${k}`, text: label }),
   ));

@@ -4,13 +4,12 @@
  * computes a byte's severity. One byte per byte of the page, so the grid's render loop only indexes arrays.
  */
 import type { Region, WireFinding } from '../shared/protocol';
-import type { RegionKind } from '../shared/format/fieldInfo';
+import { type RegionKind, REGION_KINDS as KNOWN_KINDS } from '../shared/format/regionKinds';
 import type { Severity } from '../shared/check/finding';
 import { PAGE_SIZE } from './pageCache';
 
-export const REGION_KINDS: readonly (RegionKind | 'unknown')[] = [
-  'unknown', 'header', 'bat', 'padding', 'data', 'extension', 'bitmap', 'free', 'leaked', 'beyond',
-];
+/** A byte's kind code indexes this list: 0 for a byte no region covers, then the kinds of the table. */
+export const REGION_KINDS: readonly (RegionKind | 'unknown')[] = ['unknown', ...KNOWN_KINDS];
 const KIND_CODE = new Map<string, number>(REGION_KINDS.map((k, i) => [k, i]));
 
 /** 0 none, 1 info, 2 warning, 3 error. */

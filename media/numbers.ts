@@ -3,15 +3,15 @@
  * decodes the disk format, it shows bytes and asks the server what they mean. What people type is parsed by
  * shared/numbers.ts, as in the command palette.
  */
+import { hex } from '../shared/format/le';
 import { parseNumber } from '../shared/numbers';
 
 export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase());
 
-export function hex(n: number | bigint, digits = 0): string {
-  return '0x' + n.toString(16).toUpperCase().padStart(digits, '0');
-}
+/** The one hex style of every message (shared/format/le.ts), as the server's hovers and the CLI write it. */
+export { hex };
 
-/** "0x1A2B (6699)". */
+/** "0x1a2b (6699)". */
 export function offsetText(n: number): string {
   return `${hex(n)} (${n.toLocaleString('en-US')})`;
 }

@@ -1,7 +1,7 @@
 import { type CodeAction, CodeActionKind, type Diagnostic } from 'vscode-languageserver/node';
 import type { RepairMode } from '../shared/engine/repair';
 import { APPLY_FIX_COMMAND, type ApplyFixArgs } from '../shared/protocol';
-import type { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './documentAnalysis';
 import { BULK_TITLES, quickFix, writeBlocked } from './fixes';
 import type { ServedImage } from './servedImage';
 import type { Settings } from './settings';

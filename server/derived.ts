@@ -2,7 +2,7 @@ import { type DocumentSymbol, SymbolKind } from 'vscode-languageserver/node';
 import { AllocationMapBuilder, bucketCount } from '../shared/describe/allocationMap';
 import { type TreeInput, batPageEntries, batPageNode, countAllocated, structureTree } from '../shared/describe/structureTree';
 import type { AllocationMapResult, StructureNode } from '../shared/protocol';
-import type { Analysis } from './analysis';
+import type { Analysis } from './documentAnalysis';
 import { byteRange } from './diagnostics';
 import type { Settings } from './settings';
 

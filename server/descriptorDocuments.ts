@@ -31,6 +31,7 @@ import type { XmlElement } from '../shared/bundle/xml';
 import { BUNDLE_RULES } from '../shared/rules/catalogue';
 import type { Settings, SeverityOverride } from './settings';
 import { uriToPath } from './uri';
+import { hex } from '../shared/format/le';
 
 /** Whether a text document is a bundle descriptor, by its name. */
 export function isDescriptorUri(uri: string): boolean {
@@ -271,6 +272,6 @@ function imageLine(i: BundleImage): string {
   const s = imageSummary(i);
   if (!s.exists) return `\`${s.file}\`: missing`;
   if (s.kind === 'raw') return `\`${s.file}\`: raw, ${s.size} bytes`;
-  const inUse = s.inUseTag ? `"${s.inUseTag}"` : `0x${(s.inUse ?? 0).toString(16)}`;
+  const inUse = s.inUseTag ? `"${s.inUseTag}"` : hex(s.inUse ?? 0);
   return `\`${s.file}\`: ${s.version ?? 'unreadable'}, cluster ${s.clusterSize} bytes, size ${s.size} bytes, ${s.allocatedClusters ?? '?'} allocated clusters, in_use ${inUse}`;
 }

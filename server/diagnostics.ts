@@ -1,6 +1,6 @@
 import type { Diagnostic, Range } from 'vscode-languageserver/node';
 import { RULE_DOC_BASE, offsetToPosition } from '../shared/protocol';
-import type { ShownFinding } from './analysis';
+import type { ShownFinding } from './documentAnalysis';
 import { lspSeverity } from './settings';
 
 /** The byte range [offset, offset + length) as positions of the 16-bytes-per-line convention (at least a byte). */

@@ -2,7 +2,7 @@ import { type EditSet, changesSomething } from '../shared/io/patch';
 import { type RepairMode, WRITE_BLOCKING_CODE, planFix, refusal } from '../shared/engine/repair';
 import type { ApplyFixArgs } from '../shared/protocol';
 import { encodeEditSet } from '../shared/wireEdits';
-import type { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './documentAnalysis';
 import { CANCELLED_MESSAGE, type PlannedEdits, plannedEdits } from './checkWorker';
 import { PLAN_PROGRESS_TOTAL } from '../shared/engine/planProgress';
 import { trace } from './trace';

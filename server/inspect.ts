@@ -1,7 +1,7 @@
 import type { FieldInfo } from '../shared/format/fieldInfo';
 import { describe } from '../shared/describe/describe';
 import type { ApplyFixArgs, GuestLocationResult, InspectResult } from '../shared/protocol';
-import type { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './documentAnalysis';
 import { quickFix } from './fixes';
 import type { ServedImage } from './servedImage';
 import type { Settings } from './settings';

@@ -3,8 +3,8 @@ import { type ImageView, openImageView } from '../shared/io/pendingJournal';
 import { OverlaySource } from '../shared/io/overlaySource';
 import type { EditSet } from '../shared/io/patch';
 import { type FileStamp, fileStamp } from '../shared/protocol';
-import type { Analysis } from './analysis';
-import type { AnalysisTarget, Analyzer } from './analyzer';
+import type { Analysis } from './documentAnalysis';
+import type { AnalysisTarget, AnalysisRunner } from './analysisRunner';
 
 /** Changes on disk are handled once they settle for this long (a writer may touch the file several times). */
 const SETTLE_MS = 60;
@@ -37,7 +37,7 @@ export class ServedImage implements AnalysisTarget {
     readonly uri: string,
     readonly path: string,
     public version: number,
-    private readonly analyzer: Analyzer,
+    private readonly analyzer: AnalysisRunner,
     /** Called whenever the current state is checked (diagnostics are due). */
     private readonly onChecked: (doc: ServedImage, analysis: Analysis) => void,
     watchDisk = true,

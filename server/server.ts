@@ -24,8 +24,8 @@ import type { RepairMode } from '../shared/engine/repair';
 import * as P from '../shared/protocol';
 import { EditSetError } from '../shared/io/editCheck';
 import { decodeEditSet } from '../shared/wireEdits';
-import type { Analysis, ShownFinding } from './analysis';
-import { Analyzer, DEFAULT_INLINE_ENTRIES } from './analyzer';
+import type { Analysis, ShownFinding } from './documentAnalysis';
+import { AnalysisRunner, DEFAULT_INLINE_ENTRIES } from './analysisRunner';
 import { codeActions, commandAction, isBulkData } from './codeActions';
 import { allocationOf, batPageOf, binarySymbols, countPages, structureOf } from './derived';
 import { byteRange, sameFinding, toDiagnostic } from './diagnostics';
@@ -62,7 +62,7 @@ export class HddLensServer {
   /** Structure URIs whose content was served: refreshed when their image changes. */
   private readonly served = new Map<string, string>();
   private settings: Settings = DEFAULT_SETTINGS;
-  private analyzer!: Analyzer;
+  private analyzer!: AnalysisRunner;
   private canPullConfig = false;
   private canRegisterConfig = false;
   private canRefreshContent = false;
@@ -125,9 +125,9 @@ export class HddLensServer {
     onRequest(c, P.regions, (p) => this.regions(p));
     onRequest(c, P.structure, (p) => this.structure(p));
     onRequest(c, P.allocationMap, (p) => this.allocationMap(p));
-    onRequest(c, P.guestToHost, (p) => this.guestToHost(p));
-    onRequest(c, P.hostToGuest, (p) => this.hostToGuest(p));
-    onRequest(c, P.planRepair, (p, token) => this.planRepair(p, token));
+    onRequest(c, P.guestToHostRequest, (p) => this.guestToHost(p));
+    onRequest(c, P.hostToGuestRequest, (p) => this.hostToGuest(p));
+    onRequest(c, P.planRepairRequest, (p, token) => this.planRepair(p, token));
     // Disk bundles: the bundle view's data, and Check Bundle's descriptor diagnostics.
     onRequest(c, P.bundle, (p) => this.bundles.answer(p));
     c.listen();
@@ -142,7 +142,7 @@ export class HddLensServer {
     const options = (p.initializationOptions ?? {}) as P.InitializationOptions;
     const inline = typeof options.inlineCheckEntries === 'number' ? options.inlineCheckEntries : DEFAULT_INLINE_ENTRIES;
     this.pushesFindings = options.publishFindings === true;
-    this.analyzer = new Analyzer(this.worker, inline);
+    this.analyzer = new AnalysisRunner(this.worker, inline);
     if (this.canPullConfig) this.settingsLoaded = new Promise((resolve) => (this.settingsArrived = resolve));
     this.worker.warm();
     return {
@@ -479,8 +479,8 @@ export class HddLensServer {
     return found ? allocationOf(found.analysis, p.buckets) : null;
   }
 
-  private async guestToHost(p: P.ParamsOf<typeof P.guestToHost>): Promise<P.ResultOf<typeof P.guestToHost>> {
-    position(P.guestToHost.method, 'guestOffset', p.guestOffset);
+  private async guestToHost(p: P.ParamsOf<typeof P.guestToHostRequest>): Promise<P.ResultOf<typeof P.guestToHostRequest>> {
+    position(P.guestToHostRequest.method, 'guestOffset', p.guestOffset);
     const found = await this.checked(p.uri);
     if (!found) return null;
     const loc = mapGuest(found.analysis.image, p.guestOffset);
@@ -490,8 +490,8 @@ export class HddLensServer {
     return out;
   }
 
-  private async hostToGuest(p: P.ParamsOf<typeof P.hostToGuest>): Promise<P.ResultOf<typeof P.hostToGuest>> {
-    position(P.hostToGuest.method, 'hostOffset', p.hostOffset);
+  private async hostToGuest(p: P.ParamsOf<typeof P.hostToGuestRequest>): Promise<P.ResultOf<typeof P.hostToGuestRequest>> {
+    position(P.hostToGuestRequest.method, 'hostOffset', p.hostOffset);
     const found = await this.checked(p.uri);
     return found ? guestOf(found.analysis, p.hostOffset) : [];
   }
@@ -500,7 +500,7 @@ export class HddLensServer {
    * The bulk plan, with its percentage on the request's work-done token if it has one (begun at once: waiting for
    * the check is part of the wait). A cancelled request is answered at once; the plan goes on only for others.
    */
-  private async planRepair(p: P.ParamsOf<typeof P.planRepair>, token: CancellationToken): Promise<P.ResultOf<typeof P.planRepair>> {
+  private async planRepair(p: P.ParamsOf<typeof P.planRepairRequest>, token: CancellationToken): Promise<P.ResultOf<typeof P.planRepairRequest>> {
     const progress = this.connection.window.attachWorkDoneProgress(p.workDoneToken);
     progress.begin(`hdd-lens: planning the ${p.mode === 'leaks' ? 'leak repair' : 'repair'}`, 0);
     try {

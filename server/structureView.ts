@@ -1,7 +1,7 @@
 import { type CodeAction, type Diagnostic, type DocumentSymbol, type FoldingRange, type Range, SymbolKind } from 'vscode-languageserver/node';
 import type { ByteRange } from '../shared/describe/rangeIndex';
 import { type OutlineItem, type StructureText, type TextInput, structureText } from '../shared/describe/structureText';
-import type { Analysis, ShownFinding } from './analysis';
+import type { Analysis, ShownFinding } from './documentAnalysis';
 import { pageEntries } from './derived';
 import { toDiagnostic } from './diagnostics';
 import type { ServedImage } from './servedImage';

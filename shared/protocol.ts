@@ -6,7 +6,8 @@
  * Positions: a byte offset maps to line = offset div 16, character = offset mod 16 (the rows of a 16-byte hex
  * dump), everywhere: diagnostics, hover, code actions. Every diagnostic also carries data = {offset, length}.
  */
-import type { FieldInfo, RegionKind } from './format/fieldInfo';
+import type { FieldInfo } from './format/fieldInfo';
+import type { RegionKind } from './format/regionKinds';
 import type { FindingReport } from './check/finding';
 import type { AllocationBucket } from './describe/allocationMap';
 import type { StructureNode } from './describe/structureNode';
@@ -160,8 +161,8 @@ export interface GuestLocationResult {
   batIndex: number;
   hostOffset?: number;
 }
-export const guestToHost = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
-export const hostToGuest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
+export const guestToHostRequest = request<DocumentRef & { guestOffset: number }, GuestLocationResult | null>('hddLens/guestToHost');
+export const hostToGuestRequest = request<DocumentRef & { hostOffset: number }, GuestLocationResult[]>('hddLens/hostToGuest');
 
 /**
  * Coloured regions of a byte window, for the grid: what the bytes are (kinds only). How bad they are comes from the
@@ -219,7 +220,7 @@ export interface WorkDoneParams {
  * the planning reports its percentage (a 16M-entry BAT takes seconds); cancelling the request answers it at once
  * (RequestCancelled) and stops the planning when no other request waits for the same plan.
  */
-export const planRepair = request<DocumentRef & { mode: 'leaks' | 'all' } & WorkDoneParams, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
+export const planRepairRequest = request<DocumentRef & { mode: 'leaks' | 'all' } & WorkDoneParams, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
 
 /** The argument of the `hddLens.applyFix` command that quick fixes carry. */
 export interface ApplyFixArgs {

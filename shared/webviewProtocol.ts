@@ -34,11 +34,11 @@ import type { Reply } from './requestReplies';
 export const WEBVIEW_REQUESTS = {
   structure: P.structure,
   allocationMap: P.allocationMap,
-  guestToHost: P.guestToHost,
-  hostToGuest: P.hostToGuest,
+  guestToHost: P.guestToHostRequest,
+  hostToGuest: P.hostToGuestRequest,
   regions: P.regions,
   inspect: P.inspect,
-  planRepair: P.planRepair,
+  planRepair: P.planRepairRequest,
 } as const;
 
 export type WebviewRequest = keyof typeof WEBVIEW_REQUESTS;

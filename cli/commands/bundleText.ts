@@ -14,6 +14,7 @@ import { MAP_HUMAN_HEADER, type MapEntry, mapEntryHuman, mapEntryJson } from '..
 import { noFixReason } from '../checkText';
 import type { Output } from '../output';
 import { qemuSize } from '../qemuSize';
+import { hex } from '../../shared/format/le';
 
 const KIND: Record<BundleFindingReport['category'], string> = { corruption: 'ERROR', leak: 'LEAK', warning: 'WARNING', info: 'INFO' };
 
@@ -82,7 +83,7 @@ function imageLine(i: ImageSummary): string {
   if (!i.exists) return `${head}: missing`;
   if (i.kind === 'raw') return `${head}: raw, ${i.size} bytes`;
   if (i.version === null) return `${head}: not a readable image`;
-  const inUse = i.inUseTag === 'Ynot' ? 'in use (Ynot)' : i.inUseTag && /^pd\d\d$/.test(i.inUseTag) ? `closed by Parallels Desktop (${i.inUseTag})` : `in_use 0x${(i.inUse ?? 0).toString(16)}`;
+  const inUse = i.inUseTag === 'Ynot' ? 'in use (Ynot)' : i.inUseTag && /^pd\d\d$/.test(i.inUseTag) ? `closed by Parallels Desktop (${i.inUseTag})` : `in_use ${hex(i.inUse ?? 0)}`;
   return `${head}: ${i.version}, cluster ${qemuSize(i.clusterSize ?? 0)}, size ${qemuSize(i.size ?? 0)}, ${i.allocatedClusters ?? '?'} allocated clusters, ${inUse}${(i.flags ?? 0) & 1 ? ', Empty flag' : ''}`;
 }
 

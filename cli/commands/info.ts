@@ -6,6 +6,7 @@ import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
 import { bundleInfo, bundleTarget } from './bundle';
 import { commandMain } from '../execute';
+import { hex } from '../../shared/format/le';
 
 export function runInfo(argv: string[]): number {
   const p = parseCommand('info', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
@@ -35,16 +36,16 @@ function printInfo(r: InfoReport): void {
   field('geometry', `${d.heads} heads, ${d.cylinders} cylinders, ${d['cluster-sectors']} sectors per cluster`);
   field('nb_sectors', d['nb-sectors']);
   field('bat entries', `${d['bat-entries']} (${d['disk-clusters']} cover the disk, ${d['allocated-clusters']} allocated)`);
-  field('data offset', `${d['data-offset']} (0x${d['data-offset'].toString(16)})`);
+  field('data offset', `${d['data-offset']} (${hex(d['data-offset'])})`);
   field('in_use', inUseText(d['in-use']));
-  field('flags', `0x${d.flags.value.toString(16)}${d.flags.empty ? ' (Empty)' : ''}${d.flags.reserved ? ' (reserved bits set)' : ''}`);
+  field('flags', `${hex(d.flags.value)}${d.flags.empty ? ' (Empty)' : ''}${d.flags.reserved ? ' (reserved bits set)' : ''}`);
   field('file length', d['file-length']);
   const ext = d.extension;
   if (!ext) {
-    field('format extension', d['ext-offset'] ? `ext_off 0x${d['ext-offset'].toString(16)} is past the end of the file` : 'none');
+    field('format extension', d['ext-offset'] ? `ext_off ${hex(d['ext-offset'])} is past the end of the file` : 'none');
     return;
   }
-  field('format extension', `at 0x${ext.offset.toString(16)}, magic ${ext['magic-ok'] ? 'ok' : 'WRONG'}, checksum ${ext['checksum-ok'] ? 'ok' : 'WRONG'}${ext['end-found'] ? '' : ', no End-of-features'}`);
+  field('format extension', `at ${hex(ext.offset)}, magic ${ext['magic-ok'] ? 'ok' : 'WRONG'}, checksum ${ext['checksum-ok'] ? 'ok' : 'WRONG'}${ext['end-found'] ? '' : ', no End-of-features'}`);
   ext.features.forEach((f, i) => {
     if (f.kind === 'end') return;
     const flags = [f.necessary ? 'NECESSARY' : '', f.transit ? 'TRANSIT' : ''].filter((s) => s !== '').join(',') || 'none';
@@ -57,7 +58,7 @@ function printInfo(r: InfoReport): void {
 }
 
 function inUseText(u: InfoReport['format-specific']['data']['in-use']): string {
-  const raw = `0x${u.value.toString(16)}${u.tag ? ` ("${u.tag}")` : ''}`;
+  const raw = `${hex(u.value)}${u.tag ? ` ("${u.tag}")` : ''}`;
   const meaning: Record<typeof u.state, string> = {
     dirty: 'dirty: open by a writer, or not closed correctly',
     closed: 'closed',

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { BAT_ENTRY_SIZE, batEntryOffset } from '../../shared/format/constants';
 import { parseInteger } from '../../shared/numbers';
-import { type ApplyFixArgs, guestToHost, planRepair, structureUri } from '../../shared/protocol';
+import { type ApplyFixArgs, guestToHostRequest, planRepairRequest, structureUri } from '../../shared/protocol';
 import type { ImageEditors } from '../editor/imageEditorProvider';
 import type { DocumentSync } from '../lsp/documentSync';
 import type { ServerConnection } from '../lsp/serverConnection';
@@ -39,7 +39,7 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
     async (progress, token) => {
       const workDone = showWorkDone(d.server, progress);
       try {
-        const planned = await d.server.request(planRepair, { uri: doc.uri.toString(), mode, workDoneToken: workDone.token }, token);
+        const planned = await d.server.request(planRepairRequest, { uri: doc.uri.toString(), mode, workDoneToken: workDone.token }, token);
         if (token.isCancellationRequested) throw new vscode.CancellationError();
         return planned;
       } catch (e) {
@@ -112,7 +112,7 @@ export async function goToGuestOffset(d: CommandDeps): Promise<void> {
   if (!host) return noImage('go to a guest offset');
   const guestOffset = await askNumber('Go to Guest Offset', 'Offset on the virtual disk; the BAT maps it to the byte in the image file');
   if (guestOffset === undefined) return;
-  const r = await d.server.request(guestToHost, { uri: host.doc.uri.toString(), guestOffset });
+  const r = await d.server.request(guestToHostRequest, { uri: host.doc.uri.toString(), guestOffset });
   if (!r) return void vscode.window.showWarningMessage(`hdd-lens: guest offset ${guestOffset} is outside the virtual disk.`);
   if (r.hostOffset === undefined) {
     void vscode.window.showInformationMessage(`hdd-lens: guest offset ${guestOffset} is in BAT entry ${r.batIndex}, which is not allocated (it reads as zeros). Showing the entry.`);

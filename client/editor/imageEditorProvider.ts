@@ -12,6 +12,7 @@ import { ImageDocument } from './imageDocument';
 import { confirmSave } from './saveGuards';
 import { WebviewHost } from './webviewHost';
 import { webviewOptions } from './webviewHtml';
+import { hex } from '../../shared/format/le';
 
 /** The editor for .hdd/.hds files (the default for them). */
 export const VIEW_TYPE = 'hddLens.editor';
@@ -180,8 +181,8 @@ export class ImageEditors implements vscode.Disposable {
   }
 
   private showSelection(offset: number, length: number): void {
-    const hex = `0x${offset.toString(16).toUpperCase()}`;
-    this.status.text = length > 1 ? `$(symbol-number) ${hex} (${length} bytes)` : `$(symbol-number) ${hex}`;
+    const at = hex(offset);
+    this.status.text = length > 1 ? `$(symbol-number) ${at} (${length} bytes)` : `$(symbol-number) ${at}`;
     this.status.tooltip = `Byte offset ${offset} (line ${Math.floor(offset / 16)}, column ${offset % 16} of the hex dump). Click to go to an offset.`;
     this.status.show();
   }

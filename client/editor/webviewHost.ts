@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { BoundedMap } from '../../shared/boundedMap';
-import { inspect, planRepair, type ApplyFixArgs, type DocumentRef, type RequestSig } from '../../shared/protocol';
+import { inspect, planRepairRequest, type ApplyFixArgs, type DocumentRef, type RequestSig } from '../../shared/protocol';
 import type { ModelChange } from '../document/imageModel';
 import type { ServerConnection } from '../lsp/serverConnection';
 import { errorText } from '../lsp/serverConnection';
@@ -145,7 +145,7 @@ const MAX_HANDED_OUT = 1024;
 /** The fixes a forwarded answer carries: hddLens/inspect's `fixes`, hddLens/planRepair's plan. */
 function fixesIn(sig: RequestSig<DocumentRef, unknown>, result: unknown): ApplyFixArgs[] {
   if (sig === inspect) return (result as { fixes?: ApplyFixArgs[] } | null)?.fixes ?? [];
-  if (sig === planRepair && result && typeof result === 'object' && 'edits' in result) return [result as ApplyFixArgs];
+  if (sig === planRepairRequest && result && typeof result === 'object' && 'edits' in result) return [result as ApplyFixArgs];
   return [];
 }
 

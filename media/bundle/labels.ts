@@ -1,6 +1,6 @@
 /** How the bundle view names snapshots and images (text only: the server decoded everything). */
 import type { ImageSummary, SnapshotSummary } from '../../shared/bundle/report';
-import { sizeText } from '../numbers';
+import { hex, sizeText } from '../numbers';
 
 /** "{5fbaabe3…}": enough of a GUID to tell the snapshots of a bundle apart. */
 export function shortGuid(guid: string): string {
@@ -21,7 +21,7 @@ export function imageText(i: ImageSummary): string {
   if (!i.exists) return 'missing';
   if (i.kind === 'raw') return `raw (Plain) · ${sizeText(i.size ?? 0)}`;
   if (i.kind === null || i.version === null) return 'unreadable header';
-  const inUse = i.inUseTag !== null ? `"${i.inUseTag}"` : `0x${(i.inUse ?? 0).toString(16)}`;
+  const inUse = i.inUseTag !== null ? `"${i.inUseTag}"` : hex(i.inUse ?? 0);
   const parts = [i.version, `cluster ${sizeText(i.clusterSize ?? 0)}`, sizeText(i.size ?? 0), `${(i.allocatedClusters ?? 0).toLocaleString('en-US')} allocated`, `in_use ${inUse}`];
   return parts.join(' · ');
 }

@@ -2,6 +2,7 @@ import type { CheckContext } from './context';
 import { isClusterAligned, overlaps } from './metadata';
 import { bitmapName, bitmaps } from './bitmaps';
 import { hex } from '../format/words';
+import { l1EntryOffset } from '../format/extension';
 
 /**
  * The dirty bitmaps' L1 entries that point where no bitmap cluster can be: what the rule bitmap-l1-entry-invalid
@@ -27,7 +28,7 @@ export function badEntries(ctx: CheckContext): BadEntry[] {
       if (entry <= 1) return;
       const host = entry * 512;
       const what = `${bitmapName(b)} L1 entry ${i}`;
-      const at = b.bitmap.l1Offset + i * 8;
+      const at = l1EntryOffset(b.bitmap, i);
       const why =
         host < g.dataOffset
           ? `points below the data area (${hex(g.dataOffset)})`

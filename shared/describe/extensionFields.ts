@@ -1,8 +1,9 @@
 import type { FieldInfo } from '../format/fieldInfo';
-import { EXT_HEADER_SIZE, SECTOR } from '../format/constants';
+import { SECTOR } from '../format/constants';
+import { BITMAP_HEADER, EXT_HEADER, EXT_HEADER_SIZE, EXT_MAGIC, FEATURE_HEADER, L1_ENTRY_SIZE, type StructField, paddedDataSize } from '../format/extensionLayout';
 import type { DecodedImage } from '../format/image';
-import { type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit } from '../format/extension';
-import { hex } from '../format/le';
+import { type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit, sectionEnd } from '../format/extension';
+import { hex, hexBytes } from '../format/le';
 import { size } from '../format/words';
 
 /**
@@ -14,10 +15,10 @@ export function extensionFields(image: DecodedImage, options: { l1Entries?: bool
   const g = image.geometry;
   const ext = image.extension;
   if (!g || !ext) return [];
-  const out: FieldInfo[] = [
-    field('extension.magic', 'extension magic', ext.offset, 8, extensionMagicOk(ext) ? '0xab234cef23dcea87' : `${hex(ext.magic)} (wrong)`, 'Must be 0xAB234CEF23DCEA87.'),
-    field('extension.checksum', 'extension checksum (MD5)', ext.offset + 8, 16, checksumValue(ext), 'MD5 of the whole extension cluster except its first 24 bytes.'),
-  ];
+  const out = structFields(EXT_HEADER, ext.offset, 'extension', 'extension', {
+    magic: extensionMagicOk(ext) ? hex(EXT_MAGIC) : `${hex(ext.magic)} (wrong)`,
+    checksum: checksumValue(ext),
+  });
   if (!extensionMagicOk(ext)) {
     out.push(field('extension.unknown', 'extension cluster contents', ext.offset + EXT_HEADER_SIZE, g.clusterSize - EXT_HEADER_SIZE, 'not parsed: the magic is wrong', 'Feature sections follow the magic and checksum.'));
     return out;
@@ -25,7 +26,7 @@ export function extensionFields(image: DecodedImage, options: { l1Entries?: bool
   let end = ext.offset + EXT_HEADER_SIZE;
   ext.features.forEach((f, i) => {
     out.push(...featureFields(f, i, options.l1Entries === true));
-    end = f.truncated ? ext.offset + g.clusterSize : f.dataOffset + Math.ceil(f.dataSize / 8) * 8;
+    end = f.truncated ? ext.offset + g.clusterSize : sectionEnd(f);
   });
   const clusterEnd = ext.offset + g.clusterSize;
   if (end < clusterEnd) {
@@ -39,7 +40,7 @@ export function extensionFields(image: DecodedImage, options: { l1Entries?: bool
 export function extensionFieldAt(image: DecodedImage, offset: number): FieldInfo | undefined {
   const coarse = extensionFields(image).find((x) => offset >= x.offset && offset < x.offset + x.size);
   if (!coarse || !coarse.path.endsWith('.l1')) return coarse;
-  const k = Math.floor((offset - coarse.offset) / 8);
+  const k = Math.floor((offset - coarse.offset) / L1_ENTRY_SIZE);
   const feature = image.extension?.features.find((f) => f.bitmap && f.bitmap.l1Offset === coarse.offset);
   return feature?.bitmap ? l1Field(coarse.path, feature, k) : coarse;
 }
@@ -47,31 +48,31 @@ export function extensionFieldAt(image: DecodedImage, offset: number): FieldInfo
 function featureFields(f: Feature, i: number, l1Entries: boolean): FieldInfo[] {
   const p = `extension.feature[${i}]`;
   const kind = f.kind === 'end' ? 'End of features' : f.kind === 'dirty-bitmap' ? 'Dirty bitmap' : 'unknown feature';
-  const out: FieldInfo[] = [
-    field(`${p}.magic`, `feature ${i} magic`, f.offset, 8, `0x${f.magic.toString(16).padStart(16, '0')} (${kind})`, '0 ends the list, 0x20385FAE252CB34A is a dirty bitmap; other values are features this tool does not know.'),
-    field(`${p}.flags`, `feature ${i} flags`, f.offset + 8, 8, flagsValue(f), 'Bit 0 NECESSARY: if unknown, the file must not be changed. Bit 1 TRANSIT: if unknown, keep as is. Neither: drop it if unknown.'),
-    field(`${p}.data_size`, `feature ${i} data_size`, f.offset + 16, 4, `${f.dataSize} bytes${f.truncated ? ' (runs past the cluster)' : ''}`, 'Size of the feature data that follows; the section is padded to 8 bytes.'),
-    field(`${p}.unused32`, `feature ${i} unused32`, f.offset + 20, 4, 'reserved', 'Aligns the section header to 8 bytes.'),
-  ];
+  const out = structFields(FEATURE_HEADER, f.offset, p, `feature ${i}`, {
+    magic: `${hex(f.magic)} (${kind})`,
+    flags: flagsValue(f),
+    dataSize: `${f.dataSize} bytes${f.truncated ? ' (runs past the cluster)' : ''}`,
+    unused: 'reserved',
+  });
   if (f.kind === 'end') return out;
   const bm = f.bitmap;
   if (bm) {
     const d = f.dataOffset;
-    out.push(
-      field(`${p}.size`, `bitmap ${i} size`, d, 8, `${bm.size} sectors = ${size(bm.size * SECTOR)}`, 'The bitmap size in sectors; should equal the disk size.'),
-      field(`${p}.id`, `bitmap ${i} id`, d + 8, 16, bm.id, 'An identifier for backup consistency checking; unique among bitmaps.'),
-      field(`${p}.granularity`, `bitmap ${i} granularity`, d + 24, 4, `${bm.granularity} sectors per bit = ${size(bm.granularity * SECTOR)}`, 'Sectors per bit; a power of two.'),
-      field(`${p}.l1_size`, `bitmap ${i} l1_size`, d + 28, 4, `${bm.l1Size} entries (${size(bitmapBytes(bm))} of bitmap data)`, 'The number of L1 entries: ceil(bitmap bytes / cluster size).'),
-    );
+    out.push(...structFields(BITMAP_HEADER, d, p, `bitmap ${i}`, {
+      size: `${bm.size} sectors = ${size(bm.size * SECTOR)}`,
+      id: bm.id,
+      granularity: `${bm.granularity} sectors per bit = ${size(bm.granularity * SECTOR)}`,
+      l1Size: `${bm.l1Size} entries (${size(bitmapBytes(bm))} of bitmap data)`,
+    }));
     if (bm.l1.length > 0) {
       if (l1Entries) bm.l1.forEach((_, k) => out.push(l1Field(`${p}.l1`, f, k)));
-      else out.push(field(`${p}.l1`, `bitmap ${i} L1 table`, bm.l1Offset, bm.l1.length * 8, `${bm.l1.length} entries`, 'Each entry: 0 = all bits clean, 1 = all bits dirty, else the sector offset of one bitmap data cluster.'));
+      else out.push(field(`${p}.l1`, `bitmap ${i} L1 table`, bm.l1Offset, bm.l1.length * L1_ENTRY_SIZE, `${bm.l1.length} entries`, 'Each entry: 0 = all bits clean, 1 = all bits dirty, else the sector offset of one bitmap data cluster.'));
     }
-    const tableEnd = bm.l1Offset + bm.l1.length * 8;
-    const sectionEnd = d + Math.ceil(f.dataSize / 8) * 8;
-    if (sectionEnd > tableEnd) out.push(field(`${p}.padding`, `feature ${i} padding`, tableEnd, sectionEnd - tableEnd, size(sectionEnd - tableEnd), 'Pads the section to 8 bytes (or holds data past the L1 table).'));
+    const tableEnd = bm.l1Offset + bm.l1.length * L1_ENTRY_SIZE;
+    const end = sectionEnd(f);
+    if (end > tableEnd) out.push(field(`${p}.padding`, `feature ${i} padding`, tableEnd, end - tableEnd, size(end - tableEnd), 'Pads the section to 8 bytes (or holds data past the L1 table).'));
   } else if (f.dataSize > 0 && !f.truncated) {
-    const padded = Math.ceil(f.dataSize / 8) * 8;
+    const padded = paddedDataSize(f.dataSize);
     const what = f.kind === 'unknown' ? 'unknown feature data, kept as is' : 'bitmap data too short to parse';
     out.push(field(`${p}.data`, `feature ${i} data`, f.dataOffset, padded, `${size(f.dataSize)} (${what})`, 'Feature data, padded to 8 bytes.'));
   }
@@ -81,13 +82,13 @@ function featureFields(f: Feature, i: number, l1Entries: boolean): FieldInfo[] {
 function l1Field(tablePath: string, f: Feature, k: number): FieldInfo {
   const bm = f.bitmap;
   const entry = bm?.l1[k] ?? 0;
-  const at = (bm?.l1Offset ?? 0) + k * 8;
+  const at = (bm?.l1Offset ?? 0) + k * L1_ENTRY_SIZE;
   const value = entry === 0 ? '0 (all bits clean)' : entry === 1 ? '1 (all bits dirty)' : `${hex(entry)} sectors = cluster at ${hex(entry * SECTOR)}`;
   return {
     path: `${tablePath}[${k}]`,
     name: `L1 entry ${k}`,
     offset: at,
-    size: 8,
+    size: L1_ENTRY_SIZE,
     value,
     raw: String(entry),
     requirement: '0 (clean), 1 (dirty) or the sector offset of a bitmap data cluster inside the file, on a cluster boundary, used by nothing else.',
@@ -95,16 +96,24 @@ function l1Field(tablePath: string, f: Feature, k: number): FieldInfo {
   };
 }
 
+/** The fields of one of the extension's structures (at `base`), each with its value; the table gives the rest. */
+function structFields<K extends string>(table: Record<K, StructField>, base: number, path: string, name: string, values: Record<K, string>): FieldInfo[] {
+  return (Object.keys(table) as K[]).map((k) => {
+    const s = table[k];
+    return field(`${path}.${s.path}`, `${name} ${s.label ?? s.path}`, base + s.offset, s.size, values[k], s.requirement);
+  });
+}
+
 function field(path: string, name: string, offset: number, fieldSize: number, value: string, requirement: string): FieldInfo {
   return { path, name, offset, size: fieldSize, value, requirement, region: 'extension' };
 }
 
 function checksumValue(ext: Extension): string {
-  const stored = Buffer.from(ext.storedChecksum).toString('hex');
-  return checksumOk(ext) ? `${stored} (matches)` : `${stored} (the cluster's MD5 is ${Buffer.from(ext.computedChecksum).toString('hex')})`;
+  const stored = hexBytes(ext.storedChecksum);
+  return checksumOk(ext) ? `${stored} (matches)` : `${stored} (the cluster's MD5 is ${hexBytes(ext.computedChecksum)})`;
 }
 
 function flagsValue(f: Feature): string {
   const names = [isNecessary(f) ? 'NECESSARY' : '', isTransit(f) ? 'TRANSIT' : ''].filter((x) => x !== '');
-  return names.length > 0 ? `0x${f.flags.toString(16)} (${names.join(', ')})` : `0x${f.flags.toString(16)}`;
+  return names.length > 0 ? `${hex(f.flags)} (${names.join(', ')})` : hex(f.flags);
 }

@@ -1,7 +1,7 @@
 import { type BatScan, EntryFlag } from '../check/batScan';
 import type { ClusterIndex } from '../check/clusterIndex';
 import { type MetadataRange, tailIsLeak } from '../check/metadata';
-import type { RegionKind } from '../format/fieldInfo';
+import type { RegionKind } from '../format/regionKinds';
 import type { Geometry } from '../format/geometry';
 import type { DecodedImage } from '../format/image';
 

@@ -1,4 +1,4 @@
-import type { RegionKind } from '../format/fieldInfo';
+import type { RegionKind } from '../format/regionKinds';
 import { HEADER_SIZE } from '../format/constants';
 import type { HostSpace } from './hostSpace';
 

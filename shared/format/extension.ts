@@ -1,15 +1,22 @@
 import type { ByteSource } from '../io/byteSource';
 import {
+  BITMAP_HEADER,
   BITMAP_HEADER_SIZE,
+  EXT_HEADER,
   EXT_HEADER_SIZE,
   EXT_MAGIC,
   FEATURE_DIRTY_BITMAP,
   FEATURE_END,
   FEATURE_FLAG_NECESSARY,
   FEATURE_FLAG_TRANSIT,
-} from './constants';
+  FEATURE_HEADER,
+  FEATURE_HEADER_SIZE,
+  L1_ENTRY_SIZE,
+  type StructField,
+  paddedDataSize,
+} from './extensionLayout';
 import type { Geometry } from './geometry';
-import { u32, u64, u64n } from './le';
+import { hexBytes, u32, u64, u64n } from './le';
 
 /** One feature section of the format extension cluster. */
 export interface Feature {
@@ -65,12 +72,12 @@ export function decodeExtension(src: ByteSource, g: Geometry): Extension {
   return {
     offset,
     bytesPresent,
-    magic: u64n(bytes, 0),
-    storedChecksum: bytes.slice(8, 24),
+    magic: u64n(bytes, EXT_HEADER.magic.offset),
+    storedChecksum: fieldBytes(bytes, EXT_HEADER.checksum),
     // A cut-short cluster larger than the parse cap is not hashed (it would cost gigabytes of zeros past the end
     // of a small file): ext-off-invalid reports it, its repair completes the cluster, and the next decode verifies.
     computedChecksum:
-      bytesPresent === g.clusterSize || g.clusterSize <= EXT_PARSE_CAP ? extensionChecksum(src, offset, g.clusterSize, bytes) : bytes.slice(8, 24),
+      bytesPresent === g.clusterSize || g.clusterSize <= EXT_PARSE_CAP ? extensionChecksum(src, offset, g.clusterSize, bytes) : fieldBytes(bytes, EXT_HEADER.checksum),
     ...parseFeatures(bytes, offset, g.clusterSize),
   };
 }
@@ -96,18 +103,18 @@ function parseFeatures(bytes: Uint8Array, base: number, clusterSize: number): { 
   const features: Feature[] = [];
   const limit = Math.min(bytes.length, clusterSize);
   let pos = EXT_HEADER_SIZE;
-  while (pos + 24 <= limit) {
-    const magic = u64n(bytes, pos);
-    const dataSize = u32(bytes, pos + 16);
-    const dataStart = pos + 24;
+  while (pos + FEATURE_HEADER_SIZE <= limit) {
+    const magic = u64n(bytes, pos + FEATURE_HEADER.magic.offset);
+    const dataSize = u32(bytes, pos + FEATURE_HEADER.dataSize.offset);
+    const dataStart = pos + FEATURE_HEADER_SIZE;
     const truncated = dataStart + dataSize > limit;
     const kind = magic === FEATURE_END ? 'end' : magic === FEATURE_DIRTY_BITMAP ? 'dirty-bitmap' : 'unknown';
     const feature: Feature = {
       offset: base + pos,
       magic,
-      flags: u64n(bytes, pos + 8),
+      flags: u64n(bytes, pos + FEATURE_HEADER.flags.offset),
       dataSize,
-      unused: u32(bytes, pos + 20),
+      unused: u32(bytes, pos + FEATURE_HEADER.unused.offset),
       dataOffset: base + dataStart,
       kind,
       truncated,
@@ -118,29 +125,44 @@ function parseFeatures(bytes: Uint8Array, base: number, clusterSize: number): { 
     features.push(feature);
     if (kind === 'end') return { features, endFound: true };
     if (truncated) break;
-    pos = dataStart + Math.ceil(dataSize / 8) * 8;
+    pos = dataStart + paddedDataSize(dataSize);
   }
   return { features, endFound: false };
 }
 
 function parseBitmap(data: Uint8Array, dataOffset: number): DirtyBitmap | undefined {
   if (data.length < BITMAP_HEADER_SIZE) return undefined;
-  const l1Size = u32(data, 28);
-  const held = Math.min(l1Size, Math.floor((data.length - BITMAP_HEADER_SIZE) / 8));
+  const l1Size = u32(data, BITMAP_HEADER.l1Size.offset);
+  const held = Math.min(l1Size, Math.floor((data.length - BITMAP_HEADER_SIZE) / L1_ENTRY_SIZE));
   const l1: number[] = new Array(held);
-  for (let i = 0; i < held; i++) l1[i] = u64(data, BITMAP_HEADER_SIZE + i * 8);
+  for (let i = 0; i < held; i++) l1[i] = u64(data, BITMAP_HEADER_SIZE + i * L1_ENTRY_SIZE);
   return {
-    size: u64(data, 0),
-    id: formatUuid(data.subarray(8, 24)),
-    granularity: u32(data, 24),
+    size: u64(data, BITMAP_HEADER.size.offset),
+    id: formatUuid(fieldBytes(data, BITMAP_HEADER.id)),
+    granularity: u32(data, BITMAP_HEADER.granularity.offset),
     l1Size,
     l1Offset: dataOffset + BITMAP_HEADER_SIZE,
     l1,
   };
 }
 
+/** Where a feature section ends and the next one starts: its data, padded to 8 bytes. */
+export function sectionEnd(f: Feature): number {
+  return f.dataOffset + paddedDataSize(f.dataSize);
+}
+
+/** Where L1 entry `index` of a bitmap is in the file. */
+export function l1EntryOffset(bm: DirtyBitmap, index: number): number {
+  return bm.l1Offset + index * L1_ENTRY_SIZE;
+}
+
+/** A copy of the bytes of `field` of the structure `b` starts with. */
+function fieldBytes(b: Uint8Array, field: StructField): Uint8Array {
+  return b.slice(field.offset, field.offset + field.size);
+}
+
 function formatUuid(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = hexBytes(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

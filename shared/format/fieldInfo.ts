@@ -1,3 +1,5 @@
+import type { RegionKind } from './regionKinds';
+
 /**
  * A described range of the file: what a hover, the structure tree and `hdd-lens info` show for a byte. Every
  * byte the engine understands belongs to one field (a header field, a BAT entry, an extension field, a bitmap L1
@@ -19,5 +21,3 @@ export interface FieldInfo {
   /** What kind of region it is, for colouring: header, bat, data, extension, bitmap, padding, free, leaked. */
   region: RegionKind;
 }
-
-export type RegionKind = 'header' | 'bat' | 'padding' | 'data' | 'extension' | 'bitmap' | 'free' | 'leaked' | 'beyond';

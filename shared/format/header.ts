@@ -1,31 +1,19 @@
-import { HEADER_SIZE, MAGIC_EXT, MAGIC_LEGACY } from './constants';
-import { u32, u64 } from './le';
+import { HEADER_SIZE } from './constants';
+import { HEADER_FIELDS, type HeaderFieldSpec, type HeaderValues, MAGIC_EXT, MAGIC_LEGACY, STORED_HEADER_FIELDS, type StoredHeaderValues } from './headerLayout';
+import { putU32, putU64, u32, u64 } from './le';
 import type { ByteSource } from '../io/byteSource';
 
 export type Variant = 'legacy' | 'ext';
 
-/** The 64-byte header as stored, every field decoded whatever its value (validation is the rules' job). */
-export interface Header {
-  /** The 16 magic bytes as Latin-1 text. */
-  magic: string;
+/**
+ * The 64-byte header as stored, every field decoded whatever its value (validation is the rules' job). The
+ * fields, what they mean and what the format demands of them are in HEADER_FIELDS (headerLayout.ts): tracks is
+ * the cluster size in sectors, data_off and ext_off are sectors (0: computed for the legacy variant, no format
+ * extension), nbSectors is the whole 64-bit field (see `effectiveSectors` for the legacy variant's low half).
+ */
+export interface Header extends HeaderValues {
   /** Which magic it is, or undefined for neither. */
   variant: Variant | undefined;
-  version: number;
-  heads: number;
-  cylinders: number;
-  /** Cluster size in sectors. */
-  tracks: number;
-  batEntries: number;
-  /** The whole 64-bit field; see `effectiveSectors` for the legacy variant's low half. */
-  nbSectors: number;
-  nbSectorsLow: number;
-  nbSectorsHigh: number;
-  inUse: number;
-  /** Sectors; 0 means "computed" for the legacy variant. */
-  dataOff: number;
-  flags: number;
-  /** Sectors; 0 means no format extension. */
-  extOff: number;
   /** How many of the 64 header bytes the file holds; fields past it read as zero. */
   bytesPresent: number;
 }
@@ -33,24 +21,32 @@ export interface Header {
 export function decodeHeader(src: ByteSource): Header {
   const b = new Uint8Array(HEADER_SIZE);
   const bytesPresent = src.readInto(0, b);
-  const magic = String.fromCharCode(...b.subarray(0, 16));
+  const { magic, ...numbers } = Object.fromEntries(HEADER_FIELDS.map((f) => [f.key, readField(b, f)])) as unknown as HeaderValues;
   return {
     magic,
     variant: magic === MAGIC_EXT ? 'ext' : magic === MAGIC_LEGACY ? 'legacy' : undefined,
-    version: u32(b, 16),
-    heads: u32(b, 20),
-    cylinders: u32(b, 24),
-    tracks: u32(b, 28),
-    batEntries: u32(b, 32),
-    nbSectors: u64(b, 36),
-    nbSectorsLow: u32(b, 36),
-    nbSectorsHigh: u32(b, 40),
-    inUse: u32(b, 44),
-    dataOff: u32(b, 48),
-    flags: u32(b, 52),
-    extOff: u64(b, 56),
+    ...numbers,
     bytesPresent,
   };
+}
+
+/** The 64 header bytes holding `values` (the halves of nb_sectors are its whole field's bytes). */
+export function encodeHeader(values: StoredHeaderValues): Uint8Array {
+  const b = new Uint8Array(HEADER_SIZE);
+  for (const f of STORED_HEADER_FIELDS) writeField(b, f, values[f.key]);
+  return b;
+}
+
+function readField(b: Uint8Array, f: HeaderFieldSpec): string | number {
+  if (f.type === 'text16') return String.fromCharCode(...b.subarray(f.offset, f.offset + f.size));
+  return f.type === 'u64' ? u64(b, f.offset) : u32(b, f.offset);
+}
+
+function writeField(b: Uint8Array, f: HeaderFieldSpec, v: string | number): void {
+  if (typeof v === 'string') {
+    for (let i = 0; i < f.size; i++) b[f.offset + i] = v.charCodeAt(i);
+  } else if (f.type === 'u64') putU64(b, f.offset, v);
+  else putU32(b, f.offset, v);
 }
 
 /** Disk size in sectors as readers use it: the legacy variant only uses the low 32 bits. */

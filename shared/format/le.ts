@@ -37,8 +37,18 @@ export function u64Bytes(v: number | bigint): Uint8Array {
   return b;
 }
 
+/**
+ * The one hex style of every message, hover, tree and webview text: 0x, lowercase digits, no padding (0x1a2b),
+ * as qemu-img writes offsets (%#x) and so as the CLI's qemu-compatible lines need them. Hex dumps (the webview's
+ * grid, `structureText`) have their own fixed-width columns.
+ */
 export function hex(v: number | bigint): string {
   return `0x${v.toString(16)}`;
+}
+
+/** Bytes as two lowercase hex digits each, no prefix: a checksum or an id ("d41d8cd9..."). */
+export function hexBytes(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /** Four bytes as text when printable (in_use tags such as "v2.1"), else undefined. */

@@ -9,6 +9,7 @@ import { forFile } from '../io/fileErrors';
 import type { ProgressCallback } from '../io/progress';
 import { type Bundle, BundleError, allImages } from '../bundle/bundle';
 import { ChainSource } from '../bundle/chainSource';
+import { hex } from '../format/le';
 
 const CHUNK = 4 * 1024 * 1024;
 const BLOCK = 4096;
@@ -105,7 +106,7 @@ function refuseInvalidEntries(chain: ChainSource): void {
       for (let i = 0; i < n; i++) {
         const host = bat[i] * g.unit;
         if (bat[i] !== 0 && (host < g.dataOffset || host + g.clusterSize > l.source.size)) {
-          throw new BundleError(`${l.path}: BAT entry ${i} points to 0x${host.toString(16)}, outside the data area; readers disagree on such a cluster, so the chain is not converted (repair it first: check -r all --image FILE)`);
+          throw new BundleError(`${l.path}: BAT entry ${i} points to ${hex(host)}, outside the data area; readers disagree on such a cluster, so the chain is not converted (repair it first: check -r all --image FILE)`);
         }
       }
     }

@@ -15,8 +15,8 @@
 import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { withImageWriter } from '../io/imageWriter';
 import { pathExists } from '../io/openFile';
-import { HEADER_SIZE, H, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR, VERSION } from '../format/constants';
-import { putU32, putU64 } from '../format/le';
+import { batEntryOffset, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR, VERSION } from '../format/constants';
+import { encodeHeader } from '../format/header';
 
 export const DEFAULT_CLUSTER_SIZE = 1024 * 1024;
 
@@ -55,20 +55,20 @@ export function createLayout(spec: CreateSpec): CreateLayout {
     throw new CreateError(`size ${spec.size} needs ${batEntries} BAT entries with cluster size ${clusterSize}, more than ${MAX_BAT_ENTRIES}: use a larger --cluster-size`);
   }
   if (spec.legacy && sectors > 0xffffffff) throw new CreateError(`size ${spec.size} is too large for a WithoutFreeSpace image (32-bit nb_sectors: below 2 TiB)`);
-  const dataOff = Math.ceil((HEADER_SIZE + batEntries * 4) / clusterSize) * tracks;
-  const header = new Uint8Array(HEADER_SIZE);
-  const magic = spec.legacy ? MAGIC_LEGACY : MAGIC_EXT;
-  for (let i = 0; i < 16; i++) header[H.magic + i] = magic.charCodeAt(i);
-  putU32(header, H.version, VERSION);
-  putU32(header, H.heads, 16);
-  putU32(header, H.cylinders, Math.floor(sectors / (16 * 32)) % 2 ** 32);
-  putU32(header, H.tracks, tracks);
-  putU32(header, H.batEntries, batEntries);
-  putU64(header, H.nbSectors, sectors);
-  putU32(header, H.inUse, 0);
-  putU32(header, H.dataOff, dataOff);
-  putU32(header, H.flags, 0);
-  putU64(header, H.extOff, 0);
+  const dataOff = Math.ceil(batEntryOffset(batEntries) / clusterSize) * tracks;
+  const header = encodeHeader({
+    magic: spec.legacy ? MAGIC_LEGACY : MAGIC_EXT,
+    version: VERSION,
+    heads: 16,
+    cylinders: Math.floor(sectors / (16 * 32)) % 2 ** 32,
+    tracks,
+    batEntries,
+    nbSectors: sectors,
+    inUse: 0,
+    dataOff,
+    flags: 0,
+    extOff: 0,
+  });
   return { header, fileSize: dataOff * SECTOR, clusterSize, batEntries, sectors };
 }
 

@@ -50,7 +50,7 @@ export interface ParallelsInfo {
 
 export interface InUseInfo {
   value: number;
-  /** "dirty" (open: 0x746F6E59), "closed" (0), "v2.1" (closed, extension current), "pd17"-like, or "unknown". */
+  /** "dirty" (open: 0x746f6e59), "closed" (0), "v2.1" (closed, extension current), "pd17"-like, or "unknown". */
   state: 'dirty' | 'closed' | 'v2.1' | 'parallels-desktop' | 'unknown';
   /** The four bytes as text when printable ("v2.1", "Ynot", "pd22"). */
   tag?: string;

@@ -7,6 +7,7 @@
 import { guestRuns } from '../format/guestMap';
 import type { DecodedImage } from '../format/image';
 import { requireReadable } from './blocker';
+import { hex } from '../format/le';
 
 export interface MapEntry {
   start: number;
@@ -58,5 +59,5 @@ export const MAP_HUMAN_HEADER = `${'Offset'.padEnd(16)}${'Length'.padEnd(16)}${'
 
 /** printf's "%#-16" PRIx64: "0x" prefix except for zero, left-aligned in 16 columns. */
 function col(v: number): string {
-  return (v === 0 ? '0' : `0x${v.toString(16)}`).padEnd(16);
+  return (v === 0 ? '0' : hex(v)).padEnd(16);
 }

@@ -1,9 +1,9 @@
 import { EntryFlag } from '../check/batScan';
 import type { CheckContext } from '../check/context';
 import { overlaps } from '../check/metadata';
-import { FEATURE_HEADER_SIZE } from '../format/constants';
-import { EXT_PARSE_CAP, type Feature, extensionChecksum } from '../format/extension';
-import { u64Bytes } from '../format/le';
+import { EXT_HEADER, FEATURE_HEADER_SIZE } from '../format/extensionLayout';
+import { EXT_PARSE_CAP, type Feature, extensionChecksum, l1EntryOffset, sectionEnd } from '../format/extension';
+import { hex, u64Bytes } from '../format/le';
 import { badEntries } from '../check/bitmapEntries';
 import { bitmaps } from '../check/bitmaps';
 import { entriesWith } from '../check/entryProblems';
@@ -20,7 +20,7 @@ export function storeChecksum(ctx: CheckContext, plan: PlanBuilder): void {
   if (plan.state.size < ext.offset + g.clusterSize && g.clusterSize > EXT_PARSE_CAP) return;
   const head = new Uint8Array(Math.min(g.clusterSize, EXT_PARSE_CAP));
   plan.state.readInto(ext.offset, head);
-  plan.write(ext.offset + 8, extensionChecksum(plan.state, ext.offset, g.clusterSize, head));
+  plan.write(ext.offset + EXT_HEADER.checksum.offset, extensionChecksum(plan.state, ext.offset, g.clusterSize, head));
 }
 
 /**
@@ -36,7 +36,7 @@ export function markBitmapsDirty(ctx: CheckContext, plan: PlanBuilder, why: stri
   const unsafe = unfillableEntries(ctx);
   for (const { bitmap: bm } of found) {
     bm.l1.forEach((entry, i) => {
-      const at = bm.l1Offset + i * 8;
+      const at = l1EntryOffset(bm, i);
       if (entry > 1 && entry * 512 + g.clusterSize <= plan.state.size && !unsafe.has(at)) {
         plan.write(entry * 512, new Uint8Array(g.clusterSize).fill(0xff));
       } else if (entry !== 1) plan.write(at, u64Bytes(1));
@@ -60,7 +60,7 @@ function unfillableEntries(ctx: CheckContext): Set<number> {
   for (const { bitmap } of bitmaps(ctx)) {
     bitmap.l1.forEach((entry, i) => {
       const host = entry * 512;
-      if (entry > 1 && overlapping.some((p) => overlaps(p.host, p.host + g.clusterSize, host, host + g.clusterSize))) out.add(bitmap.l1Offset + i * 8);
+      if (entry > 1 && overlapping.some((p) => overlaps(p.host, p.host + g.clusterSize, host, host + g.clusterSize))) out.add(l1EntryOffset(bitmap, i));
     });
   }
   return out;
@@ -75,13 +75,13 @@ export function dropFeature(ctx: CheckContext, plan: PlanBuilder, feature: Featu
   const ext = ctx.image.extension;
   if (!g || !ext || !plan.claim('extension-layout')) return;
   const clusterEnd = ext.offset + Math.min(g.clusterSize, EXT_PARSE_CAP);
-  const sectionEnd = Math.min(clusterEnd, feature.dataOffset + Math.ceil(feature.dataSize / 8) * 8);
-  const rest = plan.state.read(sectionEnd, clusterEnd - sectionEnd);
+  const restStart = Math.min(clusterEnd, sectionEnd(feature));
+  const rest = plan.state.read(restStart, clusterEnd - restStart);
   const moved = new Uint8Array(clusterEnd - feature.offset);
   moved.set(rest);
   plan.write(feature.offset, moved);
   storeChecksum(ctx, plan);
-  plan.step(`drop the feature section at ${'0x' + feature.offset.toString(16)} (${why})`);
+  plan.step(`drop the feature section at ${hex(feature.offset)} (${why})`);
 }
 
 /** Writes an End-of-features section at `offset` (24 zero bytes) and redoes the checksum. */
@@ -89,5 +89,5 @@ export function writeEnd(ctx: CheckContext, plan: PlanBuilder, offset: number, w
   if (!plan.claim('extension-layout')) return;
   plan.write(offset, new Uint8Array(FEATURE_HEADER_SIZE));
   storeChecksum(ctx, plan);
-  plan.step(`write an End-of-features section at 0x${offset.toString(16)} (${why})`);
+  plan.step(`write an End-of-features section at ${hex(offset)} (${why})`);
 }

@@ -81,7 +81,7 @@ describe('write safety: nothing writes outside the image and its journal', funct
       for (const d of diagnostics.slice(0, 5)) await client.codeActions(uri, d.range, [d]);
       await client.request(P.structure, { uri });
       await client.request(P.allocationMap, { uri, buckets: 64 });
-      await client.request(P.planRepair, { uri, mode: 'all' });
+      await client.request(P.planRepairRequest, { uri, mode: 'all' });
       await client.change({ uri, version: 2, edits: [{ offset: BAT_OFFSET, data: Buffer.from([0, 0, 0, 0]).toString('base64') }] });
       await client.diagnosticsOf(uri, 2);
       await client.connection.sendNotification(P.didClose.method, { uri });

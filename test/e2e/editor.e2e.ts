@@ -106,7 +106,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     // The editor's own list reveals the finding's bytes (VS Code gives custom editors no selection from a
     // Problems panel click).
     await editor.problemItems().filter({ hasText: CODE }).click();
-    await waitText(editor.view.locator('.status-offset'), new RegExp(`^Offset 0x${ENTRY_OFFSET.toString(16).toUpperCase()} `));
+    await waitText(editor.view.locator('.status-offset'), new RegExp(`^Offset 0x${ENTRY_OFFSET.toString(16)} `));
     await wb.screenshot('02-problems.png');
   });
 
@@ -275,7 +275,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     }, inFrame, { timeout: LONG });
     const now = (await under.jsonValue()) as number;
     assert.ok(now > 0x40, `the grid scrolled: ${now}`);
-    await waitAttr(editor.view.locator('.card'), 'aria-label', `Details of byte 0x${now.toString(16).toUpperCase()}`);
+    await waitAttr(editor.view.locator('.card'), 'aria-label', `Details of byte 0x${now.toString(16)}`);
     assert.ok(await editor.card().isVisible(), 'the card opened on the byte now under the pointer');
     await wb.screenshot('12-hover-after-wheel.png');
     await wb.page.mouse.move(5, 5);
@@ -289,7 +289,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     const at = Number(/at (0x[0-9a-f]+)/i.exec(first)?.[1] ?? /· (0x[0-9a-f]+)/i.exec(first)?.[1]);
     // Problem rows show offsets as 0x48; the status line as 0x48 too (upper-case digits).
     assert.ok(at > 0, first);
-    await waitText(editor.view.locator('.status-offset'), new RegExp(`^Offset 0x${at.toString(16).toUpperCase()} `));
+    await waitText(editor.view.locator('.status-offset'), new RegExp(`^Offset 0x${at.toString(16)} `));
     await editor.focusGrid();
     await wb.page.keyboard.press('Control+.');
     await editor.view.locator('.card:not(.hidden) .fix').first().waitFor({ timeout: LONG });
@@ -362,7 +362,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await wb.page.keyboard.press('Home');
     await waitText(status, /^Offset 0x0 /);
     await wb.page.keyboard.press('End');
-    await waitText(status, /^Offset 0x[1-9A-F][0-9A-F]* /);
+    await waitText(status, /^Offset 0x[1-9a-f][0-9a-f]* /);
     await editor.goTo('Guest offset', '0');
     const message = editor.view.locator('.goto-message');
     await waitText(message, /Guest 0x0 → host|not allocated/);

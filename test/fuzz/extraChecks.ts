@@ -92,7 +92,7 @@ function hostToGuestProblems(image: ReturnType<typeof decodeImage>, fileSize: nu
 }
 
 /**
- * What the language server computes for an image, as it computes it (server/analyzer.ts): the scanned host
+ * What the language server computes for an image, as it computes it (server/analysisRunner.ts): the scanned host
  * space with its cluster index, the field at random offsets (hover), the structure tree and a BAT page, the
  * structure text view, the allocation map and coloured regions; then random BAT edits followed incrementally,
  * whose scan must equal a full scan of the edited image.

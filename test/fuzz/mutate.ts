@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BAT_OFFSET, BITMAP_HEADER_SIZE, EXT_HEADER_SIZE, EXT_MAGIC, FEATURE_DIRTY_BITMAP, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from '../../shared/format/constants';
+import { HEADER_FIELDS } from '../../shared/format/headerLayout';
 import { type DecodedImage, decodeImage } from '../../shared/format/image';
 import { putU32, putU64, u32 } from '../../shared/format/le';
 import { BufferSource } from '../../shared/io/byteSource';
@@ -73,13 +74,11 @@ function interesting64(rng: Prng, current: number): bigint {
   ]);
 }
 
-const HEADER_FIELDS: ReadonlyArray<[keyof typeof H, 4 | 8]> = [
-  ['version', 4], ['heads', 4], ['cylinders', 4], ['tracks', 4], ['batEntries', 4], ['nbSectors', 8],
-  ['nbSectorsHigh', 4], ['inUse', 4], ['dataOff', 4], ['flags', 4], ['extOff', 8],
-];
+/** The numeric header fields, in the table's order (the seeds' mutations depend on it); nb_sectors whole and its high half. */
+const NUMERIC_FIELDS: ReadonlyArray<[keyof typeof H, 4 | 8]> = HEADER_FIELDS.filter((f) => f.type !== 'text16' && f.key !== 'nbSectorsLow').map((f) => [f.key, f.size]);
 
 const headerField: Mutation = (m, rng) => {
-  const [name, width] = rng.pick(HEADER_FIELDS);
+  const [name, width] = rng.pick(NUMERIC_FIELDS);
   const at = H[name];
   const current = m.u32(at);
   if (width === 8) {

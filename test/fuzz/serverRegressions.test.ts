@@ -18,7 +18,7 @@ describe('fuzz regressions in the language server', function () {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'hdd-lens-fuzz-server-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a BAT edit onto a bitmap cluster gives the diagnostics of a fresh check (server/analyzer.ts followEdits kept stale metadata)', async () => {
+  it('a BAT edit onto a bitmap cluster gives the diagnostics of a fresh check (server/analysisRunner.ts followEdits kept stale metadata)', async () => {
     const a = join(dir, 'a.hdd');
     const b = join(dir, 'b.hdd');
     generateImage(a, { entries: 64, clusterSize: 65536, fraction: 0.5, bitmaps: 1, data: true, seed: 3 });

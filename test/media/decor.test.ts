@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REGION_KIND_INFO } from '../../shared/format/regionKinds';
+import { PROJECT_ROOT } from '../oracles';
 import type { WireFinding } from '../../shared/protocol';
 import { REGION_KINDS, buildDecor } from '../../media/decor';
 import { PAGE_SIZE } from '../../media/pageCache';
@@ -34,5 +38,11 @@ describe('webview byte decoration', () => {
     const d = buildDecor(0, undefined, [finding(7, 0, 'warning')]);
     assert.equal(d.severities[7], 2);
     assert.equal(d.severities[8], 0);
+  });
+
+  it('has a stylesheet rule for every region kind of the table, and none for a kind it lacks', () => {
+    const css = readFileSync(join(PROJECT_ROOT, 'media', 'webview.css'), 'utf8');
+    const ruled = new Set([...css.matchAll(/\.k-([a-z]+)\b/g)].map((m) => m[1]));
+    assert.deepEqual([...ruled].sort(), Object.keys(REGION_KIND_INFO).sort());
   });
 });

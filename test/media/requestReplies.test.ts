@@ -42,7 +42,7 @@ describe('webview request/reply matching (shared/requestReplies.ts)', () => {
 describe('the webview-forwardable requests (shared/webviewProtocol.ts)', () => {
   it('names the signatures of shared/protocol.ts; nothing else is forwarded', () => {
     assert.equal(webviewRequest('regions'), P.regions);
-    assert.equal(webviewRequest('planRepair'), P.planRepair);
+    assert.equal(webviewRequest('planRepair'), P.planRepairRequest);
     for (const name of ['findings', 'hddLens/regions', 'constructor', '__proto__', 'toString', 7, undefined]) {
       assert.equal(webviewRequest(name), undefined, String(name));
     }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { FileSource } from '../../shared/io/fileSource';
-import { MAX_DERIVED } from '../../server/analysis';
-import { Analyzer } from '../../server/analyzer';
+import { MAX_DERIVED } from '../../server/documentAnalysis';
+import { AnalysisRunner } from '../../server/analysisRunner';
 import { allocationOf } from '../../server/derived';
 import { WorkerClient } from '../../server/workerClient';
 import { fixturePath } from '../fixtures';
@@ -11,7 +11,7 @@ describe('server caches are bounded', () => {
     const source = new FileSource(await fixturePath('leaked-tail'));
     try {
       // Small BATs are checked inline: the worker is never started.
-      const analyzer = new Analyzer(new WorkerClient('/nonexistent'), 1 << 20);
+      const analyzer = new AnalysisRunner(new WorkerClient('/nonexistent'), 1 << 20);
       const { analysis } = analyzer.analyze({ path: source.name, source, edits: { patches: [] } }, 1, 1);
       assert.ok(analysis.checked);
       // 300 requests past the clamp are one map (the old key, the count asked for, kept 300 maps of 65,536 buckets).

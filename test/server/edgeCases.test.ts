@@ -23,7 +23,7 @@ describe('server on irregular and undecodable images', function () {
     const { uri, path } = await open('bat-entry-misaligned');
     const host0 = EXT64K.entry[0] * CLUSTER;
     const overlap = host0 + CLUSTER / 2 + 1;
-    assert.deepEqual(await client.request(P.hostToGuest, { uri, hostOffset: overlap }), [
+    assert.deepEqual(await client.request(P.hostToGuestRequest, { uri, hostOffset: overlap }), [
       { guestOffset: CLUSTER / 2 + 1, batIndex: 0, hostOffset: overlap },
       { guestOffset: EXT64K.free * CLUSTER + 1, batIndex: EXT64K.free, hostOffset: overlap },
     ]);

@@ -9,7 +9,7 @@ import { u32Bytes } from '../../shared/format/le';
 import { BufferSource } from '../../shared/io/byteSource';
 import { OverlaySource } from '../../shared/io/overlaySource';
 import { checkImage } from '../../shared/engine/check';
-import { Analyzer } from '../../server/analyzer';
+import { AnalysisRunner } from '../../server/analysisRunner';
 import { WorkerClient } from '../../server/workerClient';
 import { ImageBytes } from '../fixtures/imageBytes';
 
@@ -118,7 +118,7 @@ describe('server analyzer follows BAT edits', () => {
   it('updates a checked state without a new scan, with the findings a full check gives', async () => {
     const img = randomImage(11, 'ext');
     const source = new OverlaySource(new BufferSource(img.bytes));
-    const analyzer = new Analyzer(new WorkerClient(''), 1 << 20);
+    const analyzer = new AnalysisRunner(new WorkerClient(''), 1 << 20);
     let { analysis } = analyzer.analyze({ path: '<memory>', source, edits: source.edits }, 1, 1);
     const g = analysis.image.geometry;
     assert.ok(g && analysis.checked?.incremental);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { CancellationTokenSource, LSPErrorCodes, ResponseError, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol/node';
 import * as P from '../../shared/protocol';
 import { INLINE_REPAIR_ENTRIES } from '../../server/fixes';
-import { DEFAULT_INLINE_ENTRIES } from '../../server/analyzer';
+import { DEFAULT_INLINE_ENTRIES } from '../../server/analysisRunner';
 import { largeBrokenImage } from '../fixtures/largeBroken';
 import { LspClient, fileUri } from './lspClient';
 
@@ -38,13 +38,13 @@ function assertRising(percent: readonly number[]): void {
 }
 
 /** Sends the request, cancels it once its progress reached 1%, and returns what it was answered. */
-async function cancelledAtOnePercent(client: LspClient, params: P.ParamsOf<typeof P.planRepair>): Promise<unknown> {
+async function cancelledAtOnePercent(client: LspClient, params: P.ParamsOf<typeof P.planRepairRequest>): Promise<unknown> {
   const source = new CancellationTokenSource();
   const token = String(params.workDoneToken);
   client.connection.onProgress(WorkDoneProgress.type, token, (v) => {
     if (v.kind === 'report' && (v.percentage ?? 0) >= 1) source.cancel();
   });
-  return client.connection.sendRequest(P.planRepair.method, params, source.token).then(
+  return client.connection.sendRequest(P.planRepairRequest.method, params, source.token).then(
     (r) => r,
     (e: unknown) => e,
   );
@@ -91,19 +91,19 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
   this.timeout(240000);
   let uri: string;
   /** The plan asked without a token, of a server of its own (a second request would get the cached plan). */
-  let expected: P.ResultOf<typeof P.planRepair>;
+  let expected: P.ResultOf<typeof P.planRepairRequest>;
 
   before(async () => {
     assert.ok(ENTRIES > Math.max(INLINE_REPAIR_ENTRIES, DEFAULT_INLINE_ENTRIES), 'the worker path');
     uri = fileUri(await largeBrokenImage(ENTRIES));
-    expected = await withServer(uri, (plain) => plain.request(P.planRepair, { uri, mode: 'all' }));
+    expected = await withServer(uri, (plain) => plain.request(P.planRepairRequest, { uri, mode: 'all' }));
     assert.ok(expected && 'edits' in expected, JSON.stringify(expected));
   });
 
   it('begin at 0%, 20+ reports rising to 100%, end before the answer; the plan is the plan without a token', async () => {
     await withServer(uri, async (client) => {
       const heard = listen(client, 'plan-1');
-      const plan = await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'plan-1' });
+      const plan = await client.request(P.planRepairRequest, { uri, mode: 'all', workDoneToken: 'plan-1' });
       const percent = percentages(heard);
       assertRising(percent);
       assert.ok(percent.length >= 20, `${percent.length} reports: ${percent.join(',')}`);
@@ -111,7 +111,7 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
       assert.deepEqual(plan, expected);
       // Asked again: the cached plan, at 100% at once.
       const again = listen(client, 'plan-2');
-      assert.deepEqual(await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'plan-2' }), expected);
+      assert.deepEqual(await client.request(P.planRepairRequest, { uri, mode: 'all', workDoneToken: 'plan-2' }), expected);
       assert.deepEqual(percentages(again), [100]);
     });
   });
@@ -119,7 +119,7 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
   it('a cancelled request is answered at once; the plan goes on for another request that waits for it', async () => {
     await withServer(uri, async (client) => {
       const heard = listen(client, 'stays');
-      const staying = client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'stays' });
+      const staying = client.request(P.planRepairRequest, { uri, mode: 'all', workDoneToken: 'stays' });
       assertCancelled(await cancelledAtOnePercent(client, { uri, mode: 'all', workDoneToken: 'leaves' }));
       assert.deepEqual(await staying, expected);
       assertRising(percentages(heard));
@@ -132,7 +132,7 @@ describe('hddLens/planRepair with a work-done token (LSP progress), over stdio',
     await withServer(uri, async (client) => {
       assertCancelled(await cancelledAtOnePercent(client, { uri, mode: 'all', workDoneToken: 'alone' }));
       const heard = listen(client, 'anew');
-      assert.deepEqual(await client.request(P.planRepair, { uri, mode: 'all', workDoneToken: 'anew' }), expected);
+      assert.deepEqual(await client.request(P.planRepairRequest, { uri, mode: 'all', workDoneToken: 'anew' }), expected);
       const stopped = await stoppedAt(client);
       assert.ok(stopped !== undefined && stopped < 1000, `stopped at ${stopped}:\n${client.log}`);
       // Not the abandoned plan's cached result (one report of 100%): a plan of its own, reported as it goes.

@@ -144,18 +144,18 @@ describe('server custom requests', function () {
   it('hddLens/guestToHost and hddLens/hostToGuest through the BAT', async () => {
     const { uri } = await open('clean-ext64k');
     const guest = 5 * CLUSTER + 7;
-    assert.deepEqual(await client.request(P.guestToHost, { uri, guestOffset: guest }), { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 });
-    assert.deepEqual(await client.request(P.guestToHost, { uri, guestOffset: 3 * CLUSTER }), { guestOffset: 3 * CLUSTER, batIndex: 3 });
-    assert.equal(await client.request(P.guestToHost, { uri, guestOffset: 16 * CLUSTER }), null);
-    assert.deepEqual(await client.request(P.hostToGuest, { uri, hostOffset: EXT64K.entry[5] * CLUSTER + 7 }), [
+    assert.deepEqual(await client.request(P.guestToHostRequest, { uri, guestOffset: guest }), { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 });
+    assert.deepEqual(await client.request(P.guestToHostRequest, { uri, guestOffset: 3 * CLUSTER }), { guestOffset: 3 * CLUSTER, batIndex: 3 });
+    assert.equal(await client.request(P.guestToHostRequest, { uri, guestOffset: 16 * CLUSTER }), null);
+    assert.deepEqual(await client.request(P.hostToGuestRequest, { uri, hostOffset: EXT64K.entry[5] * CLUSTER + 7 }), [
       { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 },
     ]);
-    assert.deepEqual(await client.request(P.hostToGuest, { uri, hostOffset: 0x30 }), []);
+    assert.deepEqual(await client.request(P.hostToGuestRequest, { uri, hostOffset: 0x30 }), []);
   });
 
   it('hddLens/planRepair: a plan that repairs the image (engine and qemu-img 10 agree)', async () => {
     const { uri, path } = await open('bat-entry-duplicate');
-    const plan = await client.request(P.planRepair, { uri, mode: 'all' });
+    const plan = await client.request(P.planRepairRequest, { uri, mode: 'all' });
     assert.ok(isFix(plan), JSON.stringify(plan));
     assert.equal(plan.title, 'Fix all corruptions');
     const copy = await scratchCopy(path);
@@ -168,7 +168,7 @@ describe('server custom requests', function () {
 
   it('hddLens/planRepair leaks: truncates a leaked tail, nothing else', async () => {
     const { uri, path } = await open('leaked-tail');
-    const plan = await client.request(P.planRepair, { uri, mode: 'leaks' });
+    const plan = await client.request(P.planRepairRequest, { uri, mode: 'leaks' });
     assert.ok(isFix(plan));
     assert.deepEqual({ edits: plan.edits, size: plan.size }, { edits: [], size: EXT64K.fileEnd });
     const copy = await scratchCopy(path);
@@ -180,9 +180,9 @@ describe('server custom requests', function () {
 
   it('hddLens/planRepair refuses on an unknown NECESSARY feature; nothing to do gives null', async () => {
     const { uri } = await open('ext-unknown-necessary');
-    const refused = await client.request(P.planRepair, { uri, mode: 'all' });
+    const refused = await client.request(P.planRepairRequest, { uri, mode: 'all' });
     assert.ok(refused && 'refused' in refused && /refusing to write/.test(refused.refused), JSON.stringify(refused));
     const clean = await open('clean-ext64k');
-    assert.equal(await client.request(P.planRepair, { uri: clean.uri, mode: 'all' }), null);
+    assert.equal(await client.request(P.planRepairRequest, { uri: clean.uri, mode: 'all' }), null);
   });
 });

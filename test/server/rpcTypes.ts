@@ -13,12 +13,12 @@ export function rpcTypeChecks(c: Connection): void {
   // @ts-expect-error nor through a promise
   onRequest(c, P.inspect, async () => null);
   // @ts-expect-error a parameter the declaration does not have
-  onRequest(c, P.guestToHost, (p) => (p.hostOffset === 0 ? null : null));
+  onRequest(c, P.guestToHostRequest, (p) => (p.hostOffset === 0 ? null : null));
   // @ts-expect-error notification parameters are checked too
   notify(c, P.didClose, { uri: 'file:///x', version: 1, extra: true });
   // @ts-expect-error a handler reading what the notification does not carry
   onNotification(c, P.didClose, (p) => p.version);
   // What matches compiles.
   onRequest(c, P.findings, () => null);
-  onRequest(c, P.hostToGuest, async () => []);
+  onRequest(c, P.hostToGuestRequest, async () => []);
 }

@@ -37,7 +37,7 @@ describe('server settings (hddLens.*, pulled with workspace/configuration)', fun
       const uri = fileUri(await fixturePath('leaked-tail'));
       await client.openImage(uri, 1);
       assert.deepEqual(await client.diagnosticsOf(uri, 1), []);
-      assert.equal(await client.request(P.planRepair, { uri, mode: 'leaks' }), null);
+      assert.equal(await client.request(P.planRepairRequest, { uri, mode: 'leaks' }), null);
     } finally {
       await client.stop();
     }

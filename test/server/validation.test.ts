@@ -54,8 +54,8 @@ describe('server: offsets and sizes from the wire are checked before they reach 
     const calls: Array<[string, Record<string, unknown>, RegExp]> = [
       [P.inspect.method, { uri, offset: 2 ** 53 + 2 }, /offset 9007199254740994/],
       [P.regions.method, { uri, offset: 0, length: -1 }, /length -1/],
-      [P.guestToHost.method, { uri, guestOffset: 'abc' }, /guestOffset "abc"/],
-      [P.hostToGuest.method, { uri, hostOffset: 1e300 }, /hostOffset 1e\+300/],
+      [P.guestToHostRequest.method, { uri, guestOffset: 'abc' }, /guestOffset "abc"/],
+      [P.hostToGuestRequest.method, { uri, hostOffset: 1e300 }, /hostOffset 1e\+300/],
       [P.allocationMap.method, { uri, buckets: -5 }, /buckets -5/],
       [P.structure.method, { uri, batPage: 1.5 }, /batPage 1.5/],
     ];

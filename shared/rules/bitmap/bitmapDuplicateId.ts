@@ -1,4 +1,5 @@
 import { defineRule } from '../rule';
+import { BITMAP_HEADER } from '../../format/extensionLayout';
 import { type BitmapAt, bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
@@ -24,7 +25,7 @@ bitmaps with one id make that lookup ambiguous, and a backup may follow the wron
 and the repair drops it.`,
   fix: 'drop the later bitmap with the same id',
   check(ctx) {
-    return duplicates(ctx).map(({ b, first }) => ctx.finding(this, `${bitmapName(b)} has the same id as dirty bitmap ${first.number}`, b.feature.dataOffset + 8, 16));
+    return duplicates(ctx).map(({ b, first }) => ctx.finding(this, `${bitmapName(b)} has the same id as dirty bitmap ${first.number}`, b.feature.dataOffset + BITMAP_HEADER.id.offset, BITMAP_HEADER.id.size));
   },
   repair(ctx, plan, only) {
     dropBitmaps(ctx, plan, duplicates(ctx).map((d) => d.b), only, 'another bitmap had the same id');

@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
-import { BITMAP_HEADER_SIZE } from '../../format/constants';
+import { BITMAP_HEADER_SIZE, FEATURE_HEADER } from '../../format/extensionLayout';
 import { type Feature, extensionMagicOk, featureUnloadable, isNecessary } from '../../format/extension';
 import { dropFeature } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
@@ -29,11 +29,11 @@ feature's, and -r leaks must not cut it off while the feature stays.`,
   fix: 'drop the dirty bitmap section (unless it is NECESSARY)',
   check(ctx) {
     return tooSmallBitmaps(ctx).map((f) =>
-      ctx.finding(this, `the dirty bitmap section at ${hex(f.offset)} cannot be loaded: ${featureUnloadable(f)}`, f.offset + 16, 4, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}),
+      ctx.finding(this, `the dirty bitmap section at ${hex(f.offset)} cannot be loaded: ${featureUnloadable(f)}`, f.offset + FEATURE_HEADER.dataSize.offset, FEATURE_HEADER.dataSize.size, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}),
     );
   },
   repair(ctx, plan, only) {
-    const f = tooSmallBitmaps(ctx).find((x) => !isNecessary(x) && (!only || only.offset === x.offset + 16));
+    const f = tooSmallBitmaps(ctx).find((x) => !isNecessary(x) && (!only || only.offset === x.offset + FEATURE_HEADER.dataSize.offset));
     if (f) dropFeature(ctx, plan, f, 'a dirty bitmap section too short for its header');
   },
 });

@@ -1,5 +1,6 @@
 import { defineRule } from '../rule';
 import { bitmapBytes } from '../../format/extension';
+import { BITMAP_HEADER } from '../../format/extensionLayout';
 import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
@@ -25,7 +26,7 @@ A different l1_size means the table does not describe the bitmap; QEMU refuses i
   fix: 'drop the bitmap (the next backup copies everything)',
   check(ctx) {
     return wrong(ctx).map((b) =>
-      ctx.finding(this, `${bitmapName(b)} has l1_size ${b.bitmap.l1Size}, but ${bitmapBytes(b.bitmap)} bytes of bitmap need ${expected(ctx, bitmapBytes(b.bitmap))} entries`, b.feature.dataOffset + 28, 4),
+      ctx.finding(this, `${bitmapName(b)} has l1_size ${b.bitmap.l1Size}, but ${bitmapBytes(b.bitmap)} bytes of bitmap need ${expected(ctx, bitmapBytes(b.bitmap))} entries`, b.feature.dataOffset + BITMAP_HEADER.l1Size.offset, BITMAP_HEADER.l1Size.size),
     );
   },
   repair(ctx, plan, only) {

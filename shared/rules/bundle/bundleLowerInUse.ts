@@ -1,4 +1,4 @@
-import { IN_USE_DIRTY, H } from '../../format/constants';
+import { IN_USE_DIRTY, H, H_SIZE } from '../../format/constants';
 import { defineBundleRule, type BundleFinding } from '../../bundle/rule';
 
 export default defineBundleRule({
@@ -16,7 +16,7 @@ changes every branch above it. hdd-lens never writes a lower image while checkin
     ctx.bundle.images.forEach((_, k) => {
       for (const img of ctx.chainImages(k).filter((i) => i.guid !== ctx.bundle.chain.guids[0])) {
         if (img.decoded?.geometry && img.decoded.header.inUse === IN_USE_DIRTY) {
-          out.push(ctx.inImage(this, `storage ${k}: the lower image ${img.entry.file?.text} is marked in use (in_use "Ynot")`, img, H.inUse, 4));
+          out.push(ctx.inImage(this, `storage ${k}: the lower image ${img.entry.file?.text} is marked in use (in_use "Ynot")`, img, H.inUse, H_SIZE.inUse));
         }
       }
     });

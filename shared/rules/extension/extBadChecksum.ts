@@ -2,10 +2,8 @@ import { defineRule } from '../rule';
 import { checksumOk, extensionMagicOk } from '../../format/extension';
 import { markBitmapsDirty, storeChecksum } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
-
-function md5(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+import { hexBytes } from '../../format/le';
+import { EXT_HEADER } from '../../format/extensionLayout';
 
 export default defineRule({
   code: 'ext-bad-checksum',
@@ -21,7 +19,7 @@ checksum of the result.`,
   check(ctx) {
     const ext = ctx.image.extension;
     if (!ext || !extensionMagicOk(ext) || checksumOk(ext)) return [];
-    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} stores MD5 ${md5(ext.storedChecksum)} but its contents hash to ${md5(ext.computedChecksum)}`, ext.offset + 8, 16)];
+    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} stores MD5 ${hexBytes(ext.storedChecksum)} but its contents hash to ${hexBytes(ext.computedChecksum)}`, ext.offset + EXT_HEADER.checksum.offset, EXT_HEADER.checksum.size)];
   },
   repair(ctx, plan) {
     if (!plan.claim('extension-checksum')) return;

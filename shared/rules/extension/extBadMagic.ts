@@ -10,7 +10,7 @@ export default defineRule({
   severity: 'error',
   category: 'corruption',
   phase: 'extension',
-  doc: `The cluster ext_off points to must start with 0xAB234CEF23DCEA87. Without it the cluster is not an
+  doc: `The cluster ext_off points to must start with 0xab234cef23dcea87. Without it the cluster is not an
 extension (ext_off is damaged, or the cluster was overwritten, for instance by qemu-img's leak repair cutting it off
 and the file growing again). Readers refuse the image. The repair clears ext_off: nothing in the cluster can be
 trusted, and losing bitmaps only makes the next backup a full one.`,

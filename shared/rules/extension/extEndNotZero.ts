@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
-import { FEATURE_HEADER_SIZE } from '../../format/constants';
+import { FEATURE_HEADER, FEATURE_HEADER_SIZE } from '../../format/extensionLayout';
 import { type Feature, extensionMagicOk } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
@@ -33,7 +33,7 @@ unsupported"). The repair sets the End section's fields to 0 and stores the new 
   check(ctx) {
     const found = endNotZero(ctx);
     if (!found) return [];
-    return [ctx.finding(this, `the End-of-features section at ${hex(found.end.offset)} has ${found.set.join(', ')} (all its fields must be 0)`, found.end.offset + 8, FEATURE_HEADER_SIZE - 8)];
+    return [ctx.finding(this, `the End-of-features section at ${hex(found.end.offset)} has ${found.set.join(', ')} (all its fields must be 0)`, found.end.offset + FEATURE_HEADER.flags.offset, FEATURE_HEADER_SIZE - FEATURE_HEADER.flags.offset)];
   },
   repair(ctx, plan) {
     const found = endNotZero(ctx);

@@ -1,5 +1,6 @@
 import { defineRule } from '../rule';
 import { extensionMagicOk, isNecessary } from '../../format/extension';
+import { FEATURE_HEADER } from '../../format/extensionLayout';
 import { dropFeature } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
 
@@ -19,7 +20,7 @@ starts.`,
     if (!ext || !extensionMagicOk(ext)) return [];
     return ext.features
       .filter((f) => f.truncated)
-      .map((f) => ctx.finding(this, `the feature section at ${hex(f.offset)} claims ${f.dataSize} bytes of data, past the end of the extension cluster`, f.offset + 16, 4, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}));
+      .map((f) => ctx.finding(this, `the feature section at ${hex(f.offset)} claims ${f.dataSize} bytes of data, past the end of the extension cluster`, f.offset + FEATURE_HEADER.dataSize.offset, FEATURE_HEADER.dataSize.size, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}));
   },
   repair(ctx, plan) {
     const f = ctx.image.extension?.features.find((x) => x.truncated && !isNecessary(x));

@@ -1,6 +1,6 @@
 import { defineRule } from '../rule';
 import { EXT_HEADER_SIZE, FEATURE_HEADER_SIZE } from '../../format/constants';
-import { extensionMagicOk } from '../../format/extension';
+import { extensionMagicOk, sectionEnd } from '../../format/extension';
 import { writeEnd } from '../../repair/extensionEdit';
 import { hex } from '../../format/words';
 
@@ -24,7 +24,7 @@ feature (a truncated one is handled by ext-feature-truncated first).`,
     const g = ctx.geometry;
     if (!ext || !g) return;
     const last = ext.features[ext.features.length - 1];
-    const after = last ? last.dataOffset + Math.ceil(last.dataSize / 8) * 8 : ext.offset + EXT_HEADER_SIZE;
+    const after = last ? sectionEnd(last) : ext.offset + EXT_HEADER_SIZE;
     // No room for an End section after the last feature: the End section replaces that feature.
     const at = after + FEATURE_HEADER_SIZE <= ext.offset + g.clusterSize ? after : (last?.offset ?? ext.offset + EXT_HEADER_SIZE);
     writeEnd(ctx, plan, at, 'the feature list had no end');

@@ -1,7 +1,7 @@
 import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
 import { slotOrigin } from '../../check/metadata';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { clearExtOff } from './clearExtOff';
 import { hex } from '../../format/words';
 
@@ -31,7 +31,7 @@ lost, which is safe: backups then copy everything).`,
   fix: 'complete a cut-short extension cluster with zeros, else clear ext_off',
   check(ctx) {
     const p = extOffProblem(ctx);
-    return p ? [ctx.finding(this, `ext_off ${ctx.image.header.extOff} (${hex(ctx.geometry?.extOffset ?? 0)}) ${p.why}`, H.extOff, 8)] : [];
+    return p ? [ctx.finding(this, `ext_off ${ctx.image.header.extOff} (${hex(ctx.geometry?.extOffset ?? 0)}) ${p.why}`, H.extOff, H_SIZE.extOff)] : [];
   },
   repair(ctx, plan) {
     const p = extOffProblem(ctx);

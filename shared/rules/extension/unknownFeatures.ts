@@ -1,5 +1,6 @@
 import type { CheckContext } from '../../check/context';
 import { type Feature, extensionMagicOk, isNecessary, isTransit } from '../../format/extension';
+import { hex } from '../../format/words';
 
 /** Unknown feature sections by how the spec says to treat them: keep the file, keep the section, drop it. */
 export type UnknownKind = 'necessary' | 'transit' | 'droppable';
@@ -15,5 +16,5 @@ function classify(f: Feature): UnknownKind {
 }
 
 export function featureName(f: Feature): string {
-  return `feature 0x${f.magic.toString(16).padStart(16, '0')} at 0x${f.offset.toString(16)}`;
+  return `feature ${hex(f.magic)} at ${hex(f.offset)}`;
 }

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, VERSION } from '../../format/constants';
+import { H, H_SIZE, VERSION } from '../../format/constants';
 
 export default defineRule({
   code: 'bad-version',
@@ -12,6 +12,6 @@ so no other field can be trusted. QEMU refuses the image ("Image not in Parallel
   check(ctx) {
     const h = ctx.image.header;
     if (h.variant === undefined || h.bytesPresent < H.version + 4 || h.version === VERSION) return [];
-    return [ctx.finding(this, `version is ${h.version}, not ${VERSION}`, H.version, 4)];
+    return [ctx.finding(this, `version is ${h.version}, not ${VERSION}`, H.version, H_SIZE.version)];
   },
 });

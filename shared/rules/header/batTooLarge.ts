@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, MAX_BAT_ENTRIES } from '../../format/constants';
+import { H, H_SIZE, MAX_BAT_ENTRIES } from '../../format/constants';
 import { geometryBlocker } from '../../format/geometry';
 
 export default defineRule({
@@ -13,6 +13,6 @@ export default defineRule({
   check(ctx) {
     const h = ctx.image.header;
     if (geometryBlocker(h) !== 'bat-too-large') return [];
-    return [ctx.finding(this, `nb_bat_entries is ${h.batEntries}, more than the ${MAX_BAT_ENTRIES} readers accept`, H.batEntries, 4)];
+    return [ctx.finding(this, `nb_bat_entries is ${h.batEntries}, more than the ${MAX_BAT_ENTRIES} readers accept`, H.batEntries, H_SIZE.batEntries)];
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { hex, plural } from '../../format/words';
 
 export default defineRule({
@@ -17,7 +17,7 @@ which makes that reading explicit and loses nothing.`,
     if (!g || g.fileSize >= g.batEnd) return [];
     const held = ctx.batEntries;
     return [
-      ctx.finding(this, `the file (${g.fileSize} bytes) ends inside the BAT, which runs to ${hex(g.batEnd)}: ${plural(g.batEntries - held, 'entry')} of ${g.batEntries} are missing`, H.batEntries, 4),
+      ctx.finding(this, `the file (${g.fileSize} bytes) ends inside the BAT, which runs to ${hex(g.batEnd)}: ${plural(g.batEntries - held, 'entry')} of ${g.batEntries} are missing`, H.batEntries, H_SIZE.batEntries),
     ];
   },
   repair(ctx, plan) {

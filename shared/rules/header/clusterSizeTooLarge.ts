@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, MAX_CLUSTER_SECTORS } from '../../format/constants';
+import { H, H_SIZE, MAX_CLUSTER_SECTORS } from '../../format/constants';
 import { geometryBlocker } from '../../format/geometry';
 
 export default defineRule({
@@ -13,6 +13,6 @@ offsets; QEMU refuses it ("Invalid image: Too big cluster"). Such a value is alm
   check(ctx) {
     const h = ctx.image.header;
     if (geometryBlocker(h) !== 'cluster-too-large') return [];
-    return [ctx.finding(this, `tracks is ${h.tracks} sectors, more than the ${MAX_CLUSTER_SECTORS} any reader accepts`, H.tracks, 4)];
+    return [ctx.finding(this, `tracks is ${h.tracks} sectors, more than the ${MAX_CLUSTER_SECTORS} any reader accepts`, H.tracks, H_SIZE.tracks)];
   },
 });

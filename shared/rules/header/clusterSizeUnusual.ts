@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, USUAL_CLUSTER_MAX, USUAL_CLUSTER_MIN } from '../../format/constants';
+import { H, H_SIZE, USUAL_CLUSTER_MAX, USUAL_CLUSTER_MIN } from '../../format/constants';
 import { size } from '../../format/words';
 
 export default defineRule({
@@ -17,6 +17,6 @@ be refused elsewhere. Not repaired: changing the cluster size means rewriting th
     const c = g.clusterSize;
     const usual = c >= USUAL_CLUSTER_MIN && c <= USUAL_CLUSTER_MAX && (c & (c - 1)) === 0;
     if (usual) return [];
-    return [ctx.finding(this, `cluster size is ${size(c)} (${ctx.image.header.tracks} sectors): ploop and Parallels Desktop expect a power of two from 32 KiB to 64 MiB`, H.tracks, 4)];
+    return [ctx.finding(this, `cluster size is ${size(c)} (${ctx.image.header.tracks} sectors): ploop and Parallels Desktop expect a power of two from 32 KiB to 64 MiB`, H.tracks, H_SIZE.tracks)];
   },
 });

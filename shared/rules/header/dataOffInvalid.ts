@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { setDataOffset } from './setDataOffset';
 import { hex } from '../../format/words';
 
@@ -29,7 +29,7 @@ that no entry becomes misaligned and no data moves).`,
             ? `puts the data area at ${hex(g.storedDataOffset)}, past the end of the file (${hex(g.fileSize)})`
             : undefined;
     const inferred = g.dataOffsetFromEntries ? `; every BAT entry puts it at ${hex(g.dataOffset)}` : '';
-    return why ? [ctx.finding(this, `data_off ${h.dataOff} ${why}${inferred}`, H.dataOff, 4)] : [];
+    return why ? [ctx.finding(this, `data_off ${h.dataOff} ${why}${inferred}`, H.dataOff, H_SIZE.dataOff)] : [];
   },
   repair(ctx, plan) {
     setDataOffset(ctx, plan, ctx.geometry?.dataOffsetFromEntries ? 'where every BAT entry puts the data area' : 'the end of the BAT');

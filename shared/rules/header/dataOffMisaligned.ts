@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, SECTOR } from '../../format/constants';
+import { H, H_SIZE, SECTOR } from '../../format/constants';
 import { hex, size } from '../../format/words';
 
 export default defineRule({
@@ -19,9 +19,9 @@ an ext image's data_off down to a cluster boundary when the BAT still fits, else
     // An out-of-range data_off is data-off-invalid's (its repair also aligns it).
     if (!g || h.dataOff === 0 || g.dataOffset !== g.storedDataOffset || g.dataOffset % g.clusterSize === 0) return [];
     const msg = `data_off ${h.dataOff} (${hex(g.dataOffset)}) is not a multiple of the cluster size (${size(g.clusterSize)})`;
-    if (g.variant === 'ext') return [ctx.finding(this, msg, H.dataOff, 4)];
+    if (g.variant === 'ext') return [ctx.finding(this, msg, H.dataOff, H_SIZE.dataOff)];
     return [
-      ctx.finding(this, `${msg}; the format recommends it for WithoutFreeSpace images`, H.dataOff, 4, {
+      ctx.finding(this, `${msg}; the format recommends it for WithoutFreeSpace images`, H.dataOff, H_SIZE.dataOff, {
         severity: 'info',
         category: 'info',
         repair: undefined,

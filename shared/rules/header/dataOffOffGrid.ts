@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { hex } from '../../format/words';
 import { setDataOffset } from './setDataOffset';
 
@@ -21,7 +21,7 @@ check this. An out-of-range data_off with entries that agree is data-off-invalid
     const h = ctx.image.header;
     if (!g?.dataOffsetFromEntries || !g.storedDataOffsetValid) return [];
     const stored = h.dataOff === 0 ? `data_off 0 computes the data area at ${hex(g.storedDataOffset)} (the end of the BAT)` : `data_off ${h.dataOff} puts the data area at ${hex(g.storedDataOffset)}`;
-    return [ctx.finding(this, `${stored}, but every BAT entry lies on the cluster grid that starts at ${hex(g.dataOffset)}`, H.dataOff, 4)];
+    return [ctx.finding(this, `${stored}, but every BAT entry lies on the cluster grid that starts at ${hex(g.dataOffset)}`, H.dataOff, H_SIZE.dataOff)];
   },
   repair(ctx, plan) {
     setDataOffset(ctx, plan, 'where every BAT entry puts the data area');

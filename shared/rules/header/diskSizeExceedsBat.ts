@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../check/context';
 import { defineRule } from '../rule';
-import { batEntryOffset, H, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
+import { batEntryOffset, H, H_SIZE, MAX_BAT_ENTRIES, SECTOR } from '../../format/constants';
 import { roundUp } from '../../format/geometry';
 import { putU64 } from '../../format/le';
 import type { PlanBuilder } from '../../repair/planBuilder';
@@ -37,7 +37,7 @@ shrinks nb_sectors to what the BAT covers; nothing stored is lost, since the tai
     const g = ctx.geometry;
     if (!g || g.diskClusters <= g.batEntries) return [];
     return [
-      ctx.finding(this, `nb_sectors says the disk is ${size(g.diskBytes)}, which needs ${g.diskClusters} BAT entries, but the BAT has ${g.batEntries} (${size(g.batEntries * g.clusterSize)})`, H.nbSectors, 8),
+      ctx.finding(this, `nb_sectors says the disk is ${size(g.diskBytes)}, which needs ${g.diskClusters} BAT entries, but the BAT has ${g.batEntries} (${size(g.batEntries * g.clusterSize)})`, H.nbSectors, H_SIZE.nbSectors),
     ];
   },
   repair(ctx, plan) {

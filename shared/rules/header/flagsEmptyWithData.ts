@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { FLAG_EMPTY, H } from '../../format/constants';
+import { FLAG_EMPTY, H, H_SIZE } from '../../format/constants';
 import { plural } from '../../format/words';
 
 export default defineRule({
@@ -15,7 +15,7 @@ shows the data the image holds.`,
   check(ctx) {
     const scan = ctx.scan;
     if (!scan || (ctx.image.header.flags & FLAG_EMPTY) === 0 || scan.allocated === 0) return [];
-    return [ctx.finding(this, `flags has the Empty bit set but ${plural(scan.allocated, 'BAT entry')} are allocated`, H.flags, 4)];
+    return [ctx.finding(this, `flags has the Empty bit set but ${plural(scan.allocated, 'BAT entry')} are allocated`, H.flags, H_SIZE.flags)];
   },
   repair(ctx, plan) {
     if (!plan.claim('header:flags')) return;

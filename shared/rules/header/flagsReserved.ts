@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { FLAG_EMPTY, H } from '../../format/constants';
+import { FLAG_EMPTY, H, H_SIZE } from '../../format/constants';
 import { hex } from '../../format/words';
 
 export default defineRule({
@@ -14,7 +14,7 @@ writer's meaning that this tool cannot honour. The repair clears them and keeps 
   check(ctx) {
     const flags = ctx.image.header.flags;
     if (!ctx.geometry || (flags & ~FLAG_EMPTY) === 0) return [];
-    return [ctx.finding(this, `flags is ${hex(flags)}: reserved bits ${hex((flags & ~FLAG_EMPTY) >>> 0)} are set`, H.flags, 4)];
+    return [ctx.finding(this, `flags is ${hex(flags)}: reserved bits ${hex((flags & ~FLAG_EMPTY) >>> 0)} are set`, H.flags, H_SIZE.flags)];
   },
   repair(ctx, plan) {
     if (!plan.claim('header:flags')) return;

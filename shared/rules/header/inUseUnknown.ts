@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H, IN_USE_CLOSED, IN_USE_DIRTY } from '../../format/constants';
+import { H, H_SIZE, IN_USE_CLOSED, IN_USE_DIRTY } from '../../format/constants';
 import { asciiTag } from '../../format/le';
 import { markBitmapsDirty } from '../../repair/extensionEdit';
 import { closedInUse } from './closedValue';
@@ -17,7 +17,7 @@ export default defineRule({
   severity: 'warning',
   category: 'warning',
   phase: 'header',
-  doc: `in_use must be 0x746F6E59 (open), 0x312e3276 ("v2.1", closed) or 0 (closed by software without format
+  doc: `in_use must be 0x746f6e59 (open), 0x312e3276 ("v2.1", closed) or 0 (closed by software without format
 extension support); "other values are not allowed". Parallels Desktop's tags ("pd17", "pd22") are recognised and
 accepted. Anything else is damage or an unknown writer, and whether the extension is current cannot be told. The
 repair marks the image closed and any dirty bitmaps all dirty (safe for backups).`,
@@ -26,7 +26,7 @@ repair marks the image closed and any dirty bitmaps all dirty (safe for backups)
     const v = ctx.image.header.inUse;
     if (!ctx.geometry || v === 0 || v === IN_USE_DIRTY || v === IN_USE_CLOSED || parallelsDesktopTag(v)) return [];
     const tag = asciiTag(v);
-    return [ctx.finding(this, `in_use is ${hex(v)}${tag ? ` ("${tag}")` : ''}, none of the values the format allows`, H.inUse, 4)];
+    return [ctx.finding(this, `in_use is ${hex(v)}${tag ? ` ("${tag}")` : ''}, none of the values the format allows`, H.inUse, H_SIZE.inUse)];
   },
   repair(ctx, plan) {
     markBitmapsDirty(ctx, plan, 'in_use did not say whether they were current');

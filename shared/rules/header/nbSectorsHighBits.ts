@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { hex } from '../../format/words';
 
 export default defineRule({
@@ -15,7 +15,7 @@ size the legacy variant defines.`,
   check(ctx) {
     const h = ctx.image.header;
     if (!ctx.geometry || h.variant !== 'legacy' || h.nbSectorsHigh === 0) return [];
-    return [ctx.finding(this, `the high 4 bytes of nb_sectors are ${hex(h.nbSectorsHigh)}; a WithoutFreeSpace image must keep them 0 (its size is the low half, ${h.nbSectorsLow} sectors)`, H.nbSectorsHigh, 4)];
+    return [ctx.finding(this, `the high 4 bytes of nb_sectors are ${hex(h.nbSectorsHigh)}; a WithoutFreeSpace image must keep them 0 (its size is the low half, ${h.nbSectorsLow} sectors)`, H.nbSectorsHigh, H_SIZE.nbSectorsHigh)];
   },
   repair(_ctx, plan) {
     plan.writeU32(H.nbSectorsHigh, 0);

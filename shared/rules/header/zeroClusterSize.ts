@@ -1,5 +1,5 @@
 import { defineRule } from '../rule';
-import { H } from '../../format/constants';
+import { H, H_SIZE } from '../../format/constants';
 import { geometryBlocker } from '../../format/geometry';
 
 export default defineRule({
@@ -13,6 +13,6 @@ refuses the image ("Invalid image: Zero sectors per track"). Not repaired: the r
 anywhere else.`,
   check(ctx) {
     if (geometryBlocker(ctx.image.header) !== 'zero-cluster') return [];
-    return [ctx.finding(this, 'tracks (the cluster size in sectors) is 0', H.tracks, 4)];
+    return [ctx.finding(this, 'tracks (the cluster size in sectors) is 0', H.tracks, H_SIZE.tracks)];
   },
 });

@@ -3,7 +3,7 @@ import { decodeImage } from '../shared/format/image';
 import type { ByteSource } from '../shared/io/byteSource';
 import type { EditSet } from '../shared/io/patch';
 import type { FileStamp } from '../shared/protocol';
-import { Analysis } from './analysis';
+import { Analysis } from './documentAnalysis';
 import { since, trace } from './trace';
 import type { WorkerClient } from './workerClient';
 
@@ -25,7 +25,7 @@ export interface AnalysisTarget {
  * enough to describe any byte); the BAT scan runs inline for small BATs and in the worker for large ones, and BAT
  * edits on a checked state update the previous scan instead of making a new one.
  */
-export class Analyzer {
+export class AnalysisRunner {
   constructor(
     private readonly worker: WorkerClient,
     readonly inlineEntries: number,

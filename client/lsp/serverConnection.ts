@@ -27,7 +27,8 @@ export class ServerConnection implements vscode.Disposable {
 
   async request<P, R>(sig: RequestSig<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
     const c = await this.started;
-    return c.sendRequest<R>(sig.method, params, token);
+    // Without a token, none is passed: an `undefined` argument would be sent as a second, positional parameter.
+    return token ? c.sendRequest<R>(sig.method, params, token) : c.sendRequest<R>(sig.method, params);
   }
 
   async notify<P>(sig: NotificationSig<P>, params: P): Promise<void> {

@@ -166,6 +166,13 @@ describe('server custom requests', function () {
     assert.equal(q.code, 0, q.stdout + q.stderr);
   });
 
+  it('a request sent with positional parameters ([params, null], as a client passing an undefined token does) is answered as by name', async () => {
+    const { uri } = await open('bat-entry-duplicate');
+    const byName = await client.request(P.planRepairRequest, { uri, mode: 'all' });
+    const positional = await client.connection.sendRequest(P.planRepairRequest.method, { uri, mode: 'all' }, null);
+    assert.deepEqual(positional, byName);
+  });
+
   it('hddLens/planRepair leaks: truncates a leaked tail, nothing else', async () => {
     const { uri, path } = await open('leaked-tail');
     const plan = await client.request(P.planRepairRequest, { uri, mode: 'leaks' });

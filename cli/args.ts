@@ -55,3 +55,9 @@ export function stringOption(p: Parsed, name: string): string | undefined {
 export function flag(p: Parsed, name: string): boolean {
   return p.values[name] === true;
 }
+
+/** A repeatable string option (`--image A --image B`), as parseArgs gives it. */
+export function stringsOption(p: Parsed, name: string): string[] {
+  const v: unknown = (p.values as Record<string, unknown>)[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}

@@ -32,7 +32,7 @@
  */
 import type { CheckReport } from '../shared/ops/check';
 import type { FindingReport } from '../shared/check/finding';
-import { catalogueEntry } from '../shared/rules/catalogue';
+import { ruleByCode } from '../shared/rules/imageRules';
 import type { Output } from './output';
 
 const KIND: Record<FindingReport['category'], string> = { corruption: 'ERROR', leak: 'LEAK', warning: 'WARNING', info: 'INFO' };
@@ -58,21 +58,24 @@ function fixLine(f: FindingReport): string {
   return `no automatic fix: ${noFixReason(f.code)}`;
 }
 
+/** Where a rule's documentation is found: the image rules here; the bundle commands pass the whole catalogue. */
+export type RuleDocs = (code: string) => { doc: string } | undefined;
+
 /**
  * Why a rule has no repair, from its documentation: the sentence that talks about repairing ("Nothing is
  * repaired: ..."), else a pointer to the catalogue.
  */
-export function noFixReason(code: string): string {
+export function noFixReason(code: string, docs: RuleDocs = ruleByCode): string {
   // Once per rule, not per finding: 1000 duplicates spent 90 ms splitting the same documentation.
   let reason = noFixReasons.get(code);
-  if (reason === undefined) noFixReasons.set(code, (reason = reasonFromDoc(code)));
+  if (reason === undefined) noFixReasons.set(code, (reason = reasonFromDoc(docs(code)?.doc ?? '', code)));
   return reason;
 }
 
 const noFixReasons = new Map<string, string>();
 
-function reasonFromDoc(code: string): string {
-  const doc = catalogueEntry(code)?.doc.replace(/\s+/g, ' ') ?? '';
+function reasonFromDoc(text: string, code: string): string {
+  const doc = text.replace(/\s+/g, ' ');
   const sentence = doc.split(/(?<=[.!])\s+(?=[A-Z'"])/).find((s) => /repair/i.test(s));
   const reason = sentence?.replace(/^(Nothing is repaired|Not repaired)[:.]\s*/, '').trim();
   if (!reason) return `see 'hdd-lens rules ${code}'`;

@@ -7,18 +7,26 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 
 // The CLI's dispatcher loads one command bundle per run (cli/main.ts): the commands are bundled apart, and the
 // dispatcher's require('./commands/NAME') stays a require of dist/commands/NAME.js.
-const CLI_COMMANDS = ['check', 'info', 'map', 'convert', 'create', 'recover', 'rules'];
+// 'bundle' is the commands on bundle folders, which check, info, map and convert load (require('./bundle')) only
+// when their path names a bundle (cli/commands/bundleTarget.ts): an image's check does not compile the XML parser.
+const CLI_COMMANDS = ['check', 'info', 'map', 'convert', 'create', 'recover', 'rules', 'bundle'];
 const commandsApart = {
   name: 'commands-apart',
   setup(b) {
     b.onResolve({ filter: /^\.\/commands\// }, (args) => ({ path: `${args.path}.js`, external: true }));
   },
 };
+const bundleApart = {
+  name: 'bundle-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/bundle$/ }, (args) => (/cli[\\/]commands$/.test(args.resolveDir) ? { path: './bundle.js', external: true } : undefined));
+  },
+};
 
 const targets = [
   { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
     banner: { js: '#!/usr/bin/env node' }, plugins: [commandsApart] },
-  ...CLI_COMMANDS.map((c) => ({ entryPoints: [`cli/commands/${c}.ts`], outfile: `dist/commands/${c}.js`, platform: 'node', format: 'cjs' })),
+  ...CLI_COMMANDS.map((c) => ({ entryPoints: [`cli/commands/${c}.ts`], outfile: `dist/commands/${c}.js`, platform: 'node', format: 'cjs', plugins: [bundleApart] })),
   { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
   // The server's check worker thread: the engine without the LSP, so that it starts fast.
   { entryPoints: ['server/workerMain.ts'], outfile: 'dist/workerMain.js', platform: 'node', format: 'cjs' },

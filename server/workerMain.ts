@@ -4,7 +4,7 @@
  * server script took to load, and that start is on the way to the first diagnostics of a large image.
  */
 import { parentPort } from 'node:worker_threads';
-import '../shared/rules/catalogue';
+import '../shared/rules/imageRules';
 import { serveJobs } from './checkWorker';
 
 if (parentPort) serveJobs(parentPort);

@@ -2,6 +2,9 @@
  * The commands on bundles: `check`, `info`, `map` and `convert` hand a bundle folder, its DiskDescriptor.xml or a
  * `.pvm` folder (every disk bundle in it) here; an image file stays with the image commands. Each command opens
  * the bundle read-only (an image with a pending journal is read as it is on disk, and the reader is told), then prints.
+ * Bundled apart (dist/commands/bundle.js) and loaded only for a bundle (./bundleTarget.ts): each entry runs in this
+ * bundle's own copy of the CLI's failure handling and output, so that the error classes it tests are the ones
+ * thrown here and what is printed here is flushed here.
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -9,25 +12,20 @@ import { type Bundle, BundleError, allImages, openBundle } from '../../shared/bu
 import { type BundleCheckReport, checkBundle } from '../../shared/ops/bundleCheck';
 import { ChainSource } from '../../shared/bundle/chainSource';
 import { convertBundle } from '../../shared/ops/bundleConvert';
-import { type Target, locate } from '../../shared/bundle/locate';
 import { repairBundle } from '../../shared/ops/bundleRepair';
 import { bundleSummary } from '../../shared/ops/bundleSummary';
 import { checkExitCode } from '../../shared/ops/check';
 import type { RepairMode } from '../../shared/engine/repair';
 import type { ProgressCallback } from '../../shared/io/progress';
-import { type Parsed, UsageError } from '../args';
+import { UsageError } from '../args';
 import { journalOptions } from '../journalHooks';
 import { findJournal } from '../../shared/io/journal';
 import { complain, stderr, stdout } from '../output';
 import { bundleMapJson, printBundleCheck, printBundleInfo, printBundleMap } from './bundleText';
+import type { BundleTarget } from './bundleTarget';
+import { commandMain } from '../execute';
 
-/** The bundles `path` names, or undefined when it names an image file (or nothing: the image commands say so). */
-export function bundleTarget(path: string): Exclude<Target, { kind: 'image' }> | undefined {
-  const t = locate(path);
-  return t.kind === 'image' ? undefined : t;
-}
-
-function bundleDirs(t: Exclude<Target, { kind: 'image' }>): string[] {
+function bundleDirs(t: BundleTarget): string[] {
   return t.kind === 'vm' ? t.bundles : [t.dir];
 }
 
@@ -52,7 +50,7 @@ export interface BundleCheckOptions {
   images: string[];
 }
 
-export function bundleCheck(t: Exclude<Target, { kind: 'image' }>, o: BundleCheckOptions): number {
+function checkBundles(t: BundleTarget, o: BundleCheckOptions): number {
   if (o.images.length > 0 && o.mode === undefined) throw new UsageError('--image only applies to a repair (-r leaks|all)', 'check');
   const reports = bundleDirs(t).map((dir) => checkOne(dir, o));
   const total = totals(reports);
@@ -85,7 +83,7 @@ function totals(reports: readonly BundleCheckReport[]): { corruptions: number; l
   return { corruptions: sum('corruptions'), leaks: sum('leaks'), warnings: sum('warnings'), infos: sum('infos'), checkErrors: reports.some((r) => r.checkErrors) ? 1 : 0 };
 }
 
-export function bundleInfo(t: Exclude<Target, { kind: 'image' }>, json: boolean): number {
+function infoBundles(t: BundleTarget, json: boolean): number {
   const infos = bundleDirs(t).map((dir) => {
     const b = openForReading(dir);
     return { filename: b.dir, format: 'parallels-bundle' as const, descriptor: b.descriptorPath, bundle: bundleSummary(b) };
@@ -95,7 +93,7 @@ export function bundleInfo(t: Exclude<Target, { kind: 'image' }>, json: boolean)
   return 0;
 }
 
-export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean): number {
+function mapBundles(t: BundleTarget, json: boolean): number {
   const dirs = bundleDirs(t);
   if (json && t.kind === 'vm') stdout.text('[');
   dirs.forEach((dir, n) => {
@@ -118,7 +116,7 @@ export function bundleMap(t: Exclude<Target, { kind: 'image' }>, json: boolean):
  * One bundle converts to OUT. A VM with several disks converts into the folder OUT (which must exist), one
  * `NAME.raw` per disk bundle `NAME.hdd`.
  */
-export async function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: string, o: { snapshot?: string; overwrite: boolean; onProgress?: ProgressCallback }): Promise<number> {
+async function convertBundles(t: BundleTarget, out: string, o: { snapshot?: string; overwrite: boolean; onProgress?: ProgressCallback }): Promise<number> {
   const dirs = bundleDirs(t);
   if (dirs.length > 1 && o.snapshot !== undefined) throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
   if (dirs.length > 1 && !(existsSync(out) && statSync(out).isDirectory())) {
@@ -131,8 +129,12 @@ export async function bundleConvert(t: Exclude<Target, { kind: 'image' }>, out: 
   return 0;
 }
 
-/** A repeatable string option (`--image A --image B`), as parseArgs gives it. */
-export function stringsOption(p: Parsed, name: string): string[] {
-  const v: unknown = (p.values as Record<string, unknown>)[name];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+/** Runs `run` as a command of its own: its failures become messages and exit statuses, its output is flushed. */
+function apart<A extends unknown[]>(run: (...a: A) => number | Promise<number>): (...a: A) => Promise<number> {
+  return (...a) => commandMain(() => run(...a))([]);
 }
+
+export const bundleCheck = apart(checkBundles);
+export const bundleInfo = apart(infoBundles);
+export const bundleMap = apart(mapBundles);
+export const bundleConvert = apart(convertBundles);

@@ -12,6 +12,7 @@ import type { ChainSource } from '../../shared/bundle/chainSource';
 import type { BundleSummary, ImageSummary, SnapshotSummary } from '../../shared/ops/bundleSummary';
 import { MAP_HUMAN_HEADER, type MapEntry, mapEntryHuman, mapEntryJson } from '../../shared/ops/map';
 import { noFixReason } from '../checkText';
+import { catalogueEntry } from '../../shared/rules/catalogue';
 import type { Output } from '../output';
 import { qemuSize } from '../qemuSize';
 import { hex } from '../../shared/format/le';
@@ -22,7 +23,7 @@ export function printBundleCheck(out: Output, r: BundleCheckReport, heading: boo
   if (heading) out.line(`== ${r.filename}`);
   for (const f of r.findings) {
     out.line(`${KIND[f.category]} [${f.code}] ${where(r, f)}: ${f.message}`);
-    out.line(`    ${f.repair !== undefined ? `fix (-r ${f.category === 'leak' ? 'leaks' : 'all'}): ${f.repair}` : `no automatic fix: ${noFixReason(f.code)}`}`);
+    out.line(`    ${f.repair !== undefined ? `fix (-r ${f.category === 'leak' ? 'leaks' : 'all'}): ${f.repair}` : `no automatic fix: ${noFixReason(f.code, catalogueEntry)}`}`);
   }
   if (r.findings.length > 0) out.line();
   const top = r.bundle.top;

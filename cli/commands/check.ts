@@ -2,14 +2,14 @@ import { type CheckReport, checkExitCode, checkReport, repairImage } from '../..
 import type { ProgressCallback } from '../../shared/io/progress';
 import { checkReportStreamed } from '../../shared/ops/streamCheck';
 import type { RepairMode } from '../../shared/engine/repair';
-import { UsageError, flag, parseCommand, stringOption } from '../args';
+import { UsageError, flag, parseCommand, stringOption, stringsOption } from '../args';
 import { notAnImage, printCheckReport, printRepaired } from '../checkText';
 import { journalOptions, openForReading } from '../journalHooks';
 import { complain, stderr, stdout } from '../output';
 import { type ProgressLine, progressLine, wantProgress } from '../progress';
 import { printUsage } from '../help';
 import { forFile } from '../../shared/io/fileErrors';
-import { bundleCheck, bundleTarget, stringsOption } from './bundle';
+import { bundleCommands, bundleTarget } from './bundleTarget';
 import { commandMain } from '../execute';
 
 export async function runCheck(argv: string[]): Promise<number> {
@@ -31,7 +31,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   const path = p.positionals[0];
   const json = flag(p, 'json');
   const bundle = bundleTarget(path);
-  if (bundle) return bundleCheck(bundle, { json, mode, force: flag(p, 'force'), images: stringsOption(p, 'image') });
+  if (bundle) return bundleCommands().bundleCheck(bundle, { json, mode, force: flag(p, 'force'), images: stringsOption(p, 'image') });
   if (stringsOption(p, 'image').length > 0) throw new UsageError('--image names an image of a bundle; IMAGE is not a bundle', 'check');
   // Without -r, the BAT is scanned while it is read (the fast path for huge images); -r plans on a full decode.
   const force = flag(p, 'force');

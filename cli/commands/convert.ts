@@ -6,7 +6,7 @@ import { forFile } from '../../shared/io/fileErrors';
 import { UsageError, stringOption } from '../args';
 import { progressLine, wantProgress } from '../progress';
 import { commandMain } from '../execute';
-import { bundleConvert, bundleTarget } from './bundle';
+import { bundleCommands, bundleTarget } from './bundleTarget';
 
 /**
  * The guest disk as a raw file, as `qemu-img convert -f parallels -O raw` writes it. Prints nothing on success but
@@ -25,7 +25,7 @@ export async function runConvert(argv: string[]): Promise<number> {
   const progress = progressLine(wantProgress(flag(p, 'progress'), false));
   if (bundle) {
     try {
-      return await bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) });
+      return await bundleCommands().bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) });
     } finally {
       progress?.end();
     }

@@ -4,16 +4,16 @@ import { printUsage } from '../help';
 import { withView } from '../journalHooks';
 import { stdout } from '../output';
 import { qemuSize } from '../qemuSize';
-import { bundleInfo, bundleTarget } from './bundle';
+import { bundleCommands, bundleTarget } from './bundleTarget';
 import { commandMain } from '../execute';
 import { hex } from '../../shared/format/le';
 
-export function runInfo(argv: string[]): number {
+export function runInfo(argv: string[]): number | Promise<number> {
   const p = parseCommand('info', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
   if (flag(p, 'help')) return printUsage('info');
   const path = p.positionals[0];
   const bundle = bundleTarget(path);
-  if (bundle) return bundleInfo(bundle, flag(p, 'json'));
+  if (bundle) return bundleCommands().bundleInfo(bundle, flag(p, 'json'));
   // "disk size" is qemu-img's: the blocks the file occupies, not its length.
   const report = withView(path, (view) => imageInfo(view.source, { actualSize: view.stat.blocks * 512 }));
   if (flag(p, 'json')) stdout.line(JSON.stringify(report, null, 4));

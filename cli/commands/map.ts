@@ -5,17 +5,17 @@ import { flag, parseCommand } from '../args';
 import { printUsage } from '../help';
 import { withView } from '../journalHooks';
 import { stdout } from '../output';
-import { bundleMap, bundleTarget } from './bundle';
+import { bundleCommands, bundleTarget } from './bundleTarget';
 import { commandMain } from '../execute';
 
 /** `qemu-img map` output, JSON (`--json`, byte for byte qemu-img 10's) or its human table. */
-export function runMap(argv: string[]): number {
+export function runMap(argv: string[]): number | Promise<number> {
   const p = parseCommand('map', argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'IMAGE' });
   if (flag(p, 'help')) return printUsage('map');
   const path = p.positionals[0];
   const json = flag(p, 'json');
   const bundle = bundleTarget(path);
-  if (bundle) return bundleMap(bundle, json);
+  if (bundle) return bundleCommands().bundleMap(bundle, json);
   withView(path, (view) => {
     // The BAT is streamed by printMap, not read here.
     const image = decodeImage(view.source, { bat: false });

@@ -9,7 +9,7 @@ import { type DecodedImage, decodeImage } from '../format/image';
 import type { BatScan } from '../check/batScan';
 import { CheckContext } from '../check/context';
 import type { Finding } from '../check/finding';
-import { RULES } from '../rules/catalogue';
+import { RULES } from '../rules/imageRules';
 import type { Rule } from '../rules/rule';
 
 export interface CheckOptions {

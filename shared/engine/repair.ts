@@ -7,7 +7,7 @@ import type { Finding } from '../check/finding';
 import type { Rule } from '../rules/rule';
 import { PHASES } from '../check/ruleInfo';
 import { applyRules } from './check';
-import { RULES, ruleByCode } from '../rules/catalogue';
+import { RULES, ruleByCode } from '../rules/imageRules';
 import { isNecessary } from '../format/extension';
 import { PlanBuilder, RepairError } from '../repair/planBuilder';
 import { growthRefusal } from '../repair/growthBound';

@@ -1,7 +1,7 @@
 import type { Finding } from '../check/finding';
 import { checkDecoded } from '../engine/check';
 import type { DecodedImage } from '../format/image';
-import { ruleByCode } from '../rules/catalogue';
+import { ruleByCode } from '../rules/imageRules';
 
 /** The rule that reports each reason `decodeImage` could not locate the BAT. */
 const BLOCKER_RULES: Record<NonNullable<DecodedImage['blocker']>, string> = {

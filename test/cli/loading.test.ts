@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../oracles';
 import { scratchPath } from '../fixtures/files';
 import { CLI, hdd } from './helpers';
+import { sharedBundles } from '../fixtures/bundles';
 
 /**
  * The CLI loads only what a command runs: the dispatcher and that command's bundle, and node:crypto only for an
@@ -47,5 +48,24 @@ describe('CLI start-up loads only what the command needs', function () {
     const image = await scratchPath('plain.hdd');
     assert.equal((await hdd(['create', image, '64M'])).code, 0);
     assert.deepEqual((await loaded(['map', image])).files, ['dist/cli.js', 'dist/commands/map.js']);
+  });
+
+  it('the image commands compile no bundle code: the XML parser and the bundle rules are in dist/commands/bundle.js only', async () => {
+    for (const c of ['check', 'info', 'map', 'convert']) {
+      const text = await readFile(join(PROJECT_ROOT, 'dist', 'commands', `${c}.js`), 'utf8');
+      assert.ok(!/SaxesParser|descriptor-xml-malformed|bundle-chain-broken/.test(text), `${c}.js bundles the XML parser or the bundle rules`);
+      assert.match(text, /require\("\.\/bundle\.js"\)/, `${c}.js loads the bundle commands on demand`);
+    }
+    const bundle = await readFile(join(PROJECT_ROOT, 'dist', 'commands', 'bundle.js'), 'utf8');
+    assert.match(bundle, /SaxesParser/);
+  });
+
+  it('check of a bundle folder loads the bundle commands, and their failures are reported as usage errors, not internal ones', async () => {
+    const dir = [...(await sharedBundles()).dirs.values()][0];
+    assert.deepEqual((await loaded(['check', dir])).files, ['dist/cli.js', 'dist/commands/bundle.js', 'dist/commands/check.js']);
+    const r = await hdd(['check', '--image', 'x.hds', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--image only applies to a repair/);
+    assert.doesNotMatch(r.stderr, /internal error/);
   });
 });

@@ -48,6 +48,39 @@ function rng(seed: number): () => number {
   };
 }
 
+/**
+ * Scans the image `bytes` in pieces cut at random and compares every entry's flags and peer with the reference;
+ * returns how many entries the reference flags.
+ */
+function assertAsReference(bytes: Uint8Array, random: () => number, what: string): number {
+  const image = decodeImage(new BufferSource(bytes));
+  const g = image.geometry!;
+  const entries = image.bat!.length;
+  const ref = reference(g, image.bat!);
+  const scanner = new BatScanner(g);
+  // Pieces of random sizes: some dense, some sparse, so that both of the scanner's loops run.
+  const cuts = [0, entries, ...Array.from({ length: 6 }, () => Math.floor(random() * entries))].sort((a, b) => a - b);
+  for (let k = 1; k < cuts.length; k++) scanner.feed(image.bat!.slice(cuts[k - 1], cuts[k]), cuts[k - 1]);
+  const scan = scanner.finish([], inMemory(image.bat!));
+  const got = new Map<number, number>();
+  for (let k = 0; k < scan.problemCount; k++) {
+    const i = scan.problemIndex[k];
+    got.set(i, scan.problemFlags[k]);
+    assert.equal(scan.problemValue[k], image.bat![i], `${what}: value of entry ${i}`);
+    // The first owner of a regular duplicate's cluster, found by the filtered second pass.
+    if (ref.peers.has(i)) assert.equal(scan.problemPeer[k], ref.peers.get(i), `${what}: peer of entry ${i}`);
+  }
+  for (const i of new Set([...got.keys(), ...ref.flags.keys()])) {
+    const want = ref.flags.get(i) ?? 0;
+    // Overlaps of misaligned and below-data entries are judged by byte range, which the reference leaves out.
+    const mask = want & (EntryFlag.BeforeData | EntryFlag.Misaligned) ? ~EntryFlag.Duplicate : ~0;
+    assert.equal((got.get(i) ?? 0) & mask, want & mask, `${what}: flags of entry ${i}`);
+  }
+  assert.equal(scan.allocated, ref.allocated, `${what}: allocated`);
+  assert.equal(scanner.fragmented, fragmentedClusters(g, image.bat!), `${what}: fragmented`);
+  return ref.flags.size;
+}
+
 describe('BAT scan fast paths against a slow reference', () => {
   for (const variant of ['ext', 'legacy'] as const) {
     it(`${variant}: random BATs with long runs, in pieces`, () => {
@@ -78,31 +111,36 @@ describe('BAT scan fast paths against a slow reference', () => {
           if (random() < 0.1) next -= Math.floor(random() * 64) * step; // later entries duplicate earlier runs
         }
         bytes.set(new Uint8Array(bat.buffer), 64);
-        const image = decodeImage(new BufferSource(bytes));
-        const g = image.geometry!;
-        const ref = reference(g, image.bat!);
-        const scanner = new BatScanner(g);
-        // Pieces of random sizes: some dense, some sparse, so that both of the scanner's loops run.
-        const cuts = [0, entries, ...Array.from({ length: 6 }, () => Math.floor(random() * entries))].sort((a, b) => a - b);
-        for (let k = 1; k < cuts.length; k++) scanner.feed(image.bat!.slice(cuts[k - 1], cuts[k]), cuts[k - 1]);
-        const scan = scanner.finish([], inMemory(image.bat!));
-        const got = new Map<number, number>();
-        for (let k = 0; k < scan.problemCount; k++) {
-          const i = scan.problemIndex[k];
-          got.set(i, scan.problemFlags[k]);
-          assert.equal(scan.problemValue[k], image.bat![i], `round ${round}: value of entry ${i}`);
-          // The first owner of a regular duplicate's cluster, found by the filtered second pass.
-          if (ref.peers.has(i)) assert.equal(scan.problemPeer[k], ref.peers.get(i), `round ${round}: peer of entry ${i}`);
-        }
-        for (const i of new Set([...got.keys(), ...ref.flags.keys()])) {
-          const want = ref.flags.get(i) ?? 0;
-          // Overlaps of misaligned and below-data entries are judged by byte range, which the reference leaves out.
-          const mask = want & (EntryFlag.BeforeData | EntryFlag.Misaligned) ? ~EntryFlag.Duplicate : ~0;
-          assert.equal((got.get(i) ?? 0) & mask, want & mask, `round ${round}: flags of entry ${i}`);
-        }
-        assert.equal(scan.allocated, ref.allocated, `round ${round}: allocated`);
-        assert.equal(scanner.fragmented, fragmentedClusters(g, image.bat!), `round ${round}: fragmented`);
+        assertAsReference(bytes, random, `round ${round}`);
       }
+    });
+  }
+  for (const variant of ['ext', 'legacy'] as const) {
+    it(`${variant}: runs of 32 whose first and last entries match but one entry between differs`, () => {
+      const random = rng(variant === 'ext' ? 21 : 22);
+      const clusterSize = 4096;
+      const layout = createLayout({ size: 64 * 32 * clusterSize, clusterSize, legacy: variant === 'legacy' });
+      const unit = variant === 'ext' ? clusterSize : 512;
+      const step = clusterSize / unit;
+      // Entry i in slot s0 + i, s0 a multiple of 32 (slots count from the file start for ext, from data_off for
+      // legacy): each block of 32 entries fills one bitmap word, the scanner's fast path.
+      const bytes = new Uint8Array(layout.fileSize + (64 + layout.batEntries) * clusterSize);
+      bytes.set(layout.header);
+      const g = decodeImage(new BufferSource(bytes)).geometry!;
+      const origin = variant === 'ext' ? 0 : g.dataOffset;
+      const s0 = Math.ceil((g.dataOffset - origin) / clusterSize / 32) * 32;
+      const bat = new Uint32Array(layout.batEntries);
+      const first = (origin + s0 * clusterSize) / unit;
+      for (let i = 0; i < bat.length; i++) bat[i] = first + i * step;
+      // Block r (entries 32r .. 32r + 31) breaks at entry 32r + 1 + (r % 30), in the ways an entry can differ.
+      for (let r = 0; r * 32 + 31 < bat.length; r++) {
+        const i = r * 32 + 1 + (r % 30);
+        const kind = r % 5;
+        bat[i] = kind === 0 ? 0 : kind === 1 ? bat[i] + step : kind === 2 ? bat[i] + 1 : kind === 3 ? first : bat[i] + 2 ** 31;
+      }
+      bytes.set(new Uint8Array(bat.buffer), 64);
+      // Only the changed entries (and the owners they duplicate) are flagged: the others are regular, in runs.
+      assert.ok(assertAsReference(bytes, random, variant) <= 2 * (bat.length / 32), 'the unchanged entries are regular');
     });
   }
 });

@@ -29,11 +29,19 @@ export async function crashFigures(kills: number, log: (s: string) => void): Pro
     const count = (r: KillOutcome['result']): number => outcomes.filter((o) => o.result === r).length;
     lines.push('## Crash safety: SIGKILL during `check -r all`, then recovery');
     lines.push('');
-    lines.push(`Image: 16384 entries x 64 KiB (1 GiB of data), ${img.duplicates} duplicate clusters; the uninterrupted repair takes ${(img.totalMs / 1000).toFixed(1)} s, its journaled write ${((img.writeEndMs - img.writeStartMs) / 1000).toFixed(2)} s with 1 ms after each journal step. ${kills} kills (seed ${seed}), each followed by \`hdd-lens check\` (which recovers); ${outcomes.filter((o) => o.recoveryKilled).length} recoveries were killed too and recovered again.`);
+    lines.push(
+      `Image: 16384 entries x 64 KiB (1 GiB of data), ${img.duplicates} duplicate clusters; the uninterrupted repair takes ${(img.totalMs / 1000).toFixed(1)} s, its journaled write ${((img.writeEndMs - img.writeStartMs) / 1000).toFixed(2)} s with 1 ms after each journal step. ${kills} kills (seed ${seed}), each followed by \`hdd-lens check\` (which recovers); ${outcomes.filter((o) => o.recoveryKilled).length} recoveries were killed too and recovered again.`,
+    );
     lines.push('');
     lines.push('| Kill at | Where the kill landed | Recovery | Image afterwards |');
     lines.push('| ---: | --- | --- | --- |');
-    for (const o of outcomes) lines.push(`| ${o.killAtMs.toFixed(0)} ms | ${o.when} | ${o.recovery.replace(/^hdd-lens: \S+: /, '').replace(/ \(journal [^)]*\)/, '').replace(/\|/g, '/')}${o.recoveryKilled ? ' (after a killed recovery)' : ''} | ${o.result === 'other' ? '**NEITHER (failure)**' : o.result} |`);
+    for (const o of outcomes)
+      lines.push(
+        `| ${o.killAtMs.toFixed(0)} ms | ${o.when} | ${o.recovery
+          .replace(/^hdd-lens: \S+: /, '')
+          .replace(/ \(journal [^)]*\)/, '')
+          .replace(/\|/g, '/')}${o.recoveryKilled ? ' (after a killed recovery)' : ''} | ${o.result === 'other' ? '**NEITHER (failure)**' : o.result} |`,
+      );
     lines.push('');
     lines.push(`Result: ${count('original')} original, ${count('repaired')} repaired, ${count('other')} neither.`);
     lines.push('');

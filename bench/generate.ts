@@ -97,11 +97,14 @@ export function layoutImage(path: string, partial: Partial<ImageSpec>): ImageLay
   let nextSlot = dataSlot + allocated;
   const extOffset = spec.bitmaps > 0 ? nextSlot++ * cluster : 0;
   const bitmapClusters: ImageLayout['bitmapClusters'] = [];
-  const extension = spec.bitmaps > 0 ? buildExtension(spec, rng, () => {
-    const host = nextSlot++ * cluster;
-    bitmapClusters.push({ host, bytes: randomBytes(rng, cluster) });
-    return host;
-  }) : undefined;
+  const extension =
+    spec.bitmaps > 0
+      ? buildExtension(spec, rng, () => {
+          const host = nextSlot++ * cluster;
+          bitmapClusters.push({ host, bytes: randomBytes(rng, cluster) });
+          return host;
+        })
+      : undefined;
   const fileSize = nextSlot * cluster + spec.leakClusters * cluster;
 
   const duplicateIndices = plantDuplicates(bat, spec, rng);
@@ -150,7 +153,7 @@ export function imageBuffer(partial: Partial<ImageSpec>): Uint8Array {
  */
 function allocate(bat: Uint32Array, spec: ImageSpec, rng: Prng, dataSlot: number, unit: number): number {
   const perSlot = spec.clusterSize / unit;
-  const origin = spec.variant === 'ext' ? 0 : dataSlot * spec.clusterSize / unit;
+  const origin = spec.variant === 'ext' ? 0 : (dataSlot * spec.clusterSize) / unit;
   const firstSlot = spec.variant === 'ext' ? dataSlot : 0;
   const value = (slot: number): number => origin + (firstSlot + slot) * perSlot;
   if (spec.fraction >= 1) {

@@ -61,22 +61,45 @@ export function userEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function headline(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImages, md: (s?: string) => void, log: (s: string) => void): Promise<void> {
+export async function headline(
+  o: HeadlineOptions,
+  q72: Oracle,
+  q10: Oracle,
+  images: HeadlineImages,
+  md: (s?: string) => void,
+  log: (s: string) => void,
+): Promise<void> {
   const caSet = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
   md('## Headline: hdd-lens against qemu-img, side by side');
   md();
   md(`Each row's commands ran in turn, round after round (${o.runs} measured rounds after a warm-up round); medians of wall time.`);
   md('**The user\'s case is the "hdd-lens" column**: Node.js without NODE_EXTRA_CA_CERTS, as on a user\'s machine.');
-  if (caSet) md('This machine sets NODE_EXTRA_CA_CERTS (loading the extra certificates costs Node.js ~50 ms at every start): the column "with CA certs" is hdd-lens in this machine\'s environment.');
+  if (caSet)
+    md(
+      'This machine sets NODE_EXTRA_CA_CERTS (loading the extra certificates costs Node.js ~50 ms at every start): the column "with CA certs" is hdd-lens in this machine\'s environment.',
+    );
   if (o.baseline) md(`"before" is the build in ${o.baseline}, measured in the same rounds (user's environment).`);
   md('Ratios are hdd-lens / peer (below 1: hdd-lens is faster), given only when both exited as expected and their outputs agree.');
   if (!o.quick) {
     md('convert: hdd-lens syncs its output before renaming it into place, so it is on disk when hdd-lens exits; qemu-img convert never flushes by default');
-    md('(its output cache mode "unsafe" is the default for convert: the data may still be in the page cache when it exits). With `-t writeback` qemu-img flushes');
+    md(
+      '(its output cache mode "unsafe" is the default for convert: the data may still be in the page cache when it exits). With `-t writeback` qemu-img flushes',
+    );
     md('its output at close (one fdatasync, seen with strace): **that peer is the like-for-like one**; the default peer is shown beside it.');
   }
   md();
-  const head = ['Figure', 'hdd-lens', ...(caSet ? ['with CA certs'] : []), ...(o.baseline ? ['before'] : []), 'qemu-img 7.2', 'qemu-img 10', 'Ratios (user\'s case)', 'Target', 'Load avg (start / end)', 'Outputs'];
+  const head = [
+    'Figure',
+    'hdd-lens',
+    ...(caSet ? ['with CA certs'] : []),
+    ...(o.baseline ? ['before'] : []),
+    'qemu-img 7.2',
+    'qemu-img 10',
+    "Ratios (user's case)",
+    'Target',
+    'Load avg (start / end)',
+    'Outputs',
+  ];
   const lines: string[][] = [];
   for (const row of rows(o, q72, q10, images)) {
     log(`headline: ${row.figure}`);
@@ -105,7 +128,11 @@ export async function headline(o: HeadlineOptions, q72: Oracle, q10: Oracle, ima
     const ratios = row.peers.map((p, k) => {
       const m = measured[firstPeer + k];
       const why = oursFailed ?? failureOf(m, p.exits) ?? (output.ok ? undefined : 'outputs differ');
-      const shown = why ? `n/a (${why.startsWith('crashed') ? `${p.oracle.version} ${why.split(':')[0]}` : why})` : m.timedOut && ours.medianMs !== undefined ? `< ${(ours.medianMs / m.timeoutMs).toFixed(2)}x (timed out)` : ratio(ours, m);
+      const shown = why
+        ? `n/a (${why.startsWith('crashed') ? `${p.oracle.version} ${why.split(':')[0]}` : why})`
+        : m.timedOut && ours.medianMs !== undefined
+          ? `< ${(ours.medianMs / m.timeoutMs).toFixed(2)}x (timed out)`
+          : ratio(ours, m);
       return `${shown} vs ${peerName(p)}`;
     });
     const targets = row.targets.map((t) => {
@@ -140,22 +167,40 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
   const check = (g: GeneratedImage): string[] => ['check', '-f', 'parallels', g.path];
   const mapJson = (g: GeneratedImage): string[] => ['map', '-f', 'parallels', '--output=json', g.path];
   const list: Row[] = [
-    { figure: 'check, 16M entries x 64 KiB, dense', args: ['check', dense16M.path], ourExits: [0], peers: [{ oracle: q72, args: check(dense16M), exits: [0] }], targets: [{ peer: 0, max: 1 }] },
+    {
+      figure: 'check, 16M entries x 64 KiB, dense',
+      args: ['check', dense16M.path],
+      ourExits: [0],
+      peers: [{ oracle: q72, args: check(dense16M), exits: [0] }],
+      targets: [{ peer: 0, max: 1 }],
+    },
     {
       figure: `check, 16M scattered (25%), ${scattered16M.duplicateIndices.length} duplicates`,
       args: ['check', scattered16M.path],
       ourExits: [2],
       // qemu-img 7.2 checks no duplicates: it sees the leaks only (exit 3).
-      peers: [{ oracle: q72, args: check(scattered16M), exits: [3] }, { oracle: q10, args: check(scattered16M), exits: [2], timeoutMs: 120000 }],
-      targets: [{ peer: 1, max: 1 }, { peer: 0, max: 1.5 }],
+      peers: [
+        { oracle: q72, args: check(scattered16M), exits: [3] },
+        { oracle: q10, args: check(scattered16M), exits: [2], timeoutMs: 120000 },
+      ],
+      targets: [
+        { peer: 1, max: 1 },
+        { peer: 0, max: 1.5 },
+      ],
       outputCheck: () => duplicatesFound(scattered16M),
     },
     {
       figure: 'map --json, 4M scattered',
       args: ['map', '--json', scattered4M.path],
       ourExits: [0],
-      peers: [{ oracle: q72, args: mapJson(scattered4M), exits: [0] }, { oracle: q10, args: mapJson(scattered4M), exits: [0] }],
-      targets: [{ peer: 0, max: 0.5 }, { peer: 1, max: 0.5 }],
+      peers: [
+        { oracle: q72, args: mapJson(scattered4M), exits: [0] },
+        { oracle: q10, args: mapJson(scattered4M), exits: [0] },
+      ],
+      targets: [
+        { peer: 0, max: 0.5 },
+        { peer: 1, max: 0.5 },
+      ],
       outputCheck: () => sameOutputs(['map', '--json', scattered4M.path], [q10, mapJson(scattered4M)], [q72, mapJson(scattered4M)]),
     },
     {
@@ -170,7 +215,10 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
       figure: 'map --json, 16M dense',
       args: ['map', '--json', dense16M.path],
       ourExits: [0],
-      peers: [{ oracle: q72, args: mapJson(dense16M), exits: [0] }, { oracle: q10, args: mapJson(dense16M), exits: [0], timeoutMs: (o.quick ? 10 : 60) * 1000 }],
+      peers: [
+        { oracle: q72, args: mapJson(dense16M), exits: [0] },
+        { oracle: q10, args: mapJson(dense16M), exits: [0], timeoutMs: (o.quick ? 10 : 60) * 1000 },
+      ],
       targets: [],
     },
   ];
@@ -181,24 +229,44 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
 function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle): Row {
   const dir = join(PROJECT_ROOT, 'bench', 'work', 'convert');
   mkdirSync(dir, { recursive: true });
-  const out = { ours: join(dir, 'hdd-lens.raw'), q72: join(dir, 'qemu72.raw'), q10: join(dir, 'qemu10.raw'), q72wb: join(dir, 'qemu72-wb.raw'), q10wb: join(dir, 'qemu10-wb.raw') };
+  const out = {
+    ours: join(dir, 'hdd-lens.raw'),
+    q72: join(dir, 'qemu72.raw'),
+    q10: join(dir, 'qemu10.raw'),
+    q72wb: join(dir, 'qemu72-wb.raw'),
+    q10wb: join(dir, 'qemu10-wb.raw'),
+  };
   // qemu-img convert's default cache mode for its output is "unsafe": it never flushes, and its figure ends while
   // the data is still in the page cache. "-t writeback" flushes at close (one fdatasync of the output, seen with
   // strace -f -e trace=fsync,fdatasync), as hdd-lens, which syncs its output before renaming it into place: that
   // peer is the like-for-like one. Both are run.
   const convert = (to: string, cache?: string): string[] => ['convert', ...(cache ? ['-t', cache] : []), '-f', 'parallels', '-O', 'raw', g.path, to];
-  const peer = (oracle: Oracle, to: string, cache?: string): Peer => ({ oracle, args: convert(to, cache), exits: [0], timeoutMs: 600000, ...(cache ? { variant: `-t ${cache}` } : {}) });
+  const peer = (oracle: Oracle, to: string, cache?: string): Peer => ({
+    oracle,
+    args: convert(to, cache),
+    exits: [0],
+    timeoutMs: 600000,
+    ...(cache ? { variant: `-t ${cache}` } : {}),
+  });
   return {
     figure: 'convert -O raw, 3 GiB of data',
     args: ['convert', g.path, out.ours, '--overwrite'],
     ourExits: [0],
     peers: [peer(q72, out.q72), peer(q10, out.q10), peer(q72, out.q72wb, 'writeback'), peer(q10, out.q10wb, 'writeback')],
-    targets: [{ peer: 2, max: 1 }, { peer: 3, max: 1 }, { peer: 0, max: 1 }, { peer: 1, max: 1 }],
+    targets: [
+      { peer: 2, max: 1 },
+      { peer: 3, max: 1 },
+      { peer: 0, max: 1 },
+      { peer: 1, max: 1 },
+    ],
     outputCheck: () => {
       const same = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
       const ok = [out.q72, out.q10, out.q72wb, out.q10wb].every((o) => same(out.ours, o));
       const sparse = execFileSync('du', ['-k', out.ours], { encoding: 'utf8' }).split('\t')[0];
-      return { ok, text: `${ok ? 'byte-identical to all four' : 'DIFFERENT'}; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its ${(4).toFixed(0)} GiB (sparse)` };
+      return {
+        ok,
+        text: `${ok ? 'byte-identical to all four' : 'DIFFERENT'}; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its ${(4).toFixed(0)} GiB (sparse)`,
+      };
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -30,7 +30,11 @@ export const CHECK_EXTRA: BenchImage[] = [
     what: '16M entries x 64 KiB, 25% allocated in random host order, 1000 duplicates, 4 leaked clusters',
     spec: { entries: 16 * M, clusterSize: K64, fraction: 0.25, duplicates: 1000, leakClusters: 4 },
   },
-  { name: 'scattered-64k-16M-legacy', what: '16M entries x 64 KiB, WithoutFreeSpace (sector entries), 50% allocated, random order', spec: { entries: 16 * M, clusterSize: K64, variant: 'legacy', fraction: 0.5 } },
+  {
+    name: 'scattered-64k-16M-legacy',
+    what: '16M entries x 64 KiB, WithoutFreeSpace (sector entries), 50% allocated, random order',
+    spec: { entries: 16 * M, clusterSize: K64, variant: 'legacy', fraction: 0.5 },
+  },
 ];
 
 export const MAP_IMAGES: BenchImage[] = [

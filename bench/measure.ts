@@ -133,7 +133,11 @@ export function failureOf(m: Measurement, allowedExits: readonly number[]): stri
   const bad = m.runs.find((r) => r.exitCode === null || !allowedExits.includes(r.exitCode));
   if (!bad) return undefined;
   const signal = bad.exitCode !== null && bad.exitCode > 128 ? ` (signal ${bad.exitCode - 128}${bad.exitCode === 134 ? ', an assertion failed' : ''})` : '';
-  const first = bad.stderr.trim().split('\n').find((l) => l.trim() !== '' && !/^Command (exited|terminated)/.test(l)) ?? '';
+  const first =
+    bad.stderr
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() !== '' && !/^Command (exited|terminated)/.test(l)) ?? '';
   return `crashed: exit ${bad.exitCode ?? 'by a signal'}${signal}${first ? `: "${first.replace(/[`|]/g, "'").slice(0, 120)}"` : ''}`;
 }
 

@@ -15,7 +15,7 @@ function readBat(path: string): number {
     readSync(fd, header, 0, header.length, 0);
     const entries = new DataView(header.buffer).getUint32(H.batEntries, true);
     const bat = new Uint8Array(entries * 4);
-    for (let done = 0; done < bat.length; ) {
+    for (let done = 0; done < bat.length;) {
       const n = readSync(fd, bat, done, Math.min(CHUNK, bat.length - done), BAT_OFFSET + done);
       if (n === 0) break;
       done += n;

@@ -33,15 +33,22 @@ export function repairFigures(log: (s: string) => void, big = false): string[] {
       const plan = runOnce(process.execPath, [__filename, 'plan', path], 30 * 60 * 1000, true);
       lines.push(`| plan in-process: ${plan.stdout.trim()} | ${what} | ${seconds(plan.wallMs)} | ${formatRss(plan.peakRssKb)} | ${plan.exitCode} |`);
       const r = runOnce(process.execPath, [CLI, 'check', '-r', 'all', path], 60 * 60 * 1000);
-      lines.push(`| \`check -r all\` | ${what}; after: ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB | ${r.timedOut ? '> 1 h' : seconds(r.wallMs)} | ${formatRss(r.peakRssKb)} | ${r.exitCode} |`);
+      lines.push(
+        `| \`check -r all\` | ${what}; after: ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB | ${r.timedOut ? '> 1 h' : seconds(r.wallMs)} | ${formatRss(r.peakRssKb)} | ${r.exitCode} |`,
+      );
       rmSync(path, { force: true });
     }
     const l1Path = join(root, 'l1.hdd');
     log('repairs: 4M-entry BAT, 4000 stored L1 clusters');
     writeSparse(l1Path, manyL1Image(4 << 20, 4000, CLUSTER));
-    for (const args of [['check', l1Path], ['info', l1Path]]) {
+    for (const args of [
+      ['check', l1Path],
+      ['info', l1Path],
+    ]) {
       const r = runOnce(process.execPath, [CLI, ...args], 10 * 60 * 1000);
-      lines.push(`| \`${args[0]}\` | 4M-entry BAT, dirty bitmap with 4,000 stored L1 clusters | ${r.timedOut ? '> 600 s' : seconds(r.wallMs)} | ${formatRss(r.peakRssKb)} | ${r.exitCode} |`);
+      lines.push(
+        `| \`${args[0]}\` | 4M-entry BAT, dirty bitmap with 4,000 stored L1 clusters | ${r.timedOut ? '> 600 s' : seconds(r.wallMs)} | ${formatRss(r.peakRssKb)} | ${r.exitCode} |`,
+      );
     }
     lines.push('');
     if (!hasGnuTime) lines.push('Peak RSS needs GNU time (apt-get install -y time).', '');

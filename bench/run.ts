@@ -73,14 +73,20 @@ function machine(q72: Oracle, q10: Oracle): void {
   const kernel = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim();
   md('## Machine');
   md();
-  table(['', ''], [
-    ['CPU', `${cpu}, ${cpus().length} cores (nproc)`],
-    ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
-    ['Kernel', kernel],
-    ['Node', process.version],
-    ['qemu-img', `${q72.version} (${q72.img}), ${q10.version} (${q10.img})`],
-    ['Timing', `wall time per whole process (spawn to exit), median of the runs after one warm-up run; peak RSS and CPU from ${hasGnuTime ? 'GNU time' : 'n/a (install the "time" package)'}; warm page cache`],
-  ]);
+  table(
+    ['', ''],
+    [
+      ['CPU', `${cpu}, ${cpus().length} cores (nproc)`],
+      ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
+      ['Kernel', kernel],
+      ['Node', process.version],
+      ['qemu-img', `${q72.version} (${q72.img}), ${q10.version} (${q10.img})`],
+      [
+        'Timing',
+        `wall time per whole process (spawn to exit), median of the runs after one warm-up run; peak RSS and CPU from ${hasGnuTime ? 'GNU time' : 'n/a (install the "time" package)'}; warm page cache`,
+      ],
+    ],
+  );
   const load = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim();
   md(`Load average when the run started: ${load} (other work on the machine inflates wall times; CPU times are steadier).`);
   md();
@@ -111,7 +117,11 @@ function checkSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string, 
     const a = measure(`hdd-lens ${img.name}`, ...ours(['check', g.path]), { runs: o.runs });
     const b = measure(`qemu72 ${img.name}`, q72.img, ['check', '-f', 'parallels', g.path], { runs: o.runs });
     const big = n > 1 << 20;
-    const c = measure(`qemu10 ${img.name}`, q10.img, ['check', '-f', 'parallels', g.path], { runs: big ? 1 : Math.min(3, o.runs), warmup: big ? 0 : 1, timeoutMs: o.qemu10TimeoutS * 1000 });
+    const c = measure(`qemu10 ${img.name}`, q10.img, ['check', '-f', 'parallels', g.path], {
+      runs: big ? 1 : Math.min(3, o.runs),
+      warmup: big ? 0 : 1,
+      timeoutMs: o.qemu10TimeoutS * 1000,
+    });
     oursBy.push(a);
     rows.push([
       entriesLabel(n),
@@ -143,9 +153,22 @@ function checkSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string, 
       const a = measure(`hdd-lens ${img.name}`, ...ours(['check', g.path]), { runs: o.runs });
       const b = measure(`qemu72 ${img.name}`, q72.img, ['check', '-f', 'parallels', g.path], { runs: o.runs });
       const small = g.spec.entries <= 1 << 20;
-      const c = measure(`qemu10 ${img.name}`, q10.img, ['check', '-f', 'parallels', g.path], { runs: 1, warmup: 0, timeoutMs: (small ? o.qemu10TimeoutS : Math.min(o.qemu10TimeoutS, 60)) * 1000 });
-      const verdict = JSON.parse(spawnSync(process.execPath, [CLI, 'check', '--json', g.path], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout || '{}') as { corruptions?: number; leaks?: number };
-      rows2.push([img.what, `${timeCell(a)} (${formatRss(a.peakRssKb)}), exit ${a.exitCode}: ${verdict.corruptions ?? '?'} corruptions, ${verdict.leaks ?? '?'} leaked clusters`, `${timeCell(b)} (${formatRss(b.peakRssKb)}), exit ${b.exitCode}`, `${timeCell(c)}${c.timedOut ? '' : `, exit ${c.exitCode}`}`, `planted: ${g.duplicateIndices.length} duplicates, ${g.beyondEofIndices.length} past EOF, ${g.spec.leakClusters} leaked`]);
+      const c = measure(`qemu10 ${img.name}`, q10.img, ['check', '-f', 'parallels', g.path], {
+        runs: 1,
+        warmup: 0,
+        timeoutMs: (small ? o.qemu10TimeoutS : Math.min(o.qemu10TimeoutS, 60)) * 1000,
+      });
+      const verdict = JSON.parse(spawnSync(process.execPath, [CLI, 'check', '--json', g.path], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout || '{}') as {
+        corruptions?: number;
+        leaks?: number;
+      };
+      rows2.push([
+        img.what,
+        `${timeCell(a)} (${formatRss(a.peakRssKb)}), exit ${a.exitCode}: ${verdict.corruptions ?? '?'} corruptions, ${verdict.leaks ?? '?'} leaked clusters`,
+        `${timeCell(b)} (${formatRss(b.peakRssKb)}), exit ${b.exitCode}`,
+        `${timeCell(c)}${c.timedOut ? '' : `, exit ${c.exitCode}`}`,
+        `planted: ${g.duplicateIndices.length} duplicates, ${g.beyondEofIndices.length} past EOF, ${g.spec.leakClusters} leaked`,
+      ]);
     }
     md('### Other images');
     md();
@@ -192,8 +215,18 @@ function mapSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string, Ge
     log(`map ${img.name}`);
     const a = measure(`hdd-lens map ${img.name}`, ...ours(['map', '--json', g.path]), { runs: o.runs });
     const b = measure(`qemu72 map ${img.name}`, q72.img, ['map', '-f', 'parallels', '--output=json', g.path], { runs: o.runs });
-    const c = measure(`qemu10 map ${img.name}`, q10.img, ['map', '-f', 'parallels', '--output=json', g.path], { runs: o.runs, timeoutMs: o.qemu10TimeoutS * 1000 });
-    rows.push([img.what, `${timeCell(a)} (${formatRss(a.peakRssKb)})`, `${timeCell(b)} (${formatRss(b.peakRssKb)})`, `${timeCell(c)} (${formatRss(c.peakRssKb)})`, ratio(a, b), ratio(a, c)]);
+    const c = measure(`qemu10 map ${img.name}`, q10.img, ['map', '-f', 'parallels', '--output=json', g.path], {
+      runs: o.runs,
+      timeoutMs: o.qemu10TimeoutS * 1000,
+    });
+    rows.push([
+      img.what,
+      `${timeCell(a)} (${formatRss(a.peakRssKb)})`,
+      `${timeCell(b)} (${formatRss(b.peakRssKb)})`,
+      `${timeCell(c)} (${formatRss(c.peakRssKb)})`,
+      ratio(a, b),
+      ratio(a, c),
+    ]);
   }
   table(['Image', 'hdd-lens', 'qemu-img 7.2', 'qemu-img 10', 'hdd-lens / 7.2', 'hdd-lens / 10'], rows);
   const check = list[0];
@@ -222,7 +255,10 @@ function convertSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string
     const c = measure('qemu10 convert', q10.img, ['convert', '-f', 'parallels', '-O', 'raw', g.path, outs.q10], { runs, timeoutMs: 600000 });
     // qemu-img's default output cache mode for convert ("unsafe") never flushes; -t writeback flushes at close, as
     // hdd-lens syncs before its rename: the like-for-like peer (bench/headline.ts runs both versions so).
-    const d = measure('qemu72 convert -t writeback', q72.img, ['convert', '-t', 'writeback', '-f', 'parallels', '-O', 'raw', g.path, outs.q72wb], { runs, timeoutMs: 600000 });
+    const d = measure('qemu72 convert -t writeback', q72.img, ['convert', '-t', 'writeback', '-f', 'parallels', '-O', 'raw', g.path, outs.q72wb], {
+      runs,
+      timeoutMs: 600000,
+    });
     const same = (x: string, y: string): string => {
       try {
         execFileSync('cmp', ['-s', x, y]);
@@ -233,13 +269,18 @@ function convertSection(o: Options, q72: Oracle, q10: Oracle, images: Map<string
     };
     const gib = (statSync(g.path).size / 2 ** 30) * 0.999;
     const rate = (m: Measurement): string => (m.medianMs ? `${(gib / (m.medianMs / 1000)).toFixed(2)} GiB/s` : 'n/a');
-    table(['Tool', 'Time', 'Throughput (image bytes)', 'CPU', 'Peak RSS'], [
-      ['hdd-lens', timeCell(a), rate(a), cpuCell(a), formatRss(a.peakRssKb)],
-      ['qemu-img 7.2', timeCell(b), rate(b), cpuCell(b), formatRss(b.peakRssKb)],
-      ['qemu-img 10', timeCell(c), rate(c), cpuCell(c), formatRss(c.peakRssKb)],
-      ['qemu-img 7.2 -t writeback (flushes at close, like hdd-lens)', timeCell(d), rate(d), cpuCell(d), formatRss(d.peakRssKb)],
-    ]);
-    md(`hdd-lens / 7.2: ${ratio(a, b)}, hdd-lens / 10: ${ratio(a, c)}, hdd-lens / 7.2 -t writeback (like-for-like): ${ratio(a, d)}. Outputs: hdd-lens vs 7.2 ${same(outs.ours, outs.q72)}, vs 10 ${same(outs.ours, outs.q10)}, vs 7.2 -t writeback ${same(outs.ours, outs.q72wb)}.`);
+    table(
+      ['Tool', 'Time', 'Throughput (image bytes)', 'CPU', 'Peak RSS'],
+      [
+        ['hdd-lens', timeCell(a), rate(a), cpuCell(a), formatRss(a.peakRssKb)],
+        ['qemu-img 7.2', timeCell(b), rate(b), cpuCell(b), formatRss(b.peakRssKb)],
+        ['qemu-img 10', timeCell(c), rate(c), cpuCell(c), formatRss(c.peakRssKb)],
+        ['qemu-img 7.2 -t writeback (flushes at close, like hdd-lens)', timeCell(d), rate(d), cpuCell(d), formatRss(d.peakRssKb)],
+      ],
+    );
+    md(
+      `hdd-lens / 7.2: ${ratio(a, b)}, hdd-lens / 10: ${ratio(a, c)}, hdd-lens / 7.2 -t writeback (like-for-like): ${ratio(a, d)}. Outputs: hdd-lens vs 7.2 ${same(outs.ours, outs.q72)}, vs 10 ${same(outs.ours, outs.q10)}, vs 7.2 -t writeback ${same(outs.ours, outs.q72wb)}.`,
+    );
     md();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -254,7 +295,14 @@ function engineSection(o: Options, images: Map<string, GeneratedImage>): void {
     const g = images.get(img.name)!;
     log(`engine ${img.name}`);
     const f = engineFigures(g.path, o.runs);
-    rows.push([img.name, entriesLabel(f.entries), `${f.decodeMs.toFixed(0)} ms`, `${f.scanMs.toFixed(0)} ms`, `${f.checkMs.toFixed(0)} ms`, `${(f.entries / f.checkMs / 1000).toFixed(1)} M/s`]);
+    rows.push([
+      img.name,
+      entriesLabel(f.entries),
+      `${f.decodeMs.toFixed(0)} ms`,
+      `${f.scanMs.toFixed(0)} ms`,
+      `${f.checkMs.toFixed(0)} ms`,
+      `${(f.entries / f.checkMs / 1000).toFixed(1)} M/s`,
+    ]);
   }
   table(['Image', 'Entries', 'decode (read BAT)', 'BAT pass', 'decode + all rules', 'Validation throughput'], rows);
 }
@@ -267,7 +315,13 @@ async function serverSection(o: Options, images: Map<string, GeneratedImage>): P
     const g = images.get(img.name)!;
     log(`server ${img.name}`);
     const f = await serverFigures(g.path, g.spec.entries, g.dataOffset);
-    rows.push([entriesLabel(f.entries), `${f.firstDiagnosticsMs.toFixed(0)} ms`, hoverSummary(f.hoversDuring), hoverSummary(f.hoversAfter), formatRss(f.peakRssKb)]);
+    rows.push([
+      entriesLabel(f.entries),
+      `${f.firstDiagnosticsMs.toFixed(0)} ms`,
+      hoverSummary(f.hoversDuring),
+      hoverSummary(f.hoversAfter),
+      formatRss(f.peakRssKb),
+    ]);
   }
   table(['BAT entries', 'didOpen -> first diagnostics', 'hover while validating', 'hover after', 'server peak RSS'], rows);
 }
@@ -280,7 +334,9 @@ async function main(): Promise<void> {
   const started = new Date();
   md('# Benchmarks');
   md();
-  md(`Written by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${started.toISOString()}. Images are generated by bench/generate.ts:`);
+  md(
+    `Written by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${started.toISOString()}. Images are generated by bench/generate.ts:`,
+  );
   md('sparse files holding a header, a BAT (and an extension), extended with ftruncate (holes read as zeros).');
   md();
   machine(q72, q10);
@@ -296,7 +352,12 @@ async function main(): Promise<void> {
   for (const img of needed) images.set(img.name, ensureImage(PROJECT_ROOT, img, log));
   const image = (b: BenchImage): GeneratedImage => images.get(b.name) as GeneratedImage;
   if (want('headline')) {
-    const headlineImages = { dense16M: image(SCALING[2]), scattered16M: image(CHECK_EXTRA[1]), scattered4M: image(MAP_IMAGES[1]), convert: o.quick ? undefined : image(CONVERT_IMAGE) };
+    const headlineImages = {
+      dense16M: image(SCALING[2]),
+      scattered16M: image(CHECK_EXTRA[1]),
+      scattered4M: image(MAP_IMAGES[1]),
+      convert: o.quick ? undefined : image(CONVERT_IMAGE),
+    };
     await headline(o, q72, q10, headlineImages, md, log);
   }
   if (want('check')) checkSection(o, q72, q10, images);

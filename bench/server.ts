@@ -47,11 +47,13 @@ export async function serverFigures(path: string, entries: number, dataOffset: n
     await client.openImage(uri, 1);
     let validated = false;
     let firstMs = 0;
-    const first = client.diagnosticsWhere(uri, () => true, 120000).then((p) => {
-      firstMs = performance.now() - t0;
-      validated = true;
-      return p;
-    });
+    const first = client
+      .diagnosticsWhere(uri, () => true, 120000)
+      .then((p) => {
+        firstMs = performance.now() - t0;
+        validated = true;
+        return p;
+      });
     const during: number[] = [];
     for (let k = 0; !validated && k < 1000; k++) {
       const t = performance.now();
@@ -65,7 +67,14 @@ export async function serverFigures(path: string, entries: number, dataOffset: n
       await client.hoverAt(uri, hoverOffset(k, entries, dataOffset));
       after.push(performance.now() - t);
     }
-    return { entries, firstDiagnosticsMs: firstMs, diagnostics: published.diagnostics.length, hoversDuring: during, hoversAfter: after, peakRssKb: peakRssKb(client.pid) };
+    return {
+      entries,
+      firstDiagnosticsMs: firstMs,
+      diagnostics: published.diagnostics.length,
+      hoversDuring: during,
+      hoversAfter: after,
+      peakRssKb: peakRssKb(client.pid),
+    };
   } finally {
     await client.stop();
   }

@@ -82,7 +82,13 @@ async function straceSection(log: (s: string) => void): Promise<string[]> {
     const served = join(dir, 'served.hdd');
     copyFileSync(image, served);
     const rows: string[][] = [];
-    for (const args of [['check', 'big.hdd'], ['info', 'big.hdd'], ['map', '--json', 'big.hdd'], ['convert', 'big.hdd', 'big.raw'], ['check', '-r', 'all', 'big.hdd']]) {
+    for (const args of [
+      ['check', 'big.hdd'],
+      ['info', 'big.hdd'],
+      ['map', '--json', 'big.hdd'],
+      ['convert', 'big.hdd', 'big.raw'],
+      ['check', '-r', 'all', 'big.hdd'],
+    ]) {
       log(`writes: hdd-lens ${args.join(' ')}`);
       const r = tracedRun([process.execPath, CLI, ...args], dir);
       const touched = [...new Set(r.changes.map((c) => `${c.call} ${c.path.replace(`${dir}/`, '')}`))];
@@ -107,7 +113,12 @@ async function straceSection(log: (s: string) => void): Promise<string[]> {
       changes = await trace.stop();
       await client.stop();
     }
-    rows.push(['language server session (open 1M-entry image, hovers, code actions, an edit)', '-', changes.map((c) => `${c.call} ${c.path}`).join(', ') || 'none', changes.filter((c) => !c.path.startsWith('/dev/')).length === 0 ? 'none' : '**writes**']);
+    rows.push([
+      'language server session (open 1M-entry image, hovers, code actions, an edit)',
+      '-',
+      changes.map((c) => `${c.call} ${c.path}`).join(', ') || 'none',
+      changes.filter((c) => !c.path.startsWith('/dev/')).length === 0 ? 'none' : '**writes**',
+    ]);
     lines.push('| Command | Exit | Files it changed | Outside the image, its journal or its output |');
     lines.push('| --- | ---: | --- | --- |');
     for (const r of rows) lines.push(`| ${r.join(' | ')} |`);

@@ -34,7 +34,15 @@ export function commandMain(run: (argv: string[]) => number | Promise<number>): 
 /** Every failure names the file (the engine's messages do; system errors carry their path) and exits 1. */
 function failure(e: unknown): number {
   if (e instanceof UsageError) return usageError(e.message, e.command);
-  if (e instanceof ImageError || e instanceof JournalError || e instanceof CreateError || e instanceof ConvertError || e instanceof BundleError || e instanceof LockError || e instanceof FileKindError) {
+  if (
+    e instanceof ImageError ||
+    e instanceof JournalError ||
+    e instanceof CreateError ||
+    e instanceof ConvertError ||
+    e instanceof BundleError ||
+    e instanceof LockError ||
+    e instanceof FileKindError
+  ) {
     complain(e.message);
     return 1;
   }

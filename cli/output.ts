@@ -48,7 +48,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * millisecond for the reader); a reader that closed the pipe (`hdd-lens map big.hdd | head`) is not an error.
  */
 function writeFully(fd: number, data: Uint8Array): void {
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     try {
       done += writeSync(fd, data, done, data.length - done);
     } catch (e) {

@@ -32,10 +32,20 @@ export class AllocationMap {
   private readonly swatches = Object.fromEntries(KINDS.map((k) => [k, el('span', { class: `swatch map-${k}` })])) as Record<Kind, HTMLElement>;
   readonly refresh = debounce(() => void this.load(), 400);
 
-  constructor(private readonly model: Model, private readonly host: Host) {
-    const legend = el('div', { class: 'map-legend' }, KINDS.map((k) => el('span', {}, [this.swatches[k], k])));
+  constructor(
+    private readonly model: Model,
+    private readonly host: Host,
+  ) {
+    const legend = el(
+      'div',
+      { class: 'map-legend' },
+      KINDS.map((k) => el('span', {}, [this.swatches[k], k])),
+    );
     this.element = el('section', { class: 'pane map', attrs: { 'aria-label': 'Allocation map' } }, [
-      el('div', { class: 'pane-head' }, [el('h2', { text: 'Allocation map' })]), this.canvas, legend, this.info,
+      el('div', { class: 'pane-head' }, [el('h2', { text: 'Allocation map' })]),
+      this.canvas,
+      legend,
+      this.info,
     ]);
     this.canvas.addEventListener('click', (e) => this.jump(this.bucketAt(e.offsetX, e.offsetY)));
     this.canvas.addEventListener('mousemove', (e) => this.describe(this.bucketAt(e.offsetX, e.offsetY)));

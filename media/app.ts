@@ -40,7 +40,10 @@ export class App {
   /** Started from the page's HTML, and the host's `init` has not come yet. */
   private booted = false;
 
-  constructor(private readonly host: Host, root: HTMLElement) {
+  constructor(
+    private readonly host: Host,
+    root: HTMLElement,
+  ) {
     const model = (this.model = new Model(host));
     const grid = (this.grid = new HexGrid(model));
     const card = new HoverCard(model, host);
@@ -74,7 +77,10 @@ export class App {
     model.onFindings.on(refreshViews);
     model.onSelection.on(debounce(() => host.post({ type: 'selection', offset: model.selStart, length: model.selLength }), 100));
     // Keep the place across the page being discarded while its tab is hidden.
-    const save = debounce(() => host.saveState({ fileName: model.fileName, anchor: model.anchor, active: model.active, topRow: grid.firstRow } satisfies SavedState), 200);
+    const save = debounce(
+      () => host.saveState({ fileName: model.fileName, anchor: model.anchor, active: model.active, topRow: grid.firstRow } satisfies SavedState),
+      200,
+    );
     model.onSelection.on(save);
     grid.onViewport.on(save);
 
@@ -110,7 +116,12 @@ export class App {
 
   /** The first state from the page's HTML: the grid paints from it before the host has said anything. */
   boot(b: WebviewBoot): void {
-    this.start(b.fileName, b.size, b.readOnly, Uint8Array.from(atob(b.head), (c) => c.charCodeAt(0)));
+    this.start(
+      b.fileName,
+      b.size,
+      b.readOnly,
+      Uint8Array.from(atob(b.head), (c) => c.charCodeAt(0)),
+    );
     this.booted = true;
   }
 
@@ -162,7 +173,9 @@ function legend(): HTMLElement {
     const label = REGION_KIND_INFO[k].legend;
     return label === undefined ? [] : [[k, label] as const];
   });
-  return el('span', { class: 'legend', attrs: { 'aria-label': 'Colours of the grid' } }, kinds.map(([k, label]) =>
-    el('span', { class: `legend-item b k-${k}`, text: label }),
-  ));
+  return el(
+    'span',
+    { class: 'legend', attrs: { 'aria-label': 'Colours of the grid' } },
+    kinds.map(([k, label]) => el('span', { class: `legend-item b k-${k}`, text: label })),
+  );
 }

@@ -46,7 +46,10 @@ export class FieldEditor {
   private original: bigint | undefined;
   private returnFocus: HTMLElement | undefined;
 
-  constructor(private readonly model: Model, private readonly host: Host) {
+  constructor(
+    private readonly model: Model,
+    private readonly host: Host,
+  ) {
     this.apply = button('Apply', () => this.commit(), { class: 'primary' });
     const cancel = button('Cancel', () => this.close());
     const id = 'field-editor-input';

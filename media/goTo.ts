@@ -30,7 +30,10 @@ export class GoTo {
     private readonly batEntryOffset: (index: number) => Promise<number | string>,
   ) {
     this.element = el('form', { class: 'goto', attrs: { role: 'search', 'aria-label': 'Go to' } }, [
-      this.mode, this.input, el('button', { text: 'Go', attrs: { type: 'submit' } }), this.message,
+      this.mode,
+      this.input,
+      el('button', { text: 'Go', attrs: { type: 'submit' } }),
+      this.message,
     ]);
     this.element.addEventListener('submit', (e) => {
       e.preventDefault();

@@ -394,7 +394,9 @@ export class HexGrid {
     const hit = this.cellAt(e.target);
     if (this.dragging && hit) this.model.moveTo(hit.offset, true, { source: 'grid', reveal: false });
     const top = this.viewport.getBoundingClientRect().top;
-    this.pointer = hit ? { slotY: e.clientY - top, col: Number(hit.cell.dataset.col), ascii: hit.cell.parentElement?.classList.contains('asc') ?? false } : undefined;
+    this.pointer = hit
+      ? { slotY: e.clientY - top, col: Number(hit.cell.dataset.col), ascii: hit.cell.parentElement?.classList.contains('asc') ?? false }
+      : undefined;
     this.hovered = hit ? hit.offset : -1;
     if (!this.dragging) this.onHover.emit(hit ? { offset: hit.offset, rect: hit.cell.getBoundingClientRect() } : undefined);
   }
@@ -433,15 +435,26 @@ export class HexGrid {
     const a = this.model.active;
     const page = BYTES_PER_ROW * Math.max(1, this.visibleRows - 1);
     switch (e.key) {
-      case 'ArrowLeft': return a - 1;
-      case 'ArrowRight': return a + 1;
-      case 'ArrowUp': return a - BYTES_PER_ROW;
-      case 'ArrowDown': return a + BYTES_PER_ROW;
-      case 'PageUp': this.scrollTo(this.topRow - page / BYTES_PER_ROW); return a - page;
-      case 'PageDown': this.scrollTo(this.topRow + page / BYTES_PER_ROW); return a + page;
-      case 'Home': return e.ctrlKey ? 0 : a - (a % BYTES_PER_ROW);
-      case 'End': return e.ctrlKey ? this.model.size - 1 : a - (a % BYTES_PER_ROW) + BYTES_PER_ROW - 1;
-      default: return undefined;
+      case 'ArrowLeft':
+        return a - 1;
+      case 'ArrowRight':
+        return a + 1;
+      case 'ArrowUp':
+        return a - BYTES_PER_ROW;
+      case 'ArrowDown':
+        return a + BYTES_PER_ROW;
+      case 'PageUp':
+        this.scrollTo(this.topRow - page / BYTES_PER_ROW);
+        return a - page;
+      case 'PageDown':
+        this.scrollTo(this.topRow + page / BYTES_PER_ROW);
+        return a + page;
+      case 'Home':
+        return e.ctrlKey ? 0 : a - (a % BYTES_PER_ROW);
+      case 'End':
+        return e.ctrlKey ? this.model.size - 1 : a - (a % BYTES_PER_ROW) + BYTES_PER_ROW - 1;
+      default:
+        return undefined;
     }
   }
 }

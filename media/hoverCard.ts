@@ -25,7 +25,10 @@ export class HoverCard {
   private hideTimer: ReturnType<typeof setTimeout> | undefined;
   private returnFocus: HTMLElement | undefined;
 
-  constructor(private readonly model: Model, private readonly host: Host) {
+  constructor(
+    private readonly model: Model,
+    private readonly host: Host,
+  ) {
     this.element.addEventListener('mouseenter', () => this.cancelHide());
     this.element.addEventListener('mouseleave', () => this.hideSoon());
     this.element.addEventListener('keydown', (e) => {
@@ -118,7 +121,12 @@ export class HoverCard {
     const parts: HTMLElement[] = [];
     const f = info.field;
     parts.push(el('div', { class: 'card-title', text: f ? f.name : `Byte ${hex(offset)}` }));
-    parts.push(el('div', { class: 'card-muted', text: f ? `${f.path} · ${f.size} byte${f.size === 1 ? '' : 's'} at ${hex(f.offset)} · ${f.region}` : offsetText(offset) }));
+    parts.push(
+      el('div', {
+        class: 'card-muted',
+        text: f ? `${f.path} · ${f.size} byte${f.size === 1 ? '' : 's'} at ${hex(f.offset)} · ${f.region}` : offsetText(offset),
+      }),
+    );
     if (f) {
       parts.push(el('div', { class: 'card-value' }, [el('span', { class: 'card-key', text: 'Value ' }), f.value]));
       if (f.requirement) parts.push(el('div', { class: 'card-req', text: f.requirement }));
@@ -140,10 +148,14 @@ export class HoverCard {
   private fixButtons(fixes: ApplyFixArgs[]): HTMLElement {
     const box = el('div', { class: 'card-fixes' });
     for (const fix of fixes) {
-      const b = button([icon('lightbulb'), ` ${fix.title}`], () => {
-        this.host.post({ type: 'applyFix', fix });
-        this.hide();
-      }, { class: 'fix', title: this.model.readOnly ? 'The editor is read-only' : fix.title });
+      const b = button(
+        [icon('lightbulb'), ` ${fix.title}`],
+        () => {
+          this.host.post({ type: 'applyFix', fix });
+          this.hide();
+        },
+        { class: 'fix', title: this.model.readOnly ? 'The editor is read-only' : fix.title },
+      );
       b.disabled = this.model.readOnly;
       box.append(b);
     }

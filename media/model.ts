@@ -71,7 +71,8 @@ export class Model {
     this.anchor = this.active = 0;
     this.dropAll();
     // Before onInit: the grid then asks only for the pages it does not have.
-    for (let page = 0; head && page * PAGE_SIZE < Math.min(head.length, size); page++) this.bytes.seed(page, head.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE));
+    for (let page = 0; head && page * PAGE_SIZE < Math.min(head.length, size); page++)
+      this.bytes.seed(page, head.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE));
     this.onInit.emit();
   }
 

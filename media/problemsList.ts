@@ -23,7 +23,11 @@ export class ProblemsList {
   private readonly fixLeaks: HTMLButtonElement;
   private active = 0;
 
-  constructor(private readonly model: Model, private readonly host: Host, private readonly card: HoverCard) {
+  constructor(
+    private readonly model: Model,
+    private readonly host: Host,
+    private readonly card: HoverCard,
+  ) {
     this.fixAll = button('Fix all', () => void this.repair('all'), { title: 'Repair every corruption and leak (one undoable edit)' });
     this.fixLeaks = button('Fix leaks', () => void this.repair('leaks'), { title: 'Repair leaked space only' });
     const head = el('div', { class: 'pane-head' }, [el('h2', { text: 'Problems' }), this.summary, el('span', { class: 'spacer' }), this.fixLeaks, this.fixAll]);

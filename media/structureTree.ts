@@ -46,7 +46,10 @@ export class StructureTree {
   readonly refresh = debounce(() => void this.load(), 250);
   private readonly followSoon = debounce(() => void this.follow(this.model.active), 150);
 
-  constructor(private readonly model: Model, private readonly host: Host) {
+  constructor(
+    private readonly model: Model,
+    private readonly host: Host,
+  ) {
     this.scroller.append(this.spacer);
     this.element = el('section', { class: 'pane tree', attrs: { 'aria-label': 'Structure' } }, [
       el('div', { class: 'pane-head' }, [el('h2', { text: 'Structure' })]),
@@ -137,9 +140,10 @@ export class StructureTree {
   /** After a refresh, BAT pages that were open are fetched again, so the tree keeps its shape across edits. */
   private async reloadExpandedPages(seq: number): Promise<void> {
     const pages: TreeNode[] = [];
-    if (this.root) walk(this.root, (n) => {
-      if (n.expanded && !n.children && n.data.batPage !== undefined) pages.push(n);
-    });
+    if (this.root)
+      walk(this.root, (n) => {
+        if (n.expanded && !n.children && n.data.batPage !== undefined) pages.push(n);
+      });
     await Promise.all(pages.map((p) => this.loadPage(p, seq)));
   }
 
@@ -200,7 +204,9 @@ export class StructureTree {
   private row(n: TreeNode, i: number): HTMLElement {
     const d = n.data;
     const canExpand = this.expandable(n);
-    const twisty = canExpand ? icon(n.loading ? 'loading' : n.expanded ? 'chevron-down' : 'chevron-right', undefined, 'twisty') : el('span', { class: 'twisty' });
+    const twisty = canExpand
+      ? icon(n.loading ? 'loading' : n.expanded ? 'chevron-down' : 'chevron-right', undefined, 'twisty')
+      : el('span', { class: 'twisty' });
     const parts: Array<HTMLElement | string> = [twisty, el('span', { class: 'label', text: d.label })];
     // The whole value in the tooltip: a narrow tree cuts it with an ellipsis.
     if (d.value !== undefined) parts.push(el('span', { class: 'value', text: d.value, attrs: { title: d.value } }));
@@ -208,10 +214,21 @@ export class StructureTree {
       const sev = this.worstSeverity(d);
       parts.push(el('span', { class: `badge sev-${sev}`, title: d.problems.join(', ') }, [severityIcon(sev), ` ${d.problems.length}`]));
     }
-    if (editable(d, this.model.readOnly)) parts.push(button([icon('edit')], () => this.onEdit.emit(n), { class: 'edit', title: `Edit ${d.label}`, attrs: { tabindex: '-1', 'aria-label': `Edit ${d.label}` } }));
+    if (editable(d, this.model.readOnly))
+      parts.push(
+        button([icon('edit')], () => this.onEdit.emit(n), {
+          class: 'edit',
+          title: `Edit ${d.label}`,
+          attrs: { tabindex: '-1', 'aria-label': `Edit ${d.label}` },
+        }),
+      );
     const attrs: Record<string, string> = {
-      role: 'treeitem', id: `tree-${i}`, 'data-index': String(i), 'aria-level': String(n.depth + 1),
-      'aria-selected': String(i === this.active), title: `${d.detail ? d.detail + '\n' : ''}${hex(d.offset)}, ${d.length} bytes`,
+      role: 'treeitem',
+      id: `tree-${i}`,
+      'data-index': String(i),
+      'aria-level': String(n.depth + 1),
+      'aria-selected': String(i === this.active),
+      title: `${d.detail ? d.detail + '\n' : ''}${hex(d.offset)}, ${d.length} bytes`,
     };
     if (canExpand) attrs['aria-expanded'] = String(n.expanded);
     const problems = d.problems?.length ? ` has-problems problems-${this.worstSeverity(d)}` : '';

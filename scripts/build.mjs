@@ -24,14 +24,18 @@ const bundleApart = {
 };
 
 const targets = [
-  { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' }, plugins: [commandsApart] },
-  ...CLI_COMMANDS.map((c) => ({ entryPoints: [`cli/commands/${c}.ts`], outfile: `dist/commands/${c}.js`, platform: 'node', format: 'cjs', plugins: [bundleApart] })),
+  { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [commandsApart] },
+  ...CLI_COMMANDS.map((c) => ({
+    entryPoints: [`cli/commands/${c}.ts`],
+    outfile: `dist/commands/${c}.js`,
+    platform: 'node',
+    format: 'cjs',
+    plugins: [bundleApart],
+  })),
   { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs' },
   // The server's check worker thread: the engine without the LSP, so that it starts fast.
   { entryPoints: ['server/workerMain.ts'], outfile: 'dist/workerMain.js', platform: 'node', format: 'cjs' },
-  { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs',
-    external: ['vscode'] },
+  { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   // The editor's save runs in a worker thread of the extension host (client/document/saveInWorker.ts).
   { entryPoints: ['client/document/saveWorker.ts'], outfile: 'dist/saveWorker.js', platform: 'node', format: 'cjs' },
   { entryPoints: ['media/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' },

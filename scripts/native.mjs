@@ -9,7 +9,9 @@ if (process.platform === 'win32') process.exit(0);
 const gyp = process.env.npm_config_node_gyp ?? findGyp();
 const nodedir = [join(dirname(process.execPath), '..'), '/usr', '/usr/local'].find((d) => existsSync(join(d, 'include', 'node', 'node_api.h')));
 if (!gyp || !nodedir) {
-  console.warn(`hdd-lens: the lock addon was not built (${!gyp ? 'node-gyp not found' : 'no Node headers (include/node/node_api.h)'}): images cannot be locked, so hdd-lens will refuse to write them`);
+  console.warn(
+    `hdd-lens: the lock addon was not built (${!gyp ? 'node-gyp not found' : 'no Node headers (include/node/node_api.h)'}): images cannot be locked, so hdd-lens will refuse to write them`,
+  );
   process.exit(0);
 }
 const r = spawnSync(process.execPath, [gyp, 'rebuild', `--nodedir=${nodedir}`], { stdio: 'inherit' });

@@ -143,7 +143,10 @@ function testCli(tarball, version, sampleDir) {
     const bin = join(dir, 'node_modules', '.bin', 'hdd-lens');
     const shown = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
     if (shown !== `hdd-lens ${version}`) fail(`the installed CLI says '${shown}', not 'hdd-lens ${version}'`);
-    for (const [file, expected] of [['clean.hdd', 0], ['corrupt.hdd', 2]]) {
+    for (const [file, expected] of [
+      ['clean.hdd', 0],
+      ['corrupt.hdd', 2],
+    ]) {
       const r = spawnSync(bin, ['check', join(sampleDir, file)], { encoding: 'utf8' });
       if (r.status !== expected) fail(`installed 'hdd-lens check ${file}' exited ${r.status}, expected ${expected}:\n${r.stdout}${r.stderr}`);
       log(`installed CLI: check ${file} -> exit ${r.status}`);
@@ -188,12 +191,19 @@ try {
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const universal = join(args.out, `hdd-lens-${args.version}.vsix`);
   stageExtension(pkg, args.version, join(stage, 'universal'));
-  run('packing the extension (universal, no lock addon)', process.execPath, [vsce, 'package', '--no-dependencies', '--out', universal], { cwd: join(stage, 'universal') });
+  run('packing the extension (universal, no lock addon)', process.execPath, [vsce, 'package', '--no-dependencies', '--out', universal], {
+    cwd: join(stage, 'universal'),
+  });
   const target = builtTarget();
   const platform = target ? join(args.out, `hdd-lens-${args.version}-${target}.vsix`) : undefined;
   if (target && platform) {
     stageExtension(pkg, args.version, join(stage, target), target);
-    run(`packing the extension for ${target} (with the lock addon)`, process.execPath, [vsce, 'package', '--no-dependencies', '--target', target, '--out', platform], { cwd: join(stage, target) });
+    run(
+      `packing the extension for ${target} (with the lock addon)`,
+      process.execPath,
+      [vsce, 'package', '--no-dependencies', '--target', target, '--out', platform],
+      { cwd: join(stage, target) },
+    );
   } else log('no lock addon built for this platform: only the universal extension is packed');
   const sampleDir = samples(join(stage, 'samples'));
   testCli(tarball, args.version, sampleDir);

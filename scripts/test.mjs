@@ -3,7 +3,7 @@
 //   node scripts/test.mjs [unit] [slow] [e2e] [-- mocha options]
 //
 //   unit  engine, server, client, media, CLI, docs: every out/test/**/*.test.js that is not slow (minutes)
-//   slow  the bounded fuzz campaign, the differential tests against qemu-img, the crash tests
+//   slow  the bounded fuzz campaign, the differential tests against qemu-img, the crash tests, the formatter's check
 //   e2e   VS Code (code-server) in Chromium: out/test/e2e/*.e2e.js, with .mocharc.e2e.json
 //
 // With no suite named, all three run. Each suite runs even when an earlier one failed, the exit status is
@@ -16,7 +16,7 @@ const root = join(import.meta.dirname, '..');
 const out = join(root, 'out', 'test');
 
 /** Test files of the slow suite, relative to out/test. */
-const SLOW = [/^fuzz\/fuzz\.test\.js$/, /^differential\//, /^crash\//];
+const SLOW = [/^fuzz\/fuzz\.test\.js$/, /^differential\//, /^crash\//, /^docs\/format\.test\.js$/];
 
 function testFiles(dir, suffix) {
   const found = [];

@@ -65,7 +65,9 @@ export class AnalysisRunner {
           // The cluster index follows; until it is there, lookups scan the BAT and edits get a full check.
           void job.index.then((state) => {
             if (state && !inferred) withIndexState(checked, state);
-            trace(`${target.path} v${version}: cluster index ${state ? 'arrived' : 'not built'} ${Math.round(performance.now() - sent)} ms after the job was sent`);
+            trace(
+              `${target.path} v${version}: cluster index ${state ? 'arrived' : 'not built'} ${Math.round(performance.now() - sent)} ms after the job was sent`,
+            );
           });
           return analysis;
         },

@@ -67,8 +67,17 @@ export class BundleRequests {
     if (p.check !== false) {
       const check = checkOpenBundle(bundle);
       out.summary = check.report.bundle;
-      out.files = byFile(bundle, check.report.findings, check.report.images.map((r) => r.filename), settings);
-      if (p.publish === true) this.publish(bundle, check.findings.map((f) => diagnostic(bundle, f)));
+      out.files = byFile(
+        bundle,
+        check.report.findings,
+        check.report.images.map((r) => r.filename),
+        settings,
+      );
+      if (p.publish === true)
+        this.publish(
+          bundle,
+          check.findings.map((f) => diagnostic(bundle, f)),
+        );
     } else out.summary = bundleSummary(bundle);
     if (buckets > 0) {
       try {
@@ -78,7 +87,8 @@ export class BundleRequests {
         out.chainError = e.message;
       }
     }
-    const img = where.image === undefined ? undefined : allImages(bundle).find((i) => i.file?.kind === 'file' && resolve(i.file.path) === resolve(where.image as string));
+    const img =
+      where.image === undefined ? undefined : allImages(bundle).find((i) => i.file?.kind === 'file' && resolve(i.file.path) === resolve(where.image as string));
     if (img?.file) out.image = { storage: img.storage, guid: img.guid, path: img.file.path };
     return out;
   }
@@ -91,7 +101,11 @@ export class BundleRequests {
     try {
       const b = openBundle(dirname(path));
       const ctx = new BundleContext(b);
-      this.publish(b, BUNDLE_RULES.flatMap((r) => r.check(ctx)).map((f) => diagnostic(b, f)), true);
+      this.publish(
+        b,
+        BUNDLE_RULES.flatMap((r) => r.check(ctx)).map((f) => diagnostic(b, f)),
+        true,
+      );
     } catch {
       this.published.delete(key);
       return false;
@@ -110,13 +124,15 @@ export class BundleRequests {
   private publish(b: Bundle, diagnostics: Diagnostic[], force = false): void {
     const uri = pathToFileURL(b.descriptorPath).toString();
     this.published.set(uri, diagnostics);
-    if (force || !this.host.descriptorOpen(b.descriptorPath)) void this.connection.sendDiagnostics({ uri, diagnostics: shown(diagnostics, this.host.settings()) });
+    if (force || !this.host.descriptorOpen(b.descriptorPath))
+      void this.connection.sendDiagnostics({ uri, diagnostics: shown(diagnostics, this.host.settings()) });
   }
 }
 
 function bucketCount(n: unknown): number {
   if (n === undefined) return DEFAULT_BUCKETS;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new Error(`${P.bundle.method}: buckets must be a non-negative integer, not ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`${P.bundle.method}: buckets must be a non-negative integer, not ${String(n)}`);
   return Math.min(n, P.MAX_BUNDLE_BUCKETS);
 }
 
@@ -124,7 +140,10 @@ function bucketCount(n: unknown): number {
 function bundleOf(path: string): { dir: string; image?: string } {
   const t = locate(path);
   if (t.kind === 'bundle') return { dir: t.dir };
-  if (t.kind === 'vm') throw new BundleError(`${path}: a virtual machine with ${t.bundles.length} disk bundle(s); open one of them (${t.bundles.map((d) => d.slice(t.dir.length + 1)).join(', ')})`);
+  if (t.kind === 'vm')
+    throw new BundleError(
+      `${path}: a virtual machine with ${t.bundles.length} disk bundle(s); open one of them (${t.bundles.map((d) => d.slice(t.dir.length + 1)).join(', ')})`,
+    );
   const dir = dirname(path);
   if (fileState(join(dir, DESCRIPTOR_NAME)).kind !== 'file') throw new BundleError(`${path}: not in a disk bundle (no ${DESCRIPTOR_NAME} beside it)`);
   if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw new BundleError(`${path}: no such file`);
@@ -186,7 +205,7 @@ function runOf(run: ChainRun): P.GuestRun {
 
 /** Adds the guest range [from, to) served at `depth` to the cells it overlaps. */
 function spread(cells: P.GuestBucket[], cell: number, from: number, to: number, depth: number): void {
-  for (let at = from; at < to; ) {
+  for (let at = from; at < to;) {
     const i = Math.floor(at / cell);
     const upto = Math.min(to, (i + 1) * cell);
     cells[i].bytes[depth] += upto - at;

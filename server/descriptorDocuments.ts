@@ -113,7 +113,11 @@ export class DescriptorDocuments {
       .filter((i) => i.file?.kind === 'file' && i.entry.file)
       .map((i) => {
         const el = i.entry.file?.el as XmlElement;
-        return DocumentLink.create(rangeOf(b, el.openEnd.offset, el.closeStart.offset), pathToFileURL(i.file?.path ?? '').toString(), `${i.kind} image of snapshot ${i.guid}`);
+        return DocumentLink.create(
+          rangeOf(b, el.openEnd.offset, el.closeStart.offset),
+          pathToFileURL(i.file?.path ?? '').toString(),
+          `${i.kind} image of snapshot ${i.guid}`,
+        );
       });
   }
 
@@ -176,7 +180,13 @@ function diagnostics(check: BundleCheck): Diagnostic[] {
     const img = allImages(b).find((i) => i.file?.path === r.filename);
     const el = img?.entry.file?.el;
     for (const f of r.findings) {
-      out.push({ range: el ? rangeOf(b, el.start.offset, el.end.offset) : Range.create(0, 0, 0, 0), severity: severity(f.severity), code: f.code, source: 'hdd-lens', message: `${img?.entry.file?.text ?? r.filename}: ${f.message} (at offset ${f.offset})` });
+      out.push({
+        range: el ? rangeOf(b, el.start.offset, el.end.offset) : Range.create(0, 0, 0, 0),
+        severity: severity(f.severity),
+        code: f.code,
+        source: 'hdd-lens',
+        message: `${img?.entry.file?.text ?? r.filename}: ${f.message} (at offset ${f.offset})`,
+      });
     }
   }
   return out;
@@ -253,7 +263,8 @@ function hoverText(b: Bundle, el: XmlElement): string | undefined {
   if (el.name === 'Blocksize' || el.name === 'BlockSize') {
     const n = Number(el.text.trim());
     const k = b.descriptor?.storages.findIndex((s) => s.blocksize?.el === el) ?? -1;
-    const clusters = k >= 0 ? [...(b.images[k]?.values() ?? [])].map((i) => `\`${i.entry.file?.text}\`: ${imageSummary(i).clusterSize ?? '?'} bytes`).join(', ') : '';
+    const clusters =
+      k >= 0 ? [...(b.images[k]?.values() ?? [])].map((i) => `\`${i.entry.file?.text}\`: ${imageSummary(i).clusterSize ?? '?'} bytes`).join(', ') : '';
     return `**Blocksize**: the cluster size of this storage's images, in sectors${Number.isFinite(n) ? `: ${n} = ${n * 512} bytes` : ''}\n\nImages: ${clusters}`;
   }
   return undefined;
@@ -264,8 +275,15 @@ function guidHover(b: Bundle, g: string): string {
   if (g === '{00000000-0000-0000-0000-000000000000}') return '**Null GUID**: no parent (the root of a chain)';
   if (!s) return `**${g}**: no <Shot> has this GUID`;
   const role = g === b.chain.guids[0] ? `the top (${b.top.how})` : b.chain.guids.includes(g) ? 'on the active chain' : 'an inactive snapshot';
-  const images = b.images.map((m) => m.get(g)).filter((i): i is BundleImage => i !== undefined).map((i) => `- storage ${i.storage}: ${imageLine(i)}`);
-  return [`**Snapshot ${g}**: ${role}${s.temporary ? ', temporary' : ''}; parent ${s.parent ?? 'none (root)'}; ${s.children.length} child(ren)`, '', ...images].join('\n');
+  const images = b.images
+    .map((m) => m.get(g))
+    .filter((i): i is BundleImage => i !== undefined)
+    .map((i) => `- storage ${i.storage}: ${imageLine(i)}`);
+  return [
+    `**Snapshot ${g}**: ${role}${s.temporary ? ', temporary' : ''}; parent ${s.parent ?? 'none (root)'}; ${s.children.length} child(ren)`,
+    '',
+    ...images,
+  ].join('\n');
 }
 
 function imageLine(i: BundleImage): string {

@@ -50,12 +50,23 @@ export function quickFix(doc: ServedImage, analysis: Analysis, shown: ShownFindi
  * when asked for (never to list code actions): on the main thread for small BATs, in the worker for large ones,
  * once per analysis. Ignored rules are not repaired, but a write-blocking feature is never ignored.
  */
-export function bulkFix(doc: ServedImage, analysis: Analysis, mode: RepairMode, settings: Settings, worker: WorkerClient, inlineEntries: number, watch: PlanWatch = {}): Promise<BulkResult> {
+export function bulkFix(
+  doc: ServedImage,
+  analysis: Analysis,
+  mode: RepairMode,
+  settings: Settings,
+  worker: WorkerClient,
+  inlineEntries: number,
+  watch: PlanWatch = {},
+): Promise<BulkResult> {
   const ignore = [...settings.ignore].filter((c) => c !== WRITE_BLOCKING_CODE).sort();
   const key = `repair:${mode}:${ignore.join(',')}`;
   let made: SharedPlan<BulkResult> | undefined;
   const result = analysis.memo(key, () => {
-    made = new SharedPlan((onProgress) => startPlan(doc, analysis, mode, ignore, worker, inlineEntries, onProgress), () => analysis.cache.delete(key));
+    made = new SharedPlan(
+      (onProgress) => startPlan(doc, analysis, mode, ignore, worker, inlineEntries, onProgress),
+      () => analysis.cache.delete(key),
+    );
     plans.set(made.result, made);
     return made.result;
   });
@@ -91,7 +102,8 @@ function startPlan(
     onProgress(d, total);
   });
   job.reply.catch((e: unknown) => {
-    if (e instanceof Error && e.message === CANCELLED_MESSAGE) trace(`${doc.path}: the worker stopped the abandoned ${mode} plan at ${last}/${PLAN_PROGRESS_TOTAL}`);
+    if (e instanceof Error && e.message === CANCELLED_MESSAGE)
+      trace(`${doc.path}: the worker stopped the abandoned ${mode} plan at ${last}/${PLAN_PROGRESS_TOTAL}`);
   });
   return { result: job.reply.then(done), abandon: job.abandon };
 }

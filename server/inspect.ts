@@ -23,7 +23,12 @@ export interface ByteInfo {
 export function inspectByte(analysis: Analysis, settings: Settings, offset: number): ByteInfo {
   const checked = analysis.checked;
   const field = describe(analysis.image, offset, checked?.space);
-  const findings = checked ? analysis.view(settings).index.overlapping(field.offset, field.offset + Math.max(1, field.size)).slice(0, MAX_FINDINGS) : [];
+  const findings = checked
+    ? analysis
+        .view(settings)
+        .index.overlapping(field.offset, field.offset + Math.max(1, field.size))
+        .slice(0, MAX_FINDINGS)
+    : [];
   return { field, findings, guest: guestOf(analysis, offset), checking: !checked };
 }
 

@@ -15,7 +15,9 @@ export function onRequest<P, R>(
   // async: a handler's synchronous throw (an InvalidParams ResponseError) becomes the request's error answer.
   // The cancellation token is the last argument: a client that sends positional parameters ([params, null]) adds
   // arguments before it, and the handler must still get the real token, never one of those.
-  connection.onRequest(sig.method, async (...args: unknown[]): Promise<R> => handler((args.length > 1 ? args[0] : undefined) as P, args[args.length - 1] as CancellationToken));
+  connection.onRequest(sig.method, async (...args: unknown[]): Promise<R> =>
+    handler((args.length > 1 ? args[0] : undefined) as P, args[args.length - 1] as CancellationToken),
+  );
 }
 
 export function onNotification<P>(connection: Connection, sig: NotificationSig<P>, handler: (params: P) => void): void {

@@ -394,7 +394,10 @@ export class HddLensServer {
     const analysis = await doc.ready();
     const title = BULK_TITLES[action.data.hddLensBulk];
     if (analysis.generation !== action.data.generation) {
-      this.tell(MessageType.Warning, `hdd-lens: "${title}" was offered for an earlier state of ${doc.path}, which has changed since. Nothing was planned: choose the action again.`);
+      this.tell(
+        MessageType.Warning,
+        `hdd-lens: "${title}" was offered for an earlier state of ${doc.path}, which has changed since. Nothing was planned: choose the action again.`,
+      );
       return action;
     }
     const plan = await this.bulk(doc, analysis, action.data.hddLensBulk);

@@ -41,7 +41,10 @@ export class WorkerClient {
    * A bulk plan: its reply, with `onProgress` called as the worker reports; `abandon()` stops it at the worker's
    * next report (the reply then fails with CANCELLED_MESSAGE), also while it waits behind another job.
    */
-  repair(job: Omit<Extract<WorkerJob, { kind: 'repair' }>, 'id' | 'cancel'>, onProgress?: ProgressCallback): { reply: Promise<RepairReply>; abandon: () => void } {
+  repair(
+    job: Omit<Extract<WorkerJob, { kind: 'repair' }>, 'id' | 'cancel'>,
+    onProgress?: ProgressCallback,
+  ): { reply: Promise<RepairReply>; abandon: () => void } {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
     const reply = this.run({ ...job, cancel }, (id) => {
       if (onProgress) this.progress.set(id, onProgress);

@@ -220,7 +220,9 @@ export interface WorkDoneParams {
  * the planning reports its percentage (a 16M-entry BAT takes seconds); cancelling the request answers it at once
  * (RequestCancelled) and stops the planning when no other request waits for the same plan.
  */
-export const planRepairRequest = request<DocumentRef & { mode: 'leaks' | 'all' } & WorkDoneParams, ApplyFixArgs | { refused: string } | null>('hddLens/planRepair');
+export const planRepairRequest = request<DocumentRef & { mode: 'leaks' | 'all' } & WorkDoneParams, ApplyFixArgs | { refused: string } | null>(
+  'hddLens/planRepair',
+);
 
 /** The argument of the `hddLens.applyFix` command that quick fixes carry. */
 export interface ApplyFixArgs {

@@ -38,7 +38,10 @@ function openForReading(dir: string): Bundle {
   for (const i of allImages(bundle)) {
     if (i.file?.kind !== 'file') continue;
     const journal = findJournal(i.file.path, statSync(i.file.path));
-    if (journal) complain(`${i.file.path}: an interrupted write left its journal ${journal}; the bundle is read as the image is on disk (run 'hdd-lens recover ${i.file.path}' or 'check -r' to finish it)`);
+    if (journal)
+      complain(
+        `${i.file.path}: an interrupted write left its journal ${journal}; the bundle is read as the image is on disk (run 'hdd-lens recover ${i.file.path}' or 'check -r' to finish it)`,
+      );
   }
   return bundle;
 }
@@ -80,7 +83,13 @@ function checkOne(dir: string, o: BundleCheckOptions): BundleCheckReport {
 
 function totals(reports: readonly BundleCheckReport[]): { corruptions: number; leaks: number; warnings: number; infos: number; checkErrors: 0 | 1 } {
   const sum = (k: 'corruptions' | 'leaks' | 'warnings' | 'infos'): number => reports.reduce((n, r) => n + r[k], 0);
-  return { corruptions: sum('corruptions'), leaks: sum('leaks'), warnings: sum('warnings'), infos: sum('infos'), checkErrors: reports.some((r) => r.checkErrors) ? 1 : 0 };
+  return {
+    corruptions: sum('corruptions'),
+    leaks: sum('leaks'),
+    warnings: sum('warnings'),
+    infos: sum('infos'),
+    checkErrors: reports.some((r) => r.checkErrors) ? 1 : 0,
+  };
 }
 
 function infoBundles(t: BundleTarget, json: boolean): number {
@@ -118,9 +127,12 @@ function mapBundles(t: BundleTarget, json: boolean): number {
  */
 async function convertBundles(t: BundleTarget, out: string, o: { snapshot?: string; overwrite: boolean; onProgress?: ProgressCallback }): Promise<number> {
   const dirs = bundleDirs(t);
-  if (dirs.length > 1 && o.snapshot !== undefined) throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
+  if (dirs.length > 1 && o.snapshot !== undefined)
+    throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');
   if (dirs.length > 1 && !(existsSync(out) && statSync(out).isDirectory())) {
-    throw new BundleError(`${t.dir}: holds ${dirs.length} disks (${dirs.map((d) => basename(d)).join(', ')}); give an existing folder as OUT to convert them all, or one disk bundle`);
+    throw new BundleError(
+      `${t.dir}: holds ${dirs.length} disks (${dirs.map((d) => basename(d)).join(', ')}); give an existing folder as OUT to convert them all, or one disk bundle`,
+    );
   }
   for (const dir of dirs) {
     const target = dirs.length > 1 ? join(out, `${basename(dir).replace(/\.hdd$/, '')}.raw`) : out;

@@ -23,11 +23,15 @@ export function printBundleCheck(out: Output, r: BundleCheckReport, heading: boo
   if (heading) out.line(`== ${r.filename}`);
   for (const f of r.findings) {
     out.line(`${KIND[f.category]} [${f.code}] ${where(r, f)}: ${f.message}`);
-    out.line(`    ${f.repair !== undefined ? `fix (-r ${f.category === 'leak' ? 'leaks' : 'all'}): ${f.repair}` : `no automatic fix: ${noFixReason(f.code, catalogueEntry)}`}`);
+    out.line(
+      `    ${f.repair !== undefined ? `fix (-r ${f.category === 'leak' ? 'leaks' : 'all'}): ${f.repair}` : `no automatic fix: ${noFixReason(f.code, catalogueEntry)}`}`,
+    );
   }
   if (r.findings.length > 0) out.line();
   const top = r.bundle.top;
-  out.line(`Top: ${top.guid ?? `not resolved (${top.reason})`}${top.how === 'unique-leaf' ? ' (guessed: the only leaf)' : ''}; active chain of ${r.bundle.activeChain.length} snapshot(s), ${r.images.length} image(s) checked.`);
+  out.line(
+    `Top: ${top.guid ?? `not resolved (${top.reason})`}${top.how === 'unique-leaf' ? ' (guessed: the only leaf)' : ''}; active chain of ${r.bundle.activeChain.length} snapshot(s), ${r.images.length} image(s) checked.`,
+  );
   if (r.corruptions === 0 && r.leaks === 0 && !r.checkErrors) out.line('No errors were found in the bundle.');
   if (r.corruptions > 0) out.line(`${r.corruptions} errors were found in the bundle.`);
   if (r.leaks > 0) out.line(`${r.leaks} leaked clusters were found in the bundle's images.`);
@@ -53,7 +57,9 @@ export function printBundleInfo(out: Output, info: BundleInfo, blank: boolean): 
   out.line(`descriptor: ${info.descriptor}`);
   const size = b.disk.size;
   out.line(`virtual size: ${size === null ? 'unknown' : `${qemuSize(size)} (${size} bytes)`}`);
-  out.line(`geometry: ${b.disk.cylinders ?? '?'} cylinders, ${b.disk.heads ?? '?'} heads, ${b.disk.sectorsPerTrack ?? '?'} sectors${b.disk.padding ? `, Padding ${b.disk.padding}` : ''}${b.disk.encrypted ? ', encrypted' : ''}`);
+  out.line(
+    `geometry: ${b.disk.cylinders ?? '?'} cylinders, ${b.disk.heads ?? '?'} heads, ${b.disk.sectorsPerTrack ?? '?'} sectors${b.disk.padding ? `, Padding ${b.disk.padding}` : ''}${b.disk.encrypted ? ', encrypted' : ''}`,
+  );
   for (const s of b.storages) out.line(`storage ${s.index}: sectors [${s.start ?? '?'}, ${s.end ?? '?'}), Blocksize ${s.blocksize ?? '?'}`);
   out.line(`top: ${b.top.guid ?? `not resolved (${b.top.reason})`} (${HOW[b.top.how]})`);
   out.line('snapshot tree (* = active chain, > = top):');
@@ -84,7 +90,12 @@ function imageLine(i: ImageSummary): string {
   if (!i.exists) return `${head}: missing`;
   if (i.kind === 'raw') return `${head}: raw, ${i.size} bytes`;
   if (i.version === null) return `${head}: not a readable image`;
-  const inUse = i.inUseTag === 'Ynot' ? 'in use (Ynot)' : i.inUseTag && /^pd\d\d$/.test(i.inUseTag) ? `closed by Parallels Desktop (${i.inUseTag})` : `in_use ${hex(i.inUse ?? 0)}`;
+  const inUse =
+    i.inUseTag === 'Ynot'
+      ? 'in use (Ynot)'
+      : i.inUseTag && /^pd\d\d$/.test(i.inUseTag)
+        ? `closed by Parallels Desktop (${i.inUseTag})`
+        : `in_use ${hex(i.inUse ?? 0)}`;
   return `${head}: ${i.version}, cluster ${qemuSize(i.clusterSize ?? 0)}, size ${qemuSize(i.size ?? 0)}, ${i.allocatedClusters ?? '?'} allocated clusters, ${inUse}${(i.flags ?? 0) & 1 ? ', Empty flag' : ''}`;
 }
 

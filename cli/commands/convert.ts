@@ -25,7 +25,11 @@ export async function runConvert(argv: string[]): Promise<number> {
   const progress = progressLine(wantProgress(flag(p, 'progress'), false));
   if (bundle) {
     try {
-      return await bundleCommands().bundleConvert(bundle, out, { snapshot: stringOption(p, 'snapshot'), overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) });
+      return await bundleCommands().bundleConvert(bundle, out, {
+        snapshot: stringOption(p, 'snapshot'),
+        overwrite: flag(p, 'overwrite'),
+        ...(progress ? { onProgress: progress.update } : {}),
+      });
     } finally {
       progress?.end();
     }
@@ -33,7 +37,9 @@ export async function runConvert(argv: string[]): Promise<number> {
   if (stringOption(p, 'snapshot') !== undefined) throw new UsageError('--snapshot applies to a bundle; IMAGE is a single image', 'convert');
   const view = openForReading(image);
   try {
-    await forFile(image, () => convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }));
+    await forFile(image, () =>
+      convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }),
+    );
   } finally {
     progress?.end();
     view.source.close();

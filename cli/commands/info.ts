@@ -45,11 +45,16 @@ function printInfo(r: InfoReport): void {
     field('format extension', d['ext-offset'] ? `ext_off ${hex(d['ext-offset'])} is past the end of the file` : 'none');
     return;
   }
-  field('format extension', `at ${hex(ext.offset)}, magic ${ext['magic-ok'] ? 'ok' : 'WRONG'}, checksum ${ext['checksum-ok'] ? 'ok' : 'WRONG'}${ext['end-found'] ? '' : ', no End-of-features'}`);
+  field(
+    'format extension',
+    `at ${hex(ext.offset)}, magic ${ext['magic-ok'] ? 'ok' : 'WRONG'}, checksum ${ext['checksum-ok'] ? 'ok' : 'WRONG'}${ext['end-found'] ? '' : ', no End-of-features'}`,
+  );
   ext.features.forEach((f, i) => {
     if (f.kind === 'end') return;
     const flags = [f.necessary ? 'NECESSARY' : '', f.transit ? 'TRANSIT' : ''].filter((s) => s !== '').join(',') || 'none';
-    stdout.line(`        feature ${i}: ${f.kind} (magic ${f.magic}), flags ${flags}, ${f['data-size']} bytes of data${f.truncated ? ' (truncated)' : ''}${f.error ? ` (cannot be loaded: ${f.error})` : ''}`);
+    stdout.line(
+      `        feature ${i}: ${f.kind} (magic ${f.magic}), flags ${flags}, ${f['data-size']} bytes of data${f.truncated ? ' (truncated)' : ''}${f.error ? ` (cannot be loaded: ${f.error})` : ''}`,
+    );
   });
   for (const b of ext.bitmaps) {
     const dirty = b['dirty-clusters'] === null ? 'dirty clusters unreadable' : `${b['dirty-clusters']} dirty clusters (${qemuSize(b['dirty-bytes'] ?? 0)})`;

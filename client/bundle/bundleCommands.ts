@@ -34,7 +34,10 @@ async function bundleTarget(d: BundleDeps, uri: vscode.Uri | undefined): Promise
   if (front) return front;
   const all = d.folders.all;
   if (all.length <= 1) return all[0];
-  const pick = await vscode.window.showQuickPick(all.map((dir) => ({ label: basename(dir), description: dirname(dir), dir })), { title: 'hdd-lens: which disk bundle?' });
+  const pick = await vscode.window.showQuickPick(
+    all.map((dir) => ({ label: basename(dir), description: dirname(dir), dir })),
+    { title: 'hdd-lens: which disk bundle?' },
+  );
   return pick?.dir;
 }
 
@@ -110,7 +113,10 @@ async function pickSnapshot(snapshots: readonly SnapshotSummary[], top: string |
   const order = [...snapshots].sort((a, b) => Number(b.top) - Number(a.top) || Number(b.active) - Number(a.active));
   const pick = await vscode.window.showQuickPick(
     order.map((s) => ({ label: s.guid, description: `${role(s)}${s.temporary ? ', temporary' : ''}`, detail: s.images.map((i) => i.file).join(', ') })),
-    { title: 'Convert which snapshot? (the guest disk as it reads through its chain)', placeHolder: top === null ? 'The top is not resolvable: choose a snapshot' : undefined },
+    {
+      title: 'Convert which snapshot? (the guest disk as it reads through its chain)',
+      placeHolder: top === null ? 'The top is not resolvable: choose a snapshot' : undefined,
+    },
   );
   return pick?.label;
 }
@@ -141,7 +147,9 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
   const dir = await requireTarget(d, uri, 'repair it');
   if (!dir) return;
   const r = readable(
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `hdd-lens: checking ${basename(dir)}` }, () => ask(d, dir, { buckets: 0 })),
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `hdd-lens: checking ${basename(dir)}` }, () =>
+      ask(d, dir, { buckets: 0 }),
+    ),
   );
   const repairable = new Set((r.files ?? []).filter((f) => f.findings.some((x) => x.repair !== undefined)).map((f) => f.path));
   let done = 0;
@@ -154,7 +162,10 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
     await repair(d, 'all', vscode.Uri.file(img.path));
     done++;
   }
-  const lower = r.summary.snapshots.filter((s) => !s.top).flatMap((s) => s.images).filter((i) => repairable.has(i.path));
+  const lower = r.summary.snapshots
+    .filter((s) => !s.top)
+    .flatMap((s) => s.images)
+    .filter((i) => repairable.has(i.path));
   if (lower.length > 0) {
     void vscode.window.showWarningMessage(
       `hdd-lens: ${lower.map((i) => basename(i.path)).join(', ')} ${lower.length > 1 ? 'have' : 'has'} problems too, but ${lower.length > 1 ? 'they are images' : 'it is an image'} below the top: every snapshot above reads through ${lower.length > 1 ? 'them' : 'it'}, so Fix leaves ${lower.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
@@ -172,10 +183,12 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
 export async function showGuestDisk(d: BundleDeps, uri?: vscode.Uri): Promise<void> {
   const image = uri instanceof vscode.Uri ? uri : d.editors.target();
   const dir = bundleDirOf(image, { images: true });
-  if (!image || !dir) return void vscode.window.showInformationMessage(`hdd-lens: open an image of a disk bundle (a folder with ${DESCRIPTOR_NAME}) to show its guest disk.`);
+  if (!image || !dir)
+    return void vscode.window.showInformationMessage(`hdd-lens: open an image of a disk bundle (a folder with ${DESCRIPTOR_NAME}) to show its guest disk.`);
   const r = await d.server.request(bundle, { uri: image.toString(), check: false, buckets: 0 });
   if (r.error !== undefined) throw new Error(r.error);
-  if (!r.image) return void vscode.window.showWarningMessage(`hdd-lens: ${basename(image.fsPath)} is in ${dir}, but its ${DESCRIPTOR_NAME} names no such image.`);
+  if (!r.image)
+    return void vscode.window.showWarningMessage(`hdd-lens: ${basename(image.fsPath)} is in ${dir}, but its ${DESCRIPTOR_NAME} names no such image.`);
   d.views.show(dir, r.image.guid);
 }
 

@@ -58,7 +58,11 @@ export class BundleFolders implements vscode.Disposable {
 
   private publish(): void {
     // `resourcePath` in a when clause is the URI's path ("/c:/VMs/d.hdd" on Windows), not the file-system path.
-    void vscode.commands.executeCommand('setContext', BUNDLE_FOLDERS_KEY, this.all.map((d) => vscode.Uri.file(d).path));
+    void vscode.commands.executeCommand(
+      'setContext',
+      BUNDLE_FOLDERS_KEY,
+      this.all.map((d) => vscode.Uri.file(d).path),
+    );
   }
 }
 

@@ -21,14 +21,13 @@ export class BundleImageStatus implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
   private seq = 0;
 
-  constructor(private readonly server: ServerConnection, folders: BundleFolders) {
+  constructor(
+    private readonly server: ServerConnection,
+    folders: BundleFolders,
+  ) {
     this.item.name = 'hdd-lens bundle image';
     const update = (): void => void this.update();
-    this.subscriptions = [
-      vscode.window.tabGroups.onDidChangeTabs(update),
-      vscode.window.tabGroups.onDidChangeTabGroups(update),
-      folders.onDidChange(update),
-    ];
+    this.subscriptions = [vscode.window.tabGroups.onDidChangeTabs(update), vscode.window.tabGroups.onDidChangeTabGroups(update), folders.onDidChange(update)];
     update();
   }
 
@@ -93,7 +92,11 @@ export function describe(r: BundleViewResult): { short: string; long: string; ro
   const at = s.active ? ` (${place} of ${chain.length})` : '';
   const storage = r.summary.storages.length > 1 ? `, storage ${r.image?.storage}` : '';
   const name = basename(r.dir);
-  const how = s.top ? 'the top of the active chain: the guest writes here' : s.active ? `on the active chain, ${place} of ${chain.length} from the base: what the snapshots above it do not hold is read here` : 'on an inactive branch: the current guest disk does not read it';
+  const how = s.top
+    ? 'the top of the active chain: the guest writes here'
+    : s.active
+      ? `on the active chain, ${place} of ${chain.length} from the base: what the snapshots above it do not hold is read here`
+      : 'on an inactive branch: the current guest disk does not read it';
   return {
     role: `${s.top ? 'the top' : role} ${guid}${at}`,
     short: `${name} · ${role} ${guid.slice(0, 9)}…}${at}`,

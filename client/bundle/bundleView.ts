@@ -140,7 +140,12 @@ export class BundleView implements vscode.Disposable {
     try {
       const r = await this.request(false, this.focus);
       if (seq !== this.seq) return;
-      this.post({ type: 'chain', snapshot: this.focus, ...(r.chain ? { chain: r.chain } : {}), ...(r.chainError !== undefined || r.error !== undefined ? { error: r.chainError ?? r.error } : {}) });
+      this.post({
+        type: 'chain',
+        snapshot: this.focus,
+        ...(r.chain ? { chain: r.chain } : {}),
+        ...(r.chainError !== undefined || r.error !== undefined ? { error: r.chainError ?? r.error } : {}),
+      });
     } catch (e) {
       if (seq === this.seq) this.post({ type: 'chain', snapshot: this.focus, error: errorText(e) });
     }
@@ -152,7 +157,12 @@ export class BundleView implements vscode.Disposable {
   }
 
   private request(check: boolean, snapshot: string | undefined): Promise<BundleViewResult> {
-    return this.services.server.request(bundle, { uri: vscode.Uri.file(this.dir).toString(), buckets: BUCKETS, check, ...(snapshot === undefined ? {} : { snapshot }) });
+    return this.services.server.request(bundle, {
+      uri: vscode.Uri.file(this.dir).toString(),
+      buckets: BUCKETS,
+      check,
+      ...(snapshot === undefined ? {} : { snapshot }),
+    });
   }
 
   private reloadSoon(): void {

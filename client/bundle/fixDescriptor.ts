@@ -12,8 +12,16 @@ const OUR_TITLE = 'hdd-lens:';
 export async function fixDescriptor(path: string): Promise<number> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
   const all = new vscode.Range(0, 0, doc.lineCount, 0);
-  const actions = (await vscode.commands.executeCommand<Array<vscode.CodeAction | vscode.Command>>('vscode.executeCodeActionProvider', doc.uri, all, vscode.CodeActionKind.QuickFix.value)) ?? [];
-  const ours = actions.filter((a): a is vscode.CodeAction & { edit: vscode.WorkspaceEdit } => a.title.startsWith(OUR_TITLE) && 'edit' in a && a.edit !== undefined);
+  const actions =
+    (await vscode.commands.executeCommand<Array<vscode.CodeAction | vscode.Command>>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      all,
+      vscode.CodeActionKind.QuickFix.value,
+    )) ?? [];
+  const ours = actions.filter(
+    (a): a is vscode.CodeAction & { edit: vscode.WorkspaceEdit } => a.title.startsWith(OUR_TITLE) && 'edit' in a && a.edit !== undefined,
+  );
   const merged = new vscode.WorkspaceEdit();
   const taken: vscode.Range[] = [];
   const applied: string[] = [];

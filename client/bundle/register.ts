@@ -44,7 +44,8 @@ export function registerBundles(context: vscode.ExtensionContext, deps: CommandD
   deps.editors.bannerFor = (uri) => bundleBanner(deps.server, uri);
   const banners = folders.onDidChange(() => deps.editors.refreshBanners());
   // Explorer arguments: (clicked, selection); a snapshot GUID from the bundle view or a test.
-  const arg = (f: (uri?: vscode.Uri, snapshot?: string) => Promise<void>) => (uri?: vscode.Uri, snapshot?: unknown) => f(uri, typeof snapshot === 'string' ? snapshot : undefined);
+  const arg = (f: (uri?: vscode.Uri, snapshot?: string) => Promise<void>) => (uri?: vscode.Uri, snapshot?: unknown) =>
+    f(uri, typeof snapshot === 'string' ? snapshot : undefined);
   const subscriptions = [
     folders,
     views,

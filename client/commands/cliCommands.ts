@@ -99,9 +99,8 @@ export async function createImage(extensionUri: vscode.Uri, folder: vscode.Uri |
     saveLabel: 'Create',
   });
   if (!target) return;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating ${basename(target.fsPath)}` },
-    () => runCli(extensionUri, ['create', '--overwrite', '--cluster-size', cluster.label, target.fsPath, size.trim()]),
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating ${basename(target.fsPath)}` }, () =>
+    runCli(extensionUri, ['create', '--overwrite', '--cluster-size', cluster.label, target.fsPath, size.trim()]),
   );
   if (result.code !== 0) return void vscode.window.showErrorMessage(`hdd-lens: could not create the image: ${cliFailure(result)}`);
   await vscode.commands.executeCommand('vscode.openWith', target, VIEW_TYPE);

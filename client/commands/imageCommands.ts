@@ -35,7 +35,11 @@ export async function repair(d: CommandDeps, mode: 'all' | 'leaks', uri?: vscode
   // Planning a 16M-entry image takes seconds: a notification shows the server's percentage (LSP work-done progress)
   // and can cancel it (the server then stops planning, and nothing is applied).
   const plan = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `hdd-lens: planning the ${mode === 'all' ? 'repair' : 'leak repair'} of ${basename(doc.uri.fsPath)}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `hdd-lens: planning the ${mode === 'all' ? 'repair' : 'leak repair'} of ${basename(doc.uri.fsPath)}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const workDone = showWorkDone(d.server, progress);
       try {
@@ -103,7 +107,8 @@ export async function goToOffset(d: CommandDeps): Promise<void> {
   if (!host) return noImage('go to an offset');
   const offset = await askNumber('Go to Offset', `Byte offset in ${host.doc.uri.fsPath} (size ${host.doc.model.size})`);
   if (offset === undefined) return;
-  if (offset >= host.doc.model.size) return void vscode.window.showWarningMessage(`hdd-lens: offset ${offset} is past the end of the file (${host.doc.model.size} bytes).`);
+  if (offset >= host.doc.model.size)
+    return void vscode.window.showWarningMessage(`hdd-lens: offset ${offset} is past the end of the file (${host.doc.model.size} bytes).`);
   host.reveal(offset, 1);
 }
 
@@ -115,7 +120,9 @@ export async function goToGuestOffset(d: CommandDeps): Promise<void> {
   const r = await d.server.request(guestToHostRequest, { uri: host.doc.uri.toString(), guestOffset });
   if (!r) return void vscode.window.showWarningMessage(`hdd-lens: guest offset ${guestOffset} is outside the virtual disk.`);
   if (r.hostOffset === undefined) {
-    void vscode.window.showInformationMessage(`hdd-lens: guest offset ${guestOffset} is in BAT entry ${r.batIndex}, which is not allocated (it reads as zeros). Showing the entry.`);
+    void vscode.window.showInformationMessage(
+      `hdd-lens: guest offset ${guestOffset} is in BAT entry ${r.batIndex}, which is not allocated (it reads as zeros). Showing the entry.`,
+    );
     return host.reveal(batEntryOffset(r.batIndex), BAT_ENTRY_SIZE);
   }
   host.reveal(r.hostOffset, 1);

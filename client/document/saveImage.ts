@@ -81,12 +81,16 @@ function requireSameFile(w: ImageWriter, options: SaveOptions, recovered: Recove
   if (!want) return;
   const now = fstatSync(w.fd);
   if (now.ino !== want.ino || now.dev !== want.dev) {
-    throw new JournalError(`${w.path}: is not the file this document read (it was replaced since, device ${want.dev} inode ${want.ino} then, ${now.dev}/${now.ino} now): nothing was written; reopen it`);
+    throw new JournalError(
+      `${w.path}: is not the file this document read (it was replaced since, device ${want.dev} inode ${want.ino} then, ${now.dev}/${now.ino} now): nothing was written; reopen it`,
+    );
   }
   // After rolling back the write whose old state the document showed, the file is what the document showed.
   if (recovered.action === 'rolled-back' && options.readRolledBack) return;
   if (now.size !== want.size || now.mtimeMs !== want.mtimeMs) {
-    throw new JournalError(`${w.path}: changed on disk since the document read it (another program wrote it): nothing was written; revert or reload the document, then redo the edits`);
+    throw new JournalError(
+      `${w.path}: changed on disk since the document read it (another program wrote it): nothing was written; revert or reload the document, then redo the edits`,
+    );
   }
 }
 
@@ -117,7 +121,7 @@ function copySkippingZeros(source: string, target: string): void {
     const size = fstatSync(from).size;
     ftruncateSync(to, size);
     const buf = new Uint8Array(CHUNK);
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const n = readSync(from, buf, 0, Math.min(CHUNK, size - at), at);
       if (n === 0) break;
       const piece = buf.subarray(0, n);
@@ -131,5 +135,5 @@ function copySkippingZeros(source: string, target: string): void {
 }
 
 function writeAll(fd: number, data: Uint8Array, position: number): void {
-  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, position + done);
+  for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done, position + done);
 }

@@ -69,7 +69,13 @@ export function saveInWorker(script: string, request: SaveRequest, hooks: SaveHo
     });
     // The worker died (or never started): it may have been writing. Its journal, if any, holds the old bytes.
     const died = (why: string): void =>
-      settle(() => reject(new SaveStopped(`${request.path}: the save stopped (${why}) before it said how it ended; if it had begun writing, the journal beside the image holds the old bytes, and the next save (or \`hdd-lens recover\`) rolls it back first`)));
+      settle(() =>
+        reject(
+          new SaveStopped(
+            `${request.path}: the save stopped (${why}) before it said how it ended; if it had begun writing, the journal beside the image holds the old bytes, and the next save (or \`hdd-lens recover\`) rolls it back first`,
+          ),
+        ),
+      );
     worker.on('error', (e) => died(e.message));
     worker.on('exit', (code) => died(`worker exit ${code}`));
   });

@@ -31,7 +31,11 @@ function run(job: SaveJob): void {
     });
     post({ kind: 'done', ...saved });
   } catch (e) {
-    post({ kind: 'failed', message: e instanceof Error ? e.message : String(e), undone: e instanceof SaveUndone ? { stamp: e.stamp, cancelled: e.cancelled } : undefined });
+    post({
+      kind: 'failed',
+      message: e instanceof Error ? e.message : String(e),
+      undone: e instanceof SaveUndone ? { stamp: e.stamp, cancelled: e.cancelled } : undefined,
+    });
   }
 }
 

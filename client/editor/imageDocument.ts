@@ -28,7 +28,9 @@ export class ImageDocument implements vscode.CustomDocument {
     let locked = false;
     if (lstatSync(path).isSymbolicLink()) {
       locked = true;
-      void vscode.window.showWarningMessage(`${path} is a symbolic link: it is open read-only (hdd-lens never writes through a link). Open the file it points to in order to edit it.`);
+      void vscode.window.showWarningMessage(
+        `${path} is a symbolic link: it is open read-only (hdd-lens never writes through a link). Open the file it points to in order to edit it.`,
+      );
     }
     let restored: EditSet | undefined;
     if (backupId) {
@@ -196,7 +198,10 @@ export class ImageDocument implements vscode.CustomDocument {
     if (target.scheme !== 'file') throw new Error(`hdd-lens saves images to a file system (not ${target.scheme}:)`);
     if (target.fsPath === this.path) return this.save(worker);
     await this.idle();
-    if (this.view.rolledBack) throw new Error(`${this.path} has an interrupted write's journal beside it: save it first (that rolls the write back) or run \`hdd-lens recover\`, then Save As; nothing was written`);
+    if (this.view.rolledBack)
+      throw new Error(
+        `${this.path} has an interrupted write's journal beside it: save it first (that rolls the write back) or run \`hdd-lens recover\`, then Save As; nothing was written`,
+      );
     const edits = this.model.beginSave();
     try {
       await withSaveProgress(basename(target.fsPath), bytesToWrite(edits), (hooks) => saveCopyInWorker(worker, this.path, target.fsPath, edits, hooks));
@@ -243,4 +248,3 @@ export function stampOf(path: string): DiskStamp {
 function hasUnclean(findings: readonly WireFinding[]): boolean {
   return findings.some((f) => f.code === 'image-unclean');
 }
-

@@ -98,11 +98,7 @@ export class ImageEditors implements vscode.Disposable {
     }
     const doc = await ImageDocument.open(uri, viewType, backupId, readOnly);
     this.documents.set(key, doc);
-    const subs = [
-      doc.onDidEdit((e) => this.editEmitter.fire(e)),
-      this.sync.attach(uri, doc.model),
-      watchFile(doc, () => this.hostsOf(doc)[0]?.panel.reveal()),
-    ];
+    const subs = [doc.onDidEdit((e) => this.editEmitter.fire(e)), this.sync.attach(uri, doc.model), watchFile(doc, () => this.hostsOf(doc)[0]?.panel.reveal())];
     doc.onDidDispose(() => {
       for (const s of subs) s.dispose();
       if (this.documents.get(key) === doc) this.documents.delete(key);

@@ -45,7 +45,12 @@ export class WebviewHost implements vscode.Disposable {
     const webview = panel.webview;
     this.bootVersion = doc.model.version;
     const head = Buffer.from(doc.model.read(0, Math.min(HEAD_BYTES, doc.model.size))).toString('base64');
-    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path), { fileName: basename(doc.path), size: doc.model.size, readOnly: doc.readOnly, head });
+    webview.html = webviewHtml(webview, services.extensionUri, basename(doc.path), {
+      fileName: basename(doc.path),
+      size: doc.model.size,
+      readOnly: doc.readOnly,
+      head,
+    });
     this.subscriptions.push(
       webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m)),
       doc.onDidChangeContent((c) => this.contentChanged(c)),
@@ -151,7 +156,9 @@ function fixesIn(sig: RequestSig<DocumentRef, unknown>, result: unknown): ApplyF
 
 /** A fix's identity: a digest of all it says (edits, copies, size, state), in a canonical JSON form. */
 function fixKey(fix: ApplyFixArgs): string {
-  return createHash('sha256').update(JSON.stringify(fix ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(fix ?? null))
+    .digest('hex');
 }
 
 function checkedOffset(offset: unknown): number {

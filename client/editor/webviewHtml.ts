@@ -54,7 +54,9 @@ ${sheets.join('\n')}
 
 function stylesheets(distPath: string): string[] {
   if (!existsSync(distPath)) return [];
-  const css = readdirSync(distPath).filter((f) => f.endsWith('.css') && f !== CODICON_CSS).sort();
+  const css = readdirSync(distPath)
+    .filter((f) => f.endsWith('.css') && f !== CODICON_CSS)
+    .sort();
   return existsSync(`${distPath}/${CODICON_CSS}`) ? [CODICON_CSS, ...css] : css;
 }
 

@@ -22,7 +22,9 @@ export function applyFix(doc: ImageDocument, fix: ApplyFixArgs, openedForFix = f
   };
   const verdict = checkFix(fix, target, openedForFix);
   if (!verdict.ok) {
-    const show = { info: vscode.window.showInformationMessage, warning: vscode.window.showWarningMessage, error: vscode.window.showErrorMessage }[verdict.level];
+    const show = { info: vscode.window.showInformationMessage, warning: vscode.window.showWarningMessage, error: vscode.window.showErrorMessage }[
+      verdict.level
+    ];
     void show(`hdd-lens: ${verdict.message}`);
     return false;
   }

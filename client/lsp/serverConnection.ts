@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { type LanguageClient, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  type LanguageClient,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
 import type { NotificationSig, ProgressToken, RequestSig } from '../../shared/protocol';
 
 /**

@@ -34,11 +34,16 @@ export class BundleApp {
   private readonly status = el('div', { class: 'bv-status', attrs: { role: 'status', 'aria-live': 'polite' } });
   private readonly notices = el('div', { class: 'bv-notices' });
 
-  constructor(private readonly channel: Channel, root: HTMLElement, boot: BundleBoot) {
+  constructor(
+    private readonly channel: Channel,
+    root: HTMLElement,
+    boot: BundleBoot,
+  ) {
     this.focus = boot.snapshot;
     this.title.textContent = boot.name;
     this.title.title = boot.dir;
-    const act = (action: BundleAction, label: string, title: string): HTMLButtonElement => button(label, () => channel.post({ type: 'action', action }), { title });
+    const act = (action: BundleAction, label: string, title: string): HTMLButtonElement =>
+      button(label, () => channel.post({ type: 'action', action }), { title });
     const toolbar = el('header', { class: 'toolbar' }, [
       this.title,
       el('span', { class: 'spacer' }),
@@ -48,14 +53,18 @@ export class BundleApp {
       button('DiskDescriptor.xml', () => channel.post({ type: 'openDescriptor' }), { title: 'Open the descriptor as text' }),
       act('refresh', 'Refresh', 'Read the bundle again'),
     ]);
-    const left = el('section', { class: 'bv-left', attrs: { 'aria-label': 'Snapshots' } }, [el('div', { class: 'pane-head' }, [el('h2', { text: 'Snapshots' })]), this.tree.element]);
+    const left = el('section', { class: 'bv-left', attrs: { 'aria-label': 'Snapshots' } }, [
+      el('div', { class: 'pane-head' }, [el('h2', { text: 'Snapshots' })]),
+      this.tree.element,
+    ]);
     const right = el('section', { class: 'bv-right' }, [this.disk.element, this.findings.element]);
     root.classList.add('bundle-view');
     root.replaceChildren(toolbar, this.status, this.notices, el('div', { class: 'bv-panes' }, [left, right]));
 
     this.tree.onEvent.on((e) => {
       if (e.type === 'select') this.choose(e.snapshot);
-      else if (e.type === 'open') channel.post({ type: 'openImage', path: e.path, ...(e.offset === undefined ? {} : { offset: e.offset, length: e.length ?? 1 }) });
+      else if (e.type === 'open')
+        channel.post({ type: 'openImage', path: e.path, ...(e.offset === undefined ? {} : { offset: e.offset, length: e.length ?? 1 }) });
       else if (e.type === 'repair') channel.post({ type: 'repairImage', path: e.path });
       else channel.post({ type: 'action', action: 'convert', snapshot: e.snapshot });
     });
@@ -119,7 +128,8 @@ function notices(s: BundleSummary): HTMLElement[] {
   if (s.top.how === 'unresolved') out.push(`The top is not resolvable (${s.top.reason ?? 'no reason given'}): choose a snapshot to see its guest disk.`);
   if (s.top.how === 'unique-leaf') out.push('No TopGUID and no predefined top GUID: the top is a guess (the only leaf of the tree).');
   if (s.disk.encrypted) out.push('The disk is encrypted: its clusters cannot be read as a disk.');
-  if (s.disk.padding !== null && s.disk.padding !== 0) out.push(`Padding=${s.disk.padding}: the layout of padded disks is undocumented; hdd-lens does not read or convert them.`);
+  if (s.disk.padding !== null && s.disk.padding !== 0)
+    out.push(`Padding=${s.disk.padding}: the layout of padded disks is undocumented; hdd-lens does not read or convert them.`);
   if (s.orphans.length > 0) out.push(`Files no <Image> names (orphans, never deleted): ${s.orphans.join(', ')}`);
   return out.map((t) => el('div', { class: 'bv-notice', text: t }));
 }

@@ -31,7 +31,8 @@ export class FindingsList {
     const all = (files ?? []).flatMap((f) => f.findings);
     const n = { error: 0, warning: 0, info: 0 };
     for (const f of all) n[f.severity]++;
-    this.summary.textContent = files === undefined ? 'not checked' : all.length === 0 ? 'No problems' : `${n.error} errors, ${n.warning} warnings, ${n.info} info`;
+    this.summary.textContent =
+      files === undefined ? 'not checked' : all.length === 0 ? 'No problems' : `${n.error} errors, ${n.warning} warnings, ${n.info} info`;
     this.list.replaceChildren(...(files ?? []).filter((f) => f.findings.length > 0).map((f) => this.group(f)));
   }
 
@@ -43,11 +44,18 @@ export class FindingsList {
         el('span', { class: 'problem-text', text: f.message }),
         el('span', { class: 'code', text: `${f.code}${where ? ` · ${where}` : ''}` }),
       ]);
-      if (file.kind === 'descriptor') row.addEventListener('click', () => this.onClick.emit({ kind: 'descriptor', ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}) }));
-      else if (file.kind === 'image') row.addEventListener('click', () => this.onClick.emit({ kind: 'image', path: file.path, offset: f.offset, length: Math.max(1, f.length) }));
+      if (file.kind === 'descriptor')
+        row.addEventListener('click', () =>
+          this.onClick.emit({ kind: 'descriptor', ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}) }),
+        );
+      else if (file.kind === 'image')
+        row.addEventListener('click', () => this.onClick.emit({ kind: 'image', path: file.path, offset: f.offset, length: Math.max(1, f.length) }));
       return row;
     });
     if (file.findings.length > MAX_ROWS) rows.push(el('div', { class: 'card-muted', text: `… and ${file.findings.length - MAX_ROWS} more` }));
-    return el('div', { class: 'bv-file-group', attrs: { 'data-path': file.path } }, [el('h3', { class: 'bv-file-name', text: fileName(file.path), title: file.path }), ...rows]);
+    return el('div', { class: 'bv-file-group', attrs: { 'data-path': file.path } }, [
+      el('h3', { class: 'bv-file-name', text: fileName(file.path), title: file.path }),
+      ...rows,
+    ]);
   }
 }

@@ -15,7 +15,14 @@ const CELL = 8;
 /** Runs listed when no cell is chosen. */
 const FIRST_RUNS = 50;
 /** Theme colours of the chain's images, top first; deeper chains reuse them. */
-const LAYER_COLORS = ['--vscode-charts-blue', '--vscode-charts-green', '--vscode-charts-orange', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
+const LAYER_COLORS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-green',
+  '--vscode-charts-orange',
+  '--vscode-charts-purple',
+  '--vscode-charts-yellow',
+  '--vscode-charts-red',
+];
 const FALLBACK = ['#3794ff', '#89d185', '#d18616', '#b180d7', '#cca700', '#f14c4c'];
 
 export interface OpenAt {
@@ -28,7 +35,10 @@ export class GuestDisk {
   readonly element: HTMLElement;
   readonly onOpen = new Emitter<OpenAt>();
   private readonly title = el('h2', { text: 'Guest disk' });
-  private readonly canvas = el('canvas', { class: 'bv-strip', attrs: { tabindex: '0', role: 'img', 'aria-label': 'Which image serves each part of the guest disk' } });
+  private readonly canvas = el('canvas', {
+    class: 'bv-strip',
+    attrs: { tabindex: '0', role: 'img', 'aria-label': 'Which image serves each part of the guest disk' },
+  });
   private readonly legend = el('div', { class: 'bv-legend' });
   private readonly info = el('div', { class: 'bv-info card-muted', attrs: { 'aria-live': 'polite' } });
   private readonly runs = el('div', { class: 'bv-runs', attrs: { role: 'list', 'aria-label': 'Runs of the guest disk' } });
@@ -37,7 +47,13 @@ export class GuestDisk {
   private cursor = -1;
 
   constructor() {
-    this.element = el('section', { class: 'bv-disk', attrs: { 'aria-label': 'Guest disk' } }, [el('div', { class: 'pane-head' }, [this.title]), this.canvas, this.legend, this.info, this.runs]);
+    this.element = el('section', { class: 'bv-disk', attrs: { 'aria-label': 'Guest disk' } }, [
+      el('div', { class: 'pane-head' }, [this.title]),
+      this.canvas,
+      this.legend,
+      this.info,
+      this.runs,
+    ]);
     this.canvas.addEventListener('mousemove', (e) => this.describe(this.cellAt(e.offsetX, e.offsetY)));
     this.canvas.addEventListener('click', (e) => this.choose(this.cellAt(e.offsetX, e.offsetY)));
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
@@ -61,14 +77,20 @@ export class GuestDisk {
     this.info.classList.remove('bv-error');
     this.info.textContent = `${sizeText(chain.size)} guest disk, ${sizeText(chain.mapped)} mapped by ${chain.layers.length} image(s), ${chain.runCount.toLocaleString('en-US')} runs; hover or click a cell.`;
     this.renderLegend(chain);
-    this.renderRuns(chain.runs.slice(0, FIRST_RUNS), chain.runCount > FIRST_RUNS ? `the first ${FIRST_RUNS} of ${chain.runCount.toLocaleString('en-US')} runs; click a cell for its runs` : undefined);
+    this.renderRuns(
+      chain.runs.slice(0, FIRST_RUNS),
+      chain.runCount > FIRST_RUNS ? `the first ${FIRST_RUNS} of ${chain.runCount.toLocaleString('en-US')} runs; click a cell for its runs` : undefined,
+    );
     this.paint();
   }
 
   private renderLegend(chain: BundleChainView): void {
     const served = chain.layers.map((_, d) => chain.buckets.reduce((n, b) => n + (b.bytes[d] ?? 0), 0));
     const items = chain.layers.map((g, d) =>
-      el('span', { class: 'bv-legend-item', title: g }, [el('span', { class: `swatch bv-layer-${d % LAYER_COLORS.length}` }), `${d === 0 ? 'top ' : ''}${shortGuid(g)}: ${sizeText(served[d])}`]),
+      el('span', { class: 'bv-legend-item', title: g }, [
+        el('span', { class: `swatch bv-layer-${d % LAYER_COLORS.length}` }),
+        `${d === 0 ? 'top ' : ''}${shortGuid(g)}: ${sizeText(served[d])}`,
+      ]),
     );
     items.push(el('span', { class: 'bv-legend-item' }, [el('span', { class: 'swatch bv-zeros' }), `zeros: ${sizeText(chain.size - chain.mapped)}`]));
     this.legend.replaceChildren(...items);
@@ -77,7 +99,8 @@ export class GuestDisk {
   private renderRuns(runs: readonly GuestRun[], note?: string): void {
     const chain = this.chain;
     const rows = runs.map((r) => {
-      const who = r.depth < 0 || !chain ? 'zeros (no image maps it)' : `${shortGuid(chain.layers[r.depth])} ${fileName(r.path ?? '')} at host ${hex(r.hostOffset ?? 0)}`;
+      const who =
+        r.depth < 0 || !chain ? 'zeros (no image maps it)' : `${shortGuid(chain.layers[r.depth])} ${fileName(r.path ?? '')} at host ${hex(r.hostOffset ?? 0)}`;
       const row = el('div', { class: 'bv-run', attrs: { role: 'listitem' } }, [
         el('span', { class: `swatch ${r.depth < 0 ? 'bv-zeros' : `bv-layer-${r.depth % LAYER_COLORS.length}`}` }),
         el('span', { class: 'bv-run-range', text: `${hex(r.start)}–${hex(r.start + r.length)}` }),
@@ -142,8 +165,13 @@ export class GuestDisk {
     this.cursor = i;
     this.describe(i);
     const inCell = chain.runs.filter((r) => r.start < b.offset + b.length && b.offset < r.start + r.length).map((r) => clip(r, b));
-    const listed = chain.runs.length < chain.runCount && (chain.runs.length === 0 || b.offset + b.length > chain.runs[chain.runs.length - 1].start + chain.runs[chain.runs.length - 1].length);
-    this.renderRuns(inCell, listed ? `runs past the first ${chain.runs.length.toLocaleString('en-US')} are not listed: hdd-lens map BUNDLE lists them all` : undefined);
+    const listed =
+      chain.runs.length < chain.runCount &&
+      (chain.runs.length === 0 || b.offset + b.length > chain.runs[chain.runs.length - 1].start + chain.runs[chain.runs.length - 1].length);
+    this.renderRuns(
+      inCell,
+      listed ? `runs past the first ${chain.runs.length.toLocaleString('en-US')} are not listed: hdd-lens map BUNDLE lists them all` : undefined,
+    );
     this.paint();
   }
 

@@ -22,6 +22,12 @@ export function imageText(i: ImageSummary): string {
   if (i.kind === 'raw') return `raw (Plain) · ${sizeText(i.size ?? 0)}`;
   if (i.kind === null || i.version === null) return 'unreadable header';
   const inUse = i.inUseTag !== null ? `"${i.inUseTag}"` : hex(i.inUse ?? 0);
-  const parts = [i.version, `cluster ${sizeText(i.clusterSize ?? 0)}`, sizeText(i.size ?? 0), `${(i.allocatedClusters ?? 0).toLocaleString('en-US')} allocated`, `in_use ${inUse}`];
+  const parts = [
+    i.version,
+    `cluster ${sizeText(i.clusterSize ?? 0)}`,
+    sizeText(i.size ?? 0),
+    `${(i.allocatedClusters ?? 0).toLocaleString('en-US')} allocated`,
+    `in_use ${inUse}`,
+  ];
   return parts.join(' · ');
 }

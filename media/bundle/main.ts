@@ -19,7 +19,8 @@ function readBoot(): BundleBoot {
   const text = document.getElementById(BOOT_ELEMENT_ID)?.textContent;
   try {
     const b = JSON.parse(text ?? '') as Partial<BundleBoot>;
-    if (typeof b.dir === 'string' && typeof b.name === 'string') return { dir: b.dir, name: b.name, ...(typeof b.snapshot === 'string' ? { snapshot: b.snapshot } : {}) };
+    if (typeof b.dir === 'string' && typeof b.name === 'string')
+      return { dir: b.dir, name: b.name, ...(typeof b.snapshot === 'string' ? { snapshot: b.snapshot } : {}) };
   } catch {
     // no boot state: the view still works from `data`
   }

@@ -66,19 +66,33 @@ export class SnapshotTree {
   }
 
   private image(img: ImageSummary, findings: readonly BundleFindingReport[]): HTMLElement {
-    const name = el('span', { class: 'bv-file', text: `${img.storage > 0 ? `storage ${img.storage}: ` : ''}${fileName(img.file || img.path)}`, title: img.path });
+    const name = el('span', {
+      class: 'bv-file',
+      text: `${img.storage > 0 ? `storage ${img.storage}: ` : ''}${fileName(img.file || img.path)}`,
+      title: img.path,
+    });
     const actions: HTMLElement[] = [];
-    if (img.exists) actions.push(button('Open', () => this.onEvent.emit({ type: 'open', path: img.path }), { title: 'Open the image in the hdd-lens image editor' }));
-    if (findings.some((f) => f.repair !== undefined)) actions.push(button('Repair…', () => this.onEvent.emit({ type: 'repair', path: img.path }), { title: 'Repair this image on disk with the command line repair (asked first)' }));
+    if (img.exists)
+      actions.push(button('Open', () => this.onEvent.emit({ type: 'open', path: img.path }), { title: 'Open the image in the hdd-lens image editor' }));
+    if (findings.some((f) => f.repair !== undefined))
+      actions.push(
+        button('Repair…', () => this.onEvent.emit({ type: 'repair', path: img.path }), {
+          title: 'Repair this image on disk with the command line repair (asked first)',
+        }),
+      );
     const box = el('div', { class: 'bv-image', attrs: { 'data-path': img.path } }, [
       el('div', { class: 'bv-image-head' }, [name, el('span', { class: 'bv-summary', text: imageText(img) }), el('span', { class: 'spacer' }), ...actions]),
     ]);
     if (findings.length > 0) {
-      const list = el('ul', { class: 'bv-image-findings' }, findings.slice(0, INLINE_FINDINGS).map((f) => {
-        const item = el('li', { class: 'bv-finding', title: `${f.code} at ${hex(f.offset)}` }, [severityIcon(f.severity), el('span', { text: f.message })]);
-        item.addEventListener('click', () => this.onEvent.emit({ type: 'open', path: img.path, offset: f.offset, length: f.length }));
-        return item;
-      }));
+      const list = el(
+        'ul',
+        { class: 'bv-image-findings' },
+        findings.slice(0, INLINE_FINDINGS).map((f) => {
+          const item = el('li', { class: 'bv-finding', title: `${f.code} at ${hex(f.offset)}` }, [severityIcon(f.severity), el('span', { text: f.message })]);
+          item.addEventListener('click', () => this.onEvent.emit({ type: 'open', path: img.path, offset: f.offset, length: f.length }));
+          return item;
+        }),
+      );
       if (findings.length > INLINE_FINDINGS) list.append(el('li', { class: 'card-muted', text: `… and ${findings.length - INLINE_FINDINGS} more (Problems)` }));
       box.append(list);
     }

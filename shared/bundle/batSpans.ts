@@ -58,4 +58,3 @@ export class BatSpans {
     return i;
   }
 }
-

@@ -60,7 +60,8 @@ export { BundleError };
  */
 export function openBundle(dir: string, text = readDescriptorText(join(dir, DESCRIPTOR_NAME))): Bundle {
   const descriptorPath = join(dir, DESCRIPTOR_NAME);
-  if (text.length > DESCRIPTOR_LIMITS.maxLength) throw new BundleError(`${descriptorPath}: more than the ${DESCRIPTOR_LIMITS.maxLength} characters a descriptor may have; not read`);
+  if (text.length > DESCRIPTOR_LIMITS.maxLength)
+    throw new BundleError(`${descriptorPath}: more than the ${DESCRIPTOR_LIMITS.maxLength} characters a descriptor may have; not read`);
   const positions = new PositionMap(text);
   const parsed = parseDescriptor(text);
   const descriptor = parsed.descriptor;
@@ -69,7 +70,8 @@ export function openBundle(dir: string, text = readDescriptorText(join(dir, DESC
   const chain = top.guid === undefined ? { guids: [] } : walk(tree, top.guid);
   const count = (descriptor?.storages ?? []).reduce((n, s) => n + s.images.length, 0);
   // Each image is opened and its BAT held: a hostile descriptor naming one huge image many times must not multiply that.
-  if (count > MAX_IMAGES) throw new BundleError(`${descriptorPath}: names ${count} images, more than the ${MAX_IMAGES} a bundle may have (ploop allows 128 per storage); not read`);
+  if (count > MAX_IMAGES)
+    throw new BundleError(`${descriptorPath}: names ${count} images, more than the ${MAX_IMAGES} a bundle may have (ploop allows 128 per storage); not read`);
   const decoded = new Map<string, BundleImage>();
   const images = (descriptor?.storages ?? []).map((s) => storageImages(dir, s, decoded));
   const referenced = new Set(images.flatMap((m) => [...m.values()].map((i) => i.file?.path ?? '')));
@@ -100,7 +102,8 @@ function readDescriptorText(path: string): string {
   if (st.kind === 'missing') throw new BundleError(`${path}: no such file (a bundle folder holds DiskDescriptor.xml)`);
   if (st.kind === 'not-a-file') throw new BundleError(`${path}: not a regular file`);
   // Bounded before it is read: a hostile "descriptor" of gigabytes must not be loaded.
-  if (st.size > DESCRIPTOR_LIMITS.maxLength) throw new BundleError(`${path}: ${st.size} bytes, more than the ${DESCRIPTOR_LIMITS.maxLength} a descriptor may have; not read`);
+  if (st.size > DESCRIPTOR_LIMITS.maxLength)
+    throw new BundleError(`${path}: ${st.size} bytes, more than the ${DESCRIPTOR_LIMITS.maxLength} a descriptor may have; not read`);
   return readFileSync(path, 'utf8');
 }
 

@@ -154,7 +154,7 @@ export class ChainSource implements ByteSource {
   /** The guest disk as runs: neighbours merge when both are zeros or the same image host-contiguously. */
   *runs(): Generator<ChainRun> {
     let run: ChainRun | undefined;
-    for (let at = 0; at < this.size; ) {
+    for (let at = 0; at < this.size;) {
       const p = this.guestToHost(at) as GuestPlace;
       if (run && continues(run, p)) run.length += p.extent;
       else {
@@ -203,10 +203,12 @@ export function planChain(bundle: Bundle, guid: string | undefined): PlannedStor
   const d = bundle.descriptor;
   if (!d) throw new BundleError(`${bundle.descriptorPath}: the descriptor does not parse (${bundle.xmlError?.message}); nothing can be read`);
   refuseUnsupported(bundle);
-  if (guid === undefined) throw new BundleError(`${bundle.descriptorPath}: the top is not resolvable (${bundle.top.reason}); name a snapshot with --snapshot GUID`);
+  if (guid === undefined)
+    throw new BundleError(`${bundle.descriptorPath}: the top is not resolvable (${bundle.top.reason}); name a snapshot with --snapshot GUID`);
   if (!bundle.tree.byGuid.has(guid)) throw new BundleError(`${bundle.descriptorPath}: no snapshot ${guid}`);
   const chain = walk(bundle.tree, guid);
-  if (chain.problem) throw new BundleError(`${bundle.descriptorPath}: the chain of ${guid} is broken (${chain.problem.kind} at ${chain.problem.guid}); nothing can be read`);
+  if (chain.problem)
+    throw new BundleError(`${bundle.descriptorPath}: the chain of ${guid} is broken (${chain.problem.kind} at ${chain.problem.guid}); nothing can be read`);
   const ranges = storageRanges(d.storages);
   if (!ranges || !contiguous(ranges)) throw new BundleError(`${bundle.descriptorPath}: the storages do not cover the disk contiguously from sector 0`);
   return ranges.map((r) => ({
@@ -220,10 +222,13 @@ export function planChain(bundle: Bundle, guid: string | undefined): PlannedStor
 function refuseUnsupported(bundle: Bundle): void {
   const dp = bundle.descriptor?.diskParameters;
   const padding = dp?.padding?.value;
-  if (padding !== undefined && padding !== 0) throw new BundleError(`${bundle.descriptorPath}: Padding=${padding}: the layout of padded disks is undocumented; refusing to read the guest disk`);
+  if (padding !== undefined && padding !== 0)
+    throw new BundleError(`${bundle.descriptorPath}: Padding=${padding}: the layout of padded disks is undocumented; refusing to read the guest disk`);
   const engine = dp?.encryptionEngine;
   if (engine && engine.text !== '' && engine.value !== '{00000000-0000-0000-0000-000000000000}') {
-    throw new BundleError(`${bundle.descriptorPath}: the disk is encrypted by Parallels Desktop (engine ${engine.text}); its clusters cannot be read as a disk`);
+    throw new BundleError(
+      `${bundle.descriptorPath}: the disk is encrypted by Parallels Desktop (engine ${engine.text}); its clusters cannot be read as a disk`,
+    );
   }
 }
 
@@ -231,10 +236,15 @@ function usableImage(bundle: Bundle, storage: number, guid: string, isRoot: bool
   const img = bundle.images[storage]?.get(guid);
   const where = `storage ${storage}, snapshot ${guid}`;
   if (!img) throw new BundleError(`${bundle.descriptorPath}: ${where} has no <Image>`);
-  if (!img.file || img.file.kind !== 'file' || img.kind === undefined) throw new BundleError(`${img.file?.given ?? bundle.descriptorPath}: ${where}: the image file is missing or unreadable${img.error ? ` (${img.error})` : ''}`);
+  if (!img.file || img.file.kind !== 'file' || img.kind === undefined)
+    throw new BundleError(
+      `${img.file?.given ?? bundle.descriptorPath}: ${where}: the image file is missing or unreadable${img.error ? ` (${img.error})` : ''}`,
+    );
   if (img.kind === 'raw' && !isRoot) throw new BundleError(`${img.file.path}: ${where}: has no Parallels header, and only the base of a chain may be raw`);
-  if (img.kind === 'raw' && img.entry.type?.text !== 'Plain') throw new BundleError(`${img.file.path}: ${where}: Type is Compressed but the file has no Parallels header`);
-  if (img.kind === 'expandable' && !img.decoded?.geometry) throw new BundleError(`${img.file.path}: ${where}: the header does not describe a readable image (${img.decoded?.blocker})`);
+  if (img.kind === 'raw' && img.entry.type?.text !== 'Plain')
+    throw new BundleError(`${img.file.path}: ${where}: Type is Compressed but the file has no Parallels header`);
+  if (img.kind === 'expandable' && !img.decoded?.geometry)
+    throw new BundleError(`${img.file.path}: ${where}: the header does not describe a readable image (${img.decoded?.blocker})`);
   return img;
 }
 

@@ -29,12 +29,13 @@ function replaceAtomically(dir: string, target: string, text: string): void {
   try {
     fd = openSync(temp, 'wx', 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new BundleError(`${temp}: exists: another hdd-lens is writing this descriptor, or one crashed (remove the file if none runs)`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new BundleError(`${temp}: exists: another hdd-lens is writing this descriptor, or one crashed (remove the file if none runs)`);
     throw e;
   }
   try {
     const bytes = Buffer.from(text, 'utf8');
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at, at);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

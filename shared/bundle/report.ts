@@ -46,7 +46,15 @@ export interface SnapshotSummary {
 }
 
 export interface BundleSummary {
-  disk: { sectors: number | null; size: number | null; cylinders: number | null; heads: number | null; sectorsPerTrack: number | null; padding: number | null; encrypted: boolean };
+  disk: {
+    sectors: number | null;
+    size: number | null;
+    cylinders: number | null;
+    heads: number | null;
+    sectorsPerTrack: number | null;
+    padding: number | null;
+    encrypted: boolean;
+  };
   storages: Array<{ index: number; start: number | null; end: number | null; blocksize: number | null }>;
   top: { guid: string | null; how: TopHow; reason: string | null };
   /** Top first. */

@@ -48,7 +48,14 @@ export class BundleContext {
     const endOffset = el ? el.end.offset : start.offset;
     const offset = Buffer.byteLength(b.text.slice(0, start.offset), 'utf8');
     const length = Buffer.byteLength(b.text.slice(start.offset, endOffset), 'utf8');
-    return { ...this.base(rule, message, offset, length, extra), file: b.descriptorPath, line: start.line, column: start.column, textStart: start.offset, textEnd: endOffset };
+    return {
+      ...this.base(rule, message, offset, length, extra),
+      file: b.descriptorPath,
+      line: start.line,
+      column: start.column,
+      textStart: start.offset,
+      textEnd: endOffset,
+    };
   }
 
   /** A finding about bytes of an image file. */

@@ -28,10 +28,7 @@ export interface TopResolution {
   leaves: string[];
 }
 
-export type ChainProblem =
-  | { kind: 'cycle'; guid: string }
-  | { kind: 'dangling'; guid: string; parent: string }
-  | { kind: 'no-shot'; guid: string };
+export type ChainProblem = { kind: 'cycle'; guid: string } | { kind: 'dangling'; guid: string; parent: string } | { kind: 'no-shot'; guid: string };
 
 export interface Chain {
   /** Top first, root last; empty when there is no top. Ends where a problem stopped the walk. */
@@ -132,7 +129,7 @@ function outcomeOf(tree: SnapshotTree, guid: string, known: Map<string, Outcome>
   const path: string[] = [];
   const onPath = new Map<string, number>();
   let outcome: Outcome;
-  for (let at: string | undefined = guid; at !== undefined; ) {
+  for (let at: string | undefined = guid; at !== undefined;) {
     if (stats) stats.steps++;
     if (known.has(at)) {
       outcome = known.get(at);

@@ -70,7 +70,13 @@ export function scanBat(g: Geometry, bat: Uint32Array, metadata: readonly Metada
  * `scanBat` fed in pieces, with `onProgress(entries scanned, entries)` after each: the same scan (the pieces go in
  * order), for a caller that says how far it is. A piece per callback, never an entry: 64 calls for 16M entries.
  */
-export function scanBatReporting(g: Geometry, bat: Uint32Array, metadata: readonly MetadataRange[], onProgress: ProgressCallback, pieceEntries = BAT_PIECE_ENTRIES): BatScan {
+export function scanBatReporting(
+  g: Geometry,
+  bat: Uint32Array,
+  metadata: readonly MetadataRange[],
+  onProgress: ProgressCallback,
+  pieceEntries = BAT_PIECE_ENTRIES,
+): BatScan {
   const scanner = new BatScanner(g);
   const piece = Math.max(1, pieceEntries);
   for (let from = 0; from < bat.length; from += piece) {
@@ -362,7 +368,8 @@ export class BatScanner {
       buckets += 1 - filter[slot & (SMALL_FILTER_BUCKETS - 1)];
       filter[slot & (SMALL_FILTER_BUCKETS - 1)] = 1;
     };
-    if (wanted) for (let w = 0; w < wanted.length; w++) if (wanted[w] !== 0) for (let bit = 0; bit < 32; bit++) if ((wanted[w] & (1 << bit)) !== 0) add(w * 32 + bit);
+    if (wanted)
+      for (let w = 0; w < wanted.length; w++) if (wanted[w] !== 0) for (let bit = 0; bit < 32; bit++) if ((wanted[w] & (1 << bit)) !== 0) add(w * 32 + bit);
     for (const slot of metadataSlots(g, metadata)) add(slot);
     let hits: Int32Array = new Int32Array(0);
     // Without metadata (whose tests concern entries off the slot grid too) and when unallocated entries do not
@@ -562,7 +569,12 @@ function isRun(chunk: Uint32Array, k: number, e: number, step: number): boolean 
   let x = 0;
   for (let d = 1; d < 31; d += 5) {
     const j = k + d;
-    x |= ((chunk[j] - d * step) ^ e) | ((chunk[j + 1] - (d + 1) * step) ^ e) | ((chunk[j + 2] - (d + 2) * step) ^ e) | ((chunk[j + 3] - (d + 3) * step) ^ e) | ((chunk[j + 4] - (d + 4) * step) ^ e);
+    x |=
+      ((chunk[j] - d * step) ^ e) |
+      ((chunk[j + 1] - (d + 1) * step) ^ e) |
+      ((chunk[j + 2] - (d + 2) * step) ^ e) |
+      ((chunk[j + 3] - (d + 3) * step) ^ e) |
+      ((chunk[j + 4] - (d + 4) * step) ^ e);
   }
   return x === 0;
 }
@@ -705,7 +717,13 @@ class ProblemList {
       const problemIndex = this.index.slice(0, this.count);
       const problemPeer = new Int32Array(this.count).fill(-1);
       if (this.peers.size > 0) for (let k = 0; k < this.count; k++) problemPeer[k] = this.peers.get(problemIndex[k]) ?? -1;
-      return { problemIndex, problemFlags: this.flags.slice(0, this.count), problemPeer, problemValue: this.value.slice(0, this.count), problemCount: this.count };
+      return {
+        problemIndex,
+        problemFlags: this.flags.slice(0, this.count),
+        problemPeer,
+        problemValue: this.value.slice(0, this.count),
+        problemCount: this.count,
+      };
     }
     const merged = new Map<number, { flags: number; value: number }>();
     for (let k = 0; k < this.count; k++) merged.set(this.index[k], { flags: this.flags[k], value: this.value[k] });

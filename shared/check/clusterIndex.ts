@@ -227,7 +227,7 @@ export class ClusterIndex {
     const end = Math.min(to, this.s.slots);
     const runs: Array<[number, number]> = [];
     let runStart = -1;
-    for (let s = Math.max(0, from); s < end; ) {
+    for (let s = Math.max(0, from); s < end;) {
       const word = used[s >>> 5];
       if ((s & 31) === 0 && s + 32 <= end && (word === 0xffffffff || word === 0)) {
         if (word === 0 && runStart < 0) runStart = s;

@@ -129,7 +129,7 @@ export class AllocationMapBuilder {
   }
 
   private add([s, e]: Range, kind: 'metadata' | 'allocated' | 'corrupt'): void {
-    for (let at = s; at < e; ) {
+    for (let at = s; at < e;) {
       const k = Math.floor(at / this.bucketSize);
       const b = this.buckets[k];
       if (!b) return;

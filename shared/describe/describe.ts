@@ -83,7 +83,8 @@ function describeSegment(image: DecodedImage, seg: Segment, space: HostSpace): F
         offset: seg.start,
         size: length,
         value: `${size(length)} that no BAT entry, extension or bitmap uses`,
-        requirement: 'Every cluster of the data area before the last used one should be in use; unreferenced clusters waste space or hold data whose BAT entry was lost.',
+        requirement:
+          'Every cluster of the data area before the last used one should be in use; unreferenced clusters waste space or hold data whose BAT entry was lost.',
         region: 'free',
       };
     case 'beyond':

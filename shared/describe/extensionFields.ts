@@ -1,6 +1,15 @@
 import type { FieldInfo } from '../format/fieldInfo';
 import { SECTOR } from '../format/constants';
-import { BITMAP_HEADER, EXT_HEADER, EXT_HEADER_SIZE, EXT_MAGIC, FEATURE_HEADER, L1_ENTRY_SIZE, type StructField, paddedDataSize } from '../format/extensionLayout';
+import {
+  BITMAP_HEADER,
+  EXT_HEADER,
+  EXT_HEADER_SIZE,
+  EXT_MAGIC,
+  FEATURE_HEADER,
+  L1_ENTRY_SIZE,
+  type StructField,
+  paddedDataSize,
+} from '../format/extensionLayout';
 import type { DecodedImage } from '../format/image';
 import { type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, isNecessary, isTransit, sectionEnd } from '../format/extension';
 import { hex, hexBytes } from '../format/le';
@@ -20,7 +29,16 @@ export function extensionFields(image: DecodedImage, options: { l1Entries?: bool
     checksum: checksumValue(ext),
   });
   if (!extensionMagicOk(ext)) {
-    out.push(field('extension.unknown', 'extension cluster contents', ext.offset + EXT_HEADER_SIZE, g.clusterSize - EXT_HEADER_SIZE, 'not parsed: the magic is wrong', 'Feature sections follow the magic and checksum.'));
+    out.push(
+      field(
+        'extension.unknown',
+        'extension cluster contents',
+        ext.offset + EXT_HEADER_SIZE,
+        g.clusterSize - EXT_HEADER_SIZE,
+        'not parsed: the magic is wrong',
+        'Feature sections follow the magic and checksum.',
+      ),
+    );
     return out;
   }
   let end = ext.offset + EXT_HEADER_SIZE;
@@ -31,7 +49,9 @@ export function extensionFields(image: DecodedImage, options: { l1Entries?: bool
   const clusterEnd = ext.offset + g.clusterSize;
   if (end < clusterEnd) {
     const why = ext.endFound ? 'after the End-of-features section' : 'no End-of-features section was found';
-    out.push(field('extension.unused', 'unused', end, clusterEnd - end, `${size(clusterEnd - end)} (${why})`, 'Not used by the format; covered by the checksum.'));
+    out.push(
+      field('extension.unused', 'unused', end, clusterEnd - end, `${size(clusterEnd - end)} (${why})`, 'Not used by the format; covered by the checksum.'),
+    );
   }
   return out;
 }
@@ -58,19 +78,41 @@ function featureFields(f: Feature, i: number, l1Entries: boolean): FieldInfo[] {
   const bm = f.bitmap;
   if (bm) {
     const d = f.dataOffset;
-    out.push(...structFields(BITMAP_HEADER, d, p, `bitmap ${i}`, {
-      size: `${bm.size} sectors = ${size(bm.size * SECTOR)}`,
-      id: bm.id,
-      granularity: `${bm.granularity} sectors per bit = ${size(bm.granularity * SECTOR)}`,
-      l1Size: `${bm.l1Size} entries (${size(bitmapBytes(bm))} of bitmap data)`,
-    }));
+    out.push(
+      ...structFields(BITMAP_HEADER, d, p, `bitmap ${i}`, {
+        size: `${bm.size} sectors = ${size(bm.size * SECTOR)}`,
+        id: bm.id,
+        granularity: `${bm.granularity} sectors per bit = ${size(bm.granularity * SECTOR)}`,
+        l1Size: `${bm.l1Size} entries (${size(bitmapBytes(bm))} of bitmap data)`,
+      }),
+    );
     if (bm.l1.length > 0) {
       if (l1Entries) bm.l1.forEach((_, k) => out.push(l1Field(`${p}.l1`, f, k)));
-      else out.push(field(`${p}.l1`, `bitmap ${i} L1 table`, bm.l1Offset, bm.l1.length * L1_ENTRY_SIZE, `${bm.l1.length} entries`, 'Each entry: 0 = all bits clean, 1 = all bits dirty, else the sector offset of one bitmap data cluster.'));
+      else
+        out.push(
+          field(
+            `${p}.l1`,
+            `bitmap ${i} L1 table`,
+            bm.l1Offset,
+            bm.l1.length * L1_ENTRY_SIZE,
+            `${bm.l1.length} entries`,
+            'Each entry: 0 = all bits clean, 1 = all bits dirty, else the sector offset of one bitmap data cluster.',
+          ),
+        );
     }
     const tableEnd = bm.l1Offset + bm.l1.length * L1_ENTRY_SIZE;
     const end = sectionEnd(f);
-    if (end > tableEnd) out.push(field(`${p}.padding`, `feature ${i} padding`, tableEnd, end - tableEnd, size(end - tableEnd), 'Pads the section to 8 bytes (or holds data past the L1 table).'));
+    if (end > tableEnd)
+      out.push(
+        field(
+          `${p}.padding`,
+          `feature ${i} padding`,
+          tableEnd,
+          end - tableEnd,
+          size(end - tableEnd),
+          'Pads the section to 8 bytes (or holds data past the L1 table).',
+        ),
+      );
   } else if (f.dataSize > 0 && !f.truncated) {
     const padded = paddedDataSize(f.dataSize);
     const what = f.kind === 'unknown' ? 'unknown feature data, kept as is' : 'bitmap data too short to parse';

@@ -52,9 +52,12 @@ const VALUE: Record<HeaderFieldKey, (h: Header) => string> = {
 };
 
 function magicValue(h: Header): string {
-
   const text = JSON.stringify(h.magic);
-  return h.variant === 'ext' ? `${text} (cluster-addressed BAT)` : h.variant === 'legacy' ? `${text} (sector-addressed BAT)` : `${text} (not a Parallels magic)`;
+  return h.variant === 'ext'
+    ? `${text} (cluster-addressed BAT)`
+    : h.variant === 'legacy'
+      ? `${text} (sector-addressed BAT)`
+      : `${text} (not a Parallels magic)`;
 }
 
 function sectorsValue(sectors: number): string {

@@ -57,7 +57,10 @@ export function structureText(input: TextInput): StructureText {
   for (const section of tree.children ?? []) {
     w.line('');
     const item = w.open(section.label.toUpperCase(), section.kind, section.value ?? section.detail);
-    w.line(`${section.label.toUpperCase()}  ${span(section)}${section.value ? `  ${section.value}` : ''}${section.detail ? `  (${section.detail})` : ''}`, section);
+    w.line(
+      `${section.label.toUpperCase()}  ${span(section)}${section.value ? `  ${section.value}` : ''}${section.detail ? `  (${section.detail})` : ''}`,
+      section,
+    );
     if (section.kind === 'bat') writeBat(w, input, section, shown);
     else writeChildren(w, input, section.children ?? [], 1, shown);
     w.close(item);

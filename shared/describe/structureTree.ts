@@ -69,7 +69,13 @@ export function structureTree(input: TreeInput): StructureNode {
     root.detail = 'the file is empty';
     return root;
   }
-  const header = group('header', 'header', 0, 64, headerFields(image.header).map((f) => leaf(f, 'field', input)));
+  const header = group(
+    'header',
+    'header',
+    0,
+    64,
+    headerFields(image.header).map((f) => leaf(f, 'field', input)),
+  );
   children.push(header);
   if (image.header.variant === undefined) markUndecodable(header, 'not a Parallels image: the bytes as a header would read them');
   if (!g) {
@@ -78,7 +84,10 @@ export function structureTree(input: TreeInput): StructureNode {
   }
   root.detail = `${image.header.variant === 'ext' ? 'WithouFreSpacExt' : 'WithoutFreeSpace'}, ${size(g.clusterSize)} clusters, ${size(g.diskBytes)} disk, ${size(fileSize)} file`;
   children.push(batNode(input));
-  if (g.dataOffset > g.batEnd) children.push(withProblems({ label: 'padding', kind: 'space', offset: g.batEnd, length: g.dataOffset - g.batEnd, value: size(g.dataOffset - g.batEnd) }, input));
+  if (g.dataOffset > g.batEnd)
+    children.push(
+      withProblems({ label: 'padding', kind: 'space', offset: g.batEnd, length: g.dataOffset - g.batEnd, value: size(g.dataOffset - g.batEnd) }, input),
+    );
   const ext = extensionNode(input);
   if (ext) children.push(ext);
   children.push(...bitmapClusterNodes(input));
@@ -164,7 +173,14 @@ function extensionNode(input: TreeInput): StructureNode | undefined {
   const g = image.geometry;
   const ext = image.extension;
   if (!g || !ext) return undefined;
-  const node: StructureNode = { label: 'format extension', kind: 'extension', offset: ext.offset, length: g.clusterSize, value: plural(ext.features.length, 'feature section'), children: [] };
+  const node: StructureNode = {
+    label: 'format extension',
+    kind: 'extension',
+    offset: ext.offset,
+    length: g.clusterSize,
+    value: plural(ext.features.length, 'feature section'),
+    children: [],
+  };
   const fields = extensionFields(image, { l1Entries: true });
   const features = new Map<string, StructureNode>();
   for (const f of fields) {
@@ -194,7 +210,9 @@ function bitmapClusterNodes(input: TreeInput): StructureNode[] {
   const ext = input.image.extension;
   return space.metadata
     .filter((m) => m.start !== ext?.offset)
-    .map((m) => withProblems({ label: m.what, kind: 'bitmap', offset: m.start, length: Math.min(m.end, space.geometry.fileSize) - m.start, value: 'bitmap data' }, input));
+    .map((m) =>
+      withProblems({ label: m.what, kind: 'bitmap', offset: m.start, length: Math.min(m.end, space.geometry.fileSize) - m.start, value: 'bitmap data' }, input),
+    );
 }
 
 function dataAreaNode(input: TreeInput): StructureNode {
@@ -218,10 +236,22 @@ function dataAreaNode(input: TreeInput): StructureNode {
   for (const [s, e] of holes.slice(0, limit)) {
     node.children?.push(withProblems({ label: `unreferenced ${hex(s)}-${hex(e - 1)}`, kind: 'space', offset: s, length: e - s, value: size(e - s) }, input));
   }
-  if (holes.length > limit) node.children?.push({ label: `${holes.length - limit} more unreferenced ranges`, kind: 'space', offset: holes[limit][0], length: 0 });
+  if (holes.length > limit)
+    node.children?.push({ label: `${holes.length - limit} more unreferenced ranges`, kind: 'space', offset: holes[limit][0], length: 0 });
   if (g.fileSize > scan.usedEnd) {
     const what = leaked ? 'leaked tail' : 'tail a dirty bitmap section that cannot be loaded may use';
-    node.children?.push(withProblems({ label: `${what} ${hex(scan.usedEnd)}-${hex(g.fileSize - 1)}`, kind: 'space', offset: scan.usedEnd, length: g.fileSize - scan.usedEnd, value: size(g.fileSize - scan.usedEnd) }, input));
+    node.children?.push(
+      withProblems(
+        {
+          label: `${what} ${hex(scan.usedEnd)}-${hex(g.fileSize - 1)}`,
+          kind: 'space',
+          offset: scan.usedEnd,
+          length: g.fileSize - scan.usedEnd,
+          value: size(g.fileSize - scan.usedEnd),
+        },
+        input,
+      ),
+    );
   }
   return node;
 }

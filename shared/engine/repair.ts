@@ -161,8 +161,7 @@ export function refusal(ctx: CheckContext, findings: readonly Finding[], force =
   const necessary = ctx.image.extension?.features.filter(isNecessary) ?? [];
   const broken = findings.find(
     (f) =>
-      f.category === 'corruption' &&
-      (f.code === 'ext-bad-checksum' || necessary.some((n) => f.offset >= n.offset && f.offset < n.dataOffset + n.dataSize)),
+      f.category === 'corruption' && (f.code === 'ext-bad-checksum' || necessary.some((n) => f.offset >= n.offset && f.offset < n.dataOffset + n.dataSize)),
   );
   if (necessary.length === 0 || !broken) return undefined;
   return `${refusing} ${broken.message}, and the extension holds a NECESSARY feature that cannot be loaded (the format forbids changing such a file; --force overrides)`;

@@ -77,7 +77,9 @@ export function decodeExtension(src: ByteSource, g: Geometry): Extension {
     // A cut-short cluster larger than the parse cap is not hashed (it would cost gigabytes of zeros past the end
     // of a small file): ext-off-invalid reports it, its repair completes the cluster, and the next decode verifies.
     computedChecksum:
-      bytesPresent === g.clusterSize || g.clusterSize <= EXT_PARSE_CAP ? extensionChecksum(src, offset, g.clusterSize, bytes) : fieldBytes(bytes, EXT_HEADER.checksum),
+      bytesPresent === g.clusterSize || g.clusterSize <= EXT_PARSE_CAP
+        ? extensionChecksum(src, offset, g.clusterSize, bytes)
+        : fieldBytes(bytes, EXT_HEADER.checksum),
     ...parseFeatures(bytes, offset, g.clusterSize),
   };
 }

@@ -33,10 +33,18 @@ export const EXT_HEADER = {
 
 /** A feature section's header; its data follows, padded to 8 bytes. */
 export const FEATURE_HEADER = {
-  magic: { path: 'magic', offset: 0, size: 8,
-    requirement: `0 ends the list, ${hex(FEATURE_DIRTY_BITMAP)} is a dirty bitmap; other values are features this tool does not know.` },
-  flags: { path: 'flags', offset: 8, size: 8,
-    requirement: 'Bit 0 NECESSARY: if unknown, the file must not be changed. Bit 1 TRANSIT: if unknown, keep as is. Neither: drop it if unknown.' },
+  magic: {
+    path: 'magic',
+    offset: 0,
+    size: 8,
+    requirement: `0 ends the list, ${hex(FEATURE_DIRTY_BITMAP)} is a dirty bitmap; other values are features this tool does not know.`,
+  },
+  flags: {
+    path: 'flags',
+    offset: 8,
+    size: 8,
+    requirement: 'Bit 0 NECESSARY: if unknown, the file must not be changed. Bit 1 TRANSIT: if unknown, keep as is. Neither: drop it if unknown.',
+  },
   dataSize: { path: 'data_size', offset: 16, size: 4, requirement: 'Size of the feature data that follows; the section is padded to 8 bytes.' },
   unused: { path: 'unused32', offset: 20, size: 4, requirement: 'Aligns the section header to 8 bytes.' },
 } as const satisfies Record<string, StructField>;

@@ -31,8 +31,7 @@ export function decodeImage(source: ByteSource, options: { bat?: boolean; onBatR
   const blocker = geometryBlocker(header);
   if (blocker !== undefined) return { source, header, blocker };
   const geometry = deriveGeometry(header, source.size);
-  const extension =
-    geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
+  const extension = geometry.extOffset > 0 && geometry.extOffset < source.size ? decodeExtension(source, geometry) : undefined;
   const image: DecodedImage = { source, header, blocker, geometry, extension };
   return options.bat === false ? image : withBat(image, readBat(source, geometry, options.onBatRead));
 }

@@ -126,10 +126,16 @@ function holderText(stat: Stats): string {
 function withoutAddon(path: string, stat: Stats, options: LockOptions): ImageLock {
   const locks = locksOn(stat.dev, stat.ino, PERM_BASE, HDD_LENS_WRITER_BYTE);
   if (locks.length > 0) {
-    throw new LockError(path, `is in use by ${describeHolders(holdersOf(stat.dev, stat.ino, locks))}, which holds locks on it; hdd-lens does not write an image another program has open, not even with --force`);
+    throw new LockError(
+      path,
+      `is in use by ${describeHolders(holdersOf(stat.dev, stat.ino, locks))}, which holds locks on it; hdd-lens does not write an image another program has open, not even with --force`,
+    );
   }
   if (!options.force) {
-    throw new LockError(path, `cannot be locked for writing: ${lockAddonMissing() ?? 'no lock support'}. No other process visibly holds it; --force writes without a lock`);
+    throw new LockError(
+      path,
+      `cannot be locked for writing: ${lockAddonMissing() ?? 'no lock support'}. No other process visibly holds it; --force writes without a lock`,
+    );
   }
   return { held: false, release: () => undefined };
 }

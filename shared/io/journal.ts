@@ -256,7 +256,8 @@ function planOf(edits: EditSet, oldSize: number, file: string): Plan {
     .map((c) => ({ ...c, length: Math.min(c.length, newSize - c.offset) }))
     .sort((a, b) => a.offset - b.offset);
   for (let k = 1; k < copies.length; k++) {
-    if (copies[k].offset < copies[k - 1].offset + copies[k - 1].length) throw new JournalError(`${file}: refusing an edit set whose copies overlap at offset ${copies[k].offset}`);
+    if (copies[k].offset < copies[k - 1].offset + copies[k - 1].length)
+      throw new JournalError(`${file}: refusing an edit set whose copies overlap at offset ${copies[k].offset}`);
   }
   const ranges = mergeRanges([...copies, ...patches.map((p) => ({ offset: p.offset, length: p.data.length }))]);
   return { oldSize, newSize, ranges, copies, patches };
@@ -267,7 +268,8 @@ function planOf(edits: EditSet, oldSize: number, file: string): Plan {
  * file's *current* position, and rounds beyond 2^53. A wrong number is refused before anything is written.
  */
 function validate(edits: EditSet, file: string): void {
-  const bad = (what: string, v: number): JournalError => new JournalError(`${file}: refusing to write: ${what} ${String(v)} is not a byte offset (a non-negative safe integer)`);
+  const bad = (what: string, v: number): JournalError =>
+    new JournalError(`${file}: refusing to write: ${what} ${String(v)} is not a byte offset (a non-negative safe integer)`);
   const check = (what: string, v: number): void => {
     if (!Number.isSafeInteger(v) || v < 0) throw bad(what, v);
   };
@@ -374,7 +376,10 @@ function renderNew(plan: Plan, old: { readInto(offset: number, target: Uint8Arra
     old.readInto(c.from + (a - c.offset), target.subarray(a - offset, b - offset));
   }
   const patches = plan.patches;
-  let k = firstEndingAfter(patches.map((p) => ({ offset: p.offset, length: p.data.length })), offset);
+  let k = firstEndingAfter(
+    patches.map((p) => ({ offset: p.offset, length: p.data.length })),
+    offset,
+  );
   for (; k < patches.length && patches[k].offset < end; k++) {
     const p = patches[k];
     const a = Math.max(offset, p.offset);
@@ -406,7 +411,7 @@ function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => vo
       const old = new OldState(fd, jfd, records, plan.oldSize);
       const buf = new Uint8Array(CHUNK);
       plan.ranges.forEach((r, index) => {
-        for (let done = 0; done < r.length; ) {
+        for (let done = 0; done < r.length;) {
           const piece = buf.subarray(0, Math.min(CHUNK, r.length - done));
           renderNew(plan, old, r.offset + done, piece);
           writeAll(fd, piece, r.offset + done);
@@ -434,7 +439,15 @@ function apply(target: WriteTarget, edits: EditSet, step: (s: JournalStep) => vo
 }
 
 /** A write failed midway: put the old bytes back now, and say what state the image is in. */
-function rollBackAfterFailure(target: WriteTarget, jfd: number, records: Record[], oldSize: number, jpath: string, cause: unknown, step: (s: JournalStep) => void): unknown {
+function rollBackAfterFailure(
+  target: WriteTarget,
+  jfd: number,
+  records: Record[],
+  oldSize: number,
+  jpath: string,
+  cause: unknown,
+  step: (s: JournalStep) => void,
+): unknown {
   if (cause instanceof StoppedAtStep) return cause;
   const why = cause instanceof WriteCancelled ? 'cancelled' : describeError(cause);
   try {
@@ -445,7 +458,8 @@ function rollBackAfterFailure(target: WriteTarget, jfd: number, records: Record[
       `${target.path}: writing failed (${why}) and rolling back failed too (${describeError(again)}): the image is half-written. The journal ${jpath} holds its old bytes: run \`hdd-lens recover ${target.path}\` (or save again in the editor) once the cause is fixed; do not use the image before`,
     );
   }
-  if (cause instanceof WriteCancelled) return new WriteCancelled(`${target.path}: the write was cancelled; rolled back: the image is exactly as it was before, nothing was changed`);
+  if (cause instanceof WriteCancelled)
+    return new WriteCancelled(`${target.path}: the write was cancelled; rolled back: the image is exactly as it was before, nothing was changed`);
   return new WriteUndone(`${target.path}: writing failed (${why}); rolled back: the image is exactly as it was before, nothing was changed`);
 }
 
@@ -458,7 +472,10 @@ interface Written {
 /** Writes the journal under its temporary name, commits it (fsync, link to the real name, fsync the folder). */
 function writeJournal(target: WriteTarget, plan: Plan, step: (s: JournalStep) => void, tick: Tick): Written {
   const jpath = journalPath(target.path);
-  if (pathExists(jpath)) throw new JournalError(`${target.path}: ${jpath} exists (a pending journal, or a file someone put there); recover the image first (\`hdd-lens recover ${target.path}\`), nothing was written`);
+  if (pathExists(jpath))
+    throw new JournalError(
+      `${target.path}: ${jpath} exists (a pending journal, or a file someone put there); recover the image first (\`hdd-lens recover ${target.path}\`), nothing was written`,
+    );
   const tmp = jpath + PARTIAL_SUFFIX;
   removeDeadPartial(tmp);
   let jfd: number;
@@ -514,7 +531,7 @@ function fillJournal(target: WriteTarget, jfd: number, plan: Plan, tick: Tick): 
     const oldHash = createHash('sha256');
     const newHash = createHash('sha256');
     const bodyAt = at + RECORD_HEADER;
-    for (let done = 0; done < r.length; ) {
+    for (let done = 0; done < r.length;) {
       const piece = buf.subarray(0, Math.min(CHUNK, r.length - done));
       const inOld = Math.max(0, Math.min(piece.length, oldLength - done));
       if (inOld > 0) {
@@ -551,7 +568,8 @@ function commit(tmp: string, jpath: string): void {
     unlinkSync(tmp);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new JournalError(`${jpath}: appeared while the journal was written (another program put a file there); nothing was written to the image`);
+    if (code === 'EEXIST')
+      throw new JournalError(`${jpath}: appeared while the journal was written (another program put a file there); nothing was written to the image`);
     // File systems without hard links (FAT, some network mounts): a rename; the lock keeps other writers out.
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw e;
     if (pathExists(jpath)) throw new JournalError(`${jpath}: appeared while the journal was written; nothing was written to the image`);
@@ -634,19 +652,22 @@ function parse(fd: number, size: number): Omit<Journal, 'path' | 'fd' | 'stat'> 
   const header = Buffer.alloc(HEADER_SIZE);
   readAll(fd, header, 0);
   const magic = header.toString('latin1', 0, 8);
-  if (OLD_MAGICS.includes(magic)) return 'is a journal of an older hdd-lens (0.1), which did not bind journals to their image; it cannot be trusted: kept, not applied';
+  if (OLD_MAGICS.includes(magic))
+    return 'is a journal of an older hdd-lens (0.1), which did not bind journals to their image; it cannot be trusted: kept, not applied';
   if (magic !== MAGIC) return 'is not an hdd-lens journal (no journal header): kept, not applied, not removed';
   if (size < HEADER_SIZE + TRAILER_SIZE) return 'is damaged (shorter than a journal): kept, not applied';
   const body = Number(header.readBigUInt64LE(56));
   if (body + TRAILER_SIZE !== size || header.readUInt32LE(8) !== VERSION) return 'is damaged (its length or version is wrong): kept, not applied';
   const trailer = Buffer.alloc(TRAILER_SIZE);
   readAll(fd, trailer, body);
-  if (trailer.toString('latin1', 0, 8) !== COMMIT || !hashOf(fd, 0, body).equals(trailer.subarray(8))) return 'is damaged (its checksum does not match): kept, not applied';
+  if (trailer.toString('latin1', 0, 8) !== COMMIT || !hashOf(fd, 0, body).equals(trailer.subarray(8)))
+    return 'is damaged (its checksum does not match): kept, not applied';
   const count = header.readUInt32LE(12);
   if (count > (body - HEADER_SIZE) / RECORD_HEADER) return 'is damaged (record count): kept, not applied';
   const records = readRecords(fd, count);
   const fields = [16, 24, 32, 40].map((o) => header.readBigUInt64LE(o));
-  if (fields.some((v) => v > BigInt(Number.MAX_SAFE_INTEGER)) || !recordsSound(records, body)) return 'is damaged (a size or offset out of range): kept, not applied';
+  if (fields.some((v) => v > BigInt(Number.MAX_SAFE_INTEGER)) || !recordsSound(records, body))
+    return 'is damaged (a size or offset out of range): kept, not applied';
   const [oldSize, newSize, dev, ino] = fields.map(Number);
   return { oldSize, newSize, dev, ino, uid: header.readUInt32LE(48), records };
 }
@@ -668,7 +689,8 @@ function readRecords(fd: number, count: number): Record[] {
 function recordsSound(records: readonly Record[], body: number): boolean {
   let end = 0;
   for (const r of records) {
-    if (r.offset < end || r.length <= 0 || r.oldLength < 0 || r.oldLength > r.length || !Number.isSafeInteger(r.offset + r.length) || r.at + r.oldLength > body) return false;
+    if (r.offset < end || r.length <= 0 || r.oldLength < 0 || r.oldLength > r.length || !Number.isSafeInteger(r.offset + r.length) || r.at + r.oldLength > body)
+      return false;
     end = r.offset + r.length;
   }
   return true;
@@ -688,15 +710,22 @@ export type Verdict =
 export function assess(journal: Journal, image: { path: string; fd: number; stat: Stats }, force = false): Verdict {
   const s = image.stat;
   const j = journal;
-  if (j.ino !== s.ino) return refuse(`the journal was written for another file (inode ${j.ino}; ${image.path} is inode ${s.ino}): the image was replaced or copied since`);
+  if (j.ino !== s.ino)
+    return refuse(`the journal was written for another file (inode ${j.ino}; ${image.path} is inode ${s.ino}): the image was replaced or copied since`);
   if (j.uid !== s.uid) return refuse(`the journal names owner ${j.uid} and ${image.path} belongs to ${s.uid}`);
   const owners = [s.uid, 0, typeof process.geteuid === 'function' ? process.geteuid() : s.uid];
-  if (!owners.includes(j.stat.uid)) return refuse(`${j.path} belongs to user ${j.stat.uid}, neither the image's owner nor root nor you: someone else put it there`);
+  if (!owners.includes(j.stat.uid))
+    return refuse(`${j.path} belongs to user ${j.stat.uid}, neither the image's owner nor root nor you: someone else put it there`);
   if ((j.stat.mode & 0o022) !== 0) return refuse(`${j.path} is writable by other users, so anyone could have changed it`);
-  if (j.dev !== s.dev && !force) return refuse(`the journal names device ${j.dev} and the image is on device ${s.dev} (a copy on another disk, or a disk renumbered since a reboot: \`hdd-lens recover --force\` rolls it back if you know it is the same file)`, true);
+  if (j.dev !== s.dev && !force)
+    return refuse(
+      `the journal names device ${j.dev} and the image is on device ${s.dev} (a copy on another disk, or a disk renumbered since a reboot: \`hdd-lens recover --force\` rolls it back if you know it is the same file)`,
+      true,
+    );
   const size = s.size;
   const hi = Math.max(j.oldSize, j.newSize, ...j.records.map((r) => r.offset + r.length));
-  if (size > hi || size < Math.min(j.oldSize, j.newSize)) return refuse(`${image.path} is ${size} bytes, a size the interrupted write (from ${j.oldSize} to ${j.newSize} bytes) cannot have left`);
+  if (size > hi || size < Math.min(j.oldSize, j.newSize))
+    return refuse(`${image.path} is ${size} bytes, a size the interrupted write (from ${j.oldSize} to ${j.newSize} bytes) cannot have left`);
   const states = j.records.map((r) => recordState(image.fd, r, size));
   const allNew = states.every((st) => st.isNew);
   if (allNew && size === j.newSize) return { kind: 'roll-forward' };
@@ -709,9 +738,15 @@ export function assess(journal: Journal, image: { path: string; fd: number; stat
     k++;
   }
   const stray = states.slice(k).filter((st) => !st.isOld).length;
-  if (size < j.oldSize && !allNew) return refuse(`${image.path} was truncated (${size} bytes, was ${j.oldSize}) but does not hold all the new bytes: its tail is gone and cannot be rolled back`);
+  if (size < j.oldSize && !allNew)
+    return refuse(
+      `${image.path} was truncated (${size} bytes, was ${j.oldSize}) but does not hold all the new bytes: its tail is gone and cannot be rolled back`,
+    );
   if (stray > 0 && !force) {
-    return refuse(`${stray + torn} of the ${states.length} ranges the journal covers hold neither their old nor their new bytes: the image changed since the interrupted write, or a power loss lost writes out of order (\`hdd-lens recover --force\` rolls back anyway if nothing else wrote to the image)`, true);
+    return refuse(
+      `${stray + torn} of the ${states.length} ranges the journal covers hold neither their old nor their new bytes: the image changed since the interrupted write, or a power loss lost writes out of order (\`hdd-lens recover --force\` rolls back anyway if nothing else wrote to the image)`,
+      true,
+    );
   }
   return { kind: 'roll-back', torn: torn + stray };
 }
@@ -740,11 +775,13 @@ function recoverWith(target: WriteTarget, step: (s: JournalStep) => void, force:
   const jpath = findJournal(target.path, target.stat);
   if (jpath === undefined) return { recovered: false, message: '', action: 'none' };
   const file = readJournal(jpath);
-  if (file.kind === 'unusable') throw new JournalError(`${target.path}: ${file.reason}; the image may be half-written: look at both files before writing to it`);
+  if (file.kind === 'unusable')
+    throw new JournalError(`${target.path}: ${file.reason}; the image may be half-written: look at both files before writing to it`);
   const j = file.journal;
   try {
     const verdict = assess(j, target, force);
-    if (verdict.kind === 'refuse') throw new JournalError(`${target.path}: not recovering from ${jpath}: ${verdict.reason}. Nothing was written; the journal was kept`);
+    if (verdict.kind === 'refuse')
+      throw new JournalError(`${target.path}: not recovering from ${jpath}: ${verdict.reason}. Nothing was written; the journal was kept`);
     if (verdict.kind === 'roll-forward') {
       fsyncSync(target.fd);
       removeJournal(jpath, step);
@@ -761,7 +798,7 @@ function recoverWith(target: WriteTarget, step: (s: JournalStep) => void, force:
 function rollBack(fd: number, jfd: number, records: readonly Record[], oldSize: number, step: (s: JournalStep) => void): void {
   const buf = new Uint8Array(CHUNK);
   for (const r of records) {
-    for (let done = 0; done < r.oldLength; ) {
+    for (let done = 0; done < r.oldLength;) {
       const piece = buf.subarray(0, Math.min(CHUNK, r.oldLength - done));
       readAll(jfd, piece, r.at + done);
       writeAll(fd, piece, r.offset + done);
@@ -786,7 +823,7 @@ function removeJournal(jpath: string, step: (s: JournalStep) => void): void {
 function hashOf(fd: number, offset: number, length: number, size = Infinity): Buffer {
   const h = createHash('sha256');
   const buf = new Uint8Array(Math.min(CHUNK, Math.max(1, length)));
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const piece = buf.subarray(0, Math.min(buf.length, length - done));
     readAll(fd, piece, offset + done, size);
     h.update(piece);
@@ -798,7 +835,7 @@ function hashOf(fd: number, offset: number, length: number, size = Infinity): Bu
 /** Writes all of `data` at `position` (writeSync may write less than asked; a bad position is refused). */
 function writeAll(fd: number, data: Uint8Array, position: number): void {
   if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`refusing to write at ${position}`);
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     done += writeSync(fd, data, done, Math.min(CHUNK, data.length - done), position + done);
   }
 }

@@ -68,7 +68,11 @@ function places(): string[] {
   const out: string[] = [];
   let dir = __dirname;
   for (let up = 0; up < 5; up++) {
-    out.push(join(dir, 'native', `${process.platform}-${process.arch}`, FILE), join(dir, 'dist', 'native', `${process.platform}-${process.arch}`, FILE), join(dir, 'build', 'Release', FILE));
+    out.push(
+      join(dir, 'native', `${process.platform}-${process.arch}`, FILE),
+      join(dir, 'dist', 'native', `${process.platform}-${process.arch}`, FILE),
+      join(dir, 'build', 'Release', FILE),
+    );
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;

@@ -44,7 +44,7 @@ export function describeHolders(holders: readonly Holder[]): string {
 /** The /proc/locks identity of a file: "MAJOR:MINOR:INODE", major and minor in hex. */
 function lockKey(dev: number, ino: number): string {
   // Linux's dev_t encoding (glibc's major()/minor()).
-  const major = ((dev >>> 8) & 0xfff) | Math.floor(dev / 2 ** 32) & ~0xfff;
+  const major = ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);
   const minor = (dev & 0xff) | ((dev >>> 12) & ~0xff & 0xfffff);
   return `${hex2(major)}:${hex2(minor)}:${ino}`;
 }
@@ -58,7 +58,10 @@ function parseLocks(text: string, dev: number, ino: number): LockEntry[] {
   const key = lockKey(dev, ino);
   const out: LockEntry[] = [];
   for (const line of text.split('\n')) {
-    const f = line.replace(/^lock:\s*/, '').trim().split(/\s+/);
+    const f = line
+      .replace(/^lock:\s*/, '')
+      .trim()
+      .split(/\s+/);
     // id, kind, ADVISORY/MANDATORY, type, pid, key, start, end; a "->" marks a waiter (it holds nothing yet).
     if (f.length < 8 || f[1] === '->') continue;
     if (f[5] !== key) continue;
@@ -86,7 +89,10 @@ function fdinfoHolders(dev: number, ino: number): number[] {
 
 function commandOf(pid: number): { command?: string } {
   const raw = readQuiet(`/proc/${pid}/cmdline`);
-  const command = raw.split('\0').filter((s) => s !== '').join(' ');
+  const command = raw
+    .split('\0')
+    .filter((s) => s !== '')
+    .join(' ');
   return command ? { command: command.length > 200 ? `${command.slice(0, 200)}...` : command } : {};
 }
 

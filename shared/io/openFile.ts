@@ -62,7 +62,11 @@ export function openRegularFile(path: string, purpose: OpenPurpose, options: Ope
 export function regularFileStat(path: string, purpose: OpenPurpose, follow: boolean): Stats {
   const l = lstatSync(path);
   if (l.isSymbolicLink()) {
-    if (!follow) throw new FileKindError(path, `is a symbolic link (to ${linkTarget(path)}); hdd-lens ${purpose === 'write' ? 'never writes through a link' : 'does not follow it here'}: name the file itself`);
+    if (!follow)
+      throw new FileKindError(
+        path,
+        `is a symbolic link (to ${linkTarget(path)}); hdd-lens ${purpose === 'write' ? 'never writes through a link' : 'does not follow it here'}: name the file itself`,
+      );
     const s = statSync(path);
     if (!s.isFile()) throw new FileKindError(path, `is a symbolic link to ${kindOf(s)} (${linkTarget(path)}), not to a regular file`);
     return s;

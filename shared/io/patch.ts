@@ -147,8 +147,18 @@ export class PatchRuns {
     const firstRun = this.runs[first];
     const lastRun = this.runs[hi - 1];
     // A run that only touches the write is kept whole (no view is made of it: the common append costs no garbage).
-    const head = first < hi && firstRun.offset < offset ? (firstRun.offset + runLength(firstRun) === offset ? firstRun : cutRun(firstRun, firstRun.offset, offset)) : undefined;
-    const tail = first < hi && lastRun.offset + runLength(lastRun) > end ? (lastRun.offset === end ? lastRun : cutRun(lastRun, end, lastRun.offset + runLength(lastRun))) : undefined;
+    const head =
+      first < hi && firstRun.offset < offset
+        ? firstRun.offset + runLength(firstRun) === offset
+          ? firstRun
+          : cutRun(firstRun, firstRun.offset, offset)
+        : undefined;
+    const tail =
+      first < hi && lastRun.offset + runLength(lastRun) > end
+        ? lastRun.offset === end
+          ? lastRun
+          : cutRun(lastRun, end, lastRun.offset + runLength(lastRun))
+        : undefined;
     const pieces: Run[] = [];
     let middle: Run = run;
     let middleOwned = owned;

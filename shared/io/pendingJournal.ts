@@ -42,14 +42,19 @@ export function openImageView(path: string): ImageView {
     const writer = writerOf(fd, stat);
     const busy = writer ? ` ${path} is being written right now by ${writer}.` : '';
     const file = readJournal(jpath);
-    if (file.kind === 'unusable') return owned(base, stat, `${path}: ${file.reason}.${busy} The image is shown as it is on disk, which may be half-written; nothing was written`);
+    if (file.kind === 'unusable')
+      return owned(base, stat, `${path}: ${file.reason}.${busy} The image is shown as it is on disk, which may be half-written; nothing was written`);
     journal = file.journal;
     const verdict = assess(journal, { path, fd, stat });
     if (verdict.kind === 'refuse') {
       return owned(base, stat, `${path}: the journal ${jpath} is ignored: ${verdict.reason}.${busy} The image is shown as it is on disk; nothing was written`);
     }
     if (verdict.kind === 'roll-forward') {
-      return owned(base, stat, `${path}: an interrupted write had finished (journal ${jpath}); shown as it is. \`hdd-lens recover ${path}\` removes the journal`);
+      return owned(
+        base,
+        stat,
+        `${path}: an interrupted write had finished (journal ${jpath}); shown as it is. \`hdd-lens recover ${path}\` removes the journal`,
+      );
     }
     const source = new RolledBackSource(base, journal, fd);
     journal = undefined;

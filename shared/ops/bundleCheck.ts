@@ -52,7 +52,11 @@ export function checkOpenBundle(bundle: Bundle, options: { ignore?: readonly str
   const ctx = new BundleContext(bundle);
   const findings = BUNDLE_RULES.filter((r) => !ignore.has(r.code)).flatMap((r) => r.check(ctx));
   // One check per file, however many <Image> elements name it.
-  const byPath = new Map(allImages(bundle).filter((i) => i.decoded !== undefined).map((i) => [i.file?.path, i]));
+  const byPath = new Map(
+    allImages(bundle)
+      .filter((i) => i.decoded !== undefined)
+      .map((i) => [i.file?.path, i]),
+  );
   const images = [...byPath.values()];
   const imageReports = images.map(checkOneImage);
   const all: BundleFindingReport[] = findings.map(reportOf);

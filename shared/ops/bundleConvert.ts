@@ -70,7 +70,7 @@ function writeDataBlocks(fd: number, data: Uint8Array, position: number): number
   let written = 0;
   let from = -1;
   const flush = (to: number): void => {
-    for (let at = from; at < to; ) at += writeSync(fd, data, at, to - at, position + at);
+    for (let at = from; at < to;) at += writeSync(fd, data, at, to - at, position + at);
     written += to - from;
     from = -1;
   };
@@ -106,7 +106,9 @@ function refuseInvalidEntries(chain: ChainSource): void {
       for (let i = 0; i < n; i++) {
         const host = bat[i] * g.unit;
         if (bat[i] !== 0 && (host < g.dataOffset || host + g.clusterSize > l.source.size)) {
-          throw new BundleError(`${l.path}: BAT entry ${i} points to ${hex(host)}, outside the data area; readers disagree on such a cluster, so the chain is not converted (repair it first: check -r all --image FILE)`);
+          throw new BundleError(
+            `${l.path}: BAT entry ${i} points to ${hex(host)}, outside the data area; readers disagree on such a cluster, so the chain is not converted (repair it first: check -r all --image FILE)`,
+          );
         }
       }
     }

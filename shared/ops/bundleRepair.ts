@@ -64,7 +64,11 @@ export function repairBundle(dir: string, mode: RepairMode, options: BundleRepai
 /** The top image of each storage with findings to repair, plus the images asked for by name. */
 function imagesToRepair(check: ReturnType<typeof checkBundle>, named: readonly string[]): string[] {
   const b = check.bundle;
-  const known = new Map(allImages(b).filter((i) => i.file?.kind === 'file').map((i) => [resolve(i.file?.path ?? ''), i]));
+  const known = new Map(
+    allImages(b)
+      .filter((i) => i.file?.kind === 'file')
+      .map((i) => [resolve(i.file?.path ?? ''), i]),
+  );
   for (const n of named) {
     if (!known.has(resolve(n))) throw new BundleError(`${n}: is not an image of the bundle ${b.dir}`);
   }

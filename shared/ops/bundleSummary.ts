@@ -38,7 +38,10 @@ export function bundleSummary(b: Bundle, reports: ReadonlyMap<BundleImage, Check
       top: s.guid === b.chain.guids[0],
       temporary: s.temporary,
       children: s.children,
-      images: b.images.map((m) => m.get(s.guid)).filter((i): i is BundleImage => i !== undefined).map((i) => imageSummary(i, reports.get(i))),
+      images: b.images
+        .map((m) => m.get(s.guid))
+        .filter((i): i is BundleImage => i !== undefined)
+        .map((i) => imageSummary(i, reports.get(i))),
     })),
     orphans: b.folder.orphans,
   };

@@ -149,7 +149,8 @@ export function repairImage(path: string, mode: RepairMode, options: RepairOptio
 
 function planOrRefuse(src: ByteSource, report: CheckReport, mode: RepairMode, force: boolean, onProgress?: ProgressCallback): RepairOutcome {
   const none = (refused: string): RepairOutcome => ({ plan: { title: '', patches: [], steps: [] }, refused, remaining: [] });
-  if (report.checkErrors) return none('not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written');
+  if (report.checkErrors)
+    return none('not repairing: the check could not complete (the header does not describe a readable Parallels image); nothing was written');
   if (!force && report.findings.some((f) => f.code === 'image-unclean')) {
     return none(
       'not repairing: the image is marked in use (in_use = "Ynot"). No process holds a lock on it, but a virtual machine that takes no locks (Parallels Desktop, an old QEMU) may have it open, and writing under it destroys the disk. If no VM uses it (it was not closed after a crash), repair with --force; nothing was written',

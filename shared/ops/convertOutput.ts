@@ -80,7 +80,8 @@ export class ConvertOutput {
       }
     } catch (e) {
       unlinkQuietly(this.partial);
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new ConvertError(`${this.path}: appeared while converting (use --overwrite to replace it); the output was removed`);
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new ConvertError(`${this.path}: appeared while converting (use --overwrite to replace it); the output was removed`);
       throw e;
     }
     fsyncDir(this.path);
@@ -106,7 +107,12 @@ export class ConvertOutput {
 }
 
 /** Runs `work` on a new output, committing it on success and removing it (and saying so) on failure. */
-export async function withOutput<T extends { size: number }>(imagePath: string, outPath: string, options: OutputOptions, work: (out: ConvertOutput) => Promise<T> | T): Promise<T> {
+export async function withOutput<T extends { size: number }>(
+  imagePath: string,
+  outPath: string,
+  options: OutputOptions,
+  work: (out: ConvertOutput) => Promise<T> | T,
+): Promise<T> {
   const out = ConvertOutput.open(imagePath, outPath, options);
   let result: T;
   try {
@@ -124,7 +130,9 @@ export async function withOutput<T extends { size: number }>(imagePath: string, 
 function withCleanupNote(e: unknown, out: ConvertOutput): unknown {
   const errno = e as NodeJS.ErrnoException;
   if (errno && typeof errno.code === 'string') {
-    return new ConvertError(`${errno.path ?? out.path}: ${errno.code === 'ENOSPC' ? 'no space left on device' : errno.message}; convert failed, removed the unfinished output (${out.path} was not written)`);
+    return new ConvertError(
+      `${errno.path ?? out.path}: ${errno.code === 'ENOSPC' ? 'no space left on device' : errno.message}; convert failed, removed the unfinished output (${out.path} was not written)`,
+    );
   }
   return e;
 }

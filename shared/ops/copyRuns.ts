@@ -74,7 +74,7 @@ export async function copyRuns(read: ChunkReader, outFd: number, runs: Iterable<
 /** The runs cut into pieces of at most `chunk` bytes, cut at multiples of `chunk` in guest space. */
 function* chunks(runs: Iterable<CopyRun>, chunk: number): Generator<CopyRun> {
   for (const r of runs) {
-    for (let done = 0; done < r.length; ) {
+    for (let done = 0; done < r.length;) {
       const guest = r.guest + done;
       const length = Math.min(r.length - done, chunk - (guest % chunk));
       yield { guest, host: r.host + done, length };
@@ -122,6 +122,6 @@ async function writeNonZero(fd: number, data: Buffer, length: number, position: 
 }
 
 async function writeAll(fd: number, data: Buffer, from: number, to: number, position: number): Promise<number> {
-  for (let done = from; done < to; ) done += await writeAt(fd, data, done, to - done, position + done - from);
+  for (let done = from; done < to;) done += await writeAt(fd, data, done, to - done, position + done - from);
   return to - from;
 }

@@ -42,19 +42,25 @@ export class CreateError extends Error {}
 export function createLayout(spec: CreateSpec): CreateLayout {
   const requested = spec.clusterSize ?? DEFAULT_CLUSTER_SIZE;
   if (!Number.isSafeInteger(spec.size) || spec.size < 0) throw new CreateError(`invalid size ${spec.size}`);
-  if (!Number.isSafeInteger(requested) || requested <= 0) throw new CreateError(`invalid cluster size ${requested}: it must be at least 1 byte (rounded up to 512)`);
+  if (!Number.isSafeInteger(requested) || requested <= 0)
+    throw new CreateError(`invalid cluster size ${requested}: it must be at least 1 byte (rounded up to 512)`);
   const tracks = Math.ceil(requested / SECTOR);
   const clusterSize = tracks * SECTOR;
   if (tracks > MAX_CLUSTER_SECTORS) {
-    throw new CreateError(`cluster size ${clusterSize} is too large: at most ${MAX_CLUSTER_SECTORS} sectors (${MAX_CLUSTER_SECTORS * SECTOR} bytes) can be addressed`);
+    throw new CreateError(
+      `cluster size ${clusterSize} is too large: at most ${MAX_CLUSTER_SECTORS} sectors (${MAX_CLUSTER_SECTORS * SECTOR} bytes) can be addressed`,
+    );
   }
   const sectors = Math.ceil(spec.size / SECTOR);
   if (spec.size >= clusterSize * 2 ** 32) throw new CreateError(`size ${spec.size} is too large for cluster size ${clusterSize} (at most 2^32 clusters)`);
   const batEntries = Math.ceil(sectors / tracks);
   if (batEntries > MAX_BAT_ENTRIES) {
-    throw new CreateError(`size ${spec.size} needs ${batEntries} BAT entries with cluster size ${clusterSize}, more than ${MAX_BAT_ENTRIES}: use a larger --cluster-size`);
+    throw new CreateError(
+      `size ${spec.size} needs ${batEntries} BAT entries with cluster size ${clusterSize}, more than ${MAX_BAT_ENTRIES}: use a larger --cluster-size`,
+    );
   }
-  if (spec.legacy && sectors > 0xffffffff) throw new CreateError(`size ${spec.size} is too large for a WithoutFreeSpace image (32-bit nb_sectors: below 2 TiB)`);
+  if (spec.legacy && sectors > 0xffffffff)
+    throw new CreateError(`size ${spec.size} is too large for a WithoutFreeSpace image (32-bit nb_sectors: below 2 TiB)`);
   const dataOff = Math.ceil(batEntryOffset(batEntries) / clusterSize) * tracks;
   const header = encodeHeader({
     magic: spec.legacy ? MAGIC_LEGACY : MAGIC_EXT,

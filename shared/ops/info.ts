@@ -5,7 +5,17 @@
  */
 import type { ByteSource } from '../io/byteSource';
 import { FLAG_EMPTY, IN_USE_CLOSED, IN_USE_DIRTY, SECTOR } from '../format/constants';
-import { type DirtyBitmap, type Extension, type Feature, bitmapBytes, checksumOk, extensionMagicOk, featureUnloadable, isNecessary, isTransit } from '../format/extension';
+import {
+  type DirtyBitmap,
+  type Extension,
+  type Feature,
+  bitmapBytes,
+  checksumOk,
+  extensionMagicOk,
+  featureUnloadable,
+  isNecessary,
+  isTransit,
+} from '../format/extension';
 import type { Geometry } from '../format/geometry';
 import { type DecodedImage, decodeImage } from '../format/image';
 import { asciiTag, hex } from '../format/le';

@@ -112,7 +112,8 @@ export class ClusterAllocator {
    */
   private straddled(source: { host: number; index: number; flags: number }): number | undefined {
     const { g } = this;
-    if ((source.flags & EntryFlag.Misaligned) === 0 || (source.flags & (EntryFlag.Duplicate | EntryFlag.OverlapsMetadata | EntryFlag.BeforeData)) !== 0) return undefined;
+    if ((source.flags & EntryFlag.Misaligned) === 0 || (source.flags & (EntryFlag.Duplicate | EntryFlag.OverlapsMetadata | EntryFlag.BeforeData)) !== 0)
+      return undefined;
     const slot = this.origin + Math.floor((source.host - this.origin) / g.clusterSize) * g.clusterSize;
     if (slot < g.dataOffset || this.taken.has(slot) || !this.space || this.peerSet().has(source.index)) return undefined;
     const holes = this.space.scan.holes;

@@ -31,12 +31,17 @@ describe('bundle check', function () {
 
   it('every bundle rule has a broken fixture that shows it', () => {
     const shown = new Set(ALL_BUNDLES.flatMap((f) => f.codes));
-    assert.deepEqual(BUNDLE_RULES.map((r) => r.code).filter((c) => !shown.has(c)), []);
+    assert.deepEqual(
+      BUNDLE_RULES.map((r) => r.code).filter((c) => !shown.has(c)),
+      [],
+    );
   });
 
   for (const f of ALL_BUNDLES) {
     it(`${f.spec.name}: reports exactly ${f.codes.length === 0 ? 'nothing' : f.codes.join(', ')}`, async () => {
-      const got = checkBundle(await dirOf(f.spec.name)).report.findings.map((x) => x.code).sort();
+      const got = checkBundle(await dirOf(f.spec.name))
+        .report.findings.map((x) => x.code)
+        .sort();
       assert.deepEqual(got, f.codes);
     });
   }
@@ -44,7 +49,10 @@ describe('bundle check', function () {
   it('descriptor findings name DiskDescriptor.xml:LINE:COL of the element at fault; image findings the image and offset', async () => {
     const r = await hdd(['check', await dirOf('disk-size-mismatch')]);
     assert.equal(r.code, 2);
-    assert.match(r.stdout, /^ERROR \[descriptor-disk-size-mismatch\] DiskDescriptor\.xml:4:9: Disk_size is 4096 sectors, but the last storage ends at sector 2048$/m);
+    assert.match(
+      r.stdout,
+      /^ERROR \[descriptor-disk-size-mismatch\] DiskDescriptor\.xml:4:9: Disk_size is 4096 sectors, but the last storage ends at sector 2048$/m,
+    );
     assert.match(r.stdout, /^ {4}fix \(-r all\): set Disk_size/m);
     const lower = await hdd(['check', await dirOf('lower-in-use')]);
     assert.equal(lower.code, 2);
@@ -53,7 +61,14 @@ describe('bundle check', function () {
   });
 
   it('exit status as for images: 0 clean or warnings only, 2 errors, 1 when the descriptor does not parse', async () => {
-    const want: Record<string, number> = { 'deep-chain': 0, 'orphan-file': 0, 'b-ploop-one-snapshot': 2, 'chain-cycle': 2, 'xml-malformed': 1, 'a-parallels-desktop-two-snapshots': 0 };
+    const want: Record<string, number> = {
+      'deep-chain': 0,
+      'orphan-file': 0,
+      'b-ploop-one-snapshot': 2,
+      'chain-cycle': 2,
+      'xml-malformed': 1,
+      'a-parallels-desktop-two-snapshots': 0,
+    };
     for (const [name, code] of Object.entries(want)) assert.equal((await hdd(['check', await dirOf(name)])).code, code, name);
   });
 
@@ -66,14 +81,28 @@ describe('bundle check', function () {
     assert.equal(r.code, 0);
     const report = JSON.parse(r.stdout) as { format: string; disks: Array<{ filename: string }> };
     assert.equal(report.format, 'parallels-vm');
-    assert.deepEqual(report.disks.map((d) => d.filename), [join(vm, 'harddisk.hdd'), join(vm, 'harddisk1.hdd')]);
+    assert.deepEqual(
+      report.disks.map((d) => d.filename),
+      [join(vm, 'harddisk.hdd'), join(vm, 'harddisk1.hdd')],
+    );
   });
 
   it('--json: the bundle (disk, storages, snapshots with parent, file, active, header summary, allocation) and per-finding file/line/column', async () => {
     const dir = await dirOf('inactive-branch');
     const r = JSON.parse((await hdd(['check', '--json', dir])).stdout) as {
       format: string;
-      bundle: { disk: { size: number }; storages: unknown[]; top: { guid: string; how: string }; activeChain: string[]; snapshots: Array<{ guid: string; parent: string | null; active: boolean; images: Array<{ file: string; version: string; clusterSize: number; allocatedClusters: number; inUseTag: string | null }> }> };
+      bundle: {
+        disk: { size: number };
+        storages: unknown[];
+        top: { guid: string; how: string };
+        activeChain: string[];
+        snapshots: Array<{
+          guid: string;
+          parent: string | null;
+          active: boolean;
+          images: Array<{ file: string; version: string; clusterSize: number; allocatedClusters: number; inUseTag: string | null }>;
+        }>;
+      };
       images: unknown[];
     };
     assert.equal(r.format, 'parallels-bundle');
@@ -82,7 +111,15 @@ describe('bundle check', function () {
     assert.deepEqual(r.bundle.top, { guid: TOP, how: 'predefined', reason: null });
     const spec = fixture('inactive-branch').spec;
     assert.deepEqual(
-      r.bundle.snapshots.map((s) => [s.guid, s.parent, s.active, s.images[0].file, s.images[0].version, s.images[0].clusterSize, s.images[0].allocatedClusters]),
+      r.bundle.snapshots.map((s) => [
+        s.guid,
+        s.parent,
+        s.active,
+        s.images[0].file,
+        s.images[0].version,
+        s.images[0].clusterSize,
+        s.images[0].allocatedClusters,
+      ]),
       spec.shots.map((s) => {
         const img = spec.storages[0].images.find((i) => i.guid === s.guid);
         return [s.guid, s.parent.startsWith('{0000') ? null : s.parent, r.bundle.activeChain.includes(s.guid), img?.file, 'v1', 65536, img?.writes.length];
@@ -91,7 +128,10 @@ describe('bundle check', function () {
     assert.equal(r.bundle.snapshots.find((s) => !s.active)?.guid, '{66666666-7777-4888-9999-aaaaaaaaaaaa}');
     assert.equal(r.images.length, 4);
     const broken = JSON.parse((await hdd(['check', '--json', await dirOf('chs-mismatch')])).stdout) as { findings: JsonFinding[] };
-    assert.deepEqual(broken.findings.map((f) => [f.code, f.line, f.column]), [['descriptor-chs-mismatch', 5, 9]]);
+    assert.deepEqual(
+      broken.findings.map((f) => [f.code, f.line, f.column]),
+      [['descriptor-chs-mismatch', 5, 9]],
+    );
     assert.ok(broken.findings[0].file.endsWith('DiskDescriptor.xml'));
   });
 
@@ -104,9 +144,15 @@ describe('bundle check', function () {
   });
 
   it('info --json: the bundle summary, and for a VM folder every disk', async () => {
-    const one = JSON.parse((await hdd(['info', '--json', await dirOf('grown-disk')])).stdout) as { format: string; bundle: { activeChain: string[]; snapshots: Array<{ images: Array<{ size: number }> }> } };
+    const one = JSON.parse((await hdd(['info', '--json', await dirOf('grown-disk')])).stdout) as {
+      format: string;
+      bundle: { activeChain: string[]; snapshots: Array<{ images: Array<{ size: number }> }> };
+    };
     assert.equal(one.format, 'parallels-bundle');
-    assert.deepEqual(one.bundle.snapshots.map((s) => s.images[0].size), [512 * 1024, 1024 * 1024, 2 * 1024 * 1024]);
+    assert.deepEqual(
+      one.bundle.snapshots.map((s) => s.images[0].size),
+      [512 * 1024, 1024 * 1024, 2 * 1024 * 1024],
+    );
     const vm = JSON.parse((await hdd(['info', '--json', dirname(await dirOf('vm-disk-1'))])).stdout) as { format: string; disks: unknown[] };
     assert.equal(vm.format, 'parallels-vm');
     assert.equal(vm.disks.length, 2);

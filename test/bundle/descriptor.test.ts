@@ -19,7 +19,8 @@ function descriptorsUnder(dir: string): string[] {
 
 describe('DiskDescriptor.xml parser', () => {
   it('keeps the line and column of every element and the exact range of every value', () => {
-    const text = '<?xml version="1.0"?>\n<Virtuozzo_disk_image>\n  <Disk_Parameters>\n    <Disk_size> 2048 </Disk_size>\n  </Disk_Parameters>\n</Virtuozzo_disk_image>\n';
+    const text =
+      '<?xml version="1.0"?>\n<Virtuozzo_disk_image>\n  <Disk_Parameters>\n    <Disk_size> 2048 </Disk_size>\n  </Disk_Parameters>\n</Virtuozzo_disk_image>\n';
     const d = parseDescriptor(text).descriptor;
     assert.ok(d);
     const size = d.diskParameters?.diskSize;
@@ -30,7 +31,8 @@ describe('DiskDescriptor.xml parser', () => {
   });
 
   it('maps positions back to the text with CRLF line ends, a BOM, comments and characters outside the BMP', () => {
-    const text = '\uFEFF<Parallels_disk_image>\r\n<!-- 😀 é -->\r\n<Snapshots><TopGUID>{5FBAABE3-6958-40FF-92A7-860E329AAB41}</TopGUID></Snapshots>\r\n</Parallels_disk_image>';
+    const text =
+      '\uFEFF<Parallels_disk_image>\r\n<!-- 😀 é -->\r\n<Snapshots><TopGUID>{5FBAABE3-6958-40FF-92A7-860E329AAB41}</TopGUID></Snapshots>\r\n</Parallels_disk_image>';
     const d = parseDescriptor(text).descriptor;
     const top = d?.topGuid;
     assert.equal(top?.value, '{5fbaabe3-6958-40ff-92a7-860e329aab41}', 'GUIDs compare case-insensitively');
@@ -40,7 +42,9 @@ describe('DiskDescriptor.xml parser', () => {
 
   it('accepts what writers differ on: both roots, no Version, BlockSize, whitespace', () => {
     for (const root of ['Parallels_disk_image', 'Virtuozzo_disk_image']) {
-      const d = parseDescriptor(`<${root}><StorageData><Storage><Start>0</Start><End>\n 64 \n</End><BlockSize>2048</BlockSize></Storage></StorageData></${root}>`).descriptor;
+      const d = parseDescriptor(
+        `<${root}><StorageData><Storage><Start>0</Start><End>\n 64 \n</End><BlockSize>2048</BlockSize></Storage></StorageData></${root}>`,
+      ).descriptor;
       assert.equal(d?.storages[0].blocksize?.value, 2048);
       assert.equal(d?.storages[0].end?.value, 64);
     }
@@ -48,7 +52,11 @@ describe('DiskDescriptor.xml parser', () => {
 
   it('reads no octal, hexadecimal or signed numbers (ploop would read them with strtoul)', () => {
     for (const t of ['010', '0x10', '-1', '1e3', '']) {
-      assert.equal(parseDescriptor(`<r><Disk_Parameters><Disk_size>${t}</Disk_size></Disk_Parameters></r>`).descriptor?.diskParameters?.diskSize?.value, undefined, t);
+      assert.equal(
+        parseDescriptor(`<r><Disk_Parameters><Disk_size>${t}</Disk_size></Disk_Parameters></r>`).descriptor?.diskParameters?.diskSize?.value,
+        undefined,
+        t,
+      );
     }
   });
 
@@ -60,7 +68,8 @@ describe('DiskDescriptor.xml parser', () => {
   });
 
   it('is bounded: refuses DTDs (no entity expansion), deep nesting, floods of elements and huge documents', () => {
-    const laughs = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>';
+    const laughs =
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>';
     assert.match(parseXml(laughs).error?.message ?? '', /DOCTYPE/);
     const xxe = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>';
     assert.match(parseXml(xxe).error?.message ?? '', /DOCTYPE/);

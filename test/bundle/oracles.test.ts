@@ -58,7 +58,10 @@ async function convertAndCompare(f: BundleFixture, snapshot?: string): Promise<v
       if (total <= SMALL) {
         const theirs = join(await scratchDir(), `${f.spec.name}-${k}-${q.version}.raw`);
         await runOk(q.img, ['convert', '-O', 'raw', chain, theirs]);
-        assert.ok((await readFile(theirs)).equals((await readFile(out)).subarray(start, start + size)), `${f.spec.name} storage ${k}: bytes differ from qemu-img ${q.version}`);
+        assert.ok(
+          (await readFile(theirs)).equals((await readFile(out)).subarray(start, start + size)),
+          `${f.spec.name} storage ${k}: bytes differ from qemu-img ${q.version}`,
+        );
       }
     }
     start += size;
@@ -73,7 +76,8 @@ describe('bundle oracles: qemu-img reading the chain as backing files', function
     it(`${f.spec.name}: convert equals qemu-img 7.2 and 10, storage by storage`, () => convertAndCompare(f));
   }
 
-  it('inactive-branch: --snapshot converts the inactive branch, as qemu-img reads that chain', () => convertAndCompare(CLEAN.find((f) => f.spec.name === 'inactive-branch') as BundleFixture, '{66666666-7777-4888-9999-aaaaaaaaaaaa}'));
+  it('inactive-branch: --snapshot converts the inactive branch, as qemu-img reads that chain', () =>
+    convertAndCompare(CLEAN.find((f) => f.spec.name === 'inactive-branch') as BundleFixture, '{66666666-7777-4888-9999-aaaaaaaaaaaa}'));
 
   it('the merged guest content is what the examples README says', async () => {
     for (const f of CLEAN) {
@@ -82,7 +86,10 @@ describe('bundle oracles: qemu-img reading the chain as backing files', function
         const cs = f.spec.clusterSize;
         for (const [c, fill] of Object.entries(f.content ?? {})) assert.equal(chain.read(Number(c) * cs, 1)[0], fill, `${f.spec.name} cluster ${c}`);
         const empty = [...Array(64).keys()].find((c) => !(c in (f.content ?? {})) && c * cs < chain.size) as number;
-        assert.ok(chain.read(empty * cs, cs).every((b) => b === 0), `${f.spec.name} cluster ${empty} reads as zeros`);
+        assert.ok(
+          chain.read(empty * cs, cs).every((b) => b === 0),
+          `${f.spec.name} cluster ${empty} reads as zeros`,
+        );
       } finally {
         chain.close();
       }
@@ -116,8 +123,11 @@ describe('bundle oracles: qemu-img reading the chain as backing files', function
       for (const [k, s] of f.spec.storages.entries()) {
         const mine = ours.filter((e) => e.storage === k).map(({ file: _file, storage: _storage, ...e }) => ({ ...e, start: e.start - start }));
         for (const o of ORACLES) {
-          const theirs = JSON.parse((await runOk(o.get().img, ['map', '--output=json', qemuChainName(dir, f.spec, k, topOf(f))])).stdout) as Array<Record<string, unknown>>;
-          const strip = (e: Record<string, unknown>): Record<string, unknown> => ('compressed' in theirs[0] ? e : Object.fromEntries(Object.entries(e).filter(([key]) => key !== 'compressed')));
+          const theirs = JSON.parse((await runOk(o.get().img, ['map', '--output=json', qemuChainName(dir, f.spec, k, topOf(f))])).stdout) as Array<
+            Record<string, unknown>
+          >;
+          const strip = (e: Record<string, unknown>): Record<string, unknown> =>
+            'compressed' in theirs[0] ? e : Object.fromEntries(Object.entries(e).filter(([key]) => key !== 'compressed'));
           assert.deepEqual(mine.map(strip), theirs, `${f.spec.name} storage ${k}, qemu-img ${o.get().version}`);
         }
         start += s.sectors * 512;
@@ -167,14 +177,31 @@ describe('bundle oracles: ploop', function () {
       const dir = await dirOf(f.spec.name);
       const rows = ploopRows((await runOk(PLOOP, ['snapshot-list', join(dir, 'DiskDescriptor.xml')])).stdout);
       const b = openBundle(dir);
-      const ours = [...b.tree.byGuid.values()].map((s) => ({ parent: s.parent ?? '{00000000-0000-0000-0000-000000000000}', current: s.guid === b.top.guid, guid: s.guid, file: b.images[0].get(s.guid)?.file?.given ?? '' }));
+      const ours = [...b.tree.byGuid.values()].map((s) => ({
+        parent: s.parent ?? '{00000000-0000-0000-0000-000000000000}',
+        current: s.guid === b.top.guid,
+        guid: s.guid,
+        file: b.images[0].get(s.guid)?.file?.given ?? '',
+      }));
       const key = (r: { guid: string }): string => r.guid;
-      assert.deepEqual([...rows].sort((x, y) => key(x).localeCompare(key(y))), [...ours].sort((x, y) => key(x).localeCompare(key(y))));
+      assert.deepEqual(
+        [...rows].sort((x, y) => key(x).localeCompare(key(y))),
+        [...ours].sort((x, y) => key(x).localeCompare(key(y))),
+      );
       assert.deepEqual(chainOf(f.spec, topOf(f)), b.chain.guids);
     });
   }
 
-  const refusedByPloop = ['blocksize-invalid', 'element-missing', 'guid-duplicate', 'guid-invalid', 'image-missing', 'top-guessed', 'top-unresolved', 'xml-malformed'];
+  const refusedByPloop = [
+    'blocksize-invalid',
+    'element-missing',
+    'guid-duplicate',
+    'guid-invalid',
+    'image-missing',
+    'top-guessed',
+    'top-unresolved',
+    'xml-malformed',
+  ];
   it('where ploop refuses a descriptor, hdd-lens reports an error (or the guessed top ploop would not guess)', async () => {
     for (const name of refusedByPloop) {
       const dir = await dirOf(name);

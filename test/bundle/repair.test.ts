@@ -41,9 +41,15 @@ describe('bundle repair', function () {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const report = JSON.parse(r.stdout) as Report;
     assert.deepEqual(report.findings, []);
-    assert.deepEqual(report.repair.descriptor, ['descriptor-disk-size-mismatch: set Disk_size to the End of the last storage (when the top images agree with it)']);
+    assert.deepEqual(report.repair.descriptor, [
+      'descriptor-disk-size-mismatch: set Disk_size to the End of the last storage (when the top images agree with it)',
+    ]);
     const after = readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8');
-    assert.equal(after, before.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>'), 'every other byte (unknown elements, indentation) is kept');
+    assert.equal(
+      after,
+      before.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>'),
+      'every other byte (unknown elements, indentation) is kept',
+    );
     assert.equal(readFileSync(join(dir, 'DiskDescriptor.xml.Backup'), 'utf8'), before);
     assert.equal(existsSync(join(dir, DESCRIPTOR_TEMP)), false);
     assert.deepEqual(await imageHashes(dir, f), images, 'no image was written');
@@ -56,7 +62,10 @@ describe('bundle repair', function () {
     const r = await hdd(['check', '-r', 'all', dir]);
     assert.equal(r.code, 0, r.stdout);
     assert.match(r.stderr, /Repairing: .*DiskDescriptor\.xml: bundle-top-size-mismatch/);
-    assert.equal(readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8'), before.replace('<Disk_size>2048</Disk_size>', '<Disk_size>4096</Disk_size>').replace('<End>2048</End>', '<End>4096</End>'));
+    assert.equal(
+      readFileSync(join(dir, 'DiskDescriptor.xml'), 'utf8'),
+      before.replace('<Disk_size>2048</Disk_size>', '<Disk_size>4096</Disk_size>').replace('<End>2048</End>', '<End>4096</End>'),
+    );
     const out = join(dir, '..', 'out.raw');
     assert.equal((await hdd(['convert', dir, out])).code, 0);
     const theirs = join(dir, '..', 'qemu.raw');
@@ -92,12 +101,15 @@ describe('bundle repair', function () {
     assert.equal(named.code, 0, named.stdout);
     const report = JSON.parse(named.stdout) as Report;
     assert.deepEqual(report.findings, []);
-    assert.deepEqual(report.repair.images.map((i) => i.file), [lower]);
+    assert.deepEqual(
+      report.repair.images.map((i) => i.file),
+      [lower],
+    );
     const top = localName(f.spec.storages[0].images[1].file);
     assert.equal(await sha256(join(dir, top)), images[top], 'the top had nothing to repair and is untouched');
   });
 
-  it('never writes a top outside the bundle folder unless it is named with --image (it may be another bundle\'s)', async () => {
+  it("never writes a top outside the bundle folder unless it is named with --image (it may be another bundle's)", async () => {
     const f = fixture('file-outside');
     const dir = await copyBundle(f);
     const outside = join(dir, localName(f.spec.storages[0].images[1].file));
@@ -111,8 +123,14 @@ describe('bundle repair', function () {
     assert.equal(await sha256(outside), before, 'the image outside the folder is untouched');
     const named = await hdd(['check', '--json', '-r', 'all', '--image', outside, dir]);
     const report = JSON.parse(named.stdout) as Report;
-    assert.deepEqual(report.repair.images.map((i) => i.file), [outside]);
-    assert.deepEqual(report.findings.map((x) => x.code), ['bundle-file-outside']);
+    assert.deepEqual(
+      report.repair.images.map((i) => i.file),
+      [outside],
+    );
+    assert.deepEqual(
+      report.findings.map((x) => x.code),
+      ['bundle-file-outside'],
+    );
     assert.notEqual(await sha256(outside), before);
   });
 
@@ -143,15 +161,27 @@ describe('bundle repair', function () {
     const dir = await copyBundle(fixture('disk-size-mismatch'));
     const path = join(dir, 'DiskDescriptor.xml');
     const text = readFileSync(path, 'utf8');
-    assert.throws(() => writeDescriptor(dir, path, `${text} `, text), (e: unknown) => e instanceof BundleError && /changed since it was checked/.test(e.message));
+    assert.throws(
+      () => writeDescriptor(dir, path, `${text} `, text),
+      (e: unknown) => e instanceof BundleError && /changed since it was checked/.test(e.message),
+    );
     writeFileSync(join(dir, DESCRIPTOR_TEMP), 'someone else');
-    assert.throws(() => writeDescriptor(dir, path, text, text.replace('4096', '2048')), (e: unknown) => e instanceof BundleError && /another hdd-lens is writing/.test(e.message));
+    assert.throws(
+      () => writeDescriptor(dir, path, text, text.replace('4096', '2048')),
+      (e: unknown) => e instanceof BundleError && /another hdd-lens is writing/.test(e.message),
+    );
     assert.equal(readFileSync(path, 'utf8'), text);
     assert.throws(() => writeDescriptor(dir, path, text, '<broken'), /would not parse/);
   });
 
   it('convert refuses what it cannot read faithfully: Padding, encryption, an ambiguous top (unless a snapshot is named)', async () => {
-    const want: Record<string, RegExp> = { 'padding-nonzero': /Padding=1/, encrypted: /encrypted by Parallels Desktop/, 'top-unresolved': /name a snapshot with --snapshot/, 'chain-cycle': /chain of .* is broken/, 'file-missing': /missing or unreadable/ };
+    const want: Record<string, RegExp> = {
+      'padding-nonzero': /Padding=1/,
+      encrypted: /encrypted by Parallels Desktop/,
+      'top-unresolved': /name a snapshot with --snapshot/,
+      'chain-cycle': /chain of .* is broken/,
+      'file-missing': /missing or unreadable/,
+    };
     for (const [name, message] of Object.entries(want)) {
       const dir = await copyBundle(fixture(name));
       const out = join(dir, '..', 'out.raw');
@@ -185,14 +215,20 @@ describe('bundle check of hostile files', function () {
     const r = await hdd(['check', '--json', dir]);
     assert.equal(r.code, 2);
     const findings = (JSON.parse(r.stdout) as Report).findings as Array<{ code: string; message: string }>;
-    assert.deepEqual(findings.filter((x) => x.code === 'bundle-file-missing').map((x) => /is not a regular file/.test(x.message)), [true, true]);
+    assert.deepEqual(
+      findings.filter((x) => x.code === 'bundle-file-missing').map((x) => /is not a regular file/.test(x.message)),
+      [true, true],
+    );
   });
 
   it('refuses a descriptor naming more images than a bundle may have (each is opened and its BAT held)', async () => {
     const f = ALL_BUNDLES.find((x) => x.spec.name === 'deep-chain') as BundleFixture;
     const dir = await copyBundle(f);
     const path = join(dir, 'DiskDescriptor.xml');
-    const many = Array.from({ length: 5000 }, (_, n) => `<Image><GUID>{${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000}</GUID><File>deep.hds.0</File></Image>`).join('');
+    const many = Array.from(
+      { length: 5000 },
+      (_, n) => `<Image><GUID>{${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000}</GUID><File>deep.hds.0</File></Image>`,
+    ).join('');
     writeFileSync(path, readFileSync(path, 'utf8').replace('</Storage>', `${many}</Storage>`));
     const r = await hdd(['check', dir]);
     assert.equal(r.code, 1);

@@ -30,7 +30,15 @@ function dataRuns(runs: ChainRun[]): Array<{ start: number; length: number; offs
 }
 
 function oneImage(name: string, clusterSize: number, sectors: number, writes: Array<[number, number]>): BundleSpec {
-  return { name, path: `${name}.hdd`, style: 'ploop', clusterSize, storages: [{ sectors, images: [{ guid: TOP, file: `${name}.hds`, writes }] }], shots: [{ guid: TOP, parent: NULL }], topGuid: TOP };
+  return {
+    name,
+    path: `${name}.hdd`,
+    style: 'ploop',
+    clusterSize,
+    storages: [{ sectors, images: [{ guid: TOP, file: `${name}.hds`, writes }] }],
+    shots: [{ guid: TOP, parent: NULL }],
+    topGuid: TOP,
+  };
 }
 
 describe('bundle reading work is bounded by the BAT, not by the guest clusters', () => {
@@ -51,7 +59,10 @@ describe('bundle reading work is bounded by the BAT, not by the guest clusters',
     await writeFile(path, bytes.bytes);
     const chain = ChainSource.open(openBundle(dir));
     try {
-      assert.deepEqual(allRuns(chain).map((r) => [r.start, r.length, r.layer]), [[0, sectors * 512, undefined]]);
+      assert.deepEqual(
+        allRuns(chain).map((r) => [r.start, r.length, r.layer]),
+        [[0, sectors * 512, undefined]],
+      );
       assert.ok(chain.lookups <= 2, `${chain.lookups} lookups for one run (one per guest cluster would be ${sectors})`);
       assert.ok(chain.batEntriesRead <= 10, `${chain.batEntriesRead} BAT entries read of 10`);
       const before = chain.lookups;
@@ -65,15 +76,29 @@ describe('bundle reading work is bounded by the BAT, not by the guest clusters',
   it('a sparse image of 512-byte clusters: one lookup per span of the BAT, the runs qemu-img maps', async () => {
     const sectors = 2 ** 17;
     // Clusters 5-7 written together are host-contiguous; 100000 and 3 come after them in the file.
-    const dir = await buildBundle(oneImage('sparse', 512, sectors, [[5, 0x15], [6, 0x16], [7, 0x17], [100000, 0x20], [3, 0x13]]), root);
+    const dir = await buildBundle(
+      oneImage('sparse', 512, sectors, [
+        [5, 0x15],
+        [6, 0x16],
+        [7, 0x17],
+        [100000, 0x20],
+        [3, 0x13],
+      ]),
+      root,
+    );
     const chain = ChainSource.open(openBundle(dir));
     try {
       const runs = allRuns(chain);
       assert.ok(chain.lookups <= runs.length + 1, `${chain.lookups} lookups for ${runs.length} runs (one per guest cluster would be ${sectors})`);
       assert.ok(chain.batEntriesRead <= sectors + 1, `${chain.batEntriesRead} BAT entries read of ${sectors}`);
-      const theirs = (await qemuMap(qemu72(), join(dir, 'sparse.hds'))).filter((e) => e.data).map((e) => ({ start: e.start, length: e.length, offset: e.offset }));
+      const theirs = (await qemuMap(qemu72(), join(dir, 'sparse.hds')))
+        .filter((e) => e.data)
+        .map((e) => ({ start: e.start, length: e.length, offset: e.offset }));
       assert.deepEqual(dataRuns(runs), theirs);
-      assert.deepEqual([...chain.read(5 * 512 - 1, 3 * 512 + 2)], [0, ...Array<number>(512).fill(0x15), ...Array<number>(512).fill(0x16), ...Array<number>(512).fill(0x17), 0]);
+      assert.deepEqual(
+        [...chain.read(5 * 512 - 1, 3 * 512 + 2)],
+        [0, ...Array<number>(512).fill(0x15), ...Array<number>(512).fill(0x16), ...Array<number>(512).fill(0x17), 0],
+      );
     } finally {
       chain.close();
     }
@@ -84,7 +109,7 @@ describe('bundle reading work is bounded by the BAT, not by the guest clusters',
     const first = openBundle(dir);
     const chain = ChainSource.open(first);
     try {
-      assert.equal(chain.storages[0].layers[0].image, imageOf(first, 0, TOP)?.decoded, 'the layer holds the bundle\'s decoded BAT');
+      assert.equal(chain.storages[0].layers[0].image, imageOf(first, 0, TOP)?.decoded, "the layer holds the bundle's decoded BAT");
     } finally {
       chain.close();
     }
@@ -111,8 +136,19 @@ describe('bundle reading work is bounded by the BAT, not by the guest clusters',
       path: 'scattered.hdd',
       style: 'ploop',
       clusterSize: 4 * KiB,
-      storages: [{ sectors: clusters * 8, images: [{ guid: BASE, file: 'scattered.hds', writes }, { guid: TOP, file: 'scattered.hds.top', writes: [[clusters - 1, 0x77]] }] }],
-      shots: [{ guid: BASE, parent: NULL }, { guid: TOP, parent: BASE }],
+      storages: [
+        {
+          sectors: clusters * 8,
+          images: [
+            { guid: BASE, file: 'scattered.hds', writes },
+            { guid: TOP, file: 'scattered.hds.top', writes: [[clusters - 1, 0x77]] },
+          ],
+        },
+      ],
+      shots: [
+        { guid: BASE, parent: NULL },
+        { guid: TOP, parent: BASE },
+      ],
       topGuid: TOP,
     };
     const chain = ChainSource.open(openBundle(await buildBundle(spec, root)));
@@ -142,7 +178,10 @@ describe('chain problems of a large snapshot tree: one pass', () => {
 
   it(`a cycle through ${N} snapshots: one finding, each parent link followed about once`, () => {
     const stats: ChainProblemStats = { steps: 0 };
-    const problems = chainProblems(treeOf((i) => guidOf((i + 1) % N)), stats);
+    const problems = chainProblems(
+      treeOf((i) => guidOf((i + 1) % N)),
+      stats,
+    );
     assert.deepEqual(problems, [{ kind: 'cycle', guid: guidOf(0) }]);
     assert.ok(stats.steps <= 2 * N + 1, `${stats.steps} steps for ${N} snapshots`);
   });
@@ -150,7 +189,10 @@ describe('chain problems of a large snapshot tree: one pass', () => {
   it(`a straight chain of ${N} snapshots with a dangling root: one finding, linear steps`, () => {
     const stats: ChainProblemStats = { steps: 0 };
     const missing = '{ffffffff-0000-4000-8000-000000000000}';
-    const problems = chainProblems(treeOf((i) => (i === 0 ? missing : guidOf(i - 1))), stats);
+    const problems = chainProblems(
+      treeOf((i) => (i === 0 ? missing : guidOf(i - 1))),
+      stats,
+    );
     assert.deepEqual(problems, [{ kind: 'dangling', guid: guidOf(0), parent: missing }]);
     assert.ok(stats.steps <= 2 * N + 1, `${stats.steps} steps for ${N} snapshots`);
   });
@@ -159,7 +201,11 @@ describe('chain problems of a large snapshot tree: one pass', () => {
     // 0..9 a cycle, 10..19 a cycle entered from 20..29, 30..3999 a chain to a missing parent; the leaves 29 and
     // 3999 are walked first, so their problems come first (as the walk from every snapshot has always reported).
     const missing = '{ffffffff-0000-4000-8000-000000000000}';
-    const problems = chainProblems(treeOf((i) => (i < 10 ? guidOf((i + 1) % 10) : i < 20 ? guidOf(10 + ((i + 1) % 10)) : i < 30 ? guidOf(i === 20 ? 10 : i - 1) : i === 30 ? missing : guidOf(i - 1))));
+    const problems = chainProblems(
+      treeOf((i) =>
+        i < 10 ? guidOf((i + 1) % 10) : i < 20 ? guidOf(10 + ((i + 1) % 10)) : i < 30 ? guidOf(i === 20 ? 10 : i - 1) : i === 30 ? missing : guidOf(i - 1),
+      ),
+    );
     assert.deepEqual(problems, [
       { kind: 'cycle', guid: guidOf(10) },
       { kind: 'dangling', guid: guidOf(30), parent: missing },

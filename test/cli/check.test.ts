@@ -30,7 +30,17 @@ const FINDING_KEYS = ['code', 'severity', 'category', 'message', 'offset', 'leng
 interface Report {
   filename: string;
   variant: string | null;
-  findings: Array<{ code: string; severity: string; category: string; message: string; offset: number; length: number; batIndex?: number; repair?: string; count?: number }>;
+  findings: Array<{
+    code: string;
+    severity: string;
+    category: string;
+    message: string;
+    offset: number;
+    length: number;
+    batIndex?: number;
+    repair?: string;
+    count?: number;
+  }>;
   corruptions: number;
   leaks: number;
   warnings: number;
@@ -122,7 +132,10 @@ describe('hdd-lens check', function () {
       assert.equal(code, 1);
       assert.equal(report.checkErrors, 1);
       assert.equal(report.variant, null);
-      assert.deepEqual(report.findings.map((f) => f.code), ['bad-magic']);
+      assert.deepEqual(
+        report.findings.map((f) => f.code),
+        ['bad-magic'],
+      );
       // Without --json, only what the file is: no report of "1 errors" that would suggest a damaged image.
       const human = await hdd(['check', path]);
       assert.equal(human.code, 1);
@@ -156,7 +169,12 @@ describe('hdd-lens check', function () {
 
     it('a missing file: exit 1, the file named on stderr, nothing on stdout', async () => {
       const path = `${await scratchPath('missing')}.hdd`;
-      for (const args of [['check', path], ['check', path, '--json'], ['info', path], ['map', path]]) {
+      for (const args of [
+        ['check', path],
+        ['check', path, '--json'],
+        ['info', path],
+        ['map', path],
+      ]) {
         const r = await hdd(args);
         assert.equal(r.code, 1, args.join(' '));
         assert.equal(r.stdout, '');
@@ -167,7 +185,12 @@ describe('hdd-lens check', function () {
     it('a directory, or an unreadable file: exit 1, the file named', async () => {
       const dir = await scratchPath('a-folder');
       await mkdir(dir);
-      for (const args of [['check', dir], ['info', dir], ['map', dir], ['convert', dir, `${dir}.raw`]]) {
+      for (const args of [
+        ['check', dir],
+        ['info', dir],
+        ['map', dir],
+        ['convert', dir, `${dir}.raw`],
+      ]) {
         const r = await hdd(args);
         assert.equal(r.code, 1, args.join(' '));
         assert.match(r.stderr, new RegExp(`^hdd-lens: ${dir}: is a directory, not a Parallels image nor a disk bundle`, 'm'), args.join(' '));
@@ -193,7 +216,10 @@ describe('hdd-lens check', function () {
       assert.equal(report.filename, path);
       assert.equal(report.variant, 'ext');
       for (const f of report.findings) {
-        assert.deepEqual(Object.keys(f).filter((k) => !FINDING_KEYS.includes(k)), []);
+        assert.deepEqual(
+          Object.keys(f).filter((k) => !FINDING_KEYS.includes(k)),
+          [],
+        );
         for (const k of ['code', 'severity', 'category', 'message']) assert.equal(typeof (f as Record<string, unknown>)[k], 'string');
         assert.ok(RULES.some((r) => r.code === f.code));
       }
@@ -265,7 +291,10 @@ describe('hdd-lens check', function () {
       await qemuConvert(qemu72(), path, rawBefore);
       const first = await hdd(['check', path, '-r', 'all']);
       assert.equal(first.code, 0, first.stdout + first.stderr);
-      assert.match(first.stderr, /^Repairing: copy the cluster of BAT entry 5 from host 0x[0-9a-f]+ to a new cluster at 0x[0-9a-f]+ \(it shares host bytes with entry 0\)$/m);
+      assert.match(
+        first.stderr,
+        /^Repairing: copy the cluster of BAT entry 5 from host 0x[0-9a-f]+ to a new cluster at 0x[0-9a-f]+ \(it shares host bytes with entry 0\)$/m,
+      );
       assert.match(first.stdout, /The following inconsistencies were found and repaired:\n\n {4}0 leaked clusters\n {4}2 corruptions\n/);
       assert.match(first.stdout, /No errors were found on the image\./);
       assert.equal(existsSync(`${path}.hdd-lens-journal`), false);
@@ -375,7 +404,10 @@ describe('hdd-lens info', () => {
     const end = JSON.parse((await hdd(['info', await fixturePath('ext-end-not-zero'), '--json'])).stdout)['format-specific'].data.extension;
     assert.deepEqual(
       end.features.map((f: Record<string, unknown>) => [f.kind, f.necessary, f.transit]),
-      [['dirty-bitmap', false, false], ['end', false, false]],
+      [
+        ['dirty-bitmap', false, false],
+        ['end', false, false],
+      ],
     );
     const short = await fixturePath('bitmap-feature-too-small');
     const ext = JSON.parse((await hdd(['info', short, '--json'])).stdout)['format-specific'].data.extension;
@@ -386,7 +418,10 @@ describe('hdd-lens info', () => {
     // Not a leak: exit 2 for the unloadable feature, and -r leaks does not cut the cluster it may use.
     const { code, report } = await checkJson(short);
     assert.equal(code, 2);
-    assert.deepEqual(report.findings.map((f) => f.code), ['bitmap-feature-too-small']);
+    assert.deepEqual(
+      report.findings.map((f) => f.code),
+      ['bitmap-feature-too-small'],
+    );
   });
 
   it('virtual size and disk size as qemu-img info reports them', async () => {

@@ -81,10 +81,13 @@ export async function dataImage(): Promise<string> {
 export async function manyDuplicates(): Promise<string> {
   const path = await scratchPath('dups.hdd');
   await qemuCreate(qemu72(), path, 4 * 1024 * 1024, CLUSTER);
-  await qemuWrite(qemu72(), path, Array.from({ length: 8 }, (_, i) => ({ offset: i * CLUSTER, length: CLUSTER, pattern: 0x10 + i })));
+  await qemuWrite(
+    qemu72(),
+    path,
+    Array.from({ length: 8 }, (_, i) => ({ offset: i * CLUSTER, length: CLUSTER, pattern: 0x10 + i })),
+  );
   const dups: Record<number, number> = {};
   for (let k = 0; k < 12; k++) dups[20 + 3 * k] = 1 + (k % 8);
   await setBat(path, dups);
   return path;
 }
-

@@ -131,7 +131,10 @@ describe('crash-safe repairs: the journal', function () {
     journal[journal.length - 100] ^= 1;
     await writeFile(copy + JOURNAL, journal, { mode: 0o600 });
     const torn = await readFile(copy);
-    for (const args of [['recover', copy], ['check', '-r', 'all', copy]]) {
+    for (const args of [
+      ['recover', copy],
+      ['check', '-r', 'all', copy],
+    ]) {
       const r = await hdd(args);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /is damaged \(its checksum does not match\).*may be half-written/);
@@ -161,7 +164,7 @@ describe('crash-safe repairs: the journal', function () {
     assert.equal(create.code, 1, 'create must not replace an image with a pending journal');
   });
 
-  it("a reader during a running repair reads the image as before it and touches nothing; the writer finishes", async () => {
+  it('a reader during a running repair reads the image as before it and touches nothing; the writer finishes', async () => {
     const image = await manyDuplicates();
     const copy = await scratchPath('busy.hdd');
     await copyFile(image, copy);
@@ -205,20 +208,60 @@ describe('crash-safe repairs: the journal', function () {
 
   describe('applyJournaled on any edit set (growth with a gap, patches across the old end, shrinks, copies)', () => {
     const CASES: Array<{ name: string; size: number; spec: EditSpec }> = [
-      { name: 'patches inside, same size', size: 50000, spec: { patches: [{ offset: 10, fill: 1, length: 100 }, { offset: 40000, fill: 2, length: 9000 }] } },
-      { name: 'a patch across the old end, and one past a gap', size: 50000, spec: { patches: [{ offset: 49000, fill: 3, length: 3000 }, { offset: 90000, fill: 4, length: 500 }] } },
+      {
+        name: 'patches inside, same size',
+        size: 50000,
+        spec: {
+          patches: [
+            { offset: 10, fill: 1, length: 100 },
+            { offset: 40000, fill: 2, length: 9000 },
+          ],
+        },
+      },
+      {
+        name: 'a patch across the old end, and one past a gap',
+        size: 50000,
+        spec: {
+          patches: [
+            { offset: 49000, fill: 3, length: 3000 },
+            { offset: 90000, fill: 4, length: 500 },
+          ],
+        },
+      },
       { name: 'growth by size only', size: 50000, spec: { patches: [{ offset: 0, fill: 5, length: 8 }], size: 200000 } },
-      { name: 'a shrink with patches before it', size: 50000, spec: { patches: [{ offset: 100, fill: 6, length: 1000 }, { offset: 20000, fill: 7, length: 50 }], size: 30000 } },
+      {
+        name: 'a shrink with patches before it',
+        size: 50000,
+        spec: {
+          patches: [
+            { offset: 100, fill: 6, length: 1000 },
+            { offset: 20000, fill: 7, length: 50 },
+          ],
+          size: 30000,
+        },
+      },
       { name: 'a shrink that cuts a patch', size: 50000, spec: { patches: [{ offset: 29000, fill: 8, length: 5000 }], size: 30000 } },
       {
         name: 'copies to new space past the end, one from past the old end (zeros), a patch over a copy',
         size: 50000,
-        spec: { patches: [{ offset: 60100, fill: 9, length: 10 }], copies: [{ offset: 60000, length: 4096, from: 1000 }, { offset: 70000, length: 500, from: 49800 }] },
+        spec: {
+          patches: [{ offset: 60100, fill: 9, length: 10 }],
+          copies: [
+            { offset: 60000, length: 4096, from: 1000 },
+            { offset: 70000, length: 500, from: 49800 },
+          ],
+        },
       },
       {
         name: 'two copies that swap ranges (each source is the other target, overwritten first)',
         size: 50000,
-        spec: { patches: [], copies: [{ offset: 1000, length: 3000, from: 20000 }, { offset: 20000, length: 3000, from: 1000 }] },
+        spec: {
+          patches: [],
+          copies: [
+            { offset: 1000, length: 3000, from: 20000 },
+            { offset: 20000, length: 3000, from: 1000 },
+          ],
+        },
       },
       {
         name: 'a 9 MiB copy onto its own source shifted by 1 MiB (chunks read sources already overwritten)',
@@ -280,7 +323,8 @@ function model(old: Buffer, spec: EditSpec): Buffer {
     if (p.offset + p.length > bytes.length) bytes = Buffer.concat([bytes, Buffer.alloc(p.offset + p.length - bytes.length)]);
     bytes.fill(p.fill, p.offset, p.offset + p.length);
   }
-  if (spec.size !== undefined) bytes = spec.size <= bytes.length ? bytes.subarray(0, spec.size) : Buffer.concat([bytes, Buffer.alloc(spec.size - bytes.length)]);
+  if (spec.size !== undefined)
+    bytes = spec.size <= bytes.length ? bytes.subarray(0, spec.size) : Buffer.concat([bytes, Buffer.alloc(spec.size - bytes.length)]);
   return bytes;
 }
 

@@ -34,8 +34,7 @@ function main(): void {
       process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = 1;
     }
-  }
-  else if (command === 'recover') process.stdout.write(JSON.stringify(recoverJournal(file, journalOptions())));
+  } else if (command === 'recover') process.stdout.write(JSON.stringify(recoverJournal(file, journalOptions())));
   else throw new Error(`unknown command ${command}`);
 }
 

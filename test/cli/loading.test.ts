@@ -29,7 +29,13 @@ describe('CLI start-up loads only what the command needs', function () {
     const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
     assert.ok(line, stderr);
     const { files, builtins } = JSON.parse(line.slice(7)) as { files: string[]; builtins: string[] };
-    return { files: files.filter((f) => f !== probe).map((f) => relative(PROJECT_ROOT, f)).sort(), crypto: builtins.some((b) => /^NativeModule crypto$/.test(b)) };
+    return {
+      files: files
+        .filter((f) => f !== probe)
+        .map((f) => relative(PROJECT_ROOT, f))
+        .sort(),
+      crypto: builtins.some((b) => /^NativeModule crypto$/.test(b)),
+    };
   }
 
   it('check of an image without an extension: the dispatcher, the check bundle, no node:crypto', async () => {

@@ -147,11 +147,14 @@ describe('hdd-lens create, convert and map against qemu-img', function () {
       ...SAMPLES.map((s): [string, () => Promise<string>] => [s, async () => samplePath(s)]),
       ['qemu-io data, ext', () => filled('ext')],
       ['qemu-io data, legacy', () => filled('legacy')],
-      ['an empty disk', async () => {
-        const p = await scratchPath('empty.hdd');
-        await hdd(['create', p, '0']);
-        return p;
-      }],
+      [
+        'an empty disk',
+        async () => {
+          const p = await scratchPath('empty.hdd');
+          await hdd(['create', p, '0']);
+          return p;
+        },
+      ],
     ];
     for (const [name, make] of cases) {
       it(`${name}: --json is qemu-img 10's output byte for byte (7.2's without "compressed"), the table is qemu-img's`, async () => {

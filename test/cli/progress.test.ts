@@ -39,13 +39,20 @@ describe('hdd-lens progress', function () {
     const shown = [...r.stderr.matchAll(/^ {4}\((\d+\.\d+)\/100%\)$/gm)].map((m) => Number(m[1]));
     assert.equal(shown[0], 0);
     assert.equal(shown[shown.length - 1], 100);
-    assert.ok(shown.every((p, i) => i === 0 || p >= shown[i - 1]), `never goes back: ${shown.join(' ')}`);
+    assert.ok(
+      shown.every((p, i) => i === 0 || p >= shown[i - 1]),
+      `never goes back: ${shown.join(' ')}`,
+    );
     assert.doesNotMatch((await hdd(['convert', dir, `${await scratchPath('bundle-quiet')}.raw`])).stderr, /\/100%\)/);
   });
 
   it('without -p, output into a pipe or --json shows none', async () => {
     const image = await fixturePath('bat-entry-duplicate');
-    for (const args of [['check', image], ['check', '--json', image], ['convert', image, `${await scratchPath('quiet')}.raw`]]) {
+    for (const args of [
+      ['check', image],
+      ['check', '--json', image],
+      ['convert', image, `${await scratchPath('quiet')}.raw`],
+    ]) {
       const r = await hdd(args);
       assert.doesNotMatch(r.stderr, /\/100%\)/, args.join(' '));
     }

@@ -1,6 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateImage } from '../../bench/generate';
@@ -70,7 +85,10 @@ function locked(path: string): boolean {
 
 /** A slowed `check -r all` (each journal step waits), once it holds the image and its journal is committed. */
 async function slowRepair(image: string, delayMs = 300): Promise<{ done: Promise<{ code: number | null; stderr: string; stdout: string }> }> {
-  const child = spawn(process.execPath, [CLI, 'check', '-r', 'all', image], { env: { ...process.env, HDD_LENS_STEP_DELAY_MS: String(delayMs) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'check', '-r', 'all', image], {
+    env: { ...process.env, HDD_LENS_STEP_DELAY_MS: String(delayMs) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const done = exited(child);
   await waitFor(() => existsSync(journalPath(image)), 'the journal of the slowed repair');
   // Wrapped: an async function returning the bare promise would wait for it.
@@ -97,14 +115,21 @@ describe('write safety: reads never write, whatever lies beside the image', func
       if (straceAvailable()) {
         const r = tracedRun([process.execPath, CLI, ...argv], dir);
         assert.ok(r.status !== null && r.status <= 3, `exit ${r.status}`);
-        assert.deepEqual(violations(r.changes, allowedChanges(argv, dir)), [], 'a read-only command opened something writable, created, renamed or removed a file');
+        assert.deepEqual(
+          violations(r.changes, allowedChanges(argv, dir)),
+          [],
+          'a read-only command opened something writable, created, renamed or removed a file',
+        );
       } else {
         const r = cliSync(argv, dir);
         assert.ok(r.status !== null && r.status <= 3, r.stderr);
       }
       assert.deepEqual(readFileSync(image), torn, 'the image was written');
       assert.deepEqual(readFileSync(journalPath(image)), journal, 'the journal was changed or removed');
-      const r = cliSync(argv.map((a) => (a === 'out.raw' ? 'again.raw' : a)), dir);
+      const r = cliSync(
+        argv.map((a) => (a === 'out.raw' ? 'again.raw' : a)),
+        dir,
+      );
       assert.match(r.stderr, /a write was interrupted \(journal .*disk\.hdd\.hdd-lens-journal\); shown as it will be once it is rolled back/);
       if (args[0] === 'convert') {
         // The output is the guest disk of the image as before the interrupted repair.
@@ -149,7 +174,10 @@ describe('write safety: a journal belongs to one file', function () {
     const dir = folder();
     const { image, torn } = await interrupted(dir);
     chownSync(journalPath(image), 4242, 4242);
-    for (const args of [['recover', image], ['check', '-r', 'all', image]]) {
+    for (const args of [
+      ['recover', image],
+      ['check', '-r', 'all', image],
+    ]) {
       const r = await hdd(args);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /belongs to user 4242, neither the image's owner nor root nor you: someone else put it there/);
@@ -167,8 +195,16 @@ describe('write safety: a journal belongs to one file', function () {
     const link = join(dir, 'disk.hdd');
     symlinkSync('config', link);
     copyFileSync(journalPath(image), journalPath(link));
-    for (const args of [['info', link], ['check', link], ['map', link]]) await hdd(args);
-    for (const args of [['recover', link], ['check', '-r', 'all', link]]) {
+    for (const args of [
+      ['info', link],
+      ['check', link],
+      ['map', link],
+    ])
+      await hdd(args);
+    for (const args of [
+      ['recover', link],
+      ['check', '-r', 'all', link],
+    ]) {
       const r = await hdd(args);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /disk\.hdd: is a symbolic link \(to config\); hdd-lens never writes through a link/);
@@ -184,7 +220,10 @@ describe('write safety: a journal belongs to one file', function () {
     renameSync(`${image}.new`, image);
     const r = await hdd(['recover', image]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /the journal was written for another file \(inode \d+; .* is inode \d+\): the image was replaced or copied since.*the journal was kept/);
+    assert.match(
+      r.stderr,
+      /the journal was written for another file \(inode \d+; .* is inode \d+\): the image was replaced or copied since.*the journal was kept/,
+    );
     assert.deepEqual(readFileSync(image), torn);
   });
 
@@ -317,7 +356,11 @@ describe('write safety: exclusive writers by locks (QEMU-compatible)', function 
       // qemu-io locks the image, then marks it in use (in_use "Ynot"): compare with that.
       await waitFor(() => locked(image) && readFileSync(image).toString('latin1', 44, 48) === 'Ynot', 'qemu-io to open the image');
       const before = readFileSync(image);
-      for (const args of [['check', '-r', 'all', image], ['check', '-r', 'all', '--force', image], ['recover', image]]) {
+      for (const args of [
+        ['check', '-r', 'all', image],
+        ['check', '-r', 'all', '--force', image],
+        ['recover', image],
+      ]) {
         const r = await hdd(args);
         assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
         assert.match(r.stderr, new RegExp(`is in use: process ${qemu.pid} \\(qemu-io -c sleep 100000 .*\\) has it open`));
@@ -333,7 +376,11 @@ describe('write safety: exclusive writers by locks (QEMU-compatible)', function 
     const image = join(dir, 'disk.hdd');
     copyFileSync(await manyDuplicates(), image);
     const { done: repair } = await slowRepair(image);
-    for (const argv of [['qemu-img', 'check', '-r', 'all', image], ['qemu-io', '-c', 'read 0 512', image], ['qemu-img', 'info', image]]) {
+    for (const argv of [
+      ['qemu-img', 'check', '-r', 'all', image],
+      ['qemu-io', '-c', 'read 0 512', image],
+      ['qemu-img', 'info', image],
+    ]) {
       const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
       assert.notEqual(r.status, 0, `${argv.join(' ')} opened the image hdd-lens is writing: ${r.stdout} ${r.stderr} ${String(r.error)}`);
       assert.match(r.stderr, /Failed to get .*lock/);

@@ -57,8 +57,7 @@ describe('BatScanner fed in pieces equals one pass, and counts fragmentation as 
           else if (r < 0.8) {
             bat[i] = next;
             next += 4096 / unit;
-          }
-          else if (r < 0.9) bat[i] = Math.floor(random() * (fileSize / unit + 40));
+          } else if (r < 0.9) bat[i] = Math.floor(random() * (fileSize / unit + 40));
           else bat[i] = bat[Math.floor(random() * (i + 1))];
         }
         bytes.set(new Uint8Array(bat.buffer), 64);

@@ -54,7 +54,8 @@ describe('hdd-lens usage', function () {
       const lines = r.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 2, r.stderr);
       assert.match(lines[0], /^hdd-lens( [a-z]+)?: [a-z-']/, `starts lower-case after the name: ${r.stderr}`);
-      const command = args[0] !== undefined && !args[0].startsWith('-') && ['check', 'info', 'map', 'convert', 'create', 'rules'].includes(args[0]) ? ` ${args[0]}` : '';
+      const command =
+        args[0] !== undefined && !args[0].startsWith('-') && ['check', 'info', 'map', 'convert', 'create', 'rules'].includes(args[0]) ? ` ${args[0]}` : '';
       assert.equal(lines[1], `See 'hdd-lens${command} --help'.`, args.join(' '));
     }
   });

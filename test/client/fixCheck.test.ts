@@ -70,7 +70,15 @@ describe('client: applying a fix planned by the server', () => {
       [{ size: 50 }, /an edit ends at 80, past the new size 50/],
       [{ copies: [{ offset: 0, length: 10, from: -5 }] }, /source of the copy to 0 -5/],
       [{ copies: [{ offset: 0, length: 2 ** 53, from: 0 }] }, /length of the copy/],
-      [{ copies: [{ offset: 100, length: 10, from: 0 }, { offset: 105, length: 10, from: 0 }] }, /overlaps another copy/],
+      [
+        {
+          copies: [
+            { offset: 100, length: 10, from: 0 },
+            { offset: 105, length: 10, from: 0 },
+          ],
+        },
+        /overlaps another copy/,
+      ],
       [{ copies: [{ offset: 8192, length: 2 ** 45, from: 2 ** 40 }] }, /far past its size/],
     ];
     for (const [over, message] of bad) {
@@ -92,7 +100,11 @@ describe('client: applying a fix planned by the server', () => {
   it('a fix is one undoable edit: undo restores every byte it changed', () => {
     const original = randomBytes(4096, 21);
     const m = new ImageModel(bufferBase(original));
-    const v = checkFix(fix({ version: m.version, edits: toWirePatches([patch(10, 1), patch(2000, 2, 3)]), size: 3000 }), { ...target, version: m.version, size: m.size }, false);
+    const v = checkFix(
+      fix({ version: m.version, edits: toWirePatches([patch(10, 1), patch(2000, 2, 3)]), size: 3000 }),
+      { ...target, version: m.version, size: m.size },
+      false,
+    );
     assert.ok(v.ok);
     m.edit('fix', v.edits);
     assert.equal(m.size, 3000);

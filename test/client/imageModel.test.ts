@@ -124,12 +124,18 @@ describe('client document model: edit log', () => {
     m.history.markSaved();
     m.edit('c', { patches: [patch(2, 3)] });
     m.revert();
-    assert.deepEqual(m.history.applied.map((r) => r.label), ['a', 'b']);
+    assert.deepEqual(
+      m.history.applied.map((r) => r.label),
+      ['a', 'b'],
+    );
     assert.equal(m.history.canRedo, false);
     m.undo();
     m.undo();
     m.revert();
-    assert.deepEqual(m.history.applied.map((r) => r.label), ['a', 'b']);
+    assert.deepEqual(
+      m.history.applied.map((r) => r.label),
+      ['a', 'b'],
+    );
     assert.equal(m.isDirty, false);
   });
 
@@ -140,8 +146,14 @@ describe('client document model: edit log', () => {
     m.edit('a', { patches: [patch(8, 0xee, 0xef)] });
     m.undo();
     m.redo();
-    assert.deepEqual(seen.map((c) => c.reason), ['edit', 'undo', 'redo']);
-    assert.deepEqual(seen.map((c) => c.version), [2, 3, 4]);
+    assert.deepEqual(
+      seen.map((c) => c.reason),
+      ['edit', 'undo', 'redo'],
+    );
+    assert.deepEqual(
+      seen.map((c) => c.version),
+      [2, 3, 4],
+    );
     assert.deepEqual(seen[0].ranges, [{ offset: 8, length: 2 }]);
     // Undo sends the old bytes, so the server's overlay ends up where the client is.
     const undoWire = seen[1].wire;
@@ -247,7 +259,13 @@ describe('client document model: paged reads over file + edits', () => {
     m.edit('poke', { patches: [patch(100, 1, 2, 3)] });
     const state1 = wholeState(m);
     // Copies read the state before the set: 100..103 are the poked bytes; the target 4000.. was the file's own.
-    const edits = { patches: [patch(4001, 0xaa)], copies: [{ offset: 4000, length: 600, from: 90 }, { offset: 9000, length: 50, from: 8180 }] };
+    const edits = {
+      patches: [patch(4001, 0xaa)],
+      copies: [
+        { offset: 4000, length: 600, from: 90 },
+        { offset: 9000, length: 50, from: 8180 },
+      ],
+    };
     m.edit('copy', edits);
     const want = state1.slice();
     const grown = new Uint8Array(9050);

@@ -12,7 +12,6 @@ import { openRegularFile } from '../../shared/io/openFile';
 import { samplePath } from '../fixtures';
 import { SAVE_WORKER, applyToBytes, patch, randomBytes, tempDir } from './helpers';
 
-
 /** A copy of a real sample image (QEMU's test suite) in a temp folder. */
 function sampleCopy(t: ReturnType<typeof tempDir>): string {
   const path = t.file('image.hdd');
@@ -94,7 +93,10 @@ describe('client document model: save through the journal', () => {
     const theirs = readFileSync(path);
     theirs[200] ^= 0xff;
     writeFileSync(path, theirs);
-    assert.throws(() => saveImage(m, path, { expected: { ...expected, mtimeMs: expected.mtimeMs - 1000 } }), /changed on disk since the document read it.*nothing was written/);
+    assert.throws(
+      () => saveImage(m, path, { expected: { ...expected, mtimeMs: expected.mtimeMs - 1000 } }),
+      /changed on disk since the document read it.*nothing was written/,
+    );
     assert.deepEqual(readFileSync(path), theirs);
     assert.equal(m.isDirty, true);
   });
@@ -103,7 +105,15 @@ describe('client document model: save through the journal', () => {
     const path = sampleCopy(t);
     const before = new Uint8Array(readFileSync(path));
     const interrupted = { patches: [patch(64, 9, 9, 9, 9), { offset: before.length, data: randomBytes(8192, 3) }] };
-    assert.throws(() => applyJournaled(path, interrupted, { onStep: (s) => { if (s.kind === 'patch') throw new Killed('patch'); } }), Killed);
+    assert.throws(
+      () =>
+        applyJournaled(path, interrupted, {
+          onStep: (s) => {
+            if (s.kind === 'patch') throw new Killed('patch');
+          },
+        }),
+      Killed,
+    );
     assert.ok(existsSync(journalPath(path)));
     const view = openImageView(path);
     assert.equal(view.rolledBack, true);

@@ -37,8 +37,14 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
     assert.equal(existsSync(journalPath(path)), false);
     assert.ok(seen.length >= 2, `progress messages: ${seen.length}`);
     const total = seen[0][1];
-    assert.ok(seen.every(([, n]) => n === total), 'one total throughout');
-    assert.ok(seen.every(([d], i) => i === 0 || d > seen[i - 1][0]), 'progress only rises');
+    assert.ok(
+      seen.every(([, n]) => n === total),
+      'one total throughout',
+    );
+    assert.ok(
+      seen.every(([d], i) => i === 0 || d > seen[i - 1][0]),
+      'progress only rises',
+    );
     assert.equal(seen[seen.length - 1][0], total, 'the last message is the end');
     // The journal pass and the image pass each go through every byte the edits cover.
     assert.equal(total, 2 * result.written);
@@ -101,12 +107,18 @@ describe('client: saving in a worker thread, with progress and cancel', () => {
 
   it('a worker that dies says the save stopped and where the old bytes are, not that nothing was written', async () => {
     const dying = t.file('dying-worker.js', new TextEncoder().encode('process.exit(3);\n'));
-    await assert.rejects(saveInWorker(dying, { path, edits: bigEdit(readFileSync(path).length) }), (e: unknown) => e instanceof SaveStopped && /the save stopped \(worker exit 3\).*the journal beside the image holds the old bytes/.test(e.message));
+    await assert.rejects(
+      saveInWorker(dying, { path, edits: bigEdit(readFileSync(path).length) }),
+      (e: unknown) => e instanceof SaveStopped && /the save stopped \(worker exit 3\).*the journal beside the image holds the old bytes/.test(e.message),
+    );
   });
 
   it('a save that cannot start says so and writes nothing', async () => {
     const before = readFileSync(path);
-    await assert.rejects(saveInWorker(join(t.dir, 'no-such-worker.js'), { path, edits: bigEdit(before.length) }), (e: unknown) => e instanceof JournalError && /the save stopped \(Cannot find module/.test(e.message));
+    await assert.rejects(
+      saveInWorker(join(t.dir, 'no-such-worker.js'), { path, edits: bigEdit(before.length) }),
+      (e: unknown) => e instanceof JournalError && /the save stopped \(Cannot find module/.test(e.message),
+    );
     assert.deepEqual(readFileSync(path), before);
   });
 

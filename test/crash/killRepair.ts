@@ -50,7 +50,7 @@ export function digest(path: string): FileDigest {
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(8 << 20);
   try {
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const n = readSync(fd, buf, 0, buf.length, at);
       if (n === 0) break;
       hash.update(buf.subarray(0, n));
@@ -93,7 +93,10 @@ function delayEnv(ms: number): NodeJS.ProcessEnv {
  * the start of the write to its end, which is the window the kills aim at. (The CLI's stderr cannot time it: the
  * process writes it while busy, and it arrives at exit.)
  */
-function watchedRepair(image: string, env: NodeJS.ProcessEnv): Promise<{ exitCode: number | null; journalFirstMs?: number; journalLastMs?: number; totalMs: number }> {
+function watchedRepair(
+  image: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ exitCode: number | null; journalFirstMs?: number; journalLastMs?: number; totalMs: number }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [CLI, 'check', '-r', 'all', image], { stdio: 'ignore', env: { ...process.env, ...env } });
@@ -137,13 +140,17 @@ export async function killOnce(img: CrashImage, workDir: string, rng: Prng, inde
   copyFileSync(img.path, target);
   // Most kills inside [write start - 20%, write end + 10%]; some anywhere from start-up on.
   const span = img.writeEndMs - img.writeStartMs;
-  const killAtMs = rng.chance(0.8)
-    ? Math.max(1, img.writeStartMs - span * 0.2 + rng.next() * span * 1.3)
-    : rng.next() * img.totalMs;
+  const killAtMs = rng.chance(0.8) ? Math.max(1, img.writeStartMs - span * 0.2 + rng.next() * span * 1.3) : rng.next() * img.totalMs;
   const journal = journalPath(target);
   const run = await runAndKill(['check', '-r', 'all', target], killAtMs, journal, delayEnv(img.stepDelayMs));
   const journalLeft = existsSync(journal);
-  const when = !run.killed ? 'finished before the kill' : run.journalAtKill ? 'inside the write (journal present)' : journalLeft ? 'as the journal was created' : 'before or after the write (no journal)';
+  const when = !run.killed
+    ? 'finished before the kill'
+    : run.journalAtKill
+      ? 'inside the write (journal present)'
+      : journalLeft
+        ? 'as the journal was created'
+        : 'before or after the write (no journal)';
   let recoveryKilled = false;
   if (existsSync(journal) && rng.chance(0.3)) {
     // Recovery is short: kill it within its first few milliseconds.

@@ -89,7 +89,11 @@ describe('write safety: nothing writes outside the image and its journal', funct
     } finally {
       const changes = trace ? await trace.stop() : [];
       await client.stop();
-      assert.deepEqual(changes.filter((c) => !c.path.startsWith('/dev/')).map((c) => `${c.call} ${c.path}`), [], 'the server changed files');
+      assert.deepEqual(
+        changes.filter((c) => !c.path.startsWith('/dev/')).map((c) => `${c.call} ${c.path}`),
+        [],
+        'the server changed files',
+      );
     }
     assert.deepEqual(listingChanges(before, listing(dir)), []);
     assert.deepEqual(digest(target), hash);

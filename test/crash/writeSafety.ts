@@ -10,7 +10,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { PARTIAL_SUFFIX, journalPath } from '../../shared/io/journal';
 
 /** What can change a file. */
-const TRACED = 'openat,open,creat,truncate,ftruncate,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,link,linkat,symlink,symlinkat,chmod,fchmodat,utimensat';
+const TRACED =
+  'openat,open,creat,truncate,ftruncate,rename,renameat,renameat2,unlink,unlinkat,mkdir,mkdirat,link,linkat,symlink,symlinkat,chmod,fchmodat,utimensat';
 
 export function straceAvailable(): boolean {
   return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -72,8 +73,9 @@ export function listing(dir: string): Map<string, string> {
 /** Which entries of a folder were added, removed or changed between two listings. */
 export function listingChanges(before: Map<string, string>, after: Map<string, string>): string[] {
   const out: string[] = [];
-  for (const [name, v] of after) if (!before.has(name)) out.push(`added ${name}`);
-  else if (before.get(name) !== v) out.push(`changed ${name}`);
+  for (const [name, v] of after)
+    if (!before.has(name)) out.push(`added ${name}`);
+    else if (before.get(name) !== v) out.push(`changed ${name}`);
   for (const name of before.keys()) if (!after.has(name)) out.push(`removed ${name}`);
   return out;
 }
@@ -106,7 +108,9 @@ export function violations(changes: readonly FileChange[], allowed: Set<string>)
  * Attaching needs ptrace permission (root, or ptrace_scope 0).
  */
 export function attachTrace(pid: number, logPath: string): { ready: Promise<void>; stop: () => Promise<FileChange[]> } {
-  const child: ChildProcess = spawn('strace', ['-f', '-qq', '-p', String(pid), '-e', `trace=${TRACED}`, '-o', logPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('strace', ['-f', '-qq', '-p', String(pid), '-e', `trace=${TRACED}`, '-o', logPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   // strace prints nothing once attached with -qq; give it a moment (and fail loudly if it exited).

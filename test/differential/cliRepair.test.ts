@@ -68,7 +68,11 @@ describe('the CLI is the engine: check --json and check -r all on every fixture'
       assert.equal(await sha256(byCli), await sha256(byEngine), 'the CLI wrote other bytes than the plan');
       const { findings: after, fatal } = engineCheck(byCli);
       assert.equal(r.code, fatal ? 1 : exitFor(countFindings(after)), r.stderr);
-      if (!fatal) assert.deepEqual(after.filter((f) => repairable(f, 'all')).map((f) => f.code), []);
+      if (!fatal)
+        assert.deepEqual(
+          after.filter((f) => repairable(f, 'all')).map((f) => f.code),
+          [],
+        );
     });
   }
 });

@@ -19,10 +19,7 @@ describe('differential: check verdicts against qemu-img check', function () {
     it(`${spec.name}: ${exceptions.length === 0 ? 'the same exit code' : `except ${exceptions.join('; ')}`}`, async () => {
       const image = paths.get(spec.name)!;
       // qemu-img 10 may write even without -r (it aborts leaving the image unclean): a copy each time.
-      const [ours, ...theirs] = await Promise.all([
-        checkJson(image),
-        ...ORACLES.map(async (o) => qemuCheck(o.get(), await scratchCopy(image))),
-      ]);
+      const [ours, ...theirs] = await Promise.all([checkJson(image), ...ORACLES.map(async (o) => qemuCheck(o.get(), await scratchCopy(image)))]);
       ORACLES.forEach((oracle, i) => {
         const expected = spec.qemuCheck?.[oracle.name]?.exit ?? ours.code;
         assert.equal(theirs[i].code, expected, `${oracle.name} (hdd-lens says ${ours.code}):\n${theirs[i].stdout}${theirs[i].stderr}`);

@@ -16,7 +16,9 @@ describe('rules catalogue', () => {
   it('docs/rules.md, where diagnostics link, holds it too, one heading per rule', () => {
     const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'rules.md'), 'utf8');
     assert.ok(doc.includes(markdown), 'docs/rules.md is stale');
-    const codes = JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'dist', 'cli.js'), 'rules', '--json'], { encoding: 'utf8' })) as Array<{ code: string }>;
+    const codes = JSON.parse(execFileSync(process.execPath, [join(PROJECT_ROOT, 'dist', 'cli.js'), 'rules', '--json'], { encoding: 'utf8' })) as Array<{
+      code: string;
+    }>;
     for (const { code } of codes) assert.ok(doc.includes(`\n#### ${code}\n`), `docs/rules.md has no heading for ${code}`);
   });
 

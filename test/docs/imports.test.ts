@@ -54,7 +54,10 @@ describe('shared/ imports (a straight stack, no cycles)', () => {
   });
 
   it('has no import cycle', () => {
-    assert.deepEqual(cycles(graph).map((c) => c.join(' <-> ')), []);
+    assert.deepEqual(
+      cycles(graph).map((c) => c.join(' <-> ')),
+      [],
+    );
   });
 
   it('imports only down the stack: io, format, check, bundle, repair, rules, describe, protocol, engine, ops', () => {

@@ -12,7 +12,11 @@ import { PROJECT_ROOT } from '../oracles';
 function builtFiles(): string[] {
   const build = readFileSync(join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'utf8');
   const literal = [...build.matchAll(/outfile: '([^']+)'/g)].map((m) => m[1]);
-  const commands = /const CLI_COMMANDS = \[([^\]]*)\]/.exec(build)?.[1].match(/'([^']+)'/g)?.map((c) => `dist/commands/${c.slice(1, -1)}.js`) ?? [];
+  const commands =
+    /const CLI_COMMANDS = \[([^\]]*)\]/
+      .exec(build)?.[1]
+      .match(/'([^']+)'/g)
+      ?.map((c) => `dist/commands/${c.slice(1, -1)}.js`) ?? [];
   return [...literal, ...commands];
 }
 
@@ -20,8 +24,18 @@ describe('packaging: the .vsix carries every bundle the build makes', () => {
   it('vsce would pack each outfile of scripts/build.mjs', function () {
     this.timeout(120_000);
     const files = builtFiles();
-    assert.ok(files.length >= 10 && files.includes('dist/extension.js') && files.includes('dist/commands/check.js'), `read from build.mjs: ${files.join(', ')}`);
-    const packed = new Set(execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).split('\n').map((l) => l.trim()));
-    assert.deepEqual(files.filter((f) => !packed.has(f)), []);
+    assert.ok(
+      files.length >= 10 && files.includes('dist/extension.js') && files.includes('dist/commands/check.js'),
+      `read from build.mjs: ${files.join(', ')}`,
+    );
+    const packed = new Set(
+      execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim()),
+    );
+    assert.deepEqual(
+      files.filter((f) => !packed.has(f)),
+      [],
+    );
   });
 });

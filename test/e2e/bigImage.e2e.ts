@@ -74,7 +74,7 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     baseline = await memory(wb.page);
   });
 
-  it('opens the small image in a new window of the same browser (a user\'s first open in a session)', async () => {
+  it("opens the small image in a new window of the same browser (a user's first open in a session)", async () => {
     // A reload is a new window: a new extension host (the extension activates again), the browser's webview
     // worker kept, as for a person who opened VS Code before.
     await wb.page.reload();
@@ -99,7 +99,10 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     figures.big = { entries: ENTRIES, fileBytes: planted.fileSize, ...times };
     const texts = await editor.problemItems().allInnerTexts();
     for (const i of [...planted.duplicateIndices, ...planted.beyondEofIndices]) {
-      assert.ok(texts.some((t) => t.includes(`BAT[${i}]`)), `a problem names BAT entry ${i}: ${texts.join(' | ')}`);
+      assert.ok(
+        texts.some((t) => t.includes(`BAT[${i}]`)),
+        `a problem names BAT entry ${i}: ${texts.join(' | ')}`,
+      );
     }
     await wb.screenshot('big-01-open.png');
   });
@@ -133,7 +136,10 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
       return at > planted.fileSize * 0.99 && at < planted.fileSize;
     };
     const status = editor.view.locator('.status-offset');
-    await waitUntil(async () => nearEnd(await status.innerText()), async () => `the map jumped to ${await status.innerText()}`);
+    await waitUntil(
+      async () => nearEnd(await status.innerText()),
+      async () => `the map jumped to ${await status.innerText()}`,
+    );
     figures.jumps = { toEndMs: jumpEnd, toLastBatEntryMs: jumpEntry, toGuestOffsetMs: jumpGuest };
     await wb.screenshot('big-02-last-entry.png');
   });
@@ -167,11 +173,15 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
   it('keeps the webview small: the DOM is bounded by the window, not the file', async () => {
     const m = await memory(wb.page, frame);
     // The webview shares its renderer (and JS heap) with the workbench: its cost is the growth since the baseline.
-    figures.memory = { ...m, baselineHeapMB: baseline?.rendererHeapMB, growthMB: baseline ? Math.round((m.rendererHeapMB - baseline.rendererHeapMB) * 10) / 10 : undefined };
+    figures.memory = {
+      ...m,
+      baselineHeapMB: baseline?.rendererHeapMB,
+      growthMB: baseline ? Math.round((m.rendererHeapMB - baseline.rendererHeapMB) * 10) / 10 : undefined,
+    };
     assert.ok(m.webviewElements < 6000, `${m.webviewElements} elements in the webview`);
   });
 
-  it('Fix All Problems: the planning notification shows the planner\'s percentage rising, then the fix is applied', async () => {
+  it("Fix All Problems: the planning notification shows the planner's percentage rising, then the fix is applied", async () => {
     // Last: the repair edits the document. Opened here too, so that the test runs alone (mocha --grep).
     await wb.openFile(BIG);
     await wb.webviewFrame(BIG);
@@ -194,7 +204,8 @@ describe('the editor on a 16M-entry, 1 TiB image (code-server)', function () {
     const seen = await wb.page.evaluate(() => (window as unknown as { hddLensPercents: number[] }).hddLensPercents);
     figures.fixAllPercentagesShown = seen;
     assert.ok(seen.length >= 2, `percentages shown: ${seen.join(', ')}`);
-    for (let i = 0; i < seen.length; i++) assert.ok(seen[i] >= 1 && seen[i] <= 100 && (i === 0 || seen[i] > seen[i - 1]), `percentages shown: ${seen.join(', ')}`);
+    for (let i = 0; i < seen.length; i++)
+      assert.ok(seen[i] >= 1 && seen[i] <= 100 && (i === 0 || seen[i] > seen[i - 1]), `percentages shown: ${seen.join(', ')}`);
   });
 
   async function openSmall(): Promise<OpenTimes> {
@@ -243,10 +254,14 @@ async function timeUntilPainted(frame: Frame, offset: number, digits: number, ac
   const t0 = Date.now();
   await act();
   const rowText = (offset - (offset % 16)).toString(16).toUpperCase().padStart(digits, '0');
-  await frame.waitForFunction((row) => {
-    const rows = Array.from(document.querySelectorAll('.grid-viewport .row:not(.hidden)'));
-    if (!rows.some((r) => r.querySelector('.off')?.textContent === row)) return false;
-    return rows.every((r) => Array.from(r.querySelectorAll('.hex .b')).every((c) => c.textContent !== '\u00B7\u00B7'));
-  }, rowText, { timeout: LONG, polling: 'raf' });
+  await frame.waitForFunction(
+    (row) => {
+      const rows = Array.from(document.querySelectorAll('.grid-viewport .row:not(.hidden)'));
+      if (!rows.some((r) => r.querySelector('.off')?.textContent === row)) return false;
+      return rows.every((r) => Array.from(r.querySelectorAll('.hex .b')).every((c) => c.textContent !== '\u00B7\u00B7'));
+    },
+    rowText,
+    { timeout: LONG, polling: 'raf' },
+  );
   return Date.now() - t0;
 }

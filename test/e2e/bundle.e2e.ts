@@ -93,7 +93,8 @@ describe('disk bundles in VS Code (code-server)', function () {
   it('offers the bundle commands, not the image commands, on the bundle folder in the Explorer', async () => {
     const menu = await bundleMenu(FIXTURE);
     const items = await menu.innerText();
-    for (const title of ['Open Bundle Overview', 'Check Bundle', 'Fix Bundle Problems', 'Convert Bundle to Raw...']) assert.ok(items.includes(title), `the folder's menu has ${title}: ${items}`);
+    for (const title of ['Open Bundle Overview', 'Check Bundle', 'Fix Bundle Problems', 'Convert Bundle to Raw...'])
+      assert.ok(items.includes(title), `the folder's menu has ${title}: ${items}`);
     for (const title of ['Check Image', 'Fix All Problems', 'Convert to Raw...']) assert.ok(!items.includes(title), `the folder's menu has no ${title}`);
     await wb.screenshot('bundle-01-explorer-menu.png');
     await menu.locator('.action-label', { hasText: 'Open Bundle Overview' }).click();
@@ -178,7 +179,10 @@ describe('disk bundles in VS Code (code-server)', function () {
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: LONG });
     await input.fill(`${folder}/DiskDescriptor.xml`);
-    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: folder.split('/')[0] }).first().click({ timeout: LONG });
+    await wb.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: folder.split('/')[0] })
+      .first()
+      .click({ timeout: LONG });
     await wb.page.locator('.editor-group-container.active .tab.active', { hasText: 'DiskDescriptor.xml' }).waitFor({ timeout: LONG });
     await wb.showProblems();
     const row = wb.page.locator('.markers-panel .monaco-list-row', { hasText: 'descriptor-disk-size-mismatch' }).first();
@@ -202,17 +206,33 @@ describe('disk bundles in VS Code (code-server)', function () {
     await menu.locator('.action-label', { hasText: 'Fix Bundle Problems' }).click();
     await wb.page.locator('.notification-toast', { hasText: `applied to ${descriptor}` }).waitFor({ timeout: LONG });
     const text = wb.page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()), async () => `the descriptor's editor shows: ${await text.innerText()}`);
+    await waitUntil(
+      async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()),
+      async () => `the descriptor's editor shows: ${await text.innerText()}`,
+    );
     assert.equal(readFileSync(descriptor, 'utf8'), before, 'nothing is written before the user saves');
     await wb.screenshot('bundle-08-fix-applied.png');
     await text.click();
     await wb.page.keyboard.press('Control+Z');
-    await waitUntil(async () => /<Disk_size>4096<\/Disk_size>/.test(await text.innerText()), async () => `undo left: ${await text.innerText()}`);
+    await waitUntil(
+      async () => /<Disk_size>4096<\/Disk_size>/.test(await text.innerText()),
+      async () => `undo left: ${await text.innerText()}`,
+    );
     await wb.page.keyboard.press('Control+Shift+Z');
-    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()), async () => `redo left: ${await text.innerText()}`);
+    await waitUntil(
+      async () => /<Disk_size>2048<\/Disk_size>/.test(await text.innerText()),
+      async () => `redo left: ${await text.innerText()}`,
+    );
     await wb.page.keyboard.press('Control+S');
-    await waitUntil(async () => /<Disk_size>2048<\/Disk_size>/.test(readFileSync(descriptor, 'utf8')), async () => `on disk after saving: ${readFileSync(descriptor, 'utf8')}`);
-    assert.equal(readFileSync(descriptor, 'utf8'), before.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>'), 'the save wrote exactly the fix');
+    await waitUntil(
+      async () => /<Disk_size>2048<\/Disk_size>/.test(readFileSync(descriptor, 'utf8')),
+      async () => `on disk after saving: ${readFileSync(descriptor, 'utf8')}`,
+    );
+    assert.equal(
+      readFileSync(descriptor, 'utf8'),
+      before.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>'),
+      'the save wrote exactly the fix',
+    );
     await wb.screenshot('bundle-09-fixed.png');
   });
 });

@@ -49,9 +49,21 @@ export async function startCodeServer(settings: Record<string, unknown> = {}, op
   }
   const port = await freePort();
   const args = [
-    CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--reconnection-grace-time', '5', '--user-data-dir', userData,
-    '--extensions-dir', extensions, '--ignore-last-opened',
+    CODE_SERVER,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--reconnection-grace-time',
+    '5',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+    '--ignore-last-opened',
   ];
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
   const child = spawn(NODE24, args, { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -84,7 +84,12 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && wb) {
       await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
-      console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
+      console.log(
+        wb.errors
+          .filter((e) => /hdd-lens|webview/i.test(e))
+          .slice(-20)
+          .join('\n'),
+      );
     }
   });
 
@@ -92,7 +97,11 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await wb.openFile(basename(image));
     await editor.waitLoaded();
     const tree = await editor.view.locator('.tree-row').allInnerTexts();
-    for (const label of ['header', 'BAT', 'data area']) assert.ok(tree.some((t) => t.includes(label)), `tree has ${label}: ${tree.join(' | ')}`);
+    for (const label of ['header', 'BAT', 'data area'])
+      assert.ok(
+        tree.some((t) => t.includes(label)),
+        `tree has ${label}: ${tree.join(' | ')}`,
+      );
     // The damaged entry is underlined as an error, and its bytes are BAT bytes.
     await editor.cell(ENTRY_OFFSET).and(editor.view.locator('.s-error.k-bat')).waitFor({ timeout: LONG });
     await wb.screenshot('01-editor.png');
@@ -155,7 +164,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     assert.equal(guestHash(qemu10(), image), guestBefore, 'the guest disk reads the same');
   });
 
-  it('shows a write by another program to the open, saved image: the editor\'s watcher reads it again (the server does not watch it too)', async () => {
+  it("shows a write by another program to the open, saved image: the editor's watcher reads it again (the server does not watch it too)", async () => {
     const entryOf = (i: number): Promise<Buffer> => readFile(image).then((b) => b.subarray(BAT_OFFSET + i * 4, BAT_OFFSET + i * 4 + 4));
     const repaired = await entryOf(ENTRY);
     // The damage again, written beside the editor: entry ENTRY points at guest 0's cluster.
@@ -266,13 +275,17 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     });
     // Ten rows down under the still pointer: the card must not go on describing 0x40.
     await wb.page.mouse.wheel(0, 10 * 24);
-    const under = await frame.waitForFunction(({ x, y }) => {
-      const c = document.elementFromPoint(x, y);
-      const row = c?.closest('.row');
-      const off = row?.querySelector('.off')?.textContent;
-      const col = c instanceof HTMLElement ? c.dataset.col : undefined;
-      return off && col !== undefined && parseInt(off, 16) !== 0x40 - 0x40 % 16 ? parseInt(off, 16) + Number(col) : false;
-    }, inFrame, { timeout: LONG });
+    const under = await frame.waitForFunction(
+      ({ x, y }) => {
+        const c = document.elementFromPoint(x, y);
+        const row = c?.closest('.row');
+        const off = row?.querySelector('.off')?.textContent;
+        const col = c instanceof HTMLElement ? c.dataset.col : undefined;
+        return off && col !== undefined && parseInt(off, 16) !== 0x40 - (0x40 % 16) ? parseInt(off, 16) + Number(col) : false;
+      },
+      inFrame,
+      { timeout: LONG },
+    );
     const now = (await under.jsonValue()) as number;
     assert.ok(now > 0x40, `the grid scrolled: ${now}`);
     await waitAttr(editor.view.locator('.card'), 'aria-label', `Details of byte 0x${now.toString(16)}`);
@@ -302,7 +315,7 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await editor.view.locator('.card').waitFor({ state: 'hidden', timeout: LONG });
   });
 
-  it('a click on a row of VS Code\'s Problems panel brings the image editor to the front', async () => {
+  it("a click on a row of VS Code's Problems panel brings the image editor to the front", async () => {
     // VS Code passes the marker's range to text editors only: a custom editor is opened or focused, never told
     // which bytes (microsoft/vscode#94037, #289785). The editor's own problems list and F8 select them.
     await wb.page.locator('.tab', { hasText: basename(image) }).click();
@@ -318,7 +331,10 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     await wb.page.setViewportSize({ width: 1500, height: 900 });
     await wb.showProblems();
     await wb.page.locator('.explorer-folders-view').waitFor({ timeout: LONG });
-    await wb.page.locator('.tab', { hasText: basename(twoProblems) }).first().click();
+    await wb.page
+      .locator('.tab', { hasText: basename(twoProblems) })
+      .first()
+      .click();
     const frame = await wb.webviewFrame(basename(twoProblems));
     await editor.view.locator('.legend').waitFor({ timeout: LONG });
     const fits = (): Promise<{ legend: boolean; rows: number; asciiFits: boolean }> =>
@@ -343,7 +359,11 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     // The 288 KiB image has 18432 rows: what is shown is bounded by the window only.
     assert.ok(wide.rows >= 14, `${wide.rows} hex rows with the Problems panel open`);
     await wb.command('hdd-lens: Show Structure View');
-    await wb.page.locator('.tab.active', { hasText: 'structure' }).first().waitFor({ timeout: LONG }).catch(() => undefined);
+    await wb.page
+      .locator('.tab.active', { hasText: 'structure' })
+      .first()
+      .waitFor({ timeout: LONG })
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1000));
     const half = await fits();
     await wb.screenshot('15-layout-beside-structure.png');

@@ -13,7 +13,9 @@ export interface Mark {
 
 export function marks(frame: Frame): Promise<Mark[]> {
   return frame.evaluate(() =>
-    performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: performance.timeOrigin + m.startTime, detail: (m as PerformanceMark).detail as unknown })),
+    performance
+      .getEntriesByType('mark')
+      .map((m) => ({ name: m.name, at: performance.timeOrigin + m.startTime, detail: (m as PerformanceMark).detail as unknown })),
   );
 }
 

@@ -45,7 +45,7 @@ function lab([r, g, b]: Rgb): Rgb {
   };
   const [R, G, B] = [lin(r), lin(g), lin(b)];
   const xyz = [(0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047, 0.2126 * R + 0.7152 * G + 0.0722 * B, (0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883];
-  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const f = (t: number): number => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
   const [fx, fy, fz] = xyz.map(f);
   return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
 }
@@ -57,7 +57,10 @@ function deltaE(a: Rgb, b: Rgb): number {
 
 /** The resolved colour of each kind's legend swatch. */
 function swatchColours(frame: Frame): Promise<Record<string, string>> {
-  return frame.evaluate((kinds) => Object.fromEntries(kinds.map((k) => [k, getComputedStyle(document.querySelector(`.swatch.map-${k}`)!).backgroundColor])), KINDS);
+  return frame.evaluate(
+    (kinds) => Object.fromEntries(kinds.map((k) => [k, getComputedStyle(document.querySelector(`.swatch.map-${k}`)!).backgroundColor])),
+    KINDS,
+  );
 }
 
 /** Picks a colour theme as a user does: Preferences: Color Theme, its name, Enter. */
@@ -67,7 +70,10 @@ async function pickTheme(wb: Workbench, name: string): Promise<void> {
   const input = wb.page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: LONG });
   await input.fill('>Preferences: Color Theme');
-  await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click({ timeout: LONG });
+  await wb.page
+    .locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ })
+    .first()
+    .click({ timeout: LONG });
   await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Modern' }).first().waitFor({ timeout: LONG });
   await input.fill(name);
   await wb.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor({ timeout: LONG });
@@ -116,7 +122,11 @@ describe('the allocation map in every kind of theme (code-server)', function () 
       const closest = pairs.reduce((m, p) => (p.d < m.d ? p : m));
       console.log(`      ${theme.name}: ${KINDS.map((k) => `${k} ${colours[k]}`).join(', ')}; closest ${closest.a}/${closest.b}, dE ${closest.d.toFixed(1)}`);
       const close = pairs.filter((p) => p.d < MIN_DELTA_E);
-      assert.deepEqual(close.map((p) => `${p.a}/${p.b} dE ${p.d.toFixed(1)}`), [], `${theme.name}: kinds too close (${JSON.stringify(colours)})`);
+      assert.deepEqual(
+        close.map((p) => `${p.a}/${p.b} dE ${p.d.toFixed(1)}`),
+        [],
+        `${theme.name}: kinds too close (${JSON.stringify(colours)})`,
+      );
     });
   }
 });

@@ -20,8 +20,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--enable-precise-memory-info',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      '--enable-precise-memory-info',
     ],
   });
 }
@@ -122,5 +130,10 @@ export class Workbench {
 export async function reportFailure(wb: Workbench | undefined, test: { state?: string; title: string } | undefined, prefix: string): Promise<void> {
   if (test?.state !== 'failed' || !wb) return;
   await wb.screenshot(`${prefix}-failed-${test.title.replace(/\W+/g, '-')}.png`).catch(() => undefined);
-  console.log(wb.errors.filter((e) => /hdd-lens|webview/i.test(e)).slice(-20).join('\n'));
+  console.log(
+    wb.errors
+      .filter((e) => /hdd-lens|webview/i.test(e))
+      .slice(-20)
+      .join('\n'),
+  );
 }

@@ -96,7 +96,7 @@ describe('BAT scan fast paths against a slow reference', () => {
         bytes.set(layout.header);
         const bat = new Uint32Array(entries);
         let next = layout.fileSize / unit + Math.floor(random() * 8) * step;
-        for (let i = 0; i < entries; ) {
+        for (let i = 0; i < entries;) {
           const r = random();
           const length = 1 + Math.floor(random() * 100);
           for (let k = 0; k < length && i < entries; k++, i++) {
@@ -181,7 +181,7 @@ describe('BAT scan work', () => {
     assert.equal(scan.allocated, bat.length);
   });
 
-  it('finds duplicates\' first owners in one more pass, which stops past the last duplicate', () => {
+  it("finds duplicates' first owners in one more pass, which stops past the last duplicate", () => {
     const { g, bat } = dense(20000);
     bat[9000] = bat[100];
     bat[9500] = bat[4000];
@@ -207,7 +207,8 @@ describe('BAT scan work', () => {
       const { passes, scan } = scanCounting(g, bat);
       assert.equal(passes, 1);
       assert.equal(scan.problemCount, ref.peers.size);
-      for (let k = 0; k < scan.problemCount; k++) assert.equal(scan.problemPeer[k], ref.peers.get(scan.problemIndex[k]), `peer of entry ${scan.problemIndex[k]}`);
+      for (let k = 0; k < scan.problemCount; k++)
+        assert.equal(scan.problemPeer[k], ref.peers.get(scan.problemIndex[k]), `peer of entry ${scan.problemIndex[k]}`);
     });
   }
 });

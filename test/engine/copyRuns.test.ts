@@ -21,10 +21,11 @@ describe('copyRuns', () => {
     for (let round = 0; round < 12; round++) {
       const input = new Uint8Array(200 * 1024);
       // Blocks of data, blocks of zeros, and data that is zero only in part of a block.
-      for (let at = 0; at < input.length; at += 4096) if (random() < 0.6) for (let k = 0; k < 4096; k += 1 + Math.floor(random() * 900)) input[at + k] = 1 + Math.floor(random() * 255);
+      for (let at = 0; at < input.length; at += 4096)
+        if (random() < 0.6) for (let k = 0; k < 4096; k += 1 + Math.floor(random() * 900)) input[at + k] = 1 + Math.floor(random() * 255);
       const guestSize = 600 * 1024;
       const runs: CopyRun[] = [];
-      for (let guest = 0; guest < guestSize; ) {
+      for (let guest = 0; guest < guestSize;) {
         const length = Math.min(guestSize - guest, 512 * (1 + Math.floor(random() * 100)));
         if (random() < 0.7) runs.push({ guest, host: Math.floor(random() * (input.length + 8192)), length });
         guest += length;
@@ -43,9 +44,10 @@ describe('copyRuns', () => {
         let nonZero = 0;
         // Every 4 KiB block of a chunk with a non-zero byte is written whole (chunks are aligned to 4 KiB multiples).
         for (const r of runs) {
-          for (let at = r.guest; at < r.guest + r.length; ) {
+          for (let at = r.guest; at < r.guest + r.length;) {
             const chunkEnd = Math.min(r.guest + r.length, (Math.floor(at / chunk) + 1) * chunk);
-            for (let b = at; b < chunkEnd; b += 4096) if (expected.subarray(b, Math.min(chunkEnd, b + 4096)).some((v) => v !== 0)) nonZero += Math.min(chunkEnd, b + 4096) - b;
+            for (let b = at; b < chunkEnd; b += 4096)
+              if (expected.subarray(b, Math.min(chunkEnd, b + 4096)).some((v) => v !== 0)) nonZero += Math.min(chunkEnd, b + 4096) - b;
             at = chunkEnd;
           }
         }
@@ -66,7 +68,10 @@ describe('copyRuns', () => {
       // The output descriptor is read-only: every write fails.
       const outFd = openSync(inPath, 'r');
       try {
-        await assert.rejects(copyRuns(fdReader(inFd, 65536), outFd, [{ guest: 0, host: 0, length: 65536 }], { chunk: 4096 }), (e: NodeJS.ErrnoException) => e.code === 'EBADF');
+        await assert.rejects(
+          copyRuns(fdReader(inFd, 65536), outFd, [{ guest: 0, host: 0, length: 65536 }], { chunk: 4096 }),
+          (e: NodeJS.ErrnoException) => e.code === 'EBADF',
+        );
       } finally {
         closeSync(outFd);
       }

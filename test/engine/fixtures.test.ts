@@ -28,7 +28,10 @@ describe('engine: each fixture gives exactly its findings', function () {
 describe('fixtures cover the rule catalogue', () => {
   it('every rule has a fixture made for it, which triggers it', () => {
     const missing = RULES.filter((r) => !FIXTURES.some((f) => f.rule === r.code && f.expect.some((e) => e.code === r.code)));
-    assert.deepEqual(missing.map((r) => r.code), []);
+    assert.deepEqual(
+      missing.map((r) => r.code),
+      [],
+    );
   });
 
   it('every fixture names a rule of the catalogue (or is clean), and its codes exist', () => {

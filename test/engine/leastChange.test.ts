@@ -32,7 +32,9 @@ function guest(bytes: Uint8Array): Buffer {
 }
 
 function repairableCodes(bytes: Uint8Array): string[] {
-  return checkImage(new BufferSource(bytes)).findings.filter((f) => repairable(f, 'all')).map((f) => f.code);
+  return checkImage(new BufferSource(bytes))
+    .findings.filter((f) => repairable(f, 'all'))
+    .map((f) => f.code);
 }
 
 /**
@@ -143,10 +145,17 @@ describe('property: a repair grows a file by the clusters it copies at most, and
       if (outcome.refused) continue;
       const after = applied(bytes, outcome.plan);
       const copied = outcome.copied ?? 0;
-      assert.ok(after.length <= bytes.length + copied * CLUSTER, `seed ${seed}: ${bytes.length} -> ${after.length} bytes with ${copied} copies\n${outcome.plan.steps.join('\n')}`);
+      assert.ok(
+        after.length <= bytes.length + copied * CLUSTER,
+        `seed ${seed}: ${bytes.length} -> ${after.length} bytes with ${copied} copies\n${outcome.plan.steps.join('\n')}`,
+      );
       if (after.length > bytes.length) grew++;
       const again = planRepair(new BufferSource(after), 'all');
-      assert.deepEqual({ steps: again.plan.steps, patches: again.plan.patches.length, size: again.plan.size }, { steps: [], patches: 0, size: undefined }, `seed ${seed}: second -r all`);
+      assert.deepEqual(
+        { steps: again.plan.steps, patches: again.plan.patches.length, size: again.plan.size },
+        { steps: [], patches: 0, size: undefined },
+        `seed ${seed}: second -r all`,
+      );
     }
     // The generator must reach the interesting case: repairs that had to add clusters.
     assert.ok(grew > 0, 'no generated image needed a new cluster');

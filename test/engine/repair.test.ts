@@ -36,7 +36,11 @@ function assertNothingLeft(copy: string): void {
   const counts = countFindings(after);
   const listed = after.map((f) => `${f.code}: ${f.message}`).join('\n');
   assert.deepEqual({ corruptions: counts.corruptions, leaks: counts.leaks }, { corruptions: 0, leaks: 0 }, listed);
-  assert.deepEqual(after.filter((f) => repairable(f, 'all')).map((f) => f.code), [], listed);
+  assert.deepEqual(
+    after.filter((f) => repairable(f, 'all')).map((f) => f.code),
+    [],
+    listed,
+  );
   const again = plan(copy, 'all');
   assert.deepEqual(again.plan.steps, [], 'second -r all');
   assert.deepEqual(again.plan.patches, []);
@@ -79,7 +83,10 @@ async function assertGuestUnchanged(spec: FixtureSpec, original: string, copy: s
     assert.deepEqual(differingClusters(before, after, clusterSize(copy)), [], `guest clusters changed by the repair (qemu-img ${q.version})`);
     if (before.length !== after.length) {
       assert.ok(mayChange(spec), `the disk size changed from ${before.length} to ${after.length}`);
-      assert.ok(before.subarray(after.length).every((b) => b === 0), 'the part of the disk a repair cut off held data');
+      assert.ok(
+        before.subarray(after.length).every((b) => b === 0),
+        'the part of the disk a repair cut off held data',
+      );
     }
   }
 }
@@ -105,7 +112,10 @@ describe('repair (-r all) of each fixture', function () {
       assert.equal(outcome.refused !== undefined, spec.repairRefused !== undefined, `refused: ${outcome.refused}`);
       if (!before.some((f) => repairable(f, 'all')) || outcome.refused) {
         // Nothing repairable (or nothing allowed): the plan must not write a byte.
-        assert.deepEqual({ steps: outcome.plan.steps, patches: outcome.plan.patches.length, copies: outcome.plan.copies?.length ?? 0, size: outcome.plan.size }, { steps: [], patches: 0, copies: 0, size: undefined });
+        assert.deepEqual(
+          { steps: outcome.plan.steps, patches: outcome.plan.patches.length, copies: outcome.plan.copies?.length ?? 0, size: outcome.plan.size },
+          { steps: [], patches: 0, copies: 0, size: undefined },
+        );
         return;
       }
       assert.ok(outcome.plan.steps.length > 0, 'a repairable finding must give steps');
@@ -149,7 +159,11 @@ describe('repair (-r leaks) of each fixture', function () {
       await applyEdits(copy, outcome.plan);
       const after = findings(copy);
       assert.equal(countFindings(after).leaks, 0);
-      const corruptions = (fs: typeof before) => fs.filter((f) => f.category === 'corruption').map((f) => f.code).sort();
+      const corruptions = (fs: typeof before) =>
+        fs
+          .filter((f) => f.category === 'corruption')
+          .map((f) => f.code)
+          .sort();
       assert.deepEqual(corruptions(after), corruptions(before), 'leak repair must not touch corruptions');
     });
   }

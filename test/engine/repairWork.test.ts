@@ -79,7 +79,10 @@ describe('repairs: memory by metadata, not by the clusters they move', () => {
     // One step tells the run of relocations (not 255 lines).
     const relocations = outcome.plan.steps.filter((s) => /^copy the clusters? of BAT entr/.test(s));
     assert.deepEqual(relocations.length, 1, relocations.join('\n'));
-    assert.match(relocations[0], /^copy the clusters of BAT entries 1-255 \(all from host 0x\w+\) to 255 new clusters at 0x\w+-0x\w+, in entry order \(each: it shares host bytes with entry 0\)$/);
+    assert.match(
+      relocations[0],
+      /^copy the clusters of BAT entries 1-255 \(all from host 0x\w+\) to 255 new clusters at 0x\w+-0x\w+, in entry order \(each: it shares host bytes with entry 0\)$/,
+    );
     // Applied, every guest cluster reads the shared cluster's bytes, each from its own host cluster.
     const after = new OverlaySource(src, outcome.plan);
     const image = decodeImage(after);
@@ -104,7 +107,10 @@ describe('repairs: memory by metadata, not by the clusters they move', () => {
     assert.ok(outcome.plan.patches.every((p) => p.data.length < cluster));
     // On a state with a patch inside the cluster: the copies hold views of the patch and ranges of the base.
     const content = state.contentOf(bytes.length - cluster, cluster);
-    assert.deepEqual(content.map((r) => (isLiteral(r) ? 'bytes' : 'from' in r ? 'base' : 'zero')), ['base', 'bytes', 'base']);
+    assert.deepEqual(
+      content.map((r) => (isLiteral(r) ? 'bytes' : 'from' in r ? 'base' : 'zero')),
+      ['base', 'bytes', 'base'],
+    );
     assert.equal(state.bytesCopied, before);
   });
 

@@ -65,7 +65,10 @@ class CaseRunner {
   private start(): void {
     // With a heap limit of its own, a thread that runs out of memory ends with an error event (the case is the
     // failure) instead of taking the whole campaign down with it.
-    this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: { corpus: this.corpus, callMs: this.callMs }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    this.worker = new Worker(join(__dirname, 'worker.js'), {
+      workerData: { corpus: this.corpus, callMs: this.callMs },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
     this.worker.on('message', (msg: { op: string; result: CaseResult; bytes?: Uint8Array; seedName: string; steps: string[]; size: number }) => {
       const p = this.pending;
       if (msg.op === 'started') this.started = { seedName: msg.seedName, steps: msg.steps, size: msg.size };
@@ -101,7 +104,11 @@ class CaseRunner {
     if (!p) return;
     clearTimeout(p.timer);
     const what = this.started.steps.map((s) => s.replace(/[([@=#].*/, '')).join(',');
-    const failure: Failure = { kind: kind === 'hang' ? 'slow' : 'exception', signature: `${kind}:${what}`, detail: `${detail}: ${this.started.seedName} ${this.started.steps.join(' ')}` };
+    const failure: Failure = {
+      kind: kind === 'hang' ? 'slow' : 'exception',
+      signature: `${kind}:${what}`,
+      detail: `${detail}: ${this.started.seedName} ${this.started.steps.join(' ')}`,
+    };
     p.resolve({ result: { caseSeed: this.current, ...this.started, ms: this.hangMs, failures: [failure] } });
   }
 
@@ -124,8 +131,7 @@ export async function runCampaign(corpus: readonly Seed[], options: CampaignOpti
         const group = { signature: failure.signature, failure, count: 1, example: result, bytes };
         groups.set(failure.signature, group);
         options.onNewFailure?.(group);
-      }
-      else {
+      } else {
         g.count++;
         if (bytes && (!g.bytes || bytes.length < g.bytes.length)) Object.assign(g, { failure, example: result, bytes });
       }

@@ -86,7 +86,12 @@ function hostToGuestProblems(image: ReturnType<typeof decodeImage>, fileSize: nu
     const got = index.entriesAt(host, bat).join(',');
     const want: number[] = [];
     for (let i = 0; i < bat.length; i++) if (bat[i] !== 0 && bat[i] * g.unit <= host && host < bat[i] * g.unit + g.clusterSize) want.push(i);
-    if (got !== want.join(',')) out.push({ kind: 'bad-finding', signature: 'host-to-guest-differs', detail: `entries covering host ${host}: index says [${got}], the BAT says [${want.join(',')}]` });
+    if (got !== want.join(','))
+      out.push({
+        kind: 'bad-finding',
+        signature: 'host-to-guest-differs',
+        detail: `entries covering host ${host}: index says [${got}], the BAT says [${want.join(',')}]`,
+      });
   }
   return out;
 }
@@ -131,7 +136,14 @@ function probeOffset(image: ReturnType<typeof decodeImage>, rng: Prng): number {
 }
 
 /** Random BAT edits, followed as the server follows them, against a full scan of the edited image. */
-function incrementalMatchesFull(src: ByteSource, image: ReturnType<typeof decodeImage>, context: CheckContext, index: ClusterIndex, scan: BatScan, rng: Prng): Failure[] {
+function incrementalMatchesFull(
+  src: ByteSource,
+  image: ReturnType<typeof decodeImage>,
+  context: CheckContext,
+  index: ClusterIndex,
+  scan: BatScan,
+  rng: Prng,
+): Failure[] {
   const g = image.geometry;
   const original = image.bat;
   if (!g || !original || original.length === 0) return [];
@@ -156,7 +168,13 @@ function incrementalMatchesFull(src: ByteSource, image: ReturnType<typeof decode
   const a = scanSummary(followed);
   const b = scanSummary(full);
   if (a === b) return [];
-  return [{ kind: 'bad-finding', signature: 'incremental-scan-differs', detail: `after ${patches.length} BAT edits the incremental scan says ${a.slice(0, 300)} but a full scan says ${b.slice(0, 300)}` }];
+  return [
+    {
+      kind: 'bad-finding',
+      signature: 'incremental-scan-differs',
+      detail: `after ${patches.length} BAT edits the incremental scan says ${a.slice(0, 300)} but a full scan says ${b.slice(0, 300)}`,
+    },
+  ];
 }
 
 function scanSummary(s: BatScan): string {
@@ -190,11 +208,17 @@ function allowImageError<T>(f: () => T): T | undefined {
 function fieldProblems(where: string, fields: readonly FieldInfo[]): Failure[] {
   for (const f of fields) {
     const bad =
-      !Number.isSafeInteger(f.offset) || f.offset < 0 ? `offset ${f.offset}`
-      : !Number.isSafeInteger(f.size) || f.size < 0 ? `size ${f.size}`
-      : /undefined|NaN/.test(f.value) || /undefined|NaN/.test(f.name) ? `text "${f.name}: ${f.value}"`
-      : undefined;
-    if (bad) return [{ kind: 'bad-finding', signature: `fields:${where}:${f.path.replace(/\[\d+\]/g, '[]')}:${bad.split(' ')[0]}`, detail: `${where} ${f.path}: ${bad}` }];
+      !Number.isSafeInteger(f.offset) || f.offset < 0
+        ? `offset ${f.offset}`
+        : !Number.isSafeInteger(f.size) || f.size < 0
+          ? `size ${f.size}`
+          : /undefined|NaN/.test(f.value) || /undefined|NaN/.test(f.name)
+            ? `text "${f.name}: ${f.value}"`
+            : undefined;
+    if (bad)
+      return [
+        { kind: 'bad-finding', signature: `fields:${where}:${f.path.replace(/\[\d+\]/g, '[]')}:${bad.split(' ')[0]}`, detail: `${where} ${f.path}: ${bad}` },
+      ];
   }
   return [];
 }

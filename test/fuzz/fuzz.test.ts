@@ -23,13 +23,19 @@ describe('fuzz: hostile images', function () {
     for (const { file, regression } of loadRegressions(join(PROJECT_ROOT, 'test', 'fuzz', 'regressions'))) {
       it(`${file}: ${regression.signature}`, () => {
         const report = checkInvariants(decodeBytes(regression), new Prng(REPLAY_RNG_SEED));
-        assert.deepEqual(report.failures.map((f) => `${f.signature}: ${f.detail}`), []);
+        assert.deepEqual(
+          report.failures.map((f) => `${f.signature}: ${f.detail}`),
+          [],
+        );
       });
     }
     for (const r of BUILT_REGRESSIONS) {
       it(`${r.name} (built)`, () => {
         const report = checkInvariants(r.build(), new Prng(REPLAY_RNG_SEED));
-        assert.deepEqual(report.failures.map((f) => `${f.signature}: ${f.detail}`), []);
+        assert.deepEqual(
+          report.failures.map((f) => `${f.signature}: ${f.detail}`),
+          [],
+        );
       });
     }
   });
@@ -37,7 +43,9 @@ describe('fuzz: hostile images', function () {
   it('1000 mutated images (seed 20261125): no exception, hang, memory blow-up, bad repair or lost data', async () => {
     const corpus = [...sampleSeeds(), ...generatedSeeds(), ...(await fixtureSeeds())];
     const result = await runCampaign(corpus, { cases: 1000, seed: 20261125, workers: 2, hangMs: 300000 });
-    const report = result.groups.map((g) => `${g.count} x ${g.signature}\n  replay: npm run fuzz -- --replay ${g.example.caseSeed}\n  ${g.failure.detail.split('\n')[0]}`);
+    const report = result.groups.map(
+      (g) => `${g.count} x ${g.signature}\n  replay: npm run fuzz -- --replay ${g.example.caseSeed}\n  ${g.failure.detail.split('\n')[0]}`,
+    );
     assert.equal(result.cases, 1000);
     assert.deepEqual(report, []);
   });

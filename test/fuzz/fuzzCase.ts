@@ -52,7 +52,16 @@ export function runInput(input: CaseInput, callMs?: number): CaseResult {
   const t = process.hrtime.bigint();
   const report = checkInvariants(input.bytes, invariantRng(input.caseSeed), callMs);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  return { caseSeed: input.caseSeed, seedName: input.seedName, steps: input.steps, size: input.bytes.length, ms, failures: report.failures, memory: report.memory, outputSize: report.outputSize };
+  return {
+    caseSeed: input.caseSeed,
+    seedName: input.seedName,
+    steps: input.steps,
+    size: input.bytes.length,
+    ms,
+    failures: report.failures,
+    memory: report.memory,
+    outputSize: report.outputSize,
+  };
 }
 
 export function runCase(corpus: readonly Seed[], caseSeed: number, callMs?: number): CaseResult {

@@ -85,9 +85,19 @@ export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs?: number): 
       const read = src.bytesRead - readBefore;
       const readBound = calls * readBudget(involved);
       const name = where.replace(/\(.*\)/, '');
-      if (read > readBound) failures.push({ kind: 'too-much-work', signature: `too-much-work:${name}`, detail: `${where} read ${read} bytes (bound ${readBound}) of a ${bytes.length}-byte image` });
+      if (read > readBound)
+        failures.push({
+          kind: 'too-much-work',
+          signature: `too-much-work:${name}`,
+          detail: `${where} read ${read} bytes (bound ${readBound}) of a ${bytes.length}-byte image`,
+        });
       const bound = callMs === undefined ? Infinity : calls * timeBudget(callMs, involved);
-      if (ms > bound) failures.push({ kind: 'slow', signature: `slow:${name}`, detail: `${where} took ${ms.toFixed(0)} ms (bound ${bound} ms) on a ${bytes.length}-byte image` });
+      if (ms > bound)
+        failures.push({
+          kind: 'slow',
+          signature: `slow:${name}`,
+          detail: `${where} took ${ms.toFixed(0)} ms (bound ${bound} ms) on a ${bytes.length}-byte image`,
+        });
       return r;
     } catch (e) {
       failures.push(exceptionFailure(where, e));
@@ -106,7 +116,9 @@ export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs?: number): 
   if (checkUsed > checkAllowed || checkKept > keptAllowed) {
     failures.push({
       kind: 'memory',
-      signature: `memory:check:${codesOf(result?.findings ?? []).slice(0, 4).join(',')}`,
+      signature: `memory:check:${codesOf(result?.findings ?? [])
+        .slice(0, 4)
+        .join(',')}`,
       detail: `decode + check of a ${bytes.length}-byte file: ${checkUsed} bytes of ArrayBuffers allocated (allowed ${checkAllowed}), ${checkKept} kept (allowed ${keptAllowed})`,
     });
   }
@@ -115,7 +127,11 @@ export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs?: number): 
     keep.push(image, result);
     failures.push(...findingProblems(findings, bytes.length));
     for (const f of sample(findings, FIXES_PER_CASE, rng)) {
-      const plan = guard(`planFix(${f.code})`, () => planFix(src, f), (p) => (p ? editEnd(p) : 0));
+      const plan = guard(
+        `planFix(${f.code})`,
+        () => planFix(src, f),
+        (p) => (p ? editEnd(p) : 0),
+      );
       if (plan) {
         planBytes += editBytes(plan);
         outputSize = Math.max(outputSize, editEnd(plan));
@@ -125,7 +141,11 @@ export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs?: number): 
       }
     }
     for (const mode of ['leaks', 'all'] as const) {
-      const outcome = guard(`planRepair(${mode})`, () => planRepair(src, mode), (o) => editEnd(o.plan));
+      const outcome = guard(
+        `planRepair(${mode})`,
+        () => planRepair(src, mode),
+        (o) => editEnd(o.plan),
+      );
       if (!outcome) continue;
       planBytes += editBytes(outcome.plan);
       outputSize = Math.max(outputSize, editEnd(outcome.plan));
@@ -141,7 +161,11 @@ export function checkInvariants(bytes: Uint8Array, rng: Prng, callMs?: number): 
   const used = process.memoryUsage().arrayBuffers - buffersBefore;
   const allowed = memoryAllowance(outputSize, planBytes);
   if (used > allowed) {
-    failures.push({ kind: 'memory', signature: `memory:${codesOf(findings).slice(0, 4).join(',')}`, detail: `${used} bytes of ArrayBuffers live at the end of the case, allowed ${allowed} (output ${outputSize} bytes)` });
+    failures.push({
+      kind: 'memory',
+      signature: `memory:${codesOf(findings).slice(0, 4).join(',')}`,
+      detail: `${used} bytes of ArrayBuffers live at the end of the case, allowed ${allowed} (output ${outputSize} bytes)`,
+    });
   }
   keep.length = 0;
   return { failures, memory: { used, allowed }, outputSize, findings: findings.length, codes: codesOf(findings) };
@@ -216,14 +240,23 @@ function findingProblems(findings: readonly Finding[], fileSize: number): Failur
   const out: Failure[] = [];
   for (const f of findings) {
     const rule = ruleByCode(f.code);
-    const bad =
-      !rule ? 'unknown code'
-      : !Number.isSafeInteger(f.offset) || f.offset < 0 ? `offset ${f.offset}`
-      : !Number.isSafeInteger(f.length) || f.length < 0 ? `length ${f.length}`
-      : typeof f.message !== 'string' || f.message.length === 0 || /undefined|NaN/.test(f.message) ? `message "${f.message}"`
-      : f.count !== undefined && (!Number.isSafeInteger(f.count) || f.count < 1) ? `count ${f.count}`
-      : undefined;
-    if (bad) out.push({ kind: 'bad-finding', signature: `bad-finding:${f.code}:${bad.split(' ')[0]}`, detail: `${f.code}: ${bad} (file ${fileSize} bytes): ${f.message}` });
+    const bad = !rule
+      ? 'unknown code'
+      : !Number.isSafeInteger(f.offset) || f.offset < 0
+        ? `offset ${f.offset}`
+        : !Number.isSafeInteger(f.length) || f.length < 0
+          ? `length ${f.length}`
+          : typeof f.message !== 'string' || f.message.length === 0 || /undefined|NaN/.test(f.message)
+            ? `message "${f.message}"`
+            : f.count !== undefined && (!Number.isSafeInteger(f.count) || f.count < 1)
+              ? `count ${f.count}`
+              : undefined;
+    if (bad)
+      out.push({
+        kind: 'bad-finding',
+        signature: `bad-finding:${f.code}:${bad.split(' ')[0]}`,
+        detail: `${f.code}: ${bad} (file ${fileSize} bytes): ${f.message}`,
+      });
   }
   return out;
 }
@@ -233,7 +266,9 @@ function planProblems(plan: EditSet, where: string): Failure[] {
   let end = -1;
   for (const p of plan.patches) {
     if (!Number.isSafeInteger(p.offset) || p.offset < end || p.data.length === 0 || (plan.size !== undefined && p.offset + p.data.length > plan.size)) {
-      return [{ kind: 'bad-plan', signature: `bad-plan:${where}`, detail: `${where}: patch at ${p.offset} (+${p.data.length}) after ${end}, size ${plan.size}` }];
+      return [
+        { kind: 'bad-plan', signature: `bad-plan:${where}`, detail: `${where}: patch at ${p.offset} (+${p.data.length}) after ${end}, size ${plan.size}` },
+      ];
     }
     end = p.offset + p.data.length;
   }
@@ -245,7 +280,13 @@ function planProblems(plan: EditSet, where: string): Failure[] {
   for (const c of plan.copies ?? []) {
     const ok = [c.offset, c.length, c.from, c.offset + c.length, c.from + c.length].every((n) => Number.isSafeInteger(n) && n >= 0);
     if (!ok || c.length === 0 || c.offset < copied || (plan.size !== undefined && c.offset + c.length > plan.size)) {
-      return [{ kind: 'bad-plan', signature: `bad-plan:${where}:copy`, detail: `${where}: copy to ${c.offset} (+${c.length}) from ${c.from} after ${copied}, size ${plan.size}` }];
+      return [
+        {
+          kind: 'bad-plan',
+          signature: `bad-plan:${where}:copy`,
+          detail: `${where}: copy to ${c.offset} (+${c.length}) from ${c.from} after ${copied}, size ${plan.size}`,
+        },
+      ];
     }
     copied = c.offset + c.length;
   }
@@ -257,7 +298,13 @@ function planProblems(plan: EditSet, where: string): Failure[] {
  * the planner refused), a second `-r all` plans nothing, what the planner says remains is what a re-check of
  * the applied plan finds, and every BAT-mapped guest cluster reads the same bytes as before.
  */
-function repairProblems(src: ByteSource, image: DecodedImage | undefined, before: readonly Finding[], outcome: RepairOutcome, mode: 'leaks' | 'all'): Failure[] {
+function repairProblems(
+  src: ByteSource,
+  image: DecodedImage | undefined,
+  before: readonly Finding[],
+  outcome: RepairOutcome,
+  mode: 'leaks' | 'all',
+): Failure[] {
   const out: Failure[] = [];
   const beforeCodes = codesOf(before);
   const applied = new OverlaySource(src, outcome.plan);
@@ -277,7 +324,10 @@ function repairProblems(src: ByteSource, image: DecodedImage | undefined, before
     out.push({
       kind: 'repair-leaves-problems',
       signature: `leaves:${mode}:${codesOf(left).join(',')}`,
-      detail: `${mode}: before ${beforeCodes.join(',')}; after: ${left.slice(0, 3).map((f) => `${f.code}: ${f.message}`).join(' | ')}`,
+      detail: `${mode}: before ${beforeCodes.join(',')}; after: ${left
+        .slice(0, 3)
+        .map((f) => `${f.code}: ${f.message}`)
+        .join(' | ')}`,
     });
   }
   const g = image?.geometry;
@@ -294,7 +344,10 @@ function repairProblems(src: ByteSource, image: DecodedImage | undefined, before
     if (changesSomething(again.plan)) {
       out.push({
         kind: 'repair-not-idempotent',
-        signature: `idempotent:${again.plan.steps.map((s) => s.replace(/\b0x[0-9a-f]+\b|\d+/g, 'N')).slice(0, 2).join(';')}`,
+        signature: `idempotent:${again.plan.steps
+          .map((s) => s.replace(/\b0x[0-9a-f]+\b|\d+/g, 'N'))
+          .slice(0, 2)
+          .join(';')}`,
         detail: `second -r all: ${again.plan.steps.slice(0, 3).join('; ')} (${again.plan.patches.length} patches, ${again.plan.copies?.length ?? 0} copies, size ${again.plan.size}); before: ${beforeCodes}`,
       });
     }
@@ -332,11 +385,13 @@ function guestDataChanges(before: DecodedImage, after: DecodedImage, plan: EditS
     const now = zeroAfter ? new Uint8Array(ga.clusterSize) : readCluster(after.source, ha, ga.clusterSize);
     const at = firstDifference(was, now);
     if (at >= 0) {
-      return [{
-        kind: 'guest-data-changed',
-        signature: `guest-data:${mode}:${beforeCodes.filter((c) => c.startsWith('bat') || c.includes('data-off')).join(',')}`,
-        detail: `${mode}: guest cluster ${i} (entry ${bb[i]} -> ${ba[i]}) differs at byte ${at}: ${was[at]} -> ${now[at]}; before ${beforeCodes}`,
-      }];
+      return [
+        {
+          kind: 'guest-data-changed',
+          signature: `guest-data:${mode}:${beforeCodes.filter((c) => c.startsWith('bat') || c.includes('data-off')).join(',')}`,
+          detail: `${mode}: guest cluster ${i} (entry ${bb[i]} -> ${ba[i]}) differs at byte ${at}: ${was[at]} -> ${now[at]}; before ${beforeCodes}`,
+        },
+      ];
     }
   }
   return [];
@@ -405,7 +460,13 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 /** An exception as a failure, its signature the place it came from (first engine frame) and its message shape. */
 export function exceptionFailure(where: string, e: unknown): Failure {
   const err = e instanceof Error ? e : new Error(String(e));
-  const frame = (err.stack ?? '').split('\n').find((l) => /shared[\\/]/.test(l))?.trim().replace(/^at /, '').replace(/:\d+\)?$/, '') ?? '?';
+  const frame =
+    (err.stack ?? '')
+      .split('\n')
+      .find((l) => /shared[\\/]/.test(l))
+      ?.trim()
+      .replace(/^at /, '')
+      .replace(/:\d+\)?$/, '') ?? '?';
   const shape = err.message.replace(/0x[0-9a-f]+|\d+/gi, 'N').slice(0, 80);
   return { kind: 'exception', signature: `exception:${where.replace(/\(.*\)/, '')}:${frame}:${shape}`, detail: `${where}: ${err.stack ?? err.message}` };
 }

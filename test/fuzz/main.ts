@@ -36,7 +36,16 @@ interface Args {
 const HANG_MS = 300000;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cases: 10000, seed: Date.now() % 1e9, workers: 2, slowMs: 2000, hangMs: HANG_MS, fixtures: true, minimize: false, out: join(PROJECT_ROOT, 'bench', 'work', 'fuzz') };
+  const a: Args = {
+    cases: 10000,
+    seed: Date.now() % 1e9,
+    workers: 2,
+    slowMs: 2000,
+    hangMs: HANG_MS,
+    fixtures: true,
+    minimize: false,
+    out: join(PROJECT_ROOT, 'bench', 'work', 'fuzz'),
+  };
   for (let k = 0; k < argv.length; k++) {
     const v = (): string => argv[++k] ?? '';
     const flag = argv[k];
@@ -97,9 +106,13 @@ async function main(): Promise<void> {
     },
     onNewFailure: (g) => console.log(`  NEW ${g.signature} (case ${g.example.caseSeed}: ${g.example.seedName} ${g.example.steps.join(' ')})`),
   });
-  console.log(`${result.cases} cases in ${(result.ms / 1000).toFixed(1)} s (${((result.cases / result.ms) * 1000).toFixed(0)}/s); slowest: ${result.slowest.map((r) => `${r.ms.toFixed(0)} ms`).join(', ')}`);
+  console.log(
+    `${result.cases} cases in ${(result.ms / 1000).toFixed(1)} s (${((result.cases / result.ms) * 1000).toFixed(0)}/s); slowest: ${result.slowest.map((r) => `${r.ms.toFixed(0)} ms`).join(', ')}`,
+  );
   for (const g of result.groups) {
-    console.log(`\n${g.count} x ${g.signature}\n  case ${g.example.caseSeed}: ${g.example.seedName} ${g.example.steps.join(' ')}\n  ${g.failure.detail.split('\n').slice(0, 6).join('\n  ')}`);
+    console.log(
+      `\n${g.count} x ${g.signature}\n  case ${g.example.caseSeed}: ${g.example.seedName} ${g.example.steps.join(' ')}\n  ${g.failure.detail.split('\n').slice(0, 6).join('\n  ')}`,
+    );
     if (!g.bytes) continue;
     const bytes = args.minimize && g.failure.kind !== 'slow' ? minimize(g.bytes, g.signature) : g.bytes;
     const saved = saveRegression(args.out, slug(g.signature), {

@@ -4,7 +4,21 @@
  * decodes the format itself); the mutations then write plain bytes, valid or not.
  */
 import { createHash } from 'node:crypto';
-import { BAT_OFFSET, BITMAP_HEADER_SIZE, EXT_HEADER_SIZE, EXT_MAGIC, FEATURE_DIRTY_BITMAP, H, IN_USE_CLOSED, IN_USE_DIRTY, MAGIC_EXT, MAGIC_LEGACY, MAX_BAT_ENTRIES, MAX_CLUSTER_SECTORS, SECTOR } from '../../shared/format/constants';
+import {
+  BAT_OFFSET,
+  BITMAP_HEADER_SIZE,
+  EXT_HEADER_SIZE,
+  EXT_MAGIC,
+  FEATURE_DIRTY_BITMAP,
+  H,
+  IN_USE_CLOSED,
+  IN_USE_DIRTY,
+  MAGIC_EXT,
+  MAGIC_LEGACY,
+  MAX_BAT_ENTRIES,
+  MAX_CLUSTER_SECTORS,
+  SECTOR,
+} from '../../shared/format/constants';
 import { HEADER_FIELDS } from '../../shared/format/headerLayout';
 import { type DecodedImage, decodeImage } from '../../shared/format/image';
 import { putU32, putU64, u32 } from '../../shared/format/le';
@@ -59,23 +73,65 @@ type Mutation = (m: Mutable, rng: Prng) => string;
 
 /** 32-bit values that sit on boundaries of the format's arithmetic. */
 function interesting32(rng: Prng, current: number): number {
-  return rng.pick([
-    0, 1, 2, 7, 8, 63, 64, 128, 511, 512, 2048, 4096, 0x7fff, 0x8000, 0xffff, 0x10000,
-    0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, MAX_BAT_ENTRIES, MAX_BAT_ENTRIES + 1,
-    MAX_CLUSTER_SECTORS, MAX_CLUSTER_SECTORS + 1, current + 1, Math.max(0, current - 1), current * 2, current >>> 1,
-    current ^ (1 << rng.int(32)), rng.u32(), rng.int(4096),
-  ]) >>> 0;
+  return (
+    rng.pick([
+      0,
+      1,
+      2,
+      7,
+      8,
+      63,
+      64,
+      128,
+      511,
+      512,
+      2048,
+      4096,
+      0x7fff,
+      0x8000,
+      0xffff,
+      0x10000,
+      0x7fffffff,
+      0x80000000,
+      0xfffffffe,
+      0xffffffff,
+      MAX_BAT_ENTRIES,
+      MAX_BAT_ENTRIES + 1,
+      MAX_CLUSTER_SECTORS,
+      MAX_CLUSTER_SECTORS + 1,
+      current + 1,
+      Math.max(0, current - 1),
+      current * 2,
+      current >>> 1,
+      current ^ (1 << rng.int(32)),
+      rng.u32(),
+      rng.int(4096),
+    ]) >>> 0
+  );
 }
 
 function interesting64(rng: Prng, current: number): bigint {
   return rng.pick([
-    BigInt(interesting32(rng, current)), 0n, 1n, 1n << 32n, (1n << 32n) + 1n, 1n << 40n, 1n << 53n, (1n << 63n) - 1n,
-    (1n << 64n) - 1n, BigInt(current) * 512n, BigInt(current) << 32n, BigInt(rng.u32()) << 32n | BigInt(rng.u32()),
+    BigInt(interesting32(rng, current)),
+    0n,
+    1n,
+    1n << 32n,
+    (1n << 32n) + 1n,
+    1n << 40n,
+    1n << 53n,
+    (1n << 63n) - 1n,
+    (1n << 64n) - 1n,
+    BigInt(current) * 512n,
+    BigInt(current) << 32n,
+    (BigInt(rng.u32()) << 32n) | BigInt(rng.u32()),
   ]);
 }
 
 /** The numeric header fields, in the table's order (the seeds' mutations depend on it); nb_sectors whole and its high half. */
-const NUMERIC_FIELDS: ReadonlyArray<[keyof typeof H, 4 | 8]> = HEADER_FIELDS.filter((f) => f.type !== 'text16' && f.key !== 'nbSectorsLow').map((f) => [f.key, f.size]);
+const NUMERIC_FIELDS: ReadonlyArray<[keyof typeof H, 4 | 8]> = HEADER_FIELDS.filter((f) => f.type !== 'text16' && f.key !== 'nbSectorsLow').map((f) => [
+  f.key,
+  f.size,
+]);
 
 const headerField: Mutation = (m, rng) => {
   const [name, width] = rng.pick(NUMERIC_FIELDS);
@@ -107,11 +163,25 @@ function entryValue(m: Mutable, rng: Prng, img: DecodedImage, bat: Uint32Array):
   const cluster = g?.clusterSize ?? 65536;
   const other = bat.length > 0 ? bat[rng.int(bat.length)] : 0;
   const endUnits = Math.floor(m.bytes.length / unit);
-  return rng.pick([
-    0, 1, other, other + 1, other - 1, endUnits, endUnits - 1, endUnits + 1, endUnits - cluster / unit,
-    Math.floor((g?.dataOffset ?? 0) / unit) - 1, Math.floor((g?.extOffset ?? 0) / unit), 0xffffffff, 0x80000000,
-    rng.int(endUnits + 4), rng.u32(),
-  ]) >>> 0;
+  return (
+    rng.pick([
+      0,
+      1,
+      other,
+      other + 1,
+      other - 1,
+      endUnits,
+      endUnits - 1,
+      endUnits + 1,
+      endUnits - cluster / unit,
+      Math.floor((g?.dataOffset ?? 0) / unit) - 1,
+      Math.floor((g?.extOffset ?? 0) / unit),
+      0xffffffff,
+      0x80000000,
+      rng.int(endUnits + 4),
+      rng.u32(),
+    ]) >>> 0
+  );
 }
 
 const batEntry: Mutation = (m, rng) => {
@@ -201,9 +271,18 @@ const extensionField: Mutation = (m, rng) => {
       const i = rng.int(bm!.l1.length);
       const end = m.bytes.length;
       const v = rng.pick<number | bigint>([
-        0, 1, 2, ext.offset / SECTOR, (img.geometry?.dataOffset ?? 0) / SECTOR, Math.floor(end / SECTOR),
-        Math.floor(end / SECTOR) - 1, bm!.l1[rng.int(bm!.l1.length)], (img.bat?.[0] ?? 0) * (img.geometry?.unit ?? SECTOR) / SECTOR,
-        1n << 53n, (1n << 64n) - 1n, rng.u32(),
+        0,
+        1,
+        2,
+        ext.offset / SECTOR,
+        (img.geometry?.dataOffset ?? 0) / SECTOR,
+        Math.floor(end / SECTOR),
+        Math.floor(end / SECTOR) - 1,
+        bm!.l1[rng.int(bm!.l1.length)],
+        ((img.bat?.[0] ?? 0) * (img.geometry?.unit ?? SECTOR)) / SECTOR,
+        1n << 53n,
+        (1n << 64n) - 1n,
+        rng.u32(),
       ]);
       m.setU64(bm!.l1Offset + i * 8, v);
       what = `l1[${i}]=${v}`;

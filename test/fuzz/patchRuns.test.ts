@@ -64,14 +64,17 @@ describe('PatchRuns (work per write)', () => {
     const runs = new PatchRuns();
     const cluster = new Uint8Array(65536).fill(7);
     for (let i = 0; i < 2000; i++) {
-      runs.write(1 << 30 | (i * 65536), cluster);
+      runs.write((1 << 30) | (i * 65536), cluster);
       runs.write(64 + i * 8, new Uint8Array(4).fill(i & 0xff));
     }
     // Re-copying the whole run on each write (the old merge) copied 2000^2 / 2 clusters: quadratic in the run length.
     const written = 2000 * (65536 + 4);
     assert.ok(runs.bytesCopied <= 3 * written, `${runs.bytesCopied} bytes copied for ${written} written`);
     assert.equal(runs.list.length, 2001);
-    assert.equal(runs.list.reduce((n, r) => n + runLength(r), 0), 2000 * (65536 + 4));
+    assert.equal(
+      runs.list.reduce((n, r) => n + runLength(r), 0),
+      2000 * (65536 + 4),
+    );
   });
 
   it('a small patch inside a large run costs the patch, not a copy of the run (300 one-byte patches in 64 MiB)', () => {

@@ -43,7 +43,7 @@ export class Prng {
   /** An integer in [0, n) for n up to 2^53. */
   int(n: number): number {
     if (n <= 0x100000000) return Math.floor(this.next() * n);
-    return Math.floor((this.u32() * 0x100000000 + this.u32()) / 2 ** 64 * n);
+    return Math.floor(((this.u32() * 0x100000000 + this.u32()) / 2 ** 64) * n);
   }
 
   /** An integer in [lo, hi]. */

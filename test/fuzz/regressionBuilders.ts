@@ -41,7 +41,12 @@ export const BUILT_REGRESSIONS: BuiltRegression[] = [
       const bm = ext?.features[0]?.bitmap;
       if (!ext || !bm) throw new Error('the generated image has no bitmap');
       putU64(b, bm.l1Offset, 2);
-      b.set(createHash('md5').update(b.subarray(ext.offset + EXT_HEADER_SIZE, ext.offset + 4096)).digest(), ext.offset + 8);
+      b.set(
+        createHash('md5')
+          .update(b.subarray(ext.offset + EXT_HEADER_SIZE, ext.offset + 4096))
+          .digest(),
+        ext.offset + 8,
+      );
       putU32(b, H.inUse, IN_USE_DIRTY);
       return b;
     },

@@ -28,7 +28,9 @@ export function decodeBytes(r: Pick<Regression, 'gzipBase64'>): Uint8Array {
 export function loadRegressions(dir: string): Array<{ file: string; regression: Regression }> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -43,5 +45,9 @@ export function saveRegression(dir: string, name: string, r: Regression): string
 
 /** A file name from a signature: lower-case words, short. */
 export function slug(signature: string): string {
-  return signature.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return signature
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }

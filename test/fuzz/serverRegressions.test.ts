@@ -43,7 +43,10 @@ describe('fuzz regressions in the language server', function () {
       const edited = (await client.diagnosticsOf(fileUri(a), 2)).map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`).sort();
       await client.openImage(fileUri(b), 1);
       const fresh = (await client.diagnosticsOf(fileUri(b), 1)).map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`).sort();
-      assert.ok(fresh.some((d) => d.startsWith('bitmap-l1-entry-invalid')), 'the edit makes the L1 entry point at guest data');
+      assert.ok(
+        fresh.some((d) => d.startsWith('bitmap-l1-entry-invalid')),
+        'the edit makes the L1 entry point at guest data',
+      );
       assert.deepEqual(edited, fresh);
     } finally {
       await client.stop();

@@ -7,6 +7,7 @@ describe('journal names (which file events the bundle view ignores)', () => {
     const image = '/b/root.hdd/root.hds.{5fbaabe3-6958-40ff-92a7-860e329aab41}';
     assert.equal(isJournalName(basename(journalPath(image))), true);
     assert.equal(isJournalName(basename(journalPath(image) + PARTIAL_SUFFIX)), true);
-    for (const name of ['root.hds', 'DiskDescriptor.xml', 'root.hds.hdd-lens-journal.old', 'x.tmp', 'hdd-lens-journal.txt']) assert.equal(isJournalName(name), false, name);
+    for (const name of ['root.hds', 'DiskDescriptor.xml', 'root.hds.hdd-lens-journal.old', 'x.tmp', 'hdd-lens-journal.txt'])
+      assert.equal(isJournalName(name), false, name);
   });
 });

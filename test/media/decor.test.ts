@@ -8,7 +8,12 @@ import { REGION_KINDS, buildDecor } from '../../media/decor';
 import { PAGE_SIZE } from '../../media/pageCache';
 
 const finding = (offset: number, length: number, severity: WireFinding['severity']): WireFinding => ({
-  code: 'x', severity, category: severity === 'error' ? 'corruption' : 'warning', message: 'm', offset, length,
+  code: 'x',
+  severity,
+  category: severity === 'error' ? 'corruption' : 'warning',
+  message: 'm',
+  offset,
+  length,
 });
 
 describe('webview byte decoration', () => {

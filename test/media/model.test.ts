@@ -28,7 +28,7 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 const finding = (offset: number, length: number): WireFinding => ({ code: 'x', severity: 'error', category: 'corruption', message: 'm', offset, length });
 
 describe('webview model: one regions fetch per visible page per change', () => {
-  it('refetches region kinds after an edit, not again when the checked state\'s findings arrive; underlines follow the findings', async () => {
+  it("refetches region kinds after an edit, not again when the checked state's findings arrive; underlines follow the findings", async () => {
     const host = new CountingHost();
     const model = new Model(host as unknown as Host);
     model.init('x.hdd', 3 * PAGE_SIZE, false);
@@ -42,7 +42,7 @@ describe('webview model: one regions fetch per visible page per change', () => {
 
     model.setFindings(2, [finding(PAGE_SIZE + 8, 4)]);
     await settle();
-    assert.equal(host.asked.regions, 6, 'the findings of the edit\'s state: no second fetch');
+    assert.equal(host.asked.regions, 6, "the findings of the edit's state: no second fetch");
     const decor = model.decorOf(1);
     assert.deepEqual([decor.severities[7], decor.severities[8], decor.severities[11], decor.severities[12]], [0, 3, 3, 0]);
   });

@@ -15,11 +15,18 @@ describe('webview offsets and little-endian values', () => {
       for (const value of [0n, 1n, 0x1234n & maxUnsigned(width), maxUnsigned(width)]) {
         const bytes = toLE(value, width);
         assert.equal(bytes.length, width);
-        assert.equal(readLE((o) => bytes[o - 100], 100, width), value);
+        assert.equal(
+          readLE((o) => bytes[o - 100], 100, width),
+          value,
+        );
       }
     }
     assert.deepEqual([...toLE(0x0a0b0c0dn, 4)], [0x0d, 0x0c, 0x0b, 0x0a]);
-    assert.equal(readLE(() => undefined, 0, 4), undefined, 'a byte not loaded gives no value');
+    assert.equal(
+      readLE(() => undefined, 0, 4),
+      undefined,
+      'a byte not loaded gives no value',
+    );
   });
 
   it('validates a field value against its width before it is committed', () => {

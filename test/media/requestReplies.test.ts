@@ -12,8 +12,16 @@ describe('webview request/reply matching (shared/requestReplies.ts)', () => {
     const b = page.call((id) => sent.push(id));
     assert.equal(page.pending, 2);
     const replies: Reply[] = [];
-    await RequestReplies.answer(sent[1], () => Promise.reject(new Error('not a forwarded request: x')), (r) => replies.push(r));
-    await RequestReplies.answer(sent[0], async () => ({ value: 42 }), (r) => replies.push(r));
+    await RequestReplies.answer(
+      sent[1],
+      () => Promise.reject(new Error('not a forwarded request: x')),
+      (r) => replies.push(r),
+    );
+    await RequestReplies.answer(
+      sent[0],
+      async () => ({ value: 42 }),
+      (r) => replies.push(r),
+    );
     for (const r of replies) assert.equal(page.settle(r), true);
     assert.deepEqual(await a, { value: 42 });
     await assert.rejects(b, /not a forwarded request: x/);
@@ -32,9 +40,13 @@ describe('webview request/reply matching (shared/requestReplies.ts)', () => {
 
   it('answers a synchronous throw as an error reply, not as a lost request', async () => {
     const replies: Reply[] = [];
-    await RequestReplies.answer(7, () => {
-      throw new Error('bad offset -1');
-    }, (r) => replies.push(r));
+    await RequestReplies.answer(
+      7,
+      () => {
+        throw new Error('bad offset -1');
+      },
+      (r) => replies.push(r),
+    );
     assert.deepEqual(replies, [{ requestId: 7, error: 'bad offset -1' }]);
   });
 });
@@ -46,8 +58,11 @@ describe('the webview-forwardable requests (shared/webviewProtocol.ts)', () => {
     for (const name of ['findings', 'hddLens/regions', 'constructor', '__proto__', 'toString', 7, undefined]) {
       assert.equal(webviewRequest(name), undefined, String(name));
     }
-    assert.deepEqual(Object.values(WEBVIEW_REQUESTS).map((s) => s.method).sort(), [
-      'hddLens/allocationMap', 'hddLens/guestToHost', 'hddLens/hostToGuest', 'hddLens/inspect', 'hddLens/planRepair', 'hddLens/regions', 'hddLens/structure',
-    ]);
+    assert.deepEqual(
+      Object.values(WEBVIEW_REQUESTS)
+        .map((s) => s.method)
+        .sort(),
+      ['hddLens/allocationMap', 'hddLens/guestToHost', 'hddLens/hostToGuest', 'hddLens/inspect', 'hddLens/planRepair', 'hddLens/regions', 'hddLens/structure'],
+    );
   });
 });

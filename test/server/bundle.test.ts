@@ -26,7 +26,12 @@ describe('language server: hddLens/bundle', function () {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'hdd-lens-bundle-view-'));
-    const wanted = [fixture(CLEAN, 'a-parallels-desktop-two-snapshots'), fixture(BROKEN, 'disk-size-mismatch'), fixture(BROKEN, 'chain-dangling'), fixture(BROKEN, 'lower-in-use')];
+    const wanted = [
+      fixture(CLEAN, 'a-parallels-desktop-two-snapshots'),
+      fixture(BROKEN, 'disk-size-mismatch'),
+      fixture(BROKEN, 'chain-dangling'),
+      fixture(BROKEN, 'lower-in-use'),
+    ];
     for (const f of wanted) dirs.set(f.spec.name, await buildBundle(f.spec, join(root, f.spec.name)));
     client = await LspClient.start();
   });
@@ -36,23 +41,36 @@ describe('language server: hddLens/bundle', function () {
   });
 
   const dirOf = (name: string): string => dirs.get(name) as string;
-  const ask = (path: string, params: Omit<P.BundleParams, 'uri'> = {}): Promise<P.BundleViewResult> => client.request(P.bundle, { uri: fileUri(path), ...params });
+  const ask = (path: string, params: Omit<P.BundleParams, 'uri'> = {}): Promise<P.BundleViewResult> =>
+    client.request(P.bundle, { uri: fileUri(path), ...params });
 
   it('describes a Parallels Desktop bundle: snapshot chain top first, and which image serves which guest cluster', async () => {
     const r = await ask(dirOf('a-parallels-desktop-two-snapshots'));
     assert.equal(r.error, undefined);
     assert.deepEqual(r.summary?.activeChain, [TOP, MIDDLE, BASE]);
     assert.equal(r.summary?.top.guid, TOP);
-    assert.deepEqual(r.files?.map((f) => [f.kind, f.findings.length]), [['descriptor', 0], ['image', 0], ['image', 0], ['image', 0]]);
+    assert.deepEqual(
+      r.files?.map((f) => [f.kind, f.findings.length]),
+      [
+        ['descriptor', 0],
+        ['image', 0],
+        ['image', 0],
+        ['image', 0],
+      ],
+    );
     const chain = r.chain as P.BundleChainView;
     assert.deepEqual(chain.layers, [TOP, MIDDLE, BASE]);
     assert.equal(chain.size, 64 * 1024 * MiB);
     // Guest clusters 0 (base), 1 (middle over base), 2 (top over base), 100 (middle), 65535 (base): 5 MiB mapped.
     assert.equal(chain.mapped, 5 * MiB);
-    const served = (cluster: number): number | undefined => chain.runs.find((x) => x.depth >= 0 && x.start <= cluster * MiB && cluster * MiB < x.start + x.length)?.depth;
+    const served = (cluster: number): number | undefined =>
+      chain.runs.find((x) => x.depth >= 0 && x.start <= cluster * MiB && cluster * MiB < x.start + x.length)?.depth;
     assert.deepEqual([0, 1, 2, 100, 65535, 3].map(served), [2, 1, 0, 1, 2, undefined]);
     assert.equal(chain.buckets.length, 1024);
-    assert.equal(chain.buckets.reduce((n, b) => n + b.bytes.reduce((m, x) => m + x, 0), 0), chain.mapped);
+    assert.equal(
+      chain.buckets.reduce((n, b) => n + b.bytes.reduce((m, x) => m + x, 0), 0),
+      chain.mapped,
+    );
     assert.equal(chain.runCount, chain.runs.length);
   });
 
@@ -75,8 +93,17 @@ describe('language server: hddLens/bundle', function () {
     const size = await ask(dirOf('disk-size-mismatch'), { buckets: 0 });
     const descriptor = size.files?.[0];
     assert.equal(descriptor?.kind, 'descriptor');
-    assert.deepEqual(descriptor?.findings.map((f) => [f.code, f.line]).sort(), [['descriptor-chs-mismatch', 5], ['descriptor-disk-size-mismatch', 4]].sort());
-    assert.ok(descriptor?.findings.some((f) => f.repair !== undefined), 'the Disk_size fix is offered');
+    assert.deepEqual(
+      descriptor?.findings.map((f) => [f.code, f.line]).sort(),
+      [
+        ['descriptor-chs-mismatch', 5],
+        ['descriptor-disk-size-mismatch', 4],
+      ].sort(),
+    );
+    assert.ok(
+      descriptor?.findings.some((f) => f.repair !== undefined),
+      'the Disk_size fix is offered',
+    );
     const lower = await ask(dirOf('lower-in-use'), { buckets: 0 });
     const unclean = lower.files?.find((f) => f.findings.some((x) => x.code === 'image-unclean'));
     assert.equal(unclean?.kind, 'image');

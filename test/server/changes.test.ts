@@ -142,7 +142,7 @@ describe('server document changes', function () {
       assert.deepEqual(client.published(uri).slice(before), [], 'no publication for the change on disk');
       // The client resyncs as after its own watcher fired: didOpen again, the file read afresh.
       await client.connection.sendNotification(P.didOpen.method, { uri, version: 3, clientWatches: true } satisfies P.DidOpenParams);
-      assert.ok(unclean((await client.diagnosticsWhere(uri, (x) => x.version === 3))));
+      assert.ok(unclean(await client.diagnosticsWhere(uri, (x) => x.version === 3)));
       // The client closes it; the structure view still shows it: the server watches the file from now on.
       await client.connection.sendNotification(P.didClose.method, { uri });
       const f = await openFile(watched, 'r+');

@@ -47,7 +47,9 @@ describe('server code actions', function () {
         const data = d.data as { offset: number; length: number };
         const finding = before.find((f) => f.code === d.code && f.offset === data.offset && f.length === data.length);
         assert.ok(finding);
-        const quick = actions.filter((a) => a.title.startsWith('Fix:') && a.diagnostics?.some((x) => x.code === d.code && (x.data as { offset: number }).offset === data.offset));
+        const quick = actions.filter(
+          (a) => a.title.startsWith('Fix:') && a.diagnostics?.some((x) => x.code === d.code && (x.data as { offset: number }).offset === data.offset),
+        );
         if (blocked) {
           assert.deepEqual(actions, [], `${spec.name}: no fix at all when ${WRITE_BLOCKING_CODE} is present`);
           continue;
@@ -57,7 +59,11 @@ describe('server code actions', function () {
           continue;
         }
         if (quick.length === 0 && spec.repairRefused === 'growth') {
-          assert.equal(withImage(path, (src) => planFix(src, finding)), undefined, `${spec.name}: the engine has a fix for ${finding.code}`);
+          assert.equal(
+            withImage(path, (src) => planFix(src, finding)),
+            undefined,
+            `${spec.name}: the engine has a fix for ${finding.code}`,
+          );
           continue;
         }
         assert.equal(quick.length, 1, `${spec.name}: one quick fix for ${finding.code}`);
@@ -107,7 +113,11 @@ describe('server code actions', function () {
         const copy = await scratchCopy(path);
         await applyEdits(copy, editsOf(fixOf(await client.resolve(action))));
         const left = findingsOf(copy).filter((f) => repairable(f, mode));
-        assert.deepEqual(left.map((f) => f.code), [], `${spec.name}: ${action.title}`);
+        assert.deepEqual(
+          left.map((f) => f.code),
+          [],
+          `${spec.name}: ${action.title}`,
+        );
       }
     }
   });
@@ -122,7 +132,10 @@ describe('server code actions', function () {
     assert.equal(quick.isPreferred, true);
     const copy = await scratchCopy(path);
     await applyEdits(copy, editsOf(fixOf(quick)));
-    assert.deepEqual(findingsOf(copy).map((f) => f.code), []);
+    assert.deepEqual(
+      findingsOf(copy).map((f) => f.code),
+      [],
+    );
     for (const oracle of [qemu10(), qemu72()]) {
       const q = await qemuCheck(oracle, await scratchCopy(copy));
       assert.equal(q.code, 0, `qemu-img ${oracle.version}: ${q.stdout}${q.stderr}`);
@@ -156,7 +169,10 @@ describe('server code actions', function () {
       assert.equal(fix.state?.file?.size, statSync(path).size);
       const copy = await scratchCopy(path);
       await applyEdits(copy, editsOf(fix));
-      assert.deepEqual(findingsOf(copy).map((f) => f.code), []);
+      assert.deepEqual(
+        findingsOf(copy).map((f) => f.code),
+        [],
+      );
     } finally {
       await deferred.stop();
     }
@@ -193,4 +209,3 @@ describe('server code actions', function () {
     await client.messageWhere((m) => /offered for an earlier state .*changed since/.test(m));
   });
 });
-

@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CodeAction, type Diagnostic, type DocumentLink, type DocumentSymbol, type Location, type TextDocumentEdit, TextEdit } from 'vscode-languageserver-protocol/node';
+import {
+  type CodeAction,
+  type Diagnostic,
+  type DocumentLink,
+  type DocumentSymbol,
+  type Location,
+  type TextDocumentEdit,
+  TextEdit,
+} from 'vscode-languageserver-protocol/node';
 import { localName, sharedBundles, ALL_BUNDLES } from '../fixtures/bundles';
 import { LspClient, fileUri } from './lspClient';
 
@@ -39,13 +47,19 @@ describe('language server: DiskDescriptor.xml', function () {
     assert.deepEqual(change.edits, [TextEdit.replace({ start: { line: 3, character: 19 }, end: { line: 3, character: 23 } }, '2048')]);
     const fixed = text.replace('<Disk_size>4096</Disk_size>', '<Disk_size>2048</Disk_size>');
     await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
-    assert.deepEqual((await client.diagnosticsOf(uri, 2)).map((x) => x.code), []);
+    assert.deepEqual(
+      (await client.diagnosticsOf(uri, 2)).map((x) => x.code),
+      [],
+    );
     await close(uri);
   });
 
   it('reports XML that does not parse at its line, and a dangling ParentGUID on that element', async () => {
     const bad = await open('xml-malformed');
-    assert.deepEqual(bad.diagnostics.map((x) => x.code), ['descriptor-xml-malformed']);
+    assert.deepEqual(
+      bad.diagnostics.map((x) => x.code),
+      ['descriptor-xml-malformed'],
+    );
     assert.ok(bad.diagnostics[0].range.start.line > 20);
     await close(bad.uri);
     const dangling = await open('chain-dangling');
@@ -75,9 +89,15 @@ describe('language server: DiskDescriptor.xml', function () {
     assert.match((await client.hover(r.uri, guidLine, lines[guidLine].indexOf('{') + 3))?.text ?? '', /an inactive snapshot/);
     const links = (await client.connection.sendRequest('textDocument/documentLink', { textDocument: { uri: r.uri } })) as DocumentLink[];
     const spec = ALL_BUNDLES.find((f) => f.spec.name === 'inactive-branch')?.spec;
-    assert.deepEqual(links.map((l) => l.target).sort(), (spec?.storages[0].images ?? []).map((i) => fileUri(join(dirs.get('inactive-branch') as string, localName(i.file)))).sort());
+    assert.deepEqual(
+      links.map((l) => l.target).sort(),
+      (spec?.storages[0].images ?? []).map((i) => fileUri(join(dirs.get('inactive-branch') as string, localName(i.file)))).sort(),
+    );
     const parentLine = lines.findIndex((l) => l.includes('<ParentGUID>{11111111'));
-    const def = (await client.connection.sendRequest('textDocument/definition', { textDocument: { uri: r.uri }, position: { line: parentLine, character: lines[parentLine].indexOf('{') + 2 } })) as Location;
+    const def = (await client.connection.sendRequest('textDocument/definition', {
+      textDocument: { uri: r.uri },
+      position: { line: parentLine, character: lines[parentLine].indexOf('{') + 2 },
+    })) as Location;
     assert.match(lines[def.range.start.line], /<Shot>/);
     assert.match(lines[def.range.start.line + 1], /<GUID>\{11111111/);
     await close(r.uri);
@@ -101,13 +121,20 @@ describe('language server: DiskDescriptor.xml', function () {
   });
 
   it('follows the rules settings: an ignored rule is not shown, a severity override applies', async () => {
-    const other = await LspClient.start({ settings: { rules: { ignore: ['descriptor-chs-mismatch'], severity: { 'descriptor-disk-size-mismatch': 'hint' } } } });
+    const other = await LspClient.start({
+      settings: { rules: { ignore: ['descriptor-chs-mismatch'], severity: { 'descriptor-disk-size-mismatch': 'hint' } } },
+    });
     try {
       const path = join(dirs.get('disk-size-mismatch') as string, 'DiskDescriptor.xml');
       const uri = fileUri(path);
-      await other.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'xml', version: 1, text: readFileSync(path, 'utf8') } });
+      await other.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'xml', version: 1, text: readFileSync(path, 'utf8') },
+      });
       const d = await other.diagnosticsOf(uri, 1);
-      assert.deepEqual(d.map((x) => [x.code, x.severity]), [['descriptor-disk-size-mismatch', 4]]);
+      assert.deepEqual(
+        d.map((x) => [x.code, x.severity]),
+        [['descriptor-disk-size-mismatch', 4]],
+      );
     } finally {
       await other.stop();
     }

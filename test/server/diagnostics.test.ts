@@ -58,7 +58,11 @@ describe('server diagnostics', function () {
         assert.ok(k >= 0, `${spec.name}: no diagnostic for ${JSON.stringify(e)} in ${JSON.stringify(left.map((d) => [d.code, d.data]))}`);
         left.splice(k, 1);
       }
-      assert.deepEqual(left.map((d) => d.code), [], `${spec.name}: unexpected diagnostics`);
+      assert.deepEqual(
+        left.map((d) => d.code),
+        [],
+        `${spec.name}: unexpected diagnostics`,
+      );
       const engine = withImage(paths.get(spec.name) ?? '', (src) => checkImage(src).findings);
       for (const d of diagnostics) checkShape(d, engine);
     }

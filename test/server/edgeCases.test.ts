@@ -50,19 +50,28 @@ describe('server on irregular and undecodable images', function () {
       { offset: 64, length: 192, kind: 'beyond' },
     ]);
     const tree = await client.request(P.structure, { uri });
-    assert.deepEqual(tree?.children?.map((c) => c.kind), ['header']);
+    assert.deepEqual(
+      tree?.children?.map((c) => c.kind),
+      ['header'],
+    );
     assert.equal(tree?.length, size);
     assert.deepEqual(tree?.children?.[0].children?.[0].problems, ['bad-magic']);
     assert.equal(await client.request(P.allocationMap, { uri, buckets: 4 }), null);
     const [d] = await client.diagnosticsOf(uri, 1);
     const actions = await client.codeActions(uri, d.range, [d]);
-    assert.deepEqual(actions.filter((a) => a.title.startsWith('Fix:')), []);
+    assert.deepEqual(
+      actions.filter((a) => a.title.startsWith('Fix:')),
+      [],
+    );
   });
 
   it('a truncated BAT: entries past the end of the file are described as missing', async () => {
     const { uri } = await open('bat-truncated');
     const g = await client.request(P.inspect, { uri, offset: H.batEntries });
     assert.equal(g.field?.path, 'header.nb_bat_entries');
-    assert.deepEqual(g.findings.map((f) => f.code), ['bat-truncated']);
+    assert.deepEqual(
+      g.findings.map((f) => f.code),
+      ['bat-truncated'],
+    );
   });
 });

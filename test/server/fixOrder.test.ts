@@ -62,10 +62,16 @@ describe('server quick fixes one by one end where Fix all ends', function () {
       if (first === 'bat-entry-duplicate') {
         // The copy took the leaked cluster's place: nothing is left that no fix can reclaim.
         assert.equal((await stat(copy)).size, EXT64K.fileEnd + CLUSTER);
-        assert.deepEqual(withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)), []);
+        assert.deepEqual(
+          withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)),
+          [],
+        );
       }
       for (let n = 0, next = await fixOne(copy); next && n < 10; n++, next = await fixOne(copy)) copy = next;
-      assert.deepEqual(withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)), []);
+      assert.deepEqual(
+        withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)),
+        [],
+      );
       assert.ok((await readFile(copy)).equals(await fixAll()), 'other bytes than Fix all');
     });
   }

@@ -29,8 +29,14 @@ function randomImage(seed: number, variant: 'ext' | 'legacy', clusters = 60, zer
   const entries = 200;
   const dataOff = Math.ceil((BAT_OFFSET + entries * 4) / cluster) * cluster;
   const img = new ImageBytes(Buffer.alloc(dataOff + clusters * cluster));
-  img.setMagic(variant === 'ext' ? MAGIC_EXT : MAGIC_LEGACY).setHeader('version', 2).setHeader('tracks', cluster / 512);
-  img.setHeader('batEntries', entries).setHeader('nbSectors', ((entries - 10) * cluster) / 512).setHeader('dataOff', dataOff / 512);
+  img
+    .setMagic(variant === 'ext' ? MAGIC_EXT : MAGIC_LEGACY)
+    .setHeader('version', 2)
+    .setHeader('tracks', cluster / 512);
+  img
+    .setHeader('batEntries', entries)
+    .setHeader('nbSectors', ((entries - 10) * cluster) / 512)
+    .setHeader('dataOff', dataOff / 512);
   for (let i = 0; i < entries; i++) img.setBatEntry(i, randomValue(r, img, dataOff, clusters, zeroShare));
   return img;
 }
@@ -93,8 +99,14 @@ describe('incremental BAT scan', () => {
   it('refuses edits that reach outside the BAT', () => {
     const img = randomImage(3, 'ext');
     const bat = decodeImage(new BufferSource(img.bytes)).bat ?? new Uint32Array(0);
-    assert.equal(applyBatPatches(bat, [{ offset: 60, data: new Uint8Array(8) }], [], () => 0), undefined);
-    assert.equal(applyBatPatches(bat, [{ offset: BAT_OFFSET + bat.length * 4 - 2, data: new Uint8Array(4) }], [], () => 0), undefined);
+    assert.equal(
+      applyBatPatches(bat, [{ offset: 60, data: new Uint8Array(8) }], [], () => 0),
+      undefined,
+    );
+    assert.equal(
+      applyBatPatches(bat, [{ offset: BAT_OFFSET + bat.length * 4 - 2, data: new Uint8Array(4) }], [], () => 0),
+      undefined,
+    );
   });
 
   it('refuses to follow an edit that makes an entry irregular', () => {

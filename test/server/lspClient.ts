@@ -149,7 +149,10 @@ export class LspClient {
       const hit = this.published(uri).find(ok);
       if (hit) return hit;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching diagnostics for ${uri}; got ${JSON.stringify(this.published(uri).map((p) => [p.version, p.diagnostics.map((d) => d.code)]))}\n${this.stderr}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching diagnostics for ${uri}; got ${JSON.stringify(this.published(uri).map((p) => [p.version, p.diagnostics.map((d) => d.code)]))}\n${this.stderr}`,
+        );
       await this.nextEvent(left);
     }
   }

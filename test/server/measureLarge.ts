@@ -100,8 +100,12 @@ async function main(): Promise<void> {
     console.log(`didOpen -> first diagnostics: ${openToDiagnostics.toFixed(0)} ms`);
     console.log(`hover while checking: ${during.length ? stats(during) : 'none answered before the diagnostics'}`);
     console.log(`hover after: ${stats(after)}`);
-    console.log(`inspect ${inspectMs.toFixed(0)} ms, structure ${structureMs.toFixed(0)} ms, one BAT page ${pageMs.toFixed(0)} ms, allocation map (1000 buckets) ${allocMs.toFixed(0)} ms, regions of 1 MiB ${regionsMs.toFixed(0)} ms`);
-    console.log(`BAT edit -> diagnostics (incremental): ${editMs.toFixed(0)} ms; code actions with bulk plans: ${fixMs.toFixed(0)} ms; header edit -> diagnostics (full check): ${headerEditMs.toFixed(0)} ms`);
+    console.log(
+      `inspect ${inspectMs.toFixed(0)} ms, structure ${structureMs.toFixed(0)} ms, one BAT page ${pageMs.toFixed(0)} ms, allocation map (1000 buckets) ${allocMs.toFixed(0)} ms, regions of 1 MiB ${regionsMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `BAT edit -> diagnostics (incremental): ${editMs.toFixed(0)} ms; code actions with bulk plans: ${fixMs.toFixed(0)} ms; header edit -> diagnostics (full check): ${headerEditMs.toFixed(0)} ms`,
+    );
     console.log(`server RSS: ${peakRss(client.pid)}`);
     if (process.env.HDD_LENS_TRACE) process.stdout.write(client.log + client.stderr);
     await client.stop();

@@ -1,5 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { CancellationTokenSource, LSPErrorCodes, ResponseError, WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageserver-protocol/node';
+import {
+  CancellationTokenSource,
+  LSPErrorCodes,
+  ResponseError,
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver-protocol/node';
 import * as P from '../../shared/protocol';
 import { INLINE_REPAIR_ENTRIES } from '../../server/fixes';
 import { DEFAULT_INLINE_ENTRIES } from '../../server/analysisRunner';
@@ -26,7 +34,10 @@ function percentages(heard: readonly Progress[]): number[] {
   assert.equal((heard[0] as WorkDoneProgressBegin).percentage, 0);
   assert.equal(heard[heard.length - 1]?.kind, 'end');
   const reports = heard.slice(1, -1);
-  assert.ok(reports.every((r) => r.kind === 'report'), JSON.stringify(heard));
+  assert.ok(
+    reports.every((r) => r.kind === 'report'),
+    JSON.stringify(heard),
+  );
   return reports.map((r) => (r as WorkDoneProgressReport).percentage ?? -1);
 }
 

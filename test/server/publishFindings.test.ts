@@ -25,7 +25,10 @@ describe('server: hddLens/publishFindings', function () {
     try {
       const { uri } = await client.openFixture(paths, 'bat-entry-duplicate', 4);
       const first = await client.pushedWhere((p) => p.uri === uri && p.version === 4);
-      assert.deepEqual(first.findings.map((f) => [f.code, f.batIndex]), [['bat-entry-duplicate', EXT64K.free]]);
+      assert.deepEqual(
+        first.findings.map((f) => [f.code, f.batIndex]),
+        [['bat-entry-duplicate', EXT64K.free]],
+      );
       assert.deepEqual({ version: first.version, findings: first.findings }, await client.request(P.findings, { uri }));
 
       // The duplicate entry cleared: the next state's push has no finding left.

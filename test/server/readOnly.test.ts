@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../oracles';
 
 /** Calls that write, truncate, move or delete files: none may appear in the server (it never writes an image). */
-const WRITES = /\b(writeFile|writeSync|write\(|appendFile|createWriteStream|truncate|ftruncate|rename|unlink|rmSync|rm\(|copyFile|openSync\([^)]*['"](r\+|w|a))/;
+const WRITES =
+  /\b(writeFile|writeSync|write\(|appendFile|createWriteStream|truncate|ftruncate|rename|unlink|rmSync|rm\(|copyFile|openSync\([^)]*['"](r\+|w|a))/;
 
 describe('server is read-only', () => {
   it('has no file-writing calls in server/', () => {

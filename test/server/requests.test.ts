@@ -48,7 +48,10 @@ describe('server custom requests', function () {
     const entry = await client.request(P.inspect, { uri, offset: BAT_OFFSET + EXT64K.free * 4 + 1 });
     assert.equal(entry.field?.path, `bat[${EXT64K.free}]`);
     assert.equal(entry.field?.raw, EXT64K.entry[0]);
-    assert.deepEqual(entry.findings.map((f) => f.code), ['bat-entry-duplicate']);
+    assert.deepEqual(
+      entry.findings.map((f) => f.code),
+      ['bat-entry-duplicate'],
+    );
     assert.equal(entry.fixes.length, 1);
     assert.equal(entry.fixes[0].uri, uri);
     assert.equal(entry.fixes[0].version, 4);
@@ -90,15 +93,24 @@ describe('server custom requests', function () {
     const { uri } = await open('bat-entry-duplicate');
     const tree = await client.request(P.structure, { uri });
     assert.ok(tree);
-    assert.deepEqual(tree.children?.map((c) => c.kind), ['header', 'bat', 'space', 'data']);
+    assert.deepEqual(
+      tree.children?.map((c) => c.kind),
+      ['header', 'bat', 'space', 'data'],
+    );
     const header = tree.children?.[0];
-    assert.deepEqual(header?.children?.map((f) => f.offset), [0, 16, 20, 24, 28, 32, 36, 44, 48, 52, 56]);
+    assert.deepEqual(
+      header?.children?.map((f) => f.offset),
+      [0, 16, 20, 24, 28, 32, 36, 44, 48, 52, 56],
+    );
     const bat = tree.children?.[1];
     // 32 bytes per page: 8 entries.
-    assert.deepEqual(bat?.children?.map((p) => [p.kind, p.batPage, p.offset, p.length]), [
-      ['batPage', 0, BAT_OFFSET, 32],
-      ['batPage', 1, BAT_OFFSET + 32, 32],
-    ]);
+    assert.deepEqual(
+      bat?.children?.map((p) => [p.kind, p.batPage, p.offset, p.length]),
+      [
+        ['batPage', 0, BAT_OFFSET, 32],
+        ['batPage', 1, BAT_OFFSET + 32, 32],
+      ],
+    );
     assert.deepEqual(bat?.children?.[0].problems, ['bat-entry-duplicate']);
     assert.equal(bat?.children?.[1].problems, undefined);
     const page = await client.request(P.structure, { uri, batPage: 0 });
@@ -118,16 +130,25 @@ describe('server custom requests', function () {
     assert.equal(map.fileSize, size);
     const sum = (k: 'metadata' | 'allocated' | 'free' | 'corrupt'): number => map.buckets.reduce((n, b) => n + b[k], 0);
     for (const b of map.buckets) assert.equal(b.metadata + b.allocated + b.free + b.corrupt, b.length);
-    assert.equal(map.buckets.reduce((n, b) => n + b.length, 0), size);
-    assert.deepEqual({ metadata: sum('metadata'), allocated: sum('allocated'), corrupt: sum('corrupt'), free: sum('free') }, {
-      metadata: CLUSTER,
-      allocated: 3 * CLUSTER,
-      corrupt: CLUSTER,
-      free: 0,
-    });
+    assert.equal(
+      map.buckets.reduce((n, b) => n + b.length, 0),
+      size,
+    );
+    assert.deepEqual(
+      { metadata: sum('metadata'), allocated: sum('allocated'), corrupt: sum('corrupt'), free: sum('free') },
+      {
+        metadata: CLUSTER,
+        allocated: 3 * CLUSTER,
+        corrupt: CLUSTER,
+        free: 0,
+      },
+    );
     const leaked = await open('leaked-tail');
     const lm = await client.request(P.allocationMap, { uri: leaked.uri, buckets: 3 });
-    assert.equal(lm?.buckets.reduce((n, b) => n + b.free, 0), CLUSTER);
+    assert.equal(
+      lm?.buckets.reduce((n, b) => n + b.free, 0),
+      CLUSTER,
+    );
   });
 
   it('hddLens/regions: the kinds of a window only, not cut at findings (the webview overlays their severity)', async () => {
@@ -144,7 +165,11 @@ describe('server custom requests', function () {
   it('hddLens/guestToHost and hddLens/hostToGuest through the BAT', async () => {
     const { uri } = await open('clean-ext64k');
     const guest = 5 * CLUSTER + 7;
-    assert.deepEqual(await client.request(P.guestToHostRequest, { uri, guestOffset: guest }), { guestOffset: guest, batIndex: 5, hostOffset: EXT64K.entry[5] * CLUSTER + 7 });
+    assert.deepEqual(await client.request(P.guestToHostRequest, { uri, guestOffset: guest }), {
+      guestOffset: guest,
+      batIndex: 5,
+      hostOffset: EXT64K.entry[5] * CLUSTER + 7,
+    });
     assert.deepEqual(await client.request(P.guestToHostRequest, { uri, guestOffset: 3 * CLUSTER }), { guestOffset: 3 * CLUSTER, batIndex: 3 });
     assert.equal(await client.request(P.guestToHostRequest, { uri, guestOffset: 16 * CLUSTER }), null);
     assert.deepEqual(await client.request(P.hostToGuestRequest, { uri, hostOffset: EXT64K.entry[5] * CLUSTER + 7 }), [
@@ -161,7 +186,10 @@ describe('server custom requests', function () {
     const copy = await scratchCopy(path);
     await applyEdits(copy, editsOf(plan));
     const after = withImage(copy, (src) => checkImage(src).findings);
-    assert.deepEqual(after.map((f) => f.code), []);
+    assert.deepEqual(
+      after.map((f) => f.code),
+      [],
+    );
     const q = await qemuCheck(qemu10(), await scratchCopy(copy));
     assert.equal(q.code, 0, q.stdout + q.stderr);
   });
@@ -180,7 +208,10 @@ describe('server custom requests', function () {
     assert.deepEqual({ edits: plan.edits, size: plan.size }, { edits: [], size: EXT64K.fileEnd });
     const copy = await scratchCopy(path);
     await applyEdits(copy, editsOf(plan));
-    assert.deepEqual(withImage(copy, (src) => countFindings(checkImage(src).findings)), { corruptions: 0, leaks: 0, warnings: 0, infos: 0 });
+    assert.deepEqual(
+      withImage(copy, (src) => countFindings(checkImage(src).findings)),
+      { corruptions: 0, leaks: 0, warnings: 0, infos: 0 },
+    );
     const q = await qemuCheck(qemu10(), await scratchCopy(copy));
     assert.equal(q.code, 0, q.stdout + q.stderr);
   });

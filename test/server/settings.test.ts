@@ -17,15 +17,24 @@ describe('server settings (hddLens.*, pulled with workspace/configuration)', fun
       const uri = fileUri(await fixturePath('file-size-misaligned'));
       await client.openImage(uri, 1);
       const first = await client.diagnosticsOf(uri, 1);
-      assert.deepEqual(first.map((d) => [d.code, d.severity]), [['leaked-tail', DiagnosticSeverity.Error]]);
+      assert.deepEqual(
+        first.map((d) => [d.code, d.severity]),
+        [['leaked-tail', DiagnosticSeverity.Error]],
+      );
       const wire = await client.request(P.findings, { uri });
-      assert.deepEqual(wire?.findings.map((f) => [f.code, f.severity]), [['leaked-tail', 'error']]);
+      assert.deepEqual(
+        wire?.findings.map((f) => [f.code, f.severity]),
+        [['leaked-tail', 'error']],
+      );
 
       client.settings = { rules: { ignore: [], severity: { 'leaked-tail': 'hint', 'file-size-misaligned': 'off' } } };
       const count = client.published(uri).length;
       await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
       const next = await client.diagnosticsWhere(uri, (p) => client.published(uri).indexOf(p) >= count);
-      assert.deepEqual(next.diagnostics.map((d) => [d.code, d.severity]), [['leaked-tail', DiagnosticSeverity.Hint]]);
+      assert.deepEqual(
+        next.diagnostics.map((d) => [d.code, d.severity]),
+        [['leaked-tail', DiagnosticSeverity.Hint]],
+      );
     } finally {
       await client.stop();
     }

@@ -73,9 +73,15 @@ describe('server structure view (workspace/textDocumentContent)', function () {
     // Each section folds from its heading to its last line, as the outline spans it.
     const folds = await client.folding(view);
     for (const s of symbols.filter((x) => x.range.end.line > x.range.start.line)) {
-      assert.ok(folds.some((f) => f.startLine === s.range.start.line && f.endLine === s.range.end.line), `${s.name} folds: ${JSON.stringify(folds)}`);
+      assert.ok(
+        folds.some((f) => f.startLine === s.range.start.line && f.endLine === s.range.end.line),
+        `${s.name} folds: ${JSON.stringify(folds)}`,
+      );
     }
-    assert.ok(folds.some((f) => f.startLine < entryLine && f.endLine >= entryLine), 'the BAT page of entry 7 folds');
+    assert.ok(
+      folds.some((f) => f.startLine < entryLine && f.endLine >= entryLine),
+      'the BAT page of entry 7 folds',
+    );
     const bat = symbols.find((s) => s.name === 'BAT');
     assert.deepEqual(names(bat?.children), ['page 0: entries 0-15']);
     assert.ok((bat?.range.start.line ?? 0) < entryLine && entryLine <= (bat?.range.end.line ?? 0));
@@ -87,7 +93,10 @@ describe('server structure view (workspace/textDocumentContent)', function () {
     assert.equal(fix.uri, image, 'the fix edits the image, not the view');
     const copy = await scratchCopy(path);
     await applyEdits(copy, editsOf(fix));
-    assert.deepEqual(withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)), []);
+    assert.deepEqual(
+      withImage(copy, (src) => checkImage(src).findings.map((f) => f.code)),
+      [],
+    );
     await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: view } });
   });
 

@@ -23,7 +23,10 @@ describe('server transports', function () {
       await connection.sendNotification(P.didOpen.method, { uri: fileUri(await fixturePath('leaked-tail')), version: 3 });
       const p = await published;
       assert.equal(p.version, 3);
-      assert.deepEqual(p.diagnostics.map((d) => d.code), ['leaked-tail']);
+      assert.deepEqual(
+        p.diagnostics.map((d) => d.code),
+        ['leaked-tail'],
+      );
       await connection.sendRequest('shutdown');
       await connection.sendNotification('exit');
     } finally {

@@ -42,7 +42,10 @@ describe('server: offsets and sizes from the wire are checked before they reach 
     // A good change after them applies to the state as it was: the refused ones changed nothing.
     await client.change({ uri, version, edits: [{ offset: BAT_OFFSET + EXT64K.free * 4, data: b64(u32Bytes(EXT64K.entry[0])) }] });
     const d = await client.diagnosticsOf(uri, version);
-    assert.deepEqual(d.map((x) => x.code), ['bat-entry-duplicate']);
+    assert.deepEqual(
+      d.map((x) => x.code),
+      ['bat-entry-duplicate'],
+    );
     assert.equal((await client.request(P.findings, { uri }))?.version, version);
   });
 

@@ -22,6 +22,11 @@ stays in the file and 'hdd-lens map' and the structure view show where.`,
   check(ctx) {
     const g = ctx.geometry;
     if (!g) return [];
-    return entryFindings(ctx, this, EntryFlag.BeyondDisk, () => `is allocated but the virtual disk ends at ${size(g.diskBytes)} (entry ${g.diskClusters - 1} is its last)`);
+    return entryFindings(
+      ctx,
+      this,
+      EntryFlag.BeyondDisk,
+      () => `is allocated but the virtual disk ends at ${size(g.diskBytes)} (entry ${g.diskClusters - 1} is its last)`,
+    );
   },
 });

@@ -36,13 +36,7 @@ export function entryFindings(
  * Repairs each flagged entry (or only the one of `only`), once per pass: an entry another rule already repaired
  * in this pass is left for the next pass.
  */
-export function repairEntries(
-  ctx: CheckContext,
-  plan: PlanBuilder,
-  flag: EntryFlag,
-  only: Finding | undefined,
-  fix: (p: EntryProblem) => void,
-): void {
+export function repairEntries(ctx: CheckContext, plan: PlanBuilder, flag: EntryFlag, only: Finding | undefined, fix: (p: EntryProblem) => void): void {
   for (const p of entriesWith(ctx, flag)) {
     if (only && !coversEntry(only, p.index)) continue;
     if (!plan.claim(`bat:${p.index}`)) continue;

@@ -25,9 +25,22 @@ bitmaps with one id make that lookup ambiguous, and a backup may follow the wron
 and the repair drops it.`,
   fix: 'drop the later bitmap with the same id',
   check(ctx) {
-    return duplicates(ctx).map(({ b, first }) => ctx.finding(this, `${bitmapName(b)} has the same id as dirty bitmap ${first.number}`, b.feature.dataOffset + BITMAP_HEADER.id.offset, BITMAP_HEADER.id.size));
+    return duplicates(ctx).map(({ b, first }) =>
+      ctx.finding(
+        this,
+        `${bitmapName(b)} has the same id as dirty bitmap ${first.number}`,
+        b.feature.dataOffset + BITMAP_HEADER.id.offset,
+        BITMAP_HEADER.id.size,
+      ),
+    );
   },
   repair(ctx, plan, only) {
-    dropBitmaps(ctx, plan, duplicates(ctx).map((d) => d.b), only, 'another bitmap had the same id');
+    dropBitmaps(
+      ctx,
+      plan,
+      duplicates(ctx).map((d) => d.b),
+      only,
+      'another bitmap had the same id',
+    );
   },
 });

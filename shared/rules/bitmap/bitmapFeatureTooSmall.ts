@@ -29,7 +29,13 @@ feature's, and -r leaks must not cut it off while the feature stays.`,
   fix: 'drop the dirty bitmap section (unless it is NECESSARY)',
   check(ctx) {
     return tooSmallBitmaps(ctx).map((f) =>
-      ctx.finding(this, `the dirty bitmap section at ${hex(f.offset)} cannot be loaded: ${featureUnloadable(f)}`, f.offset + FEATURE_HEADER.dataSize.offset, FEATURE_HEADER.dataSize.size, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}),
+      ctx.finding(
+        this,
+        `the dirty bitmap section at ${hex(f.offset)} cannot be loaded: ${featureUnloadable(f)}`,
+        f.offset + FEATURE_HEADER.dataSize.offset,
+        FEATURE_HEADER.dataSize.size,
+        isNecessary(f) ? { repair: undefined, repairMode: undefined } : {},
+      ),
     );
   },
   repair(ctx, plan, only) {

@@ -16,7 +16,14 @@ export default defineRule({
 the bitmap meaningless, and crashes qemu-img on an assertion. The repair drops the bitmap.`,
   fix: 'drop the bitmap (the next backup copies everything)',
   check(ctx) {
-    return wrong(ctx).map((b) => ctx.finding(this, `${bitmapName(b)} has granularity ${b.bitmap.granularity} sectors, not a power of two`, b.feature.dataOffset + BITMAP_HEADER.granularity.offset, BITMAP_HEADER.granularity.size));
+    return wrong(ctx).map((b) =>
+      ctx.finding(
+        this,
+        `${bitmapName(b)} has granularity ${b.bitmap.granularity} sectors, not a power of two`,
+        b.feature.dataOffset + BITMAP_HEADER.granularity.offset,
+        BITMAP_HEADER.granularity.size,
+      ),
+    );
   },
   repair(ctx, plan, only) {
     dropBitmaps(ctx, plan, wrong(ctx), only, 'its granularity was invalid');

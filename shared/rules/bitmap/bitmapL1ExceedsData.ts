@@ -3,8 +3,7 @@ import { BITMAP_HEADER, BITMAP_HEADER_SIZE, L1_ENTRY_SIZE } from '../../format/e
 import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
-const wrong = (ctx: Parameters<typeof bitmaps>[0]) =>
-  bitmaps(ctx).filter((b) => BITMAP_HEADER_SIZE + b.bitmap.l1Size * L1_ENTRY_SIZE > b.feature.dataSize);
+const wrong = (ctx: Parameters<typeof bitmaps>[0]) => bitmaps(ctx).filter((b) => BITMAP_HEADER_SIZE + b.bitmap.l1Size * L1_ENTRY_SIZE > b.feature.dataSize);
 
 export default defineRule({
   code: 'bitmap-l1-exceeds-data',
@@ -17,7 +16,12 @@ Otherwise readers take the following section (or garbage) for L1 entries. The re
   fix: 'drop the bitmap (the next backup copies everything)',
   check(ctx) {
     return wrong(ctx).map((b) =>
-      ctx.finding(this, `${bitmapName(b)} has ${b.bitmap.l1Size} L1 entries (${b.bitmap.l1Size * 8} bytes) but its feature data is ${b.feature.dataSize} bytes`, b.feature.dataOffset + BITMAP_HEADER.l1Size.offset, BITMAP_HEADER.l1Size.size),
+      ctx.finding(
+        this,
+        `${bitmapName(b)} has ${b.bitmap.l1Size} L1 entries (${b.bitmap.l1Size * 8} bytes) but its feature data is ${b.feature.dataSize} bytes`,
+        b.feature.dataOffset + BITMAP_HEADER.l1Size.offset,
+        BITMAP_HEADER.l1Size.size,
+      ),
     );
   },
   repair(ctx, plan, only) {

@@ -13,7 +13,9 @@ function expected(ctx: Ctx, bytes: number): number {
 }
 
 const wrong = (ctx: Ctx) =>
-  bitmaps(ctx).filter((b) => b.bitmap.granularity > 0 && (b.bitmap.granularity & (b.bitmap.granularity - 1)) === 0 && b.bitmap.l1Size !== expected(ctx, bitmapBytes(b.bitmap)));
+  bitmaps(ctx).filter(
+    (b) => b.bitmap.granularity > 0 && (b.bitmap.granularity & (b.bitmap.granularity - 1)) === 0 && b.bitmap.l1Size !== expected(ctx, bitmapBytes(b.bitmap)),
+  );
 
 export default defineRule({
   code: 'bitmap-l1-size-mismatch',
@@ -26,7 +28,12 @@ A different l1_size means the table does not describe the bitmap; QEMU refuses i
   fix: 'drop the bitmap (the next backup copies everything)',
   check(ctx) {
     return wrong(ctx).map((b) =>
-      ctx.finding(this, `${bitmapName(b)} has l1_size ${b.bitmap.l1Size}, but ${bitmapBytes(b.bitmap)} bytes of bitmap need ${expected(ctx, bitmapBytes(b.bitmap))} entries`, b.feature.dataOffset + BITMAP_HEADER.l1Size.offset, BITMAP_HEADER.l1Size.size),
+      ctx.finding(
+        this,
+        `${bitmapName(b)} has l1_size ${b.bitmap.l1Size}, but ${bitmapBytes(b.bitmap)} bytes of bitmap need ${expected(ctx, bitmapBytes(b.bitmap))} entries`,
+        b.feature.dataOffset + BITMAP_HEADER.l1Size.offset,
+        BITMAP_HEADER.l1Size.size,
+      ),
     );
   },
   repair(ctx, plan, only) {

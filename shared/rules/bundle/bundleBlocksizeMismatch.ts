@@ -18,6 +18,12 @@ size. Nothing is repaired: re-clustering an image means rewriting it.`,
         const tracks = i.kind === 'expandable' && i.decoded?.geometry ? i.decoded.header.tracks : undefined;
         return bs !== undefined && tracks !== undefined && tracks !== bs;
       })
-      .map((i) => ctx.at(this, `storage ${i.storage}: ${i.entry.file?.text} has clusters of ${i.decoded?.header.tracks} sectors, Blocksize is ${storages[i.storage]?.blocksize?.value}`, storages[i.storage]?.blocksize?.el));
+      .map((i) =>
+        ctx.at(
+          this,
+          `storage ${i.storage}: ${i.entry.file?.text} has clusters of ${i.decoded?.header.tracks} sectors, Blocksize is ${storages[i.storage]?.blocksize?.value}`,
+          storages[i.storage]?.blocksize?.el,
+        ),
+      );
   },
 });

@@ -14,7 +14,8 @@ raw LUKS container. Nothing is repaired.`,
     const dp = ctx.bundle.descriptor?.diskParameters;
     const out = [];
     const engine = dp?.encryptionEngine;
-    if (engine && engine.text !== '' && engine.value !== NULL_GUID) out.push(ctx.at(this, `encrypted by Parallels Desktop engine ${engine.text}: structural checks only, not converted`, engine.el));
+    if (engine && engine.text !== '' && engine.value !== NULL_GUID)
+      out.push(ctx.at(this, `encrypted by Parallels Desktop engine ${engine.text}: structural checks only, not converted`, engine.el));
     const key = dp?.encryptionKeyId;
     if (key && key.text !== '') out.push(ctx.at(this, `a ploop LUKS disk (key ${key.text}): it converts to a LUKS container`, key.el));
     return out;

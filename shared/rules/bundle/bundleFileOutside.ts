@@ -14,6 +14,12 @@ would have to guess which copy is meant.`,
   check(ctx) {
     return allImages(ctx.bundle)
       .filter((i) => i.file?.kind === 'file' && i.file.outside)
-      .map((i) => ctx.at(this, `storage ${i.storage}: ${i.file?.path} is outside the bundle folder ${ctx.bundle.dir}; it is read, but repaired only when named`, i.entry.file?.el));
+      .map((i) =>
+        ctx.at(
+          this,
+          `storage ${i.storage}: ${i.file?.path} is outside the bundle folder ${ctx.bundle.dir}; it is read, but repaired only when named`,
+          i.entry.file?.el,
+        ),
+      );
   },
 });

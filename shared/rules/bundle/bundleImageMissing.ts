@@ -13,7 +13,8 @@ without its image cannot be read; on the active chain, the guest disk cannot. No
     const out: BundleFinding[] = [];
     for (const [k, m] of b.images.entries()) {
       for (const g of b.tree.byGuid.keys()) {
-        if (!m.has(g)) out.push(ctx.at(this, `storage ${k}: ${b.chain.guids.includes(g) ? 'chain ' : ''}GUID ${g} has no <Image>`, b.descriptor?.storages[k].el));
+        if (!m.has(g))
+          out.push(ctx.at(this, `storage ${k}: ${b.chain.guids.includes(g) ? 'chain ' : ''}GUID ${g} has no <Image>`, b.descriptor?.storages[k].el));
       }
     }
     return out;

@@ -12,7 +12,9 @@ is repaired and nothing is deleted.`,
     const b = ctx.bundle;
     const out: BundleFinding[] = [];
     for (const m of b.images) {
-      for (const img of m.values()) if (!b.tree.byGuid.has(img.guid)) out.push(ctx.at(this, `storage ${img.storage}: image ${img.guid} (${img.entry.file?.text ?? 'no file'}) has no <Shot>`, img.entry.el));
+      for (const img of m.values())
+        if (!b.tree.byGuid.has(img.guid))
+          out.push(ctx.at(this, `storage ${img.storage}: image ${img.guid} (${img.entry.file?.text ?? 'no file'}) has no <Shot>`, img.entry.el));
     }
     return out;
   },

@@ -18,7 +18,15 @@ top's size. Nothing is repaired.`,
         const upper = imageSectors(chain[i - 1]);
         const lower = imageSectors(chain[i]);
         if (upper !== undefined && lower !== undefined && lower > upper) {
-          out.push(ctx.inImage(this, `storage ${k}: ${chain[i].entry.file?.text} has ${lower} sectors, more than the ${upper} of ${chain[i - 1].entry.file?.text} above it`, chain[i], 36, 8));
+          out.push(
+            ctx.inImage(
+              this,
+              `storage ${k}: ${chain[i].entry.file?.text} has ${lower} sectors, more than the ${upper} of ${chain[i - 1].entry.file?.text} above it`,
+              chain[i],
+              36,
+              8,
+            ),
+          );
         }
       }
     });

@@ -15,6 +15,8 @@ is repaired.`,
     const b = ctx.bundle;
     return allImages(b)
       .filter((i) => i.kind === 'expandable' && i.entry.type?.text === 'Plain' && b.tree.byGuid.get(i.guid)?.shot.parent?.value !== NULL_GUID)
-      .map((i) => ctx.at(this, `storage ${i.storage}: ${i.entry.file?.text} is labelled Plain but is an expandable image (ploop's raw-mode labelling)`, i.entry.type?.el));
+      .map((i) =>
+        ctx.at(this, `storage ${i.storage}: ${i.entry.file?.text} is labelled Plain but is an expandable image (ploop's raw-mode labelling)`, i.entry.type?.el),
+      );
   },
 });

@@ -15,7 +15,15 @@ this rule; 'check -r all' repairs the top's image-unclean when asked.`,
     ctx.bundle.images.forEach((_, k) => {
       const top = ctx.chainImages(k)[0];
       if (top?.decoded?.geometry && top.decoded.header.inUse === IN_USE_DIRTY && top.guid === ctx.bundle.chain.guids[0]) {
-        out.push(ctx.inImage(this, `storage ${k}: the top ${top.entry.file?.text} is marked in use: a VM may be running on the disk, or it crashed`, top, H.inUse, H_SIZE.inUse));
+        out.push(
+          ctx.inImage(
+            this,
+            `storage ${k}: the top ${top.entry.file?.text} is marked in use: a VM may be running on the disk, or it crashed`,
+            top,
+            H.inUse,
+            H_SIZE.inUse,
+          ),
+        );
       }
     });
     return out;

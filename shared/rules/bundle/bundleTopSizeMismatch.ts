@@ -23,7 +23,11 @@ is not repaired (the descriptor may be right and the image damaged).`,
       const t = tops[k];
       const n = t && imageSectors(t);
       if (!t || n === undefined || n === r.end - r.start) return;
-      const f = ctx.at(this, `storage ${k}: the top image ${t.entry.file?.text ?? t.guid} has ${n} sectors, the storage ${r.end - r.start}`, ctx.bundle.descriptor?.storages[k].end?.el);
+      const f = ctx.at(
+        this,
+        `storage ${k}: the top image ${t.entry.file?.text ?? t.guid} has ${n} sectors, the storage ${r.end - r.start}`,
+        ctx.bundle.descriptor?.storages[k].end?.el,
+      );
       out.push(grown(ctx.bundle) ? f : { ...f, repair: undefined, repairMode: undefined });
     });
     return out;

@@ -12,8 +12,21 @@ and reports the others. Nothing is repaired: which one is meant cannot be told.`
   check(ctx) {
     const d = ctx.bundle.descriptor;
     if (!d) return [];
-    const out = duplicates(ctx, this, d.shots.map((s) => s.guid), 'Shot');
-    for (const s of d.storages) out.push(...duplicates(ctx, this, s.images.map((i) => i.guid), `Image of storage ${s.index} with`));
+    const out = duplicates(
+      ctx,
+      this,
+      d.shots.map((s) => s.guid),
+      'Shot',
+    );
+    for (const s of d.storages)
+      out.push(
+        ...duplicates(
+          ctx,
+          this,
+          s.images.map((i) => i.guid),
+          `Image of storage ${s.index} with`,
+        ),
+      );
     return out;
   },
 });

@@ -14,6 +14,15 @@ DiskDescriptor.xml.Backup (Parallels Desktop), may be restored by hand after com
     const e = ctx.bundle.xmlError;
     if (!e) return [];
     const f = ctx.at(this, `the descriptor does not parse: ${e.message}`, undefined);
-    return [{ ...f, line: e.at.line, column: e.at.column, offset: Buffer.byteLength(ctx.bundle.text.slice(0, e.at.offset), 'utf8'), textStart: e.at.offset, textEnd: e.at.offset }];
+    return [
+      {
+        ...f,
+        line: e.at.line,
+        column: e.at.column,
+        offset: Buffer.byteLength(ctx.bundle.text.slice(0, e.at.offset), 'utf8'),
+        textStart: e.at.offset,
+        textEnd: e.at.offset,
+      },
+    ];
   },
 });

@@ -19,7 +19,14 @@ checksum of the result.`,
   check(ctx) {
     const ext = ctx.image.extension;
     if (!ext || !extensionMagicOk(ext) || checksumOk(ext)) return [];
-    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} stores MD5 ${hexBytes(ext.storedChecksum)} but its contents hash to ${hexBytes(ext.computedChecksum)}`, ext.offset + EXT_HEADER.checksum.offset, EXT_HEADER.checksum.size)];
+    return [
+      ctx.finding(
+        this,
+        `the format extension at ${hex(ext.offset)} stores MD5 ${hexBytes(ext.storedChecksum)} but its contents hash to ${hexBytes(ext.computedChecksum)}`,
+        ext.offset + EXT_HEADER.checksum.offset,
+        EXT_HEADER.checksum.size,
+      ),
+    ];
   },
   repair(ctx, plan) {
     if (!plan.claim('extension-checksum')) return;

@@ -33,7 +33,14 @@ unsupported"). The repair sets the End section's fields to 0 and stores the new 
   check(ctx) {
     const found = endNotZero(ctx);
     if (!found) return [];
-    return [ctx.finding(this, `the End-of-features section at ${hex(found.end.offset)} has ${found.set.join(', ')} (all its fields must be 0)`, found.end.offset + FEATURE_HEADER.flags.offset, FEATURE_HEADER_SIZE - FEATURE_HEADER.flags.offset)];
+    return [
+      ctx.finding(
+        this,
+        `the End-of-features section at ${hex(found.end.offset)} has ${found.set.join(', ')} (all its fields must be 0)`,
+        found.end.offset + FEATURE_HEADER.flags.offset,
+        FEATURE_HEADER_SIZE - FEATURE_HEADER.flags.offset,
+      ),
+    ];
   },
   repair(ctx, plan) {
     const found = endNotZero(ctx);

@@ -20,7 +20,15 @@ starts.`,
     if (!ext || !extensionMagicOk(ext)) return [];
     return ext.features
       .filter((f) => f.truncated)
-      .map((f) => ctx.finding(this, `the feature section at ${hex(f.offset)} claims ${f.dataSize} bytes of data, past the end of the extension cluster`, f.offset + FEATURE_HEADER.dataSize.offset, FEATURE_HEADER.dataSize.size, isNecessary(f) ? { repair: undefined, repairMode: undefined } : {}));
+      .map((f) =>
+        ctx.finding(
+          this,
+          `the feature section at ${hex(f.offset)} claims ${f.dataSize} bytes of data, past the end of the extension cluster`,
+          f.offset + FEATURE_HEADER.dataSize.offset,
+          FEATURE_HEADER.dataSize.size,
+          isNecessary(f) ? { repair: undefined, repairMode: undefined } : {},
+        ),
+      );
   },
   repair(ctx, plan) {
     const f = ctx.image.extension?.features.find((x) => x.truncated && !isNecessary(x));

@@ -17,7 +17,14 @@ feature (a truncated one is handled by ext-feature-truncated first).`,
   check(ctx) {
     const ext = ctx.image.extension;
     if (!ext || !extensionMagicOk(ext) || ext.endFound || ext.features.some((f) => f.truncated)) return [];
-    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} has ${ext.features.length} feature section(s) and no End-of-features section`, ext.offset, EXT_HEADER_SIZE)];
+    return [
+      ctx.finding(
+        this,
+        `the format extension at ${hex(ext.offset)} has ${ext.features.length} feature section(s) and no End-of-features section`,
+        ext.offset,
+        EXT_HEADER_SIZE,
+      ),
+    ];
   },
   repair(ctx, plan) {
     const ext = ctx.image.extension;

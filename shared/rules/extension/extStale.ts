@@ -17,7 +17,14 @@ and sets in_use to "v2.1", so the extension is current again.`,
   check(ctx) {
     const ext = ctx.image.extension;
     if (!ext || !extensionMagicOk(ext) || ctx.image.header.inUse !== 0) return [];
-    return [ctx.finding(this, 'in_use is 0 (written by software that ignores the format extension) but ext_off points to an extension: its bitmaps may miss writes', H.inUse, H_SIZE.inUse)];
+    return [
+      ctx.finding(
+        this,
+        'in_use is 0 (written by software that ignores the format extension) but ext_off points to an extension: its bitmaps may miss writes',
+        H.inUse,
+        H_SIZE.inUse,
+      ),
+    ];
   },
   repair(ctx, plan) {
     markBitmapsDirty(ctx, plan, 'the last writer ignored them');

@@ -13,7 +13,9 @@ dropped" by software that does not know it. The repair removes the section (late
 new checksum.`,
   fix: 'drop the unknown feature section',
   check(ctx) {
-    return unknownFeatures(ctx, 'droppable').map((f) => ctx.finding(this, `${featureName(f)} is unknown and neither NECESSARY nor TRANSIT: the format says to drop it`, f.offset, 16));
+    return unknownFeatures(ctx, 'droppable').map((f) =>
+      ctx.finding(this, `${featureName(f)} is unknown and neither NECESSARY nor TRANSIT: the format says to drop it`, f.offset, 16),
+    );
   },
   repair(ctx, plan, only) {
     const f = unknownFeatures(ctx, 'droppable').find((x) => !only || x.offset === only.offset);

@@ -16,6 +16,13 @@ Parallels format". Nothing is repaired: which variant the file was cannot be kno
     // An empty file has no magic to quote: say what it is.
     if (h.bytesPresent === 0) return [ctx.finding(this, 'the file is empty: not a Parallels image', H.magic, 1)];
     const shown = JSON.stringify(h.magic.slice(0, Math.min(16, h.bytesPresent)));
-    return [ctx.finding(this, `not a Parallels image: the magic is ${shown}, not "${MAGIC_LEGACY}" or "${MAGIC_EXT}"`, H.magic, Math.min(16, Math.max(h.bytesPresent, 1)))];
+    return [
+      ctx.finding(
+        this,
+        `not a Parallels image: the magic is ${shown}, not "${MAGIC_LEGACY}" or "${MAGIC_EXT}"`,
+        H.magic,
+        Math.min(16, Math.max(h.bytesPresent, 1)),
+      ),
+    ];
   },
 });

@@ -17,7 +17,12 @@ which makes that reading explicit and loses nothing.`,
     if (!g || g.fileSize >= g.batEnd) return [];
     const held = ctx.batEntries;
     return [
-      ctx.finding(this, `the file (${g.fileSize} bytes) ends inside the BAT, which runs to ${hex(g.batEnd)}: ${plural(g.batEntries - held, 'entry')} of ${g.batEntries} are missing`, H.batEntries, H_SIZE.batEntries),
+      ctx.finding(
+        this,
+        `the file (${g.fileSize} bytes) ends inside the BAT, which runs to ${hex(g.batEnd)}: ${plural(g.batEntries - held, 'entry')} of ${g.batEntries} are missing`,
+        H.batEntries,
+        H_SIZE.batEntries,
+      ),
     ];
   },
   repair(ctx, plan) {

@@ -17,6 +17,13 @@ be refused elsewhere. Not repaired: changing the cluster size means rewriting th
     const c = g.clusterSize;
     const usual = c >= USUAL_CLUSTER_MIN && c <= USUAL_CLUSTER_MAX && (c & (c - 1)) === 0;
     if (usual) return [];
-    return [ctx.finding(this, `cluster size is ${size(c)} (${ctx.image.header.tracks} sectors): ploop and Parallels Desktop expect a power of two from 32 KiB to 64 MiB`, H.tracks, H_SIZE.tracks)];
+    return [
+      ctx.finding(
+        this,
+        `cluster size is ${size(c)} (${ctx.image.header.tracks} sectors): ploop and Parallels Desktop expect a power of two from 32 KiB to 64 MiB`,
+        H.tracks,
+        H_SIZE.tracks,
+      ),
+    ];
   },
 });

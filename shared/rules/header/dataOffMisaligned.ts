@@ -12,7 +12,7 @@ export default defineRule({
 misaligned one and then reports false duplicates. For "WithoutFreeSpace" images alignment is only recommended, and
 reported as information (moving data_off there would misalign every entry, so it is left alone). The repair rounds
 an ext image's data_off down to a cluster boundary when the BAT still fits, else up.`,
-  fix: "round data_off to a cluster boundary (WithouFreSpacExt only)",
+  fix: 'round data_off to a cluster boundary (WithouFreSpacExt only)',
   check(ctx) {
     const g = ctx.geometry;
     const h = ctx.image.header;

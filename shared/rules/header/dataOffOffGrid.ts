@@ -20,7 +20,10 @@ check this. An out-of-range data_off with entries that agree is data-off-invalid
     const g = ctx.geometry;
     const h = ctx.image.header;
     if (!g?.dataOffsetFromEntries || !g.storedDataOffsetValid) return [];
-    const stored = h.dataOff === 0 ? `data_off 0 computes the data area at ${hex(g.storedDataOffset)} (the end of the BAT)` : `data_off ${h.dataOff} puts the data area at ${hex(g.storedDataOffset)}`;
+    const stored =
+      h.dataOff === 0
+        ? `data_off 0 computes the data area at ${hex(g.storedDataOffset)} (the end of the BAT)`
+        : `data_off ${h.dataOff} puts the data area at ${hex(g.storedDataOffset)}`;
     return [ctx.finding(this, `${stored}, but every BAT entry lies on the cluster grid that starts at ${hex(g.dataOffset)}`, H.dataOff, H_SIZE.dataOff)];
   },
   repair(ctx, plan) {

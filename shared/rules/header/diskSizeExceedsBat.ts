@@ -37,7 +37,12 @@ shrinks nb_sectors to what the BAT covers; nothing stored is lost, since the tai
     const g = ctx.geometry;
     if (!g || g.diskClusters <= g.batEntries) return [];
     return [
-      ctx.finding(this, `nb_sectors says the disk is ${size(g.diskBytes)}, which needs ${g.diskClusters} BAT entries, but the BAT has ${g.batEntries} (${size(g.batEntries * g.clusterSize)})`, H.nbSectors, H_SIZE.nbSectors),
+      ctx.finding(
+        this,
+        `nb_sectors says the disk is ${size(g.diskBytes)}, which needs ${g.diskClusters} BAT entries, but the BAT has ${g.batEntries} (${size(g.batEntries * g.clusterSize)})`,
+        H.nbSectors,
+        H_SIZE.nbSectors,
+      ),
     ];
   },
   repair(ctx, plan) {

@@ -15,7 +15,14 @@ size the legacy variant defines.`,
   check(ctx) {
     const h = ctx.image.header;
     if (!ctx.geometry || h.variant !== 'legacy' || h.nbSectorsHigh === 0) return [];
-    return [ctx.finding(this, `the high 4 bytes of nb_sectors are ${hex(h.nbSectorsHigh)}; a WithoutFreeSpace image must keep them 0 (its size is the low half, ${h.nbSectorsLow} sectors)`, H.nbSectorsHigh, H_SIZE.nbSectorsHigh)];
+    return [
+      ctx.finding(
+        this,
+        `the high 4 bytes of nb_sectors are ${hex(h.nbSectorsHigh)}; a WithoutFreeSpace image must keep them 0 (its size is the low half, ${h.nbSectorsLow} sectors)`,
+        H.nbSectorsHigh,
+        H_SIZE.nbSectorsHigh,
+      ),
+    ];
   },
   repair(_ctx, plan) {
     plan.writeU32(H.nbSectorsHigh, 0);

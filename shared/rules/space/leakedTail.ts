@@ -23,9 +23,15 @@ reclaimed once that feature is dropped.`,
     const bytes = g.fileSize - scan.usedEnd;
     const clusters = Math.ceil(bytes / g.clusterSize);
     return [
-      ctx.finding(this, `${size(bytes)} (${clusters} cluster${clusters === 1 ? '' : 's'}) leaked at the end of the image, from ${hex(scan.usedEnd)} to ${hex(g.fileSize)}`, scan.usedEnd, bytes, {
-        count: clusters,
-      }),
+      ctx.finding(
+        this,
+        `${size(bytes)} (${clusters} cluster${clusters === 1 ? '' : 's'}) leaked at the end of the image, from ${hex(scan.usedEnd)} to ${hex(g.fileSize)}`,
+        scan.usedEnd,
+        bytes,
+        {
+          count: clusters,
+        },
+      ),
     ];
   },
   repair(ctx, plan) {

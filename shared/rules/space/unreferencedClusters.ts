@@ -21,7 +21,12 @@ at most 64 MiB of such holes to find out. 'hdd-lens map' and the editor's alloca
       this,
       scan.holes,
       ([start, end]) =>
-        ctx.finding(this, `${plural((end - start) / g.clusterSize, 'cluster')} (${size(end - start)}) from ${hex(start)} to ${hex(end)} are not referenced by the BAT or the extension`, start, end - start),
+        ctx.finding(
+          this,
+          `${plural((end - start) / g.clusterSize, 'cluster')} (${size(end - start)}) from ${hex(start)} to ${hex(end)} are not referenced by the BAT or the extension`,
+          start,
+          end - start,
+        ),
       (rest, [start, end]) => ctx.finding(this, `${plural(rest, 'more unreferenced range')} from ${hex(start)} on`, start, end - start),
     );
   },

@@ -20,6 +20,8 @@ const smoke = args.includes('--smoke');
 const portArg = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : undefined;
 const demo = join(root, 'demo');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** The flags every code-server of ours runs with (scripts/codeServerFlags.json, shared with the end-to-end tests). */
+const codeServerFlags = () => JSON.parse(readFileSync(join(root, 'scripts', 'codeServerFlags.json'), 'utf8')).flags;
 
 const log = (s) => console.log(`start: ${s}`);
 
@@ -159,23 +161,7 @@ async function codeServer() {
     XDG_DATA_HOME: join(xdg, 'data'),
     XDG_CACHE_HOME: join(xdg, 'cache'),
   });
-  const argv = [
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--auth',
-    'none',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--reconnection-grace-time',
-    '5',
-    '--user-data-dir',
-    userData,
-    '--extensions-dir',
-    extensions,
-    '--ignore-last-opened',
-    demo,
-  ];
+  const argv = ['--bind-addr', `127.0.0.1:${port}`, ...codeServerFlags(), '--user-data-dir', userData, '--extensions-dir', extensions, demo];
   log(`starting code-server on port ${port}`);
   // Its own process group: stopping it stops its file watcher and extension host too.
   const child = spawn(bin, argv, { cwd: root, env, detached: true, stdio: smoke ? 'ignore' : ['ignore', 'inherit', 'inherit'] });

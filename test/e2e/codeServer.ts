@@ -4,11 +4,16 @@
  * its own process group so that stopping it also stops its file watcher and extension host.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CODE_SERVER, EXTENSION_FOLDER, NODE24, PROJECT_ROOT } from './env';
+
+/** The flags every code-server of ours runs with, shared with `npm start` (scripts/codeServerFlags.json). */
+function codeServerFlags(): string[] {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'scripts', 'codeServerFlags.json'), 'utf8')) as { flags: string[] }).flags;
+}
 
 export interface CodeServer {
   url: string;
@@ -48,23 +53,7 @@ export async function startCodeServer(settings: Record<string, unknown> = {}, op
     symlinkSync(PROJECT_ROOT, join(extensions, EXTENSION_FOLDER), 'dir');
   }
   const port = await freePort();
-  const args = [
-    CODE_SERVER,
-    '--bind-addr',
-    `127.0.0.1:${port}`,
-    '--auth',
-    'none',
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--reconnection-grace-time',
-    '5',
-    '--user-data-dir',
-    userData,
-    '--extensions-dir',
-    extensions,
-    '--ignore-last-opened',
-  ];
+  const args = [CODE_SERVER, '--bind-addr', `127.0.0.1:${port}`, ...codeServerFlags(), '--user-data-dir', userData, '--extensions-dir', extensions];
   const env = { ...process.env, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), XDG_CACHE_HOME: join(home, 'cache') };
   const child = spawn(NODE24, args, { detached: true, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];

@@ -133,6 +133,20 @@ export class ImageDocument implements vscode.CustomDocument {
     this.findingsEmitter.fire(state);
   }
 
+  /** Resolves true once the server's findings are for the current version, false if they do not come within `ms`. */
+  findingsOfNow(ms: number): Promise<boolean> {
+    if (this.findings?.version === this.version) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      const sub = this.onDidChangeFindings((f) => f.version === this.version && done(true));
+    });
+  }
+
   /** Whether saving may write under a running VM: the file on disk, or the state to be written, is marked in use. */
   get mayBeInUse(): boolean {
     return this.diskInUse || (this.findings?.version === this.version && hasUnclean(this.findings.findings));

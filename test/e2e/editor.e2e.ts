@@ -9,7 +9,7 @@ import { open, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
-import { BAT_OFFSET } from '../../shared/format/constants';
+import { BAT_OFFSET, H, IN_USE_DIRTY } from '../../shared/format/constants';
 import { buildFixture, fixtureByName } from '../fixtures';
 import { EXT64K } from '../fixtures/specs/layout';
 import { qemu10, qemu72 } from '../oracles';
@@ -176,32 +176,43 @@ describe('the hdd-lens editor in VS Code (code-server)', function () {
     assert.equal(await wb.page.locator('.tab.dirty').count(), 0, 'the document stays clean: it shows the file');
   });
 
-  it('saves over a file another program changed, once told to Overwrite: the edit lands on the file as it is now', async () => {
+  it('saves over a file another program changed, once told to Overwrite and told again when it marked the image in use', async () => {
     const original = await readFile(image);
     const free = 3;
     const last = original.length - 1;
+    const ynot = Buffer.alloc(4);
+    ynot.writeUInt32LE(IN_USE_DIRTY);
     // Unsaved: free entry 3 set to cluster 0x100 (past the end of the file, so the server flags it).
     const input = await editEntry(free);
     await input.fill('0x100');
     await input.press('Enter');
     await wb.page.locator('.tab.dirty').first().waitFor({ timeout: LONG });
-    // Another program writes the last byte of the data area meanwhile; its notice is left unanswered.
+    // Another program (a VM, say) writes the last byte of the data area and marks the image in use meanwhile; its
+    // notice is left unanswered.
     await writeAt(image, last, Uint8Array.of(original[last] ^ 0xff));
+    await writeAt(image, H.inUse, ynot);
     await wb.page.locator('.notifications-toasts', { hasText: 'changed on disk by another program' }).waitFor({ timeout: LONG });
     await editor.focusGrid();
     await wb.page.keyboard.press('Control+S');
-    const dialog = wb.page.locator('.monaco-dialog-box', { hasText: 'was changed on disk by another program since it was opened' });
-    await dialog.waitFor({ timeout: LONG });
+    const changed = wb.page.locator('.monaco-dialog-box', { hasText: 'was changed on disk by another program since it was opened' });
+    await changed.waitFor({ timeout: LONG });
     await wb.screenshot('07c-overwrite-dialog.png');
-    await dialog.locator('.monaco-button', { hasText: 'Overwrite' }).click();
+    await changed.locator('.monaco-button', { hasText: 'Overwrite' }).click();
+    // The file as it is now is marked in use: asked before anything is written.
+    const inUse = wb.page.locator('.monaco-dialog-box', { hasText: 'says the image is in use' });
+    await inUse.waitFor({ timeout: LONG });
+    assert.equal((await readFile(image)).readUInt32LE(BAT_OFFSET + free * 4), 0, 'nothing written before the answer');
+    await inUse.locator('.monaco-button', { hasText: 'Save Anyway' }).click();
     await wb.page.locator('.tab.dirty').waitFor({ state: 'detached', timeout: LONG });
     const saved = await readFile(image);
     assert.equal(saved.readUInt32LE(BAT_OFFSET + free * 4), 0x100, 'the edit was written');
     assert.equal(saved[last], original[last] ^ 0xff, "the other program's byte is kept");
+    assert.equal(saved.readUInt32LE(H.inUse), IN_USE_DIRTY, 'and its in_use');
     // Back to the repaired image, written from outside: the clean document reads it again.
     await wb.command('Notifications: Clear All Notifications');
     await writeAt(image, 0, original);
     await editor.problemItems().filter({ hasText: 'bat-entry-beyond-eof' }).waitFor({ state: 'detached', timeout: LONG });
+    await editor.problemItems().filter({ hasText: 'image-unclean' }).waitFor({ state: 'detached', timeout: LONG });
     assert.equal(await wb.page.locator('.tab.dirty').count(), 0);
   });
 

@@ -65,7 +65,8 @@ export function bulkFix(
   const result = analysis.memo(key, () => {
     made = new SharedPlan(
       (onProgress) => startPlan(doc, analysis, mode, ignore, worker, inlineEntries, onProgress),
-      () => analysis.cache.delete(key),
+      // Only this plan's entry: an evicted plan's last follower leaving must not drop a newer plan under the key.
+      () => made && analysis.cache.get(key) === made.result && analysis.cache.delete(key),
     );
     plans.set(made.result, made);
     return made.result;

@@ -166,17 +166,24 @@ export async function fixBundle(d: BundleDeps, uri?: vscode.Uri): Promise<void> 
     .filter((s) => !s.top)
     .flatMap((s) => s.images)
     .filter((i) => repairable.has(i.path));
-  if (lower.length > 0) {
-    void vscode.window.showWarningMessage(
-      `hdd-lens: ${lower.map((i) => basename(i.path)).join(', ')} ${lower.length > 1 ? 'have' : 'has'} problems too, but ${lower.length > 1 ? 'they are images' : 'it is an image'} below the top: every snapshot above reads through ${lower.length > 1 ? 'them' : 'it'}, so Fix leaves ${lower.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
-    );
-  }
-  if (away.length > 0) {
-    void vscode.window.showWarningMessage(
-      `hdd-lens: ${away.map((i) => i.path).join(', ')} ${away.length > 1 ? 'are' : 'is'} outside ${dir}: another bundle may use ${away.length > 1 ? 'them' : 'it'}, so Fix leaves ${away.length > 1 ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
-    );
-  }
+  leftAlone(
+    lower.map((i) => basename(i.path)),
+    (many) => `${many ? 'they are images' : 'it is an image'} below the top: every snapshot above reads through ${many ? 'them' : 'it'}`,
+  );
+  leftAlone(
+    away.map((i) => i.path),
+    (many) => `${many ? 'they are' : 'it is'} outside ${dir}: another bundle may use ${many ? 'them' : 'it'}`,
+  );
   if (done === 0 && lower.length === 0 && away.length === 0) void vscode.window.showInformationMessage(`hdd-lens: nothing to repair in ${dir}.`);
+}
+
+/** Says which images with problems Fix Bundle Problems left alone, and why (`why` of one image or of several). */
+function leftAlone(names: string[], why: (many: boolean) => string): void {
+  if (names.length === 0) return;
+  const many = names.length > 1;
+  void vscode.window.showWarningMessage(
+    `hdd-lens: ${names.join(', ')} ${many ? 'have' : 'has'} problems too, but ${why(many)}, so Fix leaves ${many ? 'them' : 'it'} alone. Repair one from the bundle view (Repair…) if you mean to.`,
+  );
 }
 
 /** "Show the Guest Disk Through the Chain": the bundle view of an image's bundle, focused on its snapshot. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource } from '../io/fileSource';
-import { type FileStamp, stampOf } from '../io/fileStamp';
+import { type FileStamp, sameStamp, stampOf } from '../io/fileStamp';
 import { type DecodedImage, decodeImage } from '../format/image';
 import { MAGIC_EXT, MAGIC_LEGACY } from '../format/constants';
 import { type Descriptor, type ImageEntry, type StorageEntry, parseDescriptor } from './descriptor';
@@ -125,16 +125,19 @@ function inspectImage(dir: string, storage: number, guid: string, entry: ImageEn
   img.file = resolveImageFile(dir, entry.file.text);
   if (img.file.kind !== 'file') return img;
   const seen = decoded.get(img.file.path);
-  if (seen) return { ...img, kind: seen.kind, decoded: seen.decoded, error: seen.error };
+  if (seen) return { ...img, kind: seen.kind, decoded: seen.decoded, stamp: seen.stamp, error: seen.error };
   decoded.set(img.file.path, img);
   let src: FileSource | undefined;
   try {
     src = new FileSource(img.file.path);
-    img.stamp = stampOf(src);
+    const before = stampOf(src);
     const magic = String.fromCharCode(...src.read(0, 16));
     img.kind = magic === MAGIC_EXT || magic === MAGIC_LEGACY ? 'expandable' : 'raw';
     // A file that says Compressed is decoded whatever its magic, so that the image rules say what is wrong with it.
     if (img.kind === 'expandable' || entry.type?.text !== 'Plain') img.decoded = decodeImage(src);
+    // Stamped only when no write happened while it was read: a BAT read half-way through a write is never reused.
+    const after = stampOf(src);
+    if (sameStamp(before, after)) img.stamp = after;
   } catch (e) {
     img.error = e instanceof Error ? e.message : String(e);
   } finally {

@@ -44,7 +44,7 @@ export function resolveImageFile(dir: string, file: string): ResolvedFile {
 export function isInside(dir: string, path: string): boolean {
   const real = (p: string): string => {
     try {
-      return realpathSync(p);
+      return realpathSync.native(p);
     } catch {
       return resolve(p);
     }

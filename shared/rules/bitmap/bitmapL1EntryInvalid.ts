@@ -1,4 +1,5 @@
 import { defineRule } from '../rule';
+import { L1_ENTRY_SIZE } from '../../format/extensionLayout';
 import { u64Bytes } from '../../format/le';
 import { storeChecksum } from '../../repair/extensionEdit';
 import { badEntries } from '../../check/bitmapEntries';
@@ -15,7 +16,7 @@ used by nothing else. A bad entry gives the bitmap random bits. The repair sets 
 since a wrong "clean" makes backups miss changed data.`,
   fix: 'set the L1 entry to 1 (all dirty)',
   check(ctx) {
-    return badEntries(ctx).map((e) => ctx.finding(this, `${e.what} ${e.why}`, e.at, 8));
+    return badEntries(ctx).map((e) => ctx.finding(this, `${e.what} ${e.why}`, e.at, L1_ENTRY_SIZE));
   },
   repair(ctx, plan, only) {
     const bad = badEntries(ctx).filter((e) => !only || e.at === only.offset);

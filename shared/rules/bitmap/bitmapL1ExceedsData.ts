@@ -18,7 +18,7 @@ Otherwise readers take the following section (or garbage) for L1 entries. The re
     return wrong(ctx).map((b) =>
       ctx.finding(
         this,
-        `${bitmapName(b)} has ${b.bitmap.l1Size} L1 entries (${b.bitmap.l1Size * 8} bytes) but its feature data is ${b.feature.dataSize} bytes`,
+        `${bitmapName(b)} has ${b.bitmap.l1Size} L1 entries (${b.bitmap.l1Size * L1_ENTRY_SIZE} bytes) but its feature data is ${b.feature.dataSize} bytes`,
         b.feature.dataOffset + BITMAP_HEADER.l1Size.offset,
         BITMAP_HEADER.l1Size.size,
       ),

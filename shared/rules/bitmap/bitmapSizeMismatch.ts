@@ -1,4 +1,5 @@
 import { defineRule } from '../rule';
+import { BITMAP_HEADER } from '../../format/extensionLayout';
 import { bitmapName, bitmaps } from '../../check/bitmaps';
 import { dropBitmaps } from './dropBitmap';
 
@@ -16,7 +17,12 @@ the next backup is then a full one.`,
   fix: 'drop the bitmap (the next backup copies everything)',
   check(ctx) {
     return wrong(ctx).map((b) =>
-      ctx.finding(this, `${bitmapName(b)} covers ${b.bitmap.size} sectors but the disk has ${ctx.geometry?.diskSectors}`, b.feature.dataOffset, 8),
+      ctx.finding(
+        this,
+        `${bitmapName(b)} covers ${b.bitmap.size} sectors but the disk has ${ctx.geometry?.diskSectors}`,
+        b.feature.dataOffset + BITMAP_HEADER.size.offset,
+        BITMAP_HEADER.size.size,
+      ),
     );
   },
   repair(ctx, plan, only) {

@@ -1,4 +1,5 @@
 import { defineRule } from '../rule';
+import { EXT_HEADER } from '../../format/extensionLayout';
 import { EXT_MAGIC } from '../../format/constants';
 import { extensionMagicOk } from '../../format/extension';
 import { clearExtOff } from './clearExtOff';
@@ -18,7 +19,14 @@ trusted, and losing bitmaps only makes the next backup a full one.`,
   check(ctx) {
     const ext = ctx.image.extension;
     if (!ext || extensionMagicOk(ext)) return [];
-    return [ctx.finding(this, `the format extension at ${hex(ext.offset)} starts with ${hex(ext.magic)}, not ${hex(EXT_MAGIC)}`, ext.offset, 8)];
+    return [
+      ctx.finding(
+        this,
+        `the format extension at ${hex(ext.offset)} starts with ${hex(ext.magic)}, not ${hex(EXT_MAGIC)}`,
+        ext.offset + EXT_HEADER.magic.offset,
+        EXT_HEADER.magic.size,
+      ),
+    ];
   },
   repair(_ctx, plan) {
     clearExtOff(plan, 'its magic was wrong');

@@ -41,7 +41,7 @@ import { DescriptorDocuments, isDescriptorUri, shown as shownDescriptor } from '
 import { optionalPosition, position } from './params';
 import { notify, onNotification, onRequest } from './rpc';
 import { BundleRequests } from './bundleRequests';
-import { type PlanWatch, PlanCancelled } from './sharedPlan';
+import { type PlanWatch, PlanCancelled, untilCancelled } from './sharedPlan';
 import { percentReports } from './workDone';
 
 /**
@@ -507,9 +507,9 @@ export class HddLensServer {
     const progress = this.connection.window.attachWorkDoneProgress(p.workDoneToken);
     progress.begin(`hdd-lens: planning the ${p.mode === 'leaks' ? 'leak repair' : 'repair'}`, 0);
     try {
-      const found = await this.checked(p.uri);
+      // The check of a 16M-entry image takes seconds: a cancel during it is answered then, not after it.
+      const found = await untilCancelled(this.checked(p.uri), token);
       if (!found || (p.mode !== 'all' && p.mode !== 'leaks')) return null;
-      if (token.isCancellationRequested) throw new PlanCancelled();
       return await this.bulk(found.doc, found.analysis, p.mode, { token, onProgress: percentReports(progress) });
     } catch (e) {
       if (e instanceof PlanCancelled) throw new ResponseError(LSPErrorCodes.RequestCancelled, `hddLens/planRepair of ${p.uri}: ${e.message}`);

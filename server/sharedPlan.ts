@@ -14,6 +14,16 @@ export class PlanCancelled extends Error {
   }
 }
 
+/** `work`'s result, or PlanCancelled as soon as `token` is cancelled (the work itself goes on for whoever else waits). */
+export function untilCancelled<T>(work: Promise<T>, token: CancellationToken): Promise<T> {
+  if (token.isCancellationRequested) return Promise.reject(new PlanCancelled());
+  let sub: { dispose(): void } | undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    sub = token.onCancellationRequested(() => reject(new PlanCancelled()));
+  });
+  return Promise.race([work, cancelled]).finally(() => sub?.dispose());
+}
+
 /**
  * A bulk plan being made, shared by every request for the same state and mode (the analysis's cache holds its
  * result): each follower hears the progress from where it is on, and is answered at once when its own request is

@@ -7,34 +7,39 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type LoadedBundle, loadBundle } from './codeCache';
 import type { CommandMain } from './execute';
 import { printUsage, usageError } from './help';
 import { exitQuietlyOnClosedPipe, stderr, stdout } from './output';
 
-/* eslint-disable @typescript-eslint/no-require-imports -- loading a command on demand is the point */
-const COMMANDS: Record<string, () => { main: CommandMain }> = {
-  check: () => require('./commands/check'),
-  info: () => require('./commands/info'),
-  map: () => require('./commands/map'),
-  convert: () => require('./commands/convert'),
-  create: () => require('./commands/create'),
-  recover: () => require('./commands/recover'),
-  rules: () => require('./commands/rules'),
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
+/** The commands, each a bundle of its own (dist/commands/NAME.js), loaded with its code cache (cli/codeCache.ts). */
+const COMMANDS = ['check', 'info', 'map', 'convert', 'create', 'recover', 'rules'] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+const loaded = new Map<CommandName, LoadedBundle<{ main: CommandMain }>>();
+
+function isCommand(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+/** A command's bundle, loaded once per process (the build's training runs call a command several times). */
+export function loadCommand(name: CommandName): LoadedBundle<{ main: CommandMain }> {
+  let bundle = loaded.get(name);
+  if (!bundle) loaded.set(name, (bundle = loadBundle(join(__dirname, 'commands', `${name}.js`))));
+  return bundle;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined) return usageError('no command given');
-    if (command === '--help' || command === '-h' || command === 'help') return printUsage(rest[0] in COMMANDS ? rest[0] : undefined);
+    if (command === '--help' || command === '-h' || command === 'help') return printUsage(rest[0] !== undefined && isCommand(rest[0]) ? rest[0] : undefined);
     if (command === '--version' || command === '-V') {
       stdout.line(`hdd-lens ${version()}`);
       return 0;
     }
-    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!load) return usageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
-    return await load().main(rest);
+    if (!isCommand(command)) return usageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
+    return await loadCommand(command).exports.main(rest);
   } finally {
     stdout.flush();
     stderr.flush();

@@ -4,7 +4,9 @@ import { SAMPLES, qemuConvert, qemuCreate, qemuWrite, run, runOk, samplePath } f
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
 import { ORACLES, type Oracle, qemu10, qemu72 } from '../oracles';
 import { fileDifference } from '../differential/cli';
-import { hdd } from './helpers';
+import { CLI, hdd } from './helpers';
+import { straceAvailable } from '../crash/writeSafety';
+import { spawnSync } from 'node:child_process';
 
 /** The sizes and cluster sizes `create` is compared on: defaults, odd sizes, rounding, suffixes, 1 TiB. */
 const CREATE_CASES: Array<{ size: string; cluster?: string }> = [
@@ -119,6 +121,43 @@ describe('hdd-lens create, convert and map against qemu-img', function () {
         assert.ok(st.blocks * 512 <= (await stat(image)).size + 64 * 1024, 'the raw file is not sparse');
       });
     }
+
+    it("syncs OUT.raw and its folder before exiting; --no-sync (qemu-img convert's default) makes no sync call and writes the same bytes", async function () {
+      if (!straceAvailable()) this.skip();
+      const image = await filled('ext');
+      const syncCalls = async (extra: string[]): Promise<{ calls: string[]; out: string }> => {
+        const out = `${await scratchPath('synced')}.raw`;
+        const log = `${out}.strace`;
+        const r = spawnSync('strace', [
+          '-f',
+          '-qq',
+          '-e',
+          'trace=fsync,fdatasync,sync_file_range,syncfs,sync',
+          '-o',
+          log,
+          process.execPath,
+          CLI,
+          'convert',
+          ...extra,
+          image,
+          out,
+        ]);
+        assert.equal(r.status, 0, r.stderr.toString());
+        const calls = (await readFile(log, 'utf8'))
+          .split('\n')
+          .map((l) => /^\d+\s+(\w+)\(/.exec(l)?.[1])
+          .filter((c): c is string => c !== undefined);
+        return { calls, out };
+      };
+      const synced = await syncCalls([]);
+      assert.deepEqual(synced.calls, ['fsync', 'fsync'], 'the file, then its folder');
+      const unsynced = await syncCalls(['--no-sync']);
+      assert.deepEqual(unsynced.calls, []);
+      assert.equal(await fileDifference(synced.out, unsynced.out), undefined);
+      const theirs = `${await scratchPath('qemu')}.raw`;
+      await qemuConvert(qemu72(), image, theirs);
+      assert.equal(await fileDifference(unsynced.out, theirs), undefined);
+    });
 
     it('refuses an existing output unless --overwrite, and never the image itself', async () => {
       const image = await scratchCopy(samplePath('parallels-v2'));

@@ -233,7 +233,8 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
  * does not flush either (the like-for-like peer of that one).
  */
 function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle, durable: boolean): Row {
-  const dir = join(PROJECT_ROOT, 'bench', 'work', 'convert');
+  // A folder per row: rows are made before any runs, and each row's cleanup removes its own.
+  const dir = join(PROJECT_ROOT, 'bench', 'work', durable ? 'convert' : 'convert-no-sync');
   mkdirSync(dir, { recursive: true });
   const out = {
     ours: join(dir, 'hdd-lens.raw'),

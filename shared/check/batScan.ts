@@ -765,23 +765,34 @@ class BitmapSlots implements OccupiedSlots {
 
   freeRuns(from: number, to: number): Array<[number, number]> {
     const runs: Array<[number, number]> = [];
-    let runStart = -1;
-    for (let s = from; s < to; s++) {
-      // Whole words in use are skipped at once: dense images cost a word test per 32 clusters.
-      if ((s & 31) === 0 && s + 32 <= to && runStart < 0 && this.bits[s >>> 5] === -1) {
-        s += 31;
-        continue;
-      }
-      const used = this.has(s);
-      if (!used && runStart < 0) runStart = s;
-      else if (used && runStart >= 0) {
-        runs.push([runStart, s]);
-        runStart = -1;
-      }
+    for (let s = nextSlot(this.bits, from, to, false); s < to;) {
+      const end = nextSlot(this.bits, s, to, true);
+      runs.push([s, end]);
+      s = nextSlot(this.bits, end, to, false);
     }
-    if (runStart >= 0) runs.push([runStart, to]);
     return runs;
   }
+}
+
+/**
+ * The first slot in [from, to) that is taken (`taken`) or free (otherwise) in `bits`, or `to`: a word at a time (a
+ * dense image's bitmap is all full words, and this loop is cheap before it is optimised, as it runs once).
+ * Slots past the bitmap are free.
+ */
+function nextSlot(bits: Int32Array, from: number, to: number, taken: boolean): number {
+  let s = from;
+  if (s < 0) {
+    if (!taken || to <= 0) return Math.min(s, to);
+    s = 0;
+  }
+  while (s < to) {
+    const w = s >>> 5;
+    const word = w < bits.length ? bits[w] : 0;
+    const wanted = (taken ? word : ~word) & (-1 << (s & 31));
+    if (wanted !== 0) return Math.min(to, w * 32 + 31 - Math.clz32(wanted & -wanted));
+    s = (w + 1) * 32;
+  }
+  return to;
 }
 
 class SortedSlots implements OccupiedSlots {

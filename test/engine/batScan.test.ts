@@ -78,7 +78,42 @@ function assertAsReference(bytes: Uint8Array, random: () => number, what: string
   }
   assert.equal(scan.allocated, ref.allocated, `${what}: allocated`);
   assert.equal(scanner.fragmented, fragmentedClusters(g, image.bat!), `${what}: fragmented`);
+  assert.deepEqual(scan.holes, referenceHoles(g, image.bat!, scan.usedEnd), `${what}: holes`);
   return ref.flags.size;
+}
+
+/**
+ * Cluster slots of the data area below `usedEnd` that no regular entry holds, as merged byte ranges, less the bytes
+ * of the irregular entries (below the data area or off the grid, inside the file), computed one slot at a time.
+ */
+function referenceHoles(g: Geometry, bat: Uint32Array, usedEnd: number): Array<[number, number]> {
+  const origin = g.variant === 'ext' ? 0 : g.dataOffset;
+  const from = Math.ceil((Math.max(g.dataOffset, g.batEnd) - origin) / g.clusterSize);
+  const to = Math.floor((usedEnd - origin) / g.clusterSize);
+  const used = new Set<number>();
+  const irregular: number[] = [];
+  for (const e of bat) {
+    const host = e * g.unit;
+    if (e === 0 || host >= g.fileSize) continue;
+    if (host >= g.dataOffset && (host - origin) % g.clusterSize === 0) used.add((host - origin) / g.clusterSize);
+    else irregular.push(host);
+  }
+  let holes: Array<[number, number]> = [];
+  for (let s = from; s < to; s++) {
+    if (used.has(s)) continue;
+    const start = origin + s * g.clusterSize;
+    const last = holes[holes.length - 1];
+    if (last && last[1] === start) last[1] = start + g.clusterSize;
+    else holes.push([start, start + g.clusterSize]);
+  }
+  for (const host of irregular) {
+    holes = holes.flatMap(([hs, he]): Array<[number, number]> => {
+      const ue = host + g.clusterSize;
+      if (!(hs < ue && host < he)) return [[hs, he]];
+      return [...(host > hs ? [[hs, host] as [number, number]] : []), ...(ue < he ? [[ue, he] as [number, number]] : [])];
+    });
+  }
+  return holes;
 }
 
 describe('BAT scan fast paths against a slow reference', () => {

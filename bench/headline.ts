@@ -88,8 +88,7 @@ export async function headline(
       '(its output cache mode "unsafe" is the default for convert: the data may still be in the page cache when it exits). With `-t writeback` qemu-img flushes',
     );
     md('its output at close (one fdatasync, seen with strace): **that peer is the like-for-like one**; the default peer is shown beside it.');
-    md("`convert --no-sync` does not flush either: its like-for-like peer is qemu-img's default. Every convert starts after a `sync` (untimed),");
-    md('so that none waits for the data an earlier command left unflushed.');
+    md('Every convert starts after a `sync` (untimed), so that none waits for the data an earlier command left unflushed.');
   }
   md();
   const head = [
@@ -226,18 +225,13 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
       targets: [],
     },
   ];
-  if (images.convert) list.push(convertRow(images.convert, q72, q10, true), convertRow(images.convert, q72, q10, false));
+  if (images.convert) list.push(convertRow(images.convert, q72, q10));
   return list;
 }
 
-/**
- * convert, durable (hdd-lens's default: OUT synced before it gets its name) against qemu-img's default and its
- * durable `-t writeback`, the like-for-like peer and the targets; or `--no-sync` against qemu-img's default, which
- * does not flush either (the like-for-like peer of that one).
- */
-function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle, durable: boolean): Row {
-  // A folder per row: rows are made before any runs, and each row's cleanup removes its own.
-  const dir = join(PROJECT_ROOT, 'bench', 'work', durable ? 'convert' : 'convert-no-sync');
+/** convert (OUT synced before it gets its name) against qemu-img's default and its durable `-t writeback`. */
+function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle): Row {
+  const dir = join(PROJECT_ROOT, 'bench', 'work', 'convert');
   mkdirSync(dir, { recursive: true });
   const out = {
     ours: join(dir, 'hdd-lens.raw'),
@@ -258,26 +252,20 @@ function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle, durable: boolea
     timeoutMs: 600000,
     ...(cache ? { variant: `-t ${cache}` } : {}),
   });
-  const peers = durable
-    ? [peer(q72, out.q72), peer(q10, out.q10), peer(q72, out.q72wb, 'writeback'), peer(q10, out.q10wb, 'writeback')]
-    : [peer(q72, out.q72), peer(q10, out.q10)];
   return {
-    figure: durable ? 'convert -O raw, 3 GiB of data' : 'convert -O raw --no-sync, 3 GiB of data',
-    args: ['convert', ...(durable ? [] : ['--no-sync']), g.path, out.ours, '--overwrite'],
+    figure: 'convert -O raw, 3 GiB of data',
+    args: ['convert', g.path, out.ours, '--overwrite'],
     ourExits: [0],
-    peers,
-    targets: durable
-      ? [
-          { peer: 2, max: 1 },
-          { peer: 3, max: 1 },
-        ]
-      : [
-          { peer: 0, max: 1 },
-          { peer: 1, max: 1 },
-        ],
+    peers: [peer(q72, out.q72), peer(q10, out.q10), peer(q72, out.q72wb, 'writeback'), peer(q10, out.q10wb, 'writeback')],
+    targets: [
+      { peer: 0, max: 1 },
+      { peer: 1, max: 1 },
+      { peer: 2, max: 1 },
+      { peer: 3, max: 1 },
+    ],
     outputCheck: () => {
       const same = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
-      const theirs = durable ? [out.q72, out.q10, out.q72wb, out.q10wb] : [out.q72, out.q10];
+      const theirs = [out.q72, out.q10, out.q72wb, out.q10wb];
       const ok = theirs.every((o) => same(out.ours, o));
       const sparse = execFileSync('du', ['-k', out.ours], { encoding: 'utf8' }).split('\t')[0];
       return {

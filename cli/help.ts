@@ -63,16 +63,13 @@ Lists the guest disk as runs: where each allocated run is stored in IMAGE. Witho
 of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.
 For a BUNDLE, the runs of the merged guest disk: depth is the image's place in the chain (0 = top), as
 qemu-img map reports a chain; --json adds each run's "file" and "storage".`,
-  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID] [--no-sync] [-p]
+  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID] [-p]
 
 Writes the guest disk as a raw file, byte for byte what 'qemu-img convert -f parallels -O raw' writes.
 OUT.raw is sparse: unallocated clusters and zero blocks are not written.
 
   --overwrite       replace OUT.raw if it exists (it never may be IMAGE itself)
   --snapshot G      for a BUNDLE: the guest disk of snapshot G instead of the top
-  --no-sync         do not wait for OUT.raw to reach the disk (qemu-img convert's default): faster, but
-                    after a crash or power loss soon after, OUT.raw may miss data it seems to hold. By
-                    default OUT.raw is synced before it gets its name: once convert exits, it is on disk
   -p, --progress    show progress on stderr, as qemu-img convert -p (the default when stderr is a terminal)
 
 A BUNDLE converts to the merged guest disk of its active chain (top first, clusters an image does not

@@ -16,7 +16,7 @@ export async function runConvert(argv: string[]): Promise<number> {
   const p = parseCommand(
     'convert',
     argv,
-    { overwrite: { type: 'boolean' }, snapshot: { type: 'string' }, progress: { type: 'boolean', short: 'p' }, 'no-sync': { type: 'boolean' } },
+    { overwrite: { type: 'boolean' }, snapshot: { type: 'string' }, progress: { type: 'boolean', short: 'p' } },
     { min: 2, max: 2, names: 'IMAGE and OUT.raw' },
   );
   if (flag(p, 'help')) return printUsage('convert');
@@ -28,7 +28,6 @@ export async function runConvert(argv: string[]): Promise<number> {
       return await bundleCommands().bundleConvert(bundle, out, {
         snapshot: stringOption(p, 'snapshot'),
         overwrite: flag(p, 'overwrite'),
-        sync: !flag(p, 'no-sync'),
         ...(progress ? { onProgress: progress.update } : {}),
       });
     } finally {
@@ -39,11 +38,7 @@ export async function runConvert(argv: string[]): Promise<number> {
   const view = openForReading(image);
   try {
     await forFile(image, () =>
-      convertToRaw(view.source, image, out, {
-        overwrite: flag(p, 'overwrite'),
-        sync: !flag(p, 'no-sync'),
-        ...(progress ? { onProgress: progress.update } : {}),
-      }),
+      convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }),
     );
   } finally {
     progress?.end();

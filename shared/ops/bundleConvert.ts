@@ -4,7 +4,7 @@
  * are written. Never writes into the bundle: flattening makes a new file.
  */
 import { existsSync, realpathSync, writeSync } from 'node:fs';
-import { type OutputOptions, withOutput } from './convertOutput';
+import { withOutput } from './convertOutput';
 import { forFile } from '../io/fileErrors';
 import type { ProgressCallback } from '../io/progress';
 import { type Bundle, BundleError, allImages } from '../bundle/bundle';
@@ -20,8 +20,9 @@ export interface BundleConvertResult {
   snapshot: string;
 }
 
-export interface BundleConvertOptions extends OutputOptions {
+export interface BundleConvertOptions {
   snapshot?: string;
+  overwrite?: boolean;
   /** Guest bytes gone through (copied or skipped as unmapped), of the disk size; called after each chunk. */
   onProgress?: ProgressCallback;
 }
@@ -32,7 +33,7 @@ export async function convertBundle(bundle: Bundle, outPath: string, options: Bu
   try {
     refuseInvalidEntries(chain);
     // Written as an image's convert is: a temporary file renamed when complete, removed on a failure or signal.
-    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true, sync: options.sync }, async (out) => {
+    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true }, async (out) => {
       const written = await copyMapped(chain, out.fd, outPath, options.onProgress);
       return { size: chain.size, written, snapshot: chain.guid };
     });

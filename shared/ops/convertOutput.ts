@@ -23,12 +23,6 @@ export class ConvertError extends Error {}
 
 export interface OutputOptions {
   overwrite?: boolean;
-  /**
-   * false: neither write-behind flushes nor the final fsync (qemu-img convert's default, cache mode "unsafe"): OUT
-   * gets its name once written, but after a crash or power loss soon after it may miss data it seems to hold. The
-   * temporary name and the rename stay, so an interrupted convert still leaves no OUT.
-   */
-  sync?: boolean;
 }
 
 export class ConvertOutput {
@@ -41,9 +35,8 @@ export class ConvertOutput {
     readonly partial: string,
     readonly fd: number,
     private readonly overwrite: boolean,
-    private readonly sync: boolean,
   ) {
-    this.flush = new FlushBehind(fd, sync ? FLUSH_EVERY : Infinity);
+    this.flush = new FlushBehind(fd, FLUSH_EVERY);
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);
@@ -59,7 +52,7 @@ export class ConvertOutput {
     const partial = join(dirname(outPath), `.${basename(outPath)}.hdd-lens-partial`);
     removeStalePartial(partial);
     const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-    return new ConvertOutput(outPath, partial, fd, options.overwrite === true, options.sync !== false);
+    return new ConvertOutput(outPath, partial, fd, options.overwrite === true);
   }
 
   /** Counts bytes written to the output, for write-behind (throws the error of a flush that failed). */
@@ -75,7 +68,7 @@ export class ConvertOutput {
   /** Sets the final length, syncs, and gives the file its name (never replacing a file there without --overwrite). */
   commit(size: number): void {
     ftruncateSync(this.fd, size);
-    if (this.sync) fsyncSync(this.fd);
+    fsyncSync(this.fd);
     closeSync(this.fd);
     this.done = true;
     this.unhook();
@@ -91,7 +84,7 @@ export class ConvertOutput {
         throw new ConvertError(`${this.path}: appeared while converting (use --overwrite to replace it); the output was removed`);
       throw e;
     }
-    if (this.sync) fsyncDir(this.path);
+    fsyncDir(this.path);
   }
 
   /** Removes the unfinished output (after a failure or a signal). */

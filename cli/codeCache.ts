@@ -6,7 +6,7 @@
  *
  * The cache is an accelerator, never a source of behaviour: V8 checks it against the source and its own version
  * and flags and rejects any mismatch (another Node.js, an edited bundle, a damaged file), and the bundle is then
- * compiled as usual. Nothing here writes, unless the build asks (`cacheOut`).
+ * compiled as usual. Nothing here writes, but `saveCache`, which only the build's training runs call.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';

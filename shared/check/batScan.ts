@@ -2,6 +2,7 @@ import type { Geometry } from '../format/geometry';
 import { BAT_PIECE_ENTRIES } from '../format/batStream';
 import type { ProgressCallback } from '../io/progress';
 import { type EntryBounds, type EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
+import { KERNEL_FILTER_BYTES, KERNEL_PIECE_ENTRIES, type SparseKernel, sparseKernel } from './kernels/sparseKernel';
 import { type MetadataRange, slotOrigin } from './metadata';
 
 /** Problems a single BAT entry can have, as bits. */
@@ -103,6 +104,8 @@ export class BatScanner {
   private readonly b: EntryBounds;
   private readonly problems = new ProblemList();
   private readonly seen: Int32Array | undefined;
+  /** The sparse loops in WebAssembly, whose memory holds `seen` (undefined: the TypeScript loops run). */
+  private readonly kernel: SparseKernel | undefined;
   /** Slots whose first owner `finish` must find (the slots of duplicates). */
   private wanted: Int32Array | undefined;
   private wantedCount = 0;
@@ -122,15 +125,20 @@ export class BatScanner {
   /** What `markGathered` counted: regular entries, fragmented entries. */
   private readonly counts = new Int32Array(2);
 
+  /** `kernels: false` runs the TypeScript loops where the WebAssembly ones would (the tests compare the two). */
   constructor(
     private readonly g: Geometry,
     private readonly tests: EntryTests = entryTests(),
+    kernels = true,
   ) {
     this.b = entryBounds(g);
     primeLoops(this.b, tests);
     const limitSlots = Math.ceil(Math.max(0, g.fileSize - slotOrigin(g)) / g.clusterSize);
-    if (limitSlots <= MAX_BITMAP_SLOTS) this.seen = new Int32Array(Math.ceil(limitSlots / 32) + 1);
-    else this.regular = new EntryList();
+    if (limitSlots <= MAX_BITMAP_SLOTS) {
+      const words = Math.ceil(limitSlots / 32) + 1;
+      this.kernel = kernels ? sparseKernel(this.b, words) : undefined;
+      this.seen = this.kernel?.seen ?? new Int32Array(words);
+    } else this.regular = new EntryList();
   }
 
   /** Scans entries [from, from + chunk.length), whose values `chunk` holds (it may be reused afterwards). */
@@ -227,21 +235,45 @@ export class BatScanner {
    * duplicates) are handled here afterwards, in index order.
    */
   private scanSparse(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
+    if (this.kernel) return this.scanSparseInKernel(chunk, from, end, this.kernel);
     const at = (this.gathered = reserve(this.gathered, end));
     const n = gatherAllocated(chunk, end, at);
     const counts = this.counts;
     const rare = markGathered(chunk, at, n, seen, this.b, this.tests, counts);
     this.allocated += counts[0];
     this.fragmented += counts[1];
+    this.settleRare(chunk, from, at, rare, 0, seen);
+  }
+
+  /** `scanSparse` with the kernel's loops, a kernel piece at a time (the pair across two is counted here). */
+  private scanSparseInKernel(chunk: Uint32Array, from: number, end: number, kernel: SparseKernel): void {
+    const step = this.b.perCluster;
+    for (let start = 0; start < end; start += KERNEL_PIECE_ENTRIES) {
+      const stop = Math.min(end, start + KERNEL_PIECE_ENTRIES);
+      kernel.load(chunk, start, stop);
+      const rare = kernel.markGathered(kernel.gatherAllocated(stop - start));
+      this.allocated += kernel.regular;
+      this.fragmented += kernel.fragmented;
+      const before = chunk[start - 1];
+      if (start > 0 && before !== 0 && chunk[start] !== 0 && before + step !== chunk[start]) this.fragmented++;
+      this.settleRare(chunk, from, kernel.at, rare, start, kernel.seen);
+    }
+  }
+
+  /**
+   * The entries the sparse loops left, in index order (positions `at[0..rare)` plus `offset` in `chunk`): irregular
+   * ones get the full tests, regular ones are duplicates (their slot was taken when the loop met them).
+   */
+  private settleRare(chunk: Uint32Array, from: number, at: Int32Array, rare: number, offset: number, seen: Int32Array): void {
     const { beforeData, beyondEof, misaligned } = this.tests;
     const b = this.b;
     for (let r = 0; r < rare; r++) {
-      const k = at[r];
+      const k = at[r] + offset;
       const e = chunk[k];
       if (beforeData(e, b) || beyondEof(e, b) || misaligned(e, b)) this.classify(from + k, e);
       else {
         this.allocated++;
-        this.duplicate(from + k, e, (e - b.originUnits) >>> b.shift);
+        this.take(seen, (e - b.originUnits) >>> b.shift, from + k, e);
       }
     }
   }
@@ -362,7 +394,8 @@ export class BatScanner {
   private secondPass(again: BatPass, metadata: readonly MetadataRange[]): Map<number, number> {
     const { b, g, problems, wanted, tests } = this;
     const owners = new Map<number, number>();
-    const filter = new Uint8Array(SMALL_FILTER_BUCKETS);
+    const kernel = this.kernel;
+    const filter = kernel?.filter.fill(0) ?? new Uint8Array(SMALL_FILTER_BUCKETS);
     let buckets = 0;
     const add = (slot: number): void => {
       buckets += 1 - filter[slot & (SMALL_FILTER_BUCKETS - 1)];
@@ -378,7 +411,10 @@ export class BatScanner {
     const hashed = metadata.length === 0 && zeroBucket >= 0 && filter[zeroBucket] === 0;
     // That loop branches on the filter when few buckets are set (the branch is then well predicted, and the loop
     // has no dependency from one entry to the next: a third faster on a scattered BAT with 1000 duplicates).
-    const gather = !hashed ? gatherWanted : buckets <= SMALL_FILTER_BUCKETS / 16 ? gatherRare : gatherHashed;
+    const rare = kernel
+      ? (chunk: Uint32Array, _b: EntryBounds, _t: EntryTests, _f: Uint8Array, out: Int32Array) => gatherRareInKernel(kernel, chunk, out)
+      : gatherRare;
+    const gather = !hashed ? gatherWanted : buckets <= SMALL_FILTER_BUCKETS / 16 ? rare : gatherHashed;
     // Without metadata to test, the pass may stop when every wanted owner is found, or past the last duplicate.
     const done = (to: number): boolean => metadata.length === 0 && (owners.size === this.wantedCount || to >= this.ownersBefore);
     again((chunk, from) => {
@@ -403,7 +439,19 @@ export class BatScanner {
 }
 
 /** Buckets of the second pass's filter, a byte each (64 KiB: a byte load is cheaper than a bit test). */
-const SMALL_FILTER_BUCKETS = 1 << 16;
+const SMALL_FILTER_BUCKETS = KERNEL_FILTER_BYTES;
+
+/** `gatherRare` by the kernel (on its filter), a kernel piece of `chunk` at a time. */
+function gatherRareInKernel(kernel: SparseKernel, chunk: Uint32Array, hits: Int32Array): number {
+  let m = 0;
+  for (let start = 0; start < chunk.length; start += KERNEL_PIECE_ENTRIES) {
+    const stop = Math.min(chunk.length, start + KERNEL_PIECE_ENTRIES);
+    kernel.load(chunk, start, stop);
+    const found = kernel.gatherRare(stop - start);
+    for (let h = 0; h < found; h++) hits[m++] = kernel.at[h] + start;
+  }
+  return m;
+}
 
 /** The slot of an entry known to be regular (in the data area, on its grid). */
 function slotOfRegular(e: number, b: EntryBounds): number {
@@ -883,17 +931,42 @@ export function findHoles(
   const from = Math.ceil((Math.max(g.dataOffset, g.batEnd) - origin) / g.clusterSize);
   const to = Math.floor((usedEnd - origin) / g.clusterSize);
   if (to <= from) return [];
-  let holes = occupied.freeRuns(from, to).map(([a, b]): [number, number] => [origin + a * g.clusterSize, origin + b * g.clusterSize]);
+  const holes = occupied.freeRuns(from, to).map(([a, b]): [number, number] => [origin + a * g.clusterSize, origin + b * g.clusterSize]);
   const used: Array<[number, number]> = metadata.map((m) => [m.start, m.end]);
   for (let k = 0; k < irregularValues.length; k++) used.push([irregularValues[k] * g.unit, irregularValues[k] * g.unit + g.clusterSize]);
-  for (const [us, ue] of used) holes = holes.flatMap(([hs, he]) => subtract(hs, he, us, ue));
-  return holes;
+  return subtractRanges(holes, used);
 }
 
-function subtract(hs: number, he: number, us: number, ue: number): Array<[number, number]> {
-  if (!(hs < ue && us < he)) return [[hs, he]];
+/**
+ * `holes` (ascending, disjoint) less every range of `used` (any order, may overlap), in one sweep over both sorted:
+ * O((holes + used) log used). Subtracting one used range at a time from every hole was O(holes x used), and a BAT
+ * of many misaligned entries among many holes took seconds per thousand entries.
+ */
+export function subtractRanges(holes: ReadonlyArray<[number, number]>, used: Array<[number, number]>): Array<[number, number]> {
+  const merged = mergeRanges(used);
   const out: Array<[number, number]> = [];
-  if (us > hs) out.push([hs, us]);
-  if (ue < he) out.push([ue, he]);
+  let u = 0;
+  for (const [hs, he] of holes) {
+    let start = hs;
+    // Used ranges ending at or before this hole cannot touch it or any later one.
+    while (u < merged.length && merged[u][1] <= start) u++;
+    for (let k = u; k < merged.length && merged[k][0] < he && start < he; k++) {
+      if (merged[k][0] > start) out.push([start, merged[k][0]]);
+      start = Math.max(start, merged[k][1]);
+    }
+    if (start < he) out.push([start, he]);
+  }
+  return out;
+}
+
+/** Ranges sorted and coalesced: ascending, disjoint, none touching the next. */
+function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
+  const sorted = ranges.filter(([a, b]) => a < b).sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
   return out;
 }

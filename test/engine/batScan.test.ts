@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { BatScanner, EntryFlag, inMemory } from '../../shared/check/batScan';
+import { BatScanner, EntryFlag, inMemory, subtractRanges } from '../../shared/check/batScan';
 import '../../shared/rules/catalogue';
 import type { Geometry } from '../../shared/format/geometry';
 import { decodeImage } from '../../shared/format/image';
@@ -178,6 +178,57 @@ describe('BAT scan fast paths against a slow reference', () => {
       assert.ok(assertAsReference(bytes, random, variant) <= 2 * (bat.length / 32), 'the unchanged entries are regular');
     });
   }
+});
+
+describe('holes less the ranges irregular entries and metadata use', () => {
+  /** The obvious way: every used range taken out of every hole, one at a time. */
+  function naive(holes: Array<[number, number]>, used: Array<[number, number]>): Array<[number, number]> {
+    let out = holes;
+    for (const [us, ue] of used) {
+      out = out.flatMap(([hs, he]): Array<[number, number]> => {
+        if (!(hs < ue && us < he)) return [[hs, he]];
+        return [...(us > hs ? [[hs, us] as [number, number]] : []), ...(ue < he ? [[ue, he] as [number, number]] : [])];
+      });
+    }
+    return out;
+  }
+
+  it('the sweep gives what subtracting one range at a time gives (overlapping, nested, touching ranges)', () => {
+    const random = rng(41);
+    for (let round = 0; round < 300; round++) {
+      const holes: Array<[number, number]> = [];
+      for (let at = Math.floor(random() * 8); holes.length < 1 + Math.floor(random() * 12);) {
+        const end = at + 1 + Math.floor(random() * 10);
+        holes.push([at, end]);
+        at = end + 1 + Math.floor(random() * 6);
+      }
+      const used = Array.from({ length: Math.floor(random() * 10) }, (): [number, number] => {
+        const a = Math.floor(random() * 120);
+        return [a, a + 1 + Math.floor(random() * 25)];
+      });
+      assert.deepEqual(
+        subtractRanges(
+          holes,
+          used.map((r) => [...r] as [number, number]),
+        ),
+        naive(holes, used),
+        `round ${round}`,
+      );
+    }
+  });
+
+  it('100,000 holes and 100,000 used ranges: one sweep (subtracting one at a time did 10^10 steps)', () => {
+    const holes = Array.from({ length: 100_000 }, (_, k): [number, number] => [k * 4, k * 4 + 3]);
+    const used = Array.from({ length: 100_000 }, (_, k): [number, number] => [((k * 7919) % 100_000) * 4 + 1, ((k * 7919) % 100_000) * 4 + 2]);
+    const out = subtractRanges(holes, used);
+    assert.equal(out.length, 200_000);
+    assert.deepEqual(out.slice(0, 4), [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+    ]);
+  });
 });
 
 describe('BAT scan work', () => {

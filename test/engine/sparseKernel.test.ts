@@ -1,0 +1,116 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { type BatScan, BatScanner, inMemory } from '../../shared/check/batScan';
+import { entryBounds } from '../../shared/check/entryTests';
+import { KERNEL_PIECE_ENTRIES, sparseKernel } from '../../shared/check/kernels/sparseKernel';
+import '../../shared/rules/catalogue';
+import { type Geometry, deriveGeometry } from '../../shared/format/geometry';
+import { decodeHeader } from '../../shared/format/header';
+import { BufferSource } from '../../shared/io/byteSource';
+import { createLayout } from '../../shared/ops/create';
+
+/**
+ * The sparse scan's WebAssembly kernels (shared/check/kernels/sparseScan.wat) against the TypeScript loops they
+ * replace: the same BatScan, entry for entry, on sparse BATs full of what the kernels must not get wrong (values at
+ * every bound of the entry tests, near 2^32, misaligned, duplicates of earlier and later entries, runs that cross
+ * a kernel piece). The TypeScript loops are checked against a slow reference in batScan.test.ts.
+ */
+
+const root = join(__dirname, '..', '..', '..');
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The geometry of an image of `entries` clusters whose file is `spareClusters` clusters longer than its metadata. */
+function geometry(legacy: boolean, entries: number, spareClusters: number, tailBytes = 0, clusterSize = 4096): Geometry {
+  const layout = createLayout({ size: entries * clusterSize, clusterSize, legacy });
+  return deriveGeometry(decodeHeader(new BufferSource(layout.header)), layout.fileSize + spareClusters * clusterSize + tailBytes);
+}
+
+/** A BAT a quarter allocated (the sparse loops run), with every kind of value the entry tests tell apart. */
+function sparseBat(g: Geometry, random: () => number): Uint32Array {
+  const b = entryBounds(g);
+  const bat = new Uint32Array(g.batEntries);
+  const slots = Math.floor((b.lastWhole - b.originUnits) / b.perCluster);
+  const regular = (): number => b.originUnits + (Math.ceil((b.dataStart - b.originUnits) / b.perCluster) + Math.floor(random() * slots)) * b.perCluster;
+  const hostile = [0xffffffff, 0x80000000, 0x7fffffff, b.dataStart - 1, b.dataStart, b.lastWhole, b.lastWhole + 1, b.inFile, b.inFile - 1, 1];
+  for (let i = 0; i < bat.length; i++) {
+    const r = random();
+    if (r < 0.75) continue;
+    if (r < 0.95) bat[i] = regular();
+    else if (r < 0.97) bat[i] = bat[Math.floor(random() * (i + 1))] || regular();
+    else if (r < 0.98) bat[i] = regular() + 1 + Math.floor(random() * (b.perCluster - 1 || 1));
+    else bat[i] = hostile[Math.floor(random() * hostile.length)] >>> 0;
+  }
+  // A run of consecutive clusters across the first kernel piece's end (not fragmented where the kernel splits it).
+  if (bat.length > KERNEL_PIECE_ENTRIES + 8) {
+    const start = regular();
+    for (let k = -4; k < 4; k++) bat[KERNEL_PIECE_ENTRIES + k] = start + (k + 4) * b.perCluster;
+  }
+  return bat;
+}
+
+/** The scan of `bat` fed in pieces of `piece` entries, with or without the kernels. */
+function scan(g: Geometry, bat: Uint32Array, piece: number, kernels: boolean): BatScan {
+  const scanner = new BatScanner(g, undefined, kernels);
+  for (let from = 0; from < bat.length; from += piece) scanner.feed(bat.slice(from, from + piece), from);
+  return scanner.finish([], inMemory(bat));
+}
+
+function plain(s: BatScan): object {
+  const n = s.problemCount;
+  return {
+    ...s,
+    problemIndex: [...s.problemIndex.subarray(0, n)],
+    problemFlags: [...s.problemFlags.subarray(0, n)],
+    problemPeer: [...s.problemPeer.subarray(0, n)],
+    problemValue: [...s.problemValue.subarray(0, n)],
+  };
+}
+
+describe('sparse scan kernels (WebAssembly)', () => {
+  it('the committed bytes are what scripts/wasm.mjs makes of the .wat', () => {
+    const run = spawnSync(process.execPath, [join(root, 'scripts', 'wasm.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+  });
+
+  it('load in Node, so that every scan test runs them', () => {
+    const g = geometry(false, 1024, 1024);
+    assert.ok(sparseKernel(entryBounds(g), 64), 'the kernel module compiled and instantiated');
+  });
+
+  for (const legacy of [false, true]) {
+    const variant = legacy ? 'legacy' : 'ext';
+    it(`${variant}: the same scan as the TypeScript loops, in pieces of every size`, () => {
+      const random = rng(legacy ? 31 : 32);
+      for (let round = 0; round < 6; round++) {
+        const entries = round < 2 ? KERNEL_PIECE_ENTRIES + 4096 + Math.floor(random() * 4096) : 5000 + Math.floor(random() * 20000);
+        const g = geometry(legacy, entries, Math.floor(entries * (0.5 + random())), random() < 0.5 ? 100 : 0);
+        const bat = sparseBat(g, random);
+        // One piece (the kernel splits it), pieces of a kernel piece and a bit, and small odd pieces (tails of 1-3).
+        for (const piece of [bat.length, KERNEL_PIECE_ENTRIES + 3, 1021]) {
+          const withKernels = scan(g, bat, piece, true);
+          assert.ok(withKernels.problemCount > 0 && withKernels.allocated > bat.length / 5, 'a sparse BAT with problems');
+          assert.deepEqual(plain(withKernels), plain(scan(g, bat, piece, false)), `${variant} round ${round}, pieces of ${piece}`);
+        }
+      }
+    });
+  }
+
+  it('files with no whole cluster past the data start, or shorter than a cluster: no entry is regular', () => {
+    for (const g of [geometry(false, 4096, 0, 100), geometry(true, 4096, 0, 100), geometry(false, 256, 0, 0, 1 << 20)]) {
+      assert.ok(entryBounds(g).lastWhole < entryBounds(g).dataStart);
+      const bat = new Uint32Array(g.batEntries);
+      for (let i = 0; i < bat.length; i += 3) bat[i] = i % 2 === 0 ? 0xffffffff : i;
+      const withKernels = scan(g, bat, bat.length, true);
+      assert.equal(withKernels.problemCount, withKernels.allocated, 'every allocated entry is a problem');
+      assert.deepEqual(plain(withKernels), plain(scan(g, bat, bat.length, false)));
+    }
+  });
+});

@@ -141,6 +141,11 @@ export class BatScanner {
     } else this.regular = new EntryList();
   }
 
+  /** A buffer to read the pieces to feed into (when the sparse kernels run: then they are not copied). */
+  get readBuffer(): Uint32Array | undefined {
+    return this.kernel?.piece;
+  }
+
   /** Scans entries [from, from + chunk.length), whose values `chunk` holds (it may be reused afterwards). */
   feed(chunk: Uint32Array, from: number): void {
     const n = chunk.length;

@@ -29,8 +29,8 @@ export function scanStreamed(
   options: StreamOptions & { into?: Uint32Array } = {},
 ): { image: DecodedImage; scan: BatScan } {
   const count = heldEntries(source, g);
-  const pieces = { pieceEntries: options.pieceEntries };
   const scanner = new BatScanner(g);
+  const pieces = { pieceEntries: options.pieceEntries, buffer: scanner.readBuffer };
   streamBat(
     source,
     g,

@@ -21,11 +21,12 @@ export function streamBat(
   source: ByteSource,
   g: Geometry,
   visit: (chunk: Uint32Array, from: number) => boolean | void,
-  options: { into?: Uint32Array; pieceEntries?: number } = {},
+  options: { into?: Uint32Array; pieceEntries?: number; buffer?: Uint32Array } = {},
 ): void {
   const count = heldEntries(source, g);
   const piece = Math.max(1, Math.min(count, options.pieceEntries ?? BAT_PIECE_ENTRIES));
-  const reused = options.into ? undefined : new Uint32Array(piece);
+  // `buffer`: the caller's own, reused when it holds a piece (the BAT scan's, in its kernel's memory).
+  const reused = options.into ? undefined : options.buffer && options.buffer.length >= piece ? options.buffer : new Uint32Array(piece);
   for (let from = 0; from < count; from += piece) {
     const n = Math.min(piece, count - from);
     const chunk = options.into ? options.into.subarray(from, from + n) : (reused as Uint32Array).subarray(0, n);

@@ -48,6 +48,12 @@ function sparseBat(g: Geometry, random: () => number): Uint32Array {
     else if (r < 0.98) bat[i] = regular() + 1 + Math.floor(random() * (b.perCluster - 1 || 1));
     else bat[i] = hostile[Math.floor(random() * hostile.length)] >>> 0;
   }
+  // Pairs whose sum wraps past 2^32 onto the next entry (not consecutive clusters: fragmented, as the numbers say).
+  for (let k = 0; k < 8 && b.perCluster > 1; k++) {
+    const i = Math.floor(random() * (bat.length - 1));
+    bat[i] = 0xffffffff - k;
+    bat[i + 1] = (0xffffffff - k + b.perCluster) >>> 0 || 1;
+  }
   // A run of consecutive clusters across the first kernel piece's end (not fragmented where the kernel splits it).
   if (bat.length > KERNEL_PIECE_ENTRIES + 8) {
     const start = regular();
@@ -56,11 +62,26 @@ function sparseBat(g: Geometry, random: () => number): Uint32Array {
   return bat;
 }
 
-/** The scan of `bat` fed in pieces of `piece` entries, with or without the kernels. */
-function scan(g: Geometry, bat: Uint32Array, piece: number, kernels: boolean): BatScan {
+/**
+ * The scan of `bat` fed in pieces of `piece` entries, with or without the kernels; `inPlace`: each piece read into
+ * the scanner's own buffer, as streamBat does for a check (both passes), so that the kernels work on it in place.
+ */
+function scan(g: Geometry, bat: Uint32Array, piece: number, kernels: boolean, inPlace = false): BatScan {
   const scanner = new BatScanner(g, undefined, kernels);
-  for (let from = 0; from < bat.length; from += piece) scanner.feed(bat.slice(from, from + piece), from);
-  return scanner.finish([], inMemory(bat));
+  const buffer = inPlace ? scanner.readBuffer : undefined;
+  const pieceOf = (from: number): Uint32Array => {
+    const n = Math.min(piece, bat.length - from);
+    if (!buffer) return bat.slice(from, from + n);
+    buffer.set(bat.subarray(from, from + n));
+    return buffer.subarray(0, n);
+  };
+  for (let from = 0; from < bat.length; from += piece) scanner.feed(pieceOf(from), from);
+  const again = inPlace
+    ? (visit: (chunk: Uint32Array, from: number) => boolean | void) => {
+        for (let from = 0; from < bat.length; from += piece) if (visit(pieceOf(from), from) === false) return;
+      }
+    : inMemory(bat);
+  return scanner.finish([], again);
 }
 
 function plain(s: BatScan): object {
@@ -83,6 +104,8 @@ describe('sparse scan kernels (WebAssembly)', () => {
   it('load in Node, so that every scan test runs them', () => {
     const g = geometry(false, 1024, 1024);
     assert.ok(sparseKernel(entryBounds(g), 64), 'the kernel module compiled and instantiated');
+    assert.ok(new BatScanner(g).readBuffer, 'a scanner reads into its kernel');
+    assert.equal(new BatScanner(g, undefined, false).readBuffer, undefined);
   });
 
   for (const legacy of [false, true]) {
@@ -94,10 +117,13 @@ describe('sparse scan kernels (WebAssembly)', () => {
         const g = geometry(legacy, entries, Math.floor(entries * (0.5 + random())), random() < 0.5 ? 100 : 0);
         const bat = sparseBat(g, random);
         // One piece (the kernel splits it), pieces of a kernel piece and a bit, and small odd pieces (tails of 1-3).
-        for (const piece of [bat.length, KERNEL_PIECE_ENTRIES + 3, 1021]) {
+        for (const piece of [bat.length, KERNEL_PIECE_ENTRIES + 3, KERNEL_PIECE_ENTRIES, 1021]) {
           const withKernels = scan(g, bat, piece, true);
           assert.ok(withKernels.problemCount > 0 && withKernels.allocated > bat.length / 5, 'a sparse BAT with problems');
-          assert.deepEqual(plain(withKernels), plain(scan(g, bat, piece, false)), `${variant} round ${round}, pieces of ${piece}`);
+          const reference = plain(scan(g, bat, piece, false));
+          assert.deepEqual(plain(withKernels), reference, `${variant} round ${round}, pieces of ${piece}`);
+          if (piece <= KERNEL_PIECE_ENTRIES)
+            assert.deepEqual(plain(scan(g, bat, piece, true, true)), reference, `${variant} round ${round}, in place, pieces of ${piece}`);
         }
       }
     });

@@ -1,8 +1,9 @@
+import { BAT_PIECE_ENTRIES } from '../../format/batStream';
 import type { EntryBounds } from '../entryTests';
 import { WASM_BASE64 } from './sparseScanWasm';
 
-/** Entries of BAT a kernel call takes at most (a piece of the streamed BAT: 1 MiB). */
-export const KERNEL_PIECE_ENTRIES = 1 << 18;
+/** Entries of BAT a kernel call takes at most: a piece of the streamed BAT (1 MiB). */
+export const KERNEL_PIECE_ENTRIES = BAT_PIECE_ENTRIES;
 
 /** Bytes of the second pass's filter (a byte per bucket). */
 export const KERNEL_FILTER_BYTES = 1 << 16;
@@ -21,7 +22,15 @@ export interface SparseKernel {
   readonly filter: Uint8Array;
   /** Positions the last call wrote (relative to the loaded piece). */
   readonly at: Int32Array;
-  /** Copies entries [start, end) of `chunk` (at most KERNEL_PIECE_ENTRIES) in as the piece the calls work on. */
+  /**
+   * A buffer of KERNEL_PIECE_ENTRIES entries in the kernel's memory, for the caller to read pieces of BAT into: a
+   * piece loaded from there is worked on in place, not copied.
+   */
+  readonly piece: Uint32Array;
+  /**
+   * Makes entries [start, end) of `chunk` (at most KERNEL_PIECE_ENTRIES) the piece the calls work on: in place when
+   * they lie in `piece`, else copied into it.
+   */
   load(chunk: Uint32Array, start: number, end: number): void;
   /** Positions of the allocated entries among the loaded piece's first `end`, into `at`; returns their count. */
   gatherAllocated(end: number): number;
@@ -111,6 +120,16 @@ export function sparseKernel(b: EntryBounds, words: number): SparseKernel | unde
   }
   const buffer = memory.buffer;
   const piece = new Uint32Array(buffer, pieceAt, KERNEL_PIECE_ENTRIES);
+  /** Address of the loaded piece's first entry. */
+  let loaded = pieceAt;
+  const load = (chunk: Uint32Array, start: number, end: number): void => {
+    const from = chunk.byteOffset + start * 4;
+    if (chunk.buffer === buffer && from >= pieceAt && from + (end - start) * 4 <= pieceAt + piece.byteLength) loaded = from;
+    else {
+      piece.set(chunk.subarray(start, end));
+      loaded = pieceAt;
+    }
+  };
   // No entry is regular when the file holds no whole cluster past the data start: then dataStart > lastWhole.
   const lastWhole = b.lastWhole < 0 ? 0 : u32Bound(b.lastWhole);
   const dataStart = b.lastWhole < 0 ? 0xffffffff : u32Bound(b.dataStart);
@@ -118,15 +137,16 @@ export function sparseKernel(b: EntryBounds, words: number): SparseKernel | unde
     seen: new Int32Array(buffer, seenAt, words),
     filter: new Uint8Array(buffer, filterAt, KERNEL_FILTER_BYTES),
     at: new Int32Array(buffer, atAt, KERNEL_PIECE_ENTRIES),
-    load: (chunk, start, end) => piece.set(chunk.subarray(start, end)),
-    gatherAllocated: (end) => x.gatherAllocated(pieceAt, end, atAt),
-    markGathered: (n) => x.markGathered(pieceAt, atAt, n, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
+    piece,
+    load,
+    gatherAllocated: (end) => x.gatherAllocated(loaded, end, atAt),
+    markGathered: (n) => x.markGathered(loaded, atAt, n, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
     get regular() {
       return x.regular.value;
     },
     get fragmented() {
       return x.fragmented.value;
     },
-    gatherRare: (n) => x.gatherRare(pieceAt, n, filterAt, b.originUnits, b.shift, atAt),
+    gatherRare: (n) => x.gatherRare(loaded, n, filterAt, b.originUnits, b.shift, atAt),
   };
 }

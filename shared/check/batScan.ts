@@ -2,7 +2,7 @@ import type { Geometry } from '../format/geometry';
 import { BAT_PIECE_ENTRIES } from '../format/batStream';
 import type { ProgressCallback } from '../io/progress';
 import { type EntryBounds, type EntryTests, entryBounds, entryTests, slotOf } from './entryTests';
-import { KERNEL_FILTER_BYTES, KERNEL_PIECE_ENTRIES, type SparseKernel, sparseKernel } from './kernels/sparseKernel';
+import { KERNEL_FILTER_BYTES, KERNEL_PIECE_ENTRIES, type ScanKernel, scanKernel } from './kernels/scanKernel';
 import { type MetadataRange, slotOrigin } from './metadata';
 
 /** Problems a single BAT entry can have, as bits. */
@@ -105,7 +105,7 @@ export class BatScanner {
   private readonly problems = new ProblemList();
   private readonly seen: Int32Array | undefined;
   /** The sparse loops in WebAssembly, whose memory holds `seen` (undefined: the TypeScript loops run). */
-  private readonly kernel: SparseKernel | undefined;
+  private readonly kernel: ScanKernel | undefined;
   /** Slots whose first owner `finish` must find (the slots of duplicates). */
   private wanted: Int32Array | undefined;
   private wantedCount = 0;
@@ -136,7 +136,7 @@ export class BatScanner {
     const limitSlots = Math.ceil(Math.max(0, g.fileSize - slotOrigin(g)) / g.clusterSize);
     if (limitSlots <= MAX_BITMAP_SLOTS) {
       const words = Math.ceil(limitSlots / 32) + 1;
-      this.kernel = kernels ? sparseKernel(this.b, words) : undefined;
+      this.kernel = kernels ? scanKernel(this.b, words) : undefined;
       this.seen = this.kernel?.seen ?? new Int32Array(words);
     } else this.regular = new EntryList();
   }
@@ -191,6 +191,7 @@ export class BatScanner {
    * loop is for pieces that are mostly allocated: its test for unallocated entries is then well predicted.
    */
   private scanDense(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
+    if (this.kernel) return this.scanInKernel(chunk, from, end, this.kernel, true);
     const b = this.b;
     const { beforeData, beyondEof, misaligned } = this.tests;
     const shift = b.shift;
@@ -240,7 +241,7 @@ export class BatScanner {
    * duplicates) are handled here afterwards, in index order.
    */
   private scanSparse(chunk: Uint32Array, from: number, end: number, seen: Int32Array): void {
-    if (this.kernel) return this.scanSparseInKernel(chunk, from, end, this.kernel);
+    if (this.kernel) return this.scanInKernel(chunk, from, end, this.kernel, false);
     const at = (this.gathered = reserve(this.gathered, end));
     const n = gatherAllocated(chunk, end, at);
     const counts = this.counts;
@@ -250,13 +251,13 @@ export class BatScanner {
     this.settleRare(chunk, from, at, rare, 0, seen);
   }
 
-  /** `scanSparse` with the kernel's loops, a kernel piece at a time (the pair across two is counted here). */
-  private scanSparseInKernel(chunk: Uint32Array, from: number, end: number, kernel: SparseKernel): void {
+  /** `scanDense` or `scanSparse` with the kernel's loops, a kernel piece at a time (the pair across two is counted here). */
+  private scanInKernel(chunk: Uint32Array, from: number, end: number, kernel: ScanKernel, dense: boolean): void {
     const step = this.b.perCluster;
     for (let start = 0; start < end; start += KERNEL_PIECE_ENTRIES) {
       const stop = Math.min(end, start + KERNEL_PIECE_ENTRIES);
       kernel.load(chunk, start, stop);
-      const rare = kernel.markGathered(kernel.gatherAllocated(stop - start));
+      const rare = dense ? kernel.scanDense(stop - start) : kernel.markGathered(kernel.gatherAllocated(stop - start));
       this.allocated += kernel.regular;
       this.fragmented += kernel.fragmented;
       const before = chunk[start - 1];
@@ -447,7 +448,7 @@ export class BatScanner {
 const SMALL_FILTER_BUCKETS = KERNEL_FILTER_BYTES;
 
 /** `gatherRare` by the kernel (on its filter), a kernel piece of `chunk` at a time. */
-function gatherRareInKernel(kernel: SparseKernel, chunk: Uint32Array, hits: Int32Array): number {
+function gatherRareInKernel(kernel: ScanKernel, chunk: Uint32Array, hits: Int32Array): number {
   let m = 0;
   for (let start = 0; start < chunk.length; start += KERNEL_PIECE_ENTRIES) {
     const stop = Math.min(chunk.length, start + KERNEL_PIECE_ENTRIES);
@@ -907,19 +908,34 @@ function sortedSlots(regular: EntryList, b: EntryBounds, problems: ProblemList):
 }
 
 /**
- * Misaligned and before-data entries may overlap each other: sorted by host offset, each is compared with the
- * ones within a cluster before it (ranges are equal-sized, so only those can reach it).
+ * Misaligned and before-data entries may overlap each other: each that overlaps an earlier one (by index) is a
+ * duplicate, its peer the earliest entry it overlaps. All ranges are a cluster long, so the entries overlapping one
+ * are those whose start is less than a cluster away: sorted by host offset, a window that slides forward, whose
+ * earliest index a monotonic queue keeps. O(n log n) for the sort, O(n) after it. (Comparing each entry with all
+ * those before it that overlap it was O(n^2): a BAT of 100,000 entries of the same misaligned value never ended.)
  */
 function markIrregularOverlaps(g: Geometry, irregular: EntryList, problems: ProblemList): void {
   const { index, value } = irregular;
-  const byHost = Array.from({ length: irregular.count }, (_, k) => k).sort((x, y) => value[x] - value[y] || index[x] - index[y]);
-  for (let n = 1; n < byHost.length; n++) {
-    const k = byHost[n];
-    for (let m = n - 1; m >= 0 && value[byHost[m]] * g.unit + g.clusterSize > value[k] * g.unit; m--) {
-      const j = byHost[m];
-      const [early, late] = index[j] < index[k] ? [j, k] : [k, j];
-      problems.mark(index[late], value[late], EntryFlag.Duplicate, index[early]);
+  const n = irregular.count;
+  const byHost = Array.from({ length: n }, (_, k) => k).sort((x, y) => value[x] - value[y] || index[x] - index[y]);
+  const start = (c: number): number => value[byHost[c]] * g.unit;
+  // Positions in byHost of the window [lo, hi), and a queue of window positions whose indices increase.
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  let lo = 0;
+  let hi = 0;
+  for (let c = 0; c < n; c++) {
+    const s = start(c);
+    for (; hi < n && start(hi) < s + g.clusterSize; hi++) {
+      while (tail > head && index[byHost[queue[tail - 1]]] >= index[byHost[hi]]) tail--;
+      queue[tail++] = hi;
     }
+    while (start(lo) + g.clusterSize <= s) lo++;
+    while (queue[head] < lo) head++;
+    const earliest = byHost[queue[head]];
+    const k = byHost[c];
+    if (index[earliest] < index[k]) problems.mark(index[k], value[k], EntryFlag.Duplicate, index[earliest]);
   }
 }
 

@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { BatScanner, EntryFlag, inMemory, subtractRanges } from '../../shared/check/batScan';
 import '../../shared/rules/catalogue';
 import type { Geometry } from '../../shared/format/geometry';
+import { deriveGeometry } from '../../shared/format/geometry';
+import { decodeHeader } from '../../shared/format/header';
 import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
@@ -228,6 +230,53 @@ describe('holes less the ranges irregular entries and metadata use', () => {
       [4, 5],
       [6, 7],
     ]);
+  });
+});
+
+describe('misaligned and before-data entries overlapping each other', () => {
+  /** A legacy image (512-byte units, 4 KiB clusters) of `entries` entries, its file 4096 clusters past the BAT. */
+  function legacy(entries: number): Geometry {
+    const layout = createLayout({ size: entries * 4096, clusterSize: 4096, legacy: true });
+    return deriveGeometry(decodeHeader(new BufferSource(layout.header)), layout.fileSize + 4096 * 4096);
+  }
+
+  function duplicatePeers(g: Geometry, bat: Uint32Array): Map<number, number> {
+    const scanner = new BatScanner(g);
+    scanner.feed(bat, 0);
+    const scan = scanner.finish([], inMemory(bat));
+    const peers = new Map<number, number>();
+    for (let k = 0; k < scan.problemCount; k++) if (scan.problemFlags[k] & EntryFlag.Duplicate) peers.set(scan.problemIndex[k], scan.problemPeer[k]);
+    return peers;
+  }
+
+  it('each overlapping an earlier one is a duplicate, its peer the earliest it overlaps (against all pairs)', () => {
+    const random = rng(51);
+    for (let round = 0; round < 50; round++) {
+      const g = legacy(512);
+      const bat = new Uint32Array(g.batEntries);
+      // Misaligned values a few sectors apart (a cluster is 8): chains of overlaps, in random index order.
+      const base = Math.ceil(g.dataOffset / 512) + 8 * 64;
+      for (let i = 0; i < bat.length; i += 1 + Math.floor(random() * 4)) bat[i] = base + 1 + Math.floor(random() * 60) * 2;
+      const want = new Map<number, number>();
+      for (let k = 0; k < bat.length; k++) {
+        if (bat[k] === 0) continue;
+        let earliest = k;
+        for (let j = 0; j < bat.length; j++) if (bat[j] !== 0 && Math.abs(bat[j] - bat[k]) < 8 && j < earliest) earliest = j;
+        if (earliest < k) want.set(k, earliest);
+      }
+      assert.deepEqual(duplicatePeers(g, bat), want, `round ${round}`);
+    }
+  });
+
+  it('100,000 entries of one misaligned value: one linear pass after the sort (pairwise it was 5 * 10^9 marks)', () => {
+    const g = legacy(100_000);
+    const bat = new Uint32Array(g.batEntries).fill(Math.ceil(g.dataOffset / 512) + 8 * 64 + 3);
+    const peers = duplicatePeers(g, bat);
+    assert.equal(peers.size, bat.length - 1);
+    assert.ok(
+      [...peers.values()].every((p) => p === 0),
+      'every later entry overlaps entry 0 first',
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { type BatScan, BatScanner, inMemory } from '../../shared/check/batScan';
 import { entryBounds } from '../../shared/check/entryTests';
-import { KERNEL_PIECE_ENTRIES, sparseKernel } from '../../shared/check/kernels/sparseKernel';
+import { KERNEL_PIECE_ENTRIES, scanKernel } from '../../shared/check/kernels/scanKernel';
 import '../../shared/rules/catalogue';
 import { type Geometry, deriveGeometry } from '../../shared/format/geometry';
 import { decodeHeader } from '../../shared/format/header';
@@ -11,13 +11,16 @@ import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
 
 /**
- * The sparse scan's WebAssembly kernels (shared/check/kernels/sparseScan.wat) against the TypeScript loops they
- * replace: the same BatScan, entry for entry, on sparse BATs full of what the kernels must not get wrong (values at
+ * The BAT scan's WebAssembly kernels (shared/check/kernels/batScanKernels.wat) against the TypeScript loops they
+ * replace: the same BatScan, entry for entry, on sparse and dense BATs full of what the kernels must not get wrong (values at
  * every bound of the entry tests, near 2^32, misaligned, duplicates of earlier and later entries, runs that cross
  * a kernel piece). The TypeScript loops are checked against a slow reference in batScan.test.ts.
  */
 
 const root = join(__dirname, '..', '..', '..');
+
+/** Entries the scanner's first feed runs apart (BatScanner's WARM_UP_ENTRIES): the loops proper start after. */
+const WARM_UP = 64;
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -33,8 +36,11 @@ function geometry(legacy: boolean, entries: number, spareClusters: number, tailB
   return deriveGeometry(decodeHeader(new BufferSource(layout.header)), layout.fileSize + spareClusters * clusterSize + tailBytes);
 }
 
-/** A BAT a quarter allocated (the sparse loops run), with every kind of value the entry tests tell apart. */
-function sparseBat(g: Geometry, random: () => number): Uint32Array {
+/**
+ * A BAT a quarter allocated (the sparse loops run), with every kind of value the entry tests tell apart; `dense`:
+ * mostly allocated, in runs of consecutive clusters (some 32 long from a bitmap word's start), broken here and there.
+ */
+function testBat(g: Geometry, random: () => number, dense = false): Uint32Array {
   const b = entryBounds(g);
   const bat = new Uint32Array(g.batEntries);
   const slots = Math.floor((b.lastWhole - b.originUnits) / b.perCluster);
@@ -42,11 +48,28 @@ function sparseBat(g: Geometry, random: () => number): Uint32Array {
   const hostile = [0xffffffff, 0x80000000, 0x7fffffff, b.dataStart - 1, b.dataStart, b.lastWhole, b.lastWhole + 1, b.inFile, b.inFile - 1, 1];
   for (let i = 0; i < bat.length; i++) {
     const r = random();
-    if (r < 0.75) continue;
+    if (dense && r < 0.965) {
+      // Continue the run from the entry before, or start one on a bitmap word's first slot.
+      const prev = bat[i - 1] ?? 0;
+      const wordStart =
+        b.originUnits + (Math.ceil((b.dataStart - b.originUnits) / b.perCluster / 32) + Math.floor((random() * slots) / 32)) * 32 * b.perCluster;
+      bat[i] = prev !== 0 && r < 0.96 ? prev + b.perCluster : wordStart;
+      if (bat[i] > b.lastWhole) bat[i] = 0;
+      continue;
+    }
+    if (dense && r < 0.975) continue;
+    if (!dense && r < 0.75) continue;
     if (r < 0.95) bat[i] = regular();
     else if (r < 0.97) bat[i] = bat[Math.floor(random() * (i + 1))] || regular();
     else if (r < 0.98) bat[i] = regular() + 1 + Math.floor(random() * (b.perCluster - 1 || 1));
     else bat[i] = hostile[Math.floor(random() * hostile.length)] >>> 0;
+  }
+  // Runs of 32 from a word's first slot whose last clusters end past the file (entries beyond its end, not a run).
+  const lastWordStart = b.originUnits + Math.floor((b.lastWhole - b.originUnits) / b.perCluster / 32) * 32 * b.perCluster;
+  for (let k = 0; k < 4 && dense; k++) {
+    // The first one early, before other entries take that word's slots.
+    const i = k === 0 ? WARM_UP : Math.floor(random() * (bat.length - 32));
+    for (let j = 0; j < 32; j++) bat[i + j] = lastWordStart + j * b.perCluster;
   }
   // Pairs whose sum wraps past 2^32 onto the next entry (not consecutive clusters: fragmented, as the numbers say).
   for (let k = 0; k < 8 && b.perCluster > 1; k++) {
@@ -95,7 +118,7 @@ function plain(s: BatScan): object {
   };
 }
 
-describe('sparse scan kernels (WebAssembly)', () => {
+describe('BAT scan kernels (WebAssembly)', () => {
   it('the committed bytes are what scripts/wasm.mjs makes of the .wat', () => {
     const run = spawnSync(process.execPath, [join(root, 'scripts', 'wasm.mjs'), '--check'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
@@ -103,7 +126,7 @@ describe('sparse scan kernels (WebAssembly)', () => {
 
   it('load in Node, so that every scan test runs them', () => {
     const g = geometry(false, 1024, 1024);
-    assert.ok(sparseKernel(entryBounds(g), 64), 'the kernel module compiled and instantiated');
+    assert.ok(scanKernel(entryBounds(g), 64), 'the kernel module compiled and instantiated');
     assert.ok(new BatScanner(g).readBuffer, 'a scanner reads into its kernel');
     assert.equal(new BatScanner(g, undefined, false).readBuffer, undefined);
   });
@@ -115,11 +138,12 @@ describe('sparse scan kernels (WebAssembly)', () => {
       for (let round = 0; round < 6; round++) {
         const entries = round < 2 ? KERNEL_PIECE_ENTRIES + 4096 + Math.floor(random() * 4096) : 5000 + Math.floor(random() * 20000);
         const g = geometry(legacy, entries, Math.floor(entries * (0.5 + random())), random() < 0.5 ? 100 : 0);
-        const bat = sparseBat(g, random);
+        const dense = round % 2 === 1;
+        const bat = testBat(g, random, dense);
         // One piece (the kernel splits it), pieces of a kernel piece and a bit, and small odd pieces (tails of 1-3).
         for (const piece of [bat.length, KERNEL_PIECE_ENTRIES + 3, KERNEL_PIECE_ENTRIES, 1021]) {
           const withKernels = scan(g, bat, piece, true);
-          assert.ok(withKernels.problemCount > 0 && withKernels.allocated > bat.length / 5, 'a sparse BAT with problems');
+          assert.ok(withKernels.problemCount > 0 && withKernels.allocated > bat.length * (dense ? 0.8 : 0.2), 'a BAT with problems');
           const reference = plain(scan(g, bat, piece, false));
           assert.deepEqual(plain(withKernels), reference, `${variant} round ${round}, pieces of ${piece}`);
           if (piece <= KERNEL_PIECE_ENTRIES)

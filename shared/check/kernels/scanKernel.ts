@@ -1,6 +1,6 @@
 import { BAT_PIECE_ENTRIES } from '../../format/batStream';
 import type { EntryBounds } from '../entryTests';
-import { WASM_BASE64 } from './sparseScanWasm';
+import { WASM_BASE64 } from './batScanKernelsWasm';
 
 /** Entries of BAT a kernel call takes at most: a piece of the streamed BAT (1 MiB). */
 export const KERNEL_PIECE_ENTRIES = BAT_PIECE_ENTRIES;
@@ -9,13 +9,13 @@ export const KERNEL_PIECE_ENTRIES = BAT_PIECE_ENTRIES;
 export const KERNEL_FILTER_BYTES = 1 << 16;
 
 /**
- * The sparse scan's hot loops compiled to WebAssembly (sparseScan.wat), over a memory that holds one piece of BAT
+ * The BAT scan's hot loops compiled to WebAssembly (batScanKernels.wat), over a memory that holds one piece of BAT
  * entries, the positions the loops write and the slot bitmap. The JIT's code for the same loops in TypeScript
- * (gatherAllocated, markGathered, gatherRare in batScan.ts) re-checks each typed array after every store; these
- * take a third to half of their time on a 16M-entry scattered BAT. Same results, entry for entry: the tests run
+ * (gatherAllocated, markGathered, scanDense, gatherRare in batScan.ts) re-checks each typed array after every store;
+ * these take a third to half of their time on 16M-entry BATs. Same results, entry for entry: the tests run
  * both on the same BATs.
  */
-export interface SparseKernel {
+export interface ScanKernel {
   /** The slot bitmap (a bit per host cluster slot), zeroed, in the kernel's memory. */
   readonly seen: Int32Array;
   /** The second pass's filter of slot hashes (64 Ki one-byte buckets), zeroed. */
@@ -40,6 +40,11 @@ export interface SparseKernel {
    * returns how many.
    */
   markGathered(n: number): number;
+  /**
+   * `markGathered` for every entry of the loaded piece's first `end`, and a whole bitmap word at once for 32
+   * consecutive clusters that start one: for pieces mostly allocated.
+   */
+  scanDense(end: number): number;
   readonly regular: number;
   readonly fragmented: number;
   /** Positions of the loaded piece's first `n` entries whose slot hashes to a set byte of `filter`, into `at`. */
@@ -52,6 +57,19 @@ interface Exports {
     chunk: number,
     at: number,
     n: number,
+    seen: number,
+    words: number,
+    origin: number,
+    shift: number,
+    mask: number,
+    dataStart: number,
+    lastWhole: number,
+    step: number,
+  ): number;
+  scanDense(
+    chunk: number,
+    end: number,
+    at: number,
     seen: number,
     words: number,
     origin: number,
@@ -101,7 +119,7 @@ function u32Bound(v: number): number {
  * A kernel with a bitmap of `words` 32-bit words for an image of bounds `b` (a power-of-two cluster, shift >= 0),
  * or undefined where WebAssembly is not available (the scanner then runs its TypeScript loops).
  */
-export function sparseKernel(b: EntryBounds, words: number): SparseKernel | undefined {
+export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefined {
   const module = kernelModule();
   if (!module || b.shift < 0) return undefined;
   // The module's table of lane numbers takes the first 256 bytes; gatherAllocated stores four positions at a time
@@ -141,6 +159,7 @@ export function sparseKernel(b: EntryBounds, words: number): SparseKernel | unde
     load,
     gatherAllocated: (end) => x.gatherAllocated(loaded, end, atAt),
     markGathered: (n) => x.markGathered(loaded, atAt, n, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
+    scanDense: (end) => x.scanDense(loaded, end, atAt, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
     get regular() {
       return x.regular.value;
     },

@@ -1,6 +1,6 @@
 // Compiles the engine's WebAssembly kernels from their text (shared/**/kernels/*.wat) into TypeScript modules that
 // hold the bytes (NAMEWasm.ts beside each .wat), so that tsc, esbuild and every front end load them like any other
-// module, with no file to find at run time. The .ts files are committed; test/engine/kernels.test.ts fails when
+// module, with no file to find at run time. The .ts files are committed; test/engine/scanKernel.test.ts fails when
 // one is not what this script makes of its .wat (run `node scripts/wasm.mjs` after editing a .wat).
 //
 //   node scripts/wasm.mjs           writes the modules
@@ -8,12 +8,13 @@
 import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import wabt from 'wabt';
 
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
 
-/** The .wat files under shared/ (kernels folders only). */
+/** The .wat files under shared/. */
 function watFiles(dir) {
   const found = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +50,7 @@ export async function compileAll() {
   return out;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const stale = [];
   for (const m of await compileAll()) {
     let current = '';

@@ -58,6 +58,9 @@ const WARM_UP_ENTRIES = 64;
 /** A piece with at least this share of its entries allocated is scanned by the loop for dense pieces. */
 const DENSE_SHARE = 0.875;
 
+/** BATs of fewer entries are scanned by the TypeScript loops unless told otherwise (see the constructor). */
+const KERNEL_MIN_ENTRIES = 1 << 16;
+
 /** Above this many slots, overlap detection sorts instead of keeping a bitmap (memory stays O(entries)). */
 const MAX_BITMAP_SLOTS = 1 << 28;
 
@@ -104,7 +107,7 @@ export class BatScanner {
   private readonly b: EntryBounds;
   private readonly problems = new ProblemList();
   private readonly seen: Int32Array | undefined;
-  /** The sparse loops in WebAssembly, whose memory holds `seen` (undefined: the TypeScript loops run). */
+  /** The scan's loops in WebAssembly, whose memory holds `seen` (undefined: the TypeScript loops run). */
   private readonly kernel: ScanKernel | undefined;
   /** Slots whose first owner `finish` must find (the slots of duplicates). */
   private wanted: Int32Array | undefined;
@@ -125,18 +128,23 @@ export class BatScanner {
   /** What `markGathered` counted: regular entries, fragmented entries. */
   private readonly counts = new Int32Array(2);
 
-  /** `kernels: false` runs the TypeScript loops where the WebAssembly ones would (the tests compare the two). */
+  /**
+   * `kernels`: where the WebAssembly loops run. 'auto': for BATs of KERNEL_MIN_ENTRIES or more (a smaller one is
+   * scanned in well under a millisecond, and needs no 2 MiB of kernel memory per scan) checked by the rules' own
+   * tests, which the kernels restate; 'always', 'never': the tests compare the two.
+   */
   constructor(
     private readonly g: Geometry,
     private readonly tests: EntryTests = entryTests(),
-    kernels = true,
+    kernels: 'auto' | 'always' | 'never' = 'auto',
   ) {
     this.b = entryBounds(g);
     primeLoops(this.b, tests);
     const limitSlots = Math.ceil(Math.max(0, g.fileSize - slotOrigin(g)) / g.clusterSize);
     if (limitSlots <= MAX_BITMAP_SLOTS) {
       const words = Math.ceil(limitSlots / 32) + 1;
-      this.kernel = kernels ? scanKernel(this.b, words) : undefined;
+      const useKernels = kernels === 'always' || (kernels === 'auto' && g.batEntries >= KERNEL_MIN_ENTRIES && tests === entryTests());
+      this.kernel = useKernels ? scanKernel(this.b, words) : undefined;
       this.seen = this.kernel?.seen ?? new Int32Array(words);
     } else this.regular = new EntryList();
   }

@@ -90,7 +90,7 @@ function testBat(g: Geometry, random: () => number, dense = false): Uint32Array 
  * the scanner's own buffer, as streamBat does for a check (both passes), so that the kernels work on it in place.
  */
 function scan(g: Geometry, bat: Uint32Array, piece: number, kernels: boolean, inPlace = false): BatScan {
-  const scanner = new BatScanner(g, undefined, kernels);
+  const scanner = new BatScanner(g, undefined, kernels ? 'always' : 'never');
   const buffer = inPlace ? scanner.readBuffer : undefined;
   const pieceOf = (from: number): Uint32Array => {
     const n = Math.min(piece, bat.length - from);
@@ -127,8 +127,10 @@ describe('BAT scan kernels (WebAssembly)', () => {
   it('load in Node, so that every scan test runs them', () => {
     const g = geometry(false, 1024, 1024);
     assert.ok(scanKernel(entryBounds(g), 64), 'the kernel module compiled and instantiated');
-    assert.ok(new BatScanner(g).readBuffer, 'a scanner reads into its kernel');
-    assert.equal(new BatScanner(g, undefined, false).readBuffer, undefined);
+    assert.ok(new BatScanner(g, undefined, 'always').readBuffer, 'a scanner reads into its kernel');
+    assert.equal(new BatScanner(g, undefined, 'never').readBuffer, undefined);
+    assert.equal(new BatScanner(g).readBuffer, undefined, 'not for a BAT this small');
+    assert.ok(new BatScanner(geometry(false, 1 << 16, 1024)).readBuffer, 'for one of 64K entries');
   });
 
   for (const legacy of [false, true]) {

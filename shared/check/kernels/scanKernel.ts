@@ -110,6 +110,8 @@ function kernelModule(): object | null {
   return compiled;
 }
 
+const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** A bound of the entry tests as the kernel's unsigned 32-bit compare sees it (entries are below 2^32). */
 function u32Bound(v: number): number {
   return Math.min(0xffffffff, Math.max(0, v)) >>> 0;
@@ -120,8 +122,11 @@ function u32Bound(v: number): number {
  * or undefined where WebAssembly is not available (the scanner then runs its TypeScript loops).
  */
 export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefined {
+  // The kernels compare entries as unsigned 32-bit numbers, 31 clusters ahead (e + 31 * step must fit in 32 bits
+  // for its wrap test to hold), in WebAssembly's little-endian memory that the typed arrays here see in host order.
+  if (b.shift < 0 || b.perCluster > Math.floor(0xffffffff / 31) || !littleEndianHost) return undefined;
   const module = kernelModule();
-  if (!module || b.shift < 0) return undefined;
+  if (!module) return undefined;
   // The module's table of lane numbers takes the first 256 bytes; gatherAllocated stores four positions at a time
   // (up to three past the last one it counts): the positions have 16 bytes to spare.
   const filterAt = 4096;

@@ -51,34 +51,13 @@ export interface ScanKernel {
   gatherRare(n: number): number;
 }
 
+/** What both marking loops take after their first three arguments: the bitmap, and the bounds of a regular entry. */
+type Marking = [seen: number, words: number, origin: number, shift: number, mask: number, dataStart: number, lastWhole: number, step: number];
+
 interface Exports {
   gatherAllocated(chunk: number, end: number, at: number): number;
-  markGathered(
-    chunk: number,
-    at: number,
-    n: number,
-    seen: number,
-    words: number,
-    origin: number,
-    shift: number,
-    mask: number,
-    dataStart: number,
-    lastWhole: number,
-    step: number,
-  ): number;
-  scanDense(
-    chunk: number,
-    end: number,
-    at: number,
-    seen: number,
-    words: number,
-    origin: number,
-    shift: number,
-    mask: number,
-    dataStart: number,
-    lastWhole: number,
-    step: number,
-  ): number;
+  markGathered(chunk: number, at: number, n: number, ...marking: Marking): number;
+  scanDense(chunk: number, end: number, at: number, ...marking: Marking): number;
   gatherRare(chunk: number, n: number, filter: number, origin: number, shift: number, hits: number): number;
   regular: { value: number };
   fragmented: { value: number };
@@ -156,6 +135,7 @@ export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefine
   // No entry is regular when the file holds no whole cluster past the data start: then dataStart > lastWhole.
   const lastWhole = b.lastWhole < 0 ? 0 : u32Bound(b.lastWhole);
   const dataStart = b.lastWhole < 0 ? 0xffffffff : u32Bound(b.dataStart);
+  const marking: Marking = [seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster];
   return {
     seen: new Int32Array(buffer, seenAt, words),
     filter: new Uint8Array(buffer, filterAt, KERNEL_FILTER_BYTES),
@@ -163,8 +143,8 @@ export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefine
     piece,
     load,
     gatherAllocated: (end) => x.gatherAllocated(loaded, end, atAt),
-    markGathered: (n) => x.markGathered(loaded, atAt, n, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
-    scanDense: (end) => x.scanDense(loaded, end, atAt, seenAt, words, b.originUnits, b.shift, b.mask, dataStart, lastWhole, b.perCluster),
+    markGathered: (n) => x.markGathered(loaded, atAt, n, ...marking),
+    scanDense: (end) => x.scanDense(loaded, end, atAt, ...marking),
     get regular() {
       return x.regular.value;
     },

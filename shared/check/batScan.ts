@@ -149,7 +149,7 @@ export class BatScanner {
     } else this.regular = new EntryList();
   }
 
-  /** A buffer to read the pieces to feed into (when the sparse kernels run: then they are not copied). */
+  /** A buffer to read the pieces to feed into (when the kernels run: they then work on each piece in place). */
   get readBuffer(): Uint32Array | undefined {
     return this.kernel?.piece;
   }
@@ -275,7 +275,7 @@ export class BatScanner {
   }
 
   /**
-   * The entries the sparse loops left, in index order (positions `at[0..rare)` plus `offset` in `chunk`): irregular
+   * The entries the marking loops left, in index order (positions `at[0..rare)` plus `offset` in `chunk`): irregular
    * ones get the full tests, regular ones are duplicates (their slot was taken when the loop met them).
    */
   private settleRare(chunk: Uint32Array, from: number, at: Int32Array, rare: number, offset: number, seen: Int32Array): void {

@@ -53,7 +53,7 @@ export function inMemory(bat: Uint32Array): BatPass {
 }
 
 /** Entries of the first, type-feedback-gathering piece of `BatScanner.feed`. */
-const WARM_UP_ENTRIES = 64;
+export const WARM_UP_ENTRIES = 64;
 
 /** A piece with at least this share of its entries allocated is scanned by the loop for dense pieces. */
 const DENSE_SHARE = 0.875;

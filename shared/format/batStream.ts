@@ -9,7 +9,8 @@ export function heldEntries(source: ByteSource, g: Geometry): number {
   return Math.min(g.batEntries, Math.max(0, Math.floor((source.size - g.batOffset) / 4)));
 }
 
-const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Whether typed arrays see memory little-endian, as the format stores it (and as WebAssembly's memory is). */
+export const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Reads the BAT piece by piece through one reused buffer and hands each piece to `visit` in file order

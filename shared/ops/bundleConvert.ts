@@ -4,7 +4,7 @@
  * are written. Never writes into the bundle: flattening makes a new file.
  */
 import { existsSync, realpathSync, writeSync } from 'node:fs';
-import { withOutput } from './convertOutput';
+import { type OutputOptions, withOutput } from './convertOutput';
 import { forFile } from '../io/fileErrors';
 import type { ProgressCallback } from '../io/progress';
 import { type Bundle, BundleError, allImages } from '../bundle/bundle';
@@ -20,9 +20,8 @@ export interface BundleConvertResult {
   snapshot: string;
 }
 
-export interface BundleConvertOptions {
+export interface BundleConvertOptions extends OutputOptions {
   snapshot?: string;
-  overwrite?: boolean;
   /** Guest bytes gone through (copied or skipped as unmapped), of the disk size; called after each chunk. */
   onProgress?: ProgressCallback;
 }

@@ -8,6 +8,7 @@ import { decodeImage } from '../../shared/format/image';
 import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
 import { fragmentedClusters } from '../../shared/ops/check';
+import { rng } from '../random';
 
 /**
  * The BAT scan's fast paths (a tight loop for regular entries, whole bitmap words for runs of 32 consecutive
@@ -40,14 +41,6 @@ function reference(g: Geometry, bat: Uint32Array): { flags: Map<number, number>;
     if (f !== 0) flags.set(i, f);
   });
   return { flags, peers, allocated };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 /**

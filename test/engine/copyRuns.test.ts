@@ -2,20 +2,13 @@ import { strict as assert } from 'node:assert';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { type CopyRun, copyRuns, fdReader } from '../../shared/ops/copyRuns';
 import { scratchPath } from '../fixtures/files';
+import { rng } from '../random';
 
 /**
  * convert's copy loop (several reads in flight, chunks aligned in guest space, zero blocks skipped) against the
  * obvious copy: every run's bytes at its guest offset, zeros elsewhere, and only non-zero 4 KiB blocks written.
  */
 describe('copyRuns', () => {
-  function rng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => {
-      s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-      return s / 2 ** 32;
-    };
-  }
-
   it('writes what a plain copy writes, from random runs (some past the end of the input), in any chunk size', async () => {
     const random = rng(3);
     for (let round = 0; round < 12; round++) {

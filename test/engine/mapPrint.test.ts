@@ -4,6 +4,7 @@ import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
 import { type MapEntry, mapEntries } from '../../shared/ops/map';
 import { printMap } from '../../shared/ops/mapPrint';
+import { rng } from '../random';
 
 /**
  * `printMap` (the BAT streamed, runs formatted into byte buffers) against a reference written the plain way: the
@@ -29,14 +30,6 @@ function printed(bytes: Uint8Array, format: Parameters<typeof printMap>[2]): str
   const parts: Buffer[] = [];
   printMap(image.source, image.geometry!, format, (b) => parts.push(Buffer.from(b)));
   return Buffer.concat(parts).toString('utf8');
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 describe('map printed from the streamed BAT equals the reference formatting', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type BatScan, BatScanner, inMemory } from '../../shared/check/batScan';
+import { type BatScan, BatScanner, WARM_UP_ENTRIES, inMemory } from '../../shared/check/batScan';
 import { entryBounds } from '../../shared/check/entryTests';
 import { KERNEL_PIECE_ENTRIES, scanKernel } from '../../shared/check/kernels/scanKernel';
 import '../../shared/rules/catalogue';
@@ -9,6 +9,7 @@ import { type Geometry, deriveGeometry } from '../../shared/format/geometry';
 import { decodeHeader } from '../../shared/format/header';
 import { BufferSource } from '../../shared/io/byteSource';
 import { createLayout } from '../../shared/ops/create';
+import { rng } from '../random';
 
 /**
  * The BAT scan's WebAssembly kernels (shared/check/kernels/batScanKernels.wat) against the TypeScript loops they
@@ -18,17 +19,6 @@ import { createLayout } from '../../shared/ops/create';
  */
 
 const root = join(__dirname, '..', '..', '..');
-
-/** Entries the scanner's first feed runs apart (BatScanner's WARM_UP_ENTRIES): the loops proper start after. */
-const WARM_UP = 64;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** The geometry of an image of `entries` clusters whose file is `spareClusters` clusters longer than its metadata. */
 function geometry(legacy: boolean, entries: number, spareClusters: number, tailBytes = 0, clusterSize = 4096): Geometry {
@@ -67,8 +57,8 @@ function testBat(g: Geometry, random: () => number, dense = false): Uint32Array 
   // Runs of 32 from a word's first slot whose last clusters end past the file (entries beyond its end, not a run).
   const lastWordStart = b.originUnits + Math.floor((b.lastWhole - b.originUnits) / b.perCluster / 32) * 32 * b.perCluster;
   for (let k = 0; k < 4 && dense; k++) {
-    // The first one early, before other entries take that word's slots.
-    const i = k === 0 ? WARM_UP : Math.floor(random() * (bat.length - 32));
+    // The first one right after the scanner's warm-up entries, before other entries take that word's slots.
+    const i = k === 0 ? WARM_UP_ENTRIES : Math.floor(random() * (bat.length - 32));
     for (let j = 0; j < 32; j++) bat[i + j] = lastWordStart + j * b.perCluster;
   }
   // Pairs whose sum wraps past 2^32 onto the next entry (not consecutive clusters: fragmented, as the numbers say).

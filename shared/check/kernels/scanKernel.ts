@@ -1,4 +1,4 @@
-import { BAT_PIECE_ENTRIES } from '../../format/batStream';
+import { BAT_PIECE_ENTRIES, littleEndianHost } from '../../format/batStream';
 import type { EntryBounds } from '../entryTests';
 import { WASM_BASE64 } from './batScanKernelsWasm';
 
@@ -88,8 +88,6 @@ function kernelModule(): object | null {
   }
   return compiled;
 }
-
-const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** A bound of the entry tests as the kernel's unsigned 32-bit compare sees it (entries are below 2^32). */
 function u32Bound(v: number): number {

@@ -88,6 +88,7 @@ export async function headline(
       '(its output cache mode "unsafe" is the default for convert: the data may still be in the page cache when it exits). With `-t writeback` qemu-img flushes',
     );
     md('its output at close (one fdatasync, seen with strace): **that peer is the like-for-like one**; the default peer is shown beside it.');
+    md('hdd-lens writes its output with O_DIRECT where the file system allows it (rawWriter.ts), so it leaves no gigabytes in the page cache to flush.');
     md('Every convert starts after a `sync` (untimed), so that none waits for the data an earlier command left unflushed.');
   }
   md();

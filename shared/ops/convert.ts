@@ -42,11 +42,8 @@ export async function convertToRaw(source: ByteSource, imagePath: string, outPat
     const total = runs.reduce((n, r) => n + r.length, 0);
     let copied = 0;
     progress?.(0, total);
-    const onChunk = (length: number): void => {
-      out.wrote(length);
-      progress?.((copied += length), total);
-    };
-    const written = await copyRuns(readerOf(source), out.fd, runs, { onChunk }).catch((e: unknown) => {
+    const onChunk = (length: number): void => progress?.((copied += length), total);
+    const written = await copyRuns(readerOf(source), out.writer, runs, { onChunk }).catch((e: unknown) => {
       throw withPath(e, (e as NodeJS.ErrnoException).syscall === 'write' ? out.partial : imagePath);
     });
     return { size: g.diskBytes, written };

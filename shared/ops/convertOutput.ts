@@ -9,11 +9,25 @@
  * name (a symbolic link at OUT is replaced by the new file, its target is never written); a directory or a
  * special file at OUT is refused.
  */
-import { closeSync, constants, fsyncSync, ftruncateSync, linkSync, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from '../io/journal';
 import { kindOf, pathExists } from '../io/openFile';
 import { FlushBehind } from './flushBehind';
+import { RawWriter } from './rawWriter';
 
 /** Bytes written between two write-behind flushes (flushBehind.ts): 64 MiB flushed too often, 128 MiB won. */
 const FLUSH_EVERY = 128 << 20;
@@ -28,15 +42,19 @@ export interface OutputOptions {
 export class ConvertOutput {
   private done = false;
   private readonly flush: FlushBehind;
+  /** The copy's writes: direct where they can be, buffered (and flushed behind) elsewhere. */
+  readonly writer: RawWriter;
   private readonly onSignal: (signal: NodeJS.Signals) => void;
 
   private constructor(
     readonly path: string,
     readonly partial: string,
     readonly fd: number,
+    private readonly directFd: number | undefined,
     private readonly overwrite: boolean,
   ) {
     this.flush = new FlushBehind(fd, FLUSH_EVERY);
+    this.writer = new RawWriter(fd, directFd, (length) => this.flush.wrote(length));
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);
@@ -52,12 +70,7 @@ export class ConvertOutput {
     const partial = join(dirname(outPath), `.${basename(outPath)}.hdd-lens-partial`);
     removeStalePartial(partial);
     const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-    return new ConvertOutput(outPath, partial, fd, options.overwrite === true);
-  }
-
-  /** Counts bytes written to the output, for write-behind (throws the error of a flush that failed). */
-  wrote(length: number): void {
-    this.flush.wrote(length);
+    return new ConvertOutput(outPath, partial, fd, openDirect(partial, fd), options.overwrite === true);
   }
 
   /** Waits for the write-behind flush in flight, if any (before the descriptor is closed). */
@@ -68,8 +81,9 @@ export class ConvertOutput {
   /** Sets the final length, syncs, and gives the file its name (never replacing a file there without --overwrite). */
   commit(size: number): void {
     ftruncateSync(this.fd, size);
+    // One fsync covers the file, whichever descriptor wrote.
     fsyncSync(this.fd);
-    closeSync(this.fd);
+    this.closeDescriptors();
     this.done = true;
     this.unhook();
     try {
@@ -92,12 +106,18 @@ export class ConvertOutput {
     if (this.done) return;
     this.done = true;
     this.unhook();
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
+    this.closeDescriptors();
     unlinkQuietly(this.partial);
+  }
+
+  private closeDescriptors(): void {
+    for (const fd of [this.fd, this.directFd]) {
+      try {
+        if (fd !== undefined) closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
   }
 
   private unhook(): void {
@@ -135,6 +155,25 @@ function withCleanupNote(e: unknown, out: ConvertOutput): unknown {
     );
   }
   return e;
+}
+
+/**
+ * The temporary file opened a second time, with O_DIRECT (rawWriter.ts says why); undefined where there is no
+ * O_DIRECT (macOS, a file system without it) or the name no longer leads to the file `fd` created.
+ */
+function openDirect(partial: string, fd: number): number | undefined {
+  if (constants.O_DIRECT === undefined) return undefined;
+  let direct: number;
+  try {
+    direct = openSync(partial, constants.O_WRONLY | constants.O_DIRECT | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return undefined;
+  }
+  const a = fstatSync(fd);
+  const b = fstatSync(direct);
+  if (a.dev === b.dev && a.ino === b.ino) return direct;
+  closeSync(direct);
+  return undefined;
 }
 
 function refuseOutput(imagePath: string, outPath: string, options: OutputOptions): void {

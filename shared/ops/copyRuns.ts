@@ -1,10 +1,12 @@
 /**
- * The copy loop of `convert`: guest runs copied from the image to the raw output with several reads and writes in
- * flight on libuv's thread pool, in large aligned chunks, all-zero blocks left as holes. One read and one write at
- * a time on the main thread spent 96% of the time waiting on those calls; with several in flight the page-cache
- * copies of reads and writes run on both cores, as qemu-img's do.
+ * The copy loop of `convert`: guest runs copied from the image to the raw output with several reads in flight on
+ * libuv's thread pool, in large aligned chunks, all-zero blocks left as holes, written in turn (rawWriter.ts). One
+ * read and one write at a time on the main thread spent 96% of the time waiting on those calls; with several reads
+ * in flight the reads' copies out of the page cache run beside the writes, on both cores, as qemu-img's do.
  */
-import { read as readCallback, write } from 'node:fs';
+import { read as readCallback } from 'node:fs';
+import { DIRECT_ALIGN, alignedBuffers } from './alignedBuffers';
+import type { RawWriter } from './rawWriter';
 
 /** A guest range stored at `host` in the image. */
 export interface CopyRun {
@@ -41,24 +43,29 @@ const BLOCK = 4096;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
 /**
- * Copies the runs from the image (`read`; past its end it reads as zeros) to `outFd` at their guest offsets,
+ * Copies the runs from the image (`read`; past its end it reads as zeros) through `out` at their guest offsets,
  * writing only non-zero 4 KiB blocks (the output must read as zeros elsewhere: a fresh sparse file). Returns the
  * bytes written. A failure rejects once every read and write in flight has ended.
  */
-export async function copyRuns(read: ChunkReader, outFd: number, runs: Iterable<CopyRun>, options: CopyOptions = {}): Promise<number> {
+export async function copyRuns(read: ChunkReader, out: RawWriter, runs: Iterable<CopyRun>, options: CopyOptions = {}): Promise<number> {
   const chunk = options.chunk ?? CHUNK;
+  const inFlight = options.inFlight ?? IN_FLIGHT;
   const tasks = chunks(runs, chunk);
+  // A page more than a chunk: each chunk is read at its guest offset's place within a page, so that its bytes at
+  // page-aligned offsets of the output are at page-aligned addresses (a direct write needs both).
+  const buffers = alignedBuffers(inFlight, chunk + DIRECT_ALIGN) ?? [];
   let written = 0;
   let failed: unknown;
-  const worker = async (): Promise<void> => {
-    const buf = Buffer.allocUnsafe(chunk);
+  const worker = async (k: number): Promise<void> => {
+    const buf = buffers[k] ?? Buffer.allocUnsafe(chunk + DIRECT_ALIGN);
     for (let t = tasks.next(); !t.done && failed === undefined; t = tasks.next()) {
       const { guest, host, length } = t.value;
+      const view = buf.subarray(guest % DIRECT_ALIGN, (guest % DIRECT_ALIGN) + length);
       try {
-        const got = await read(buf, length, host);
-        if (got < length) buf.fill(0, got, length);
+        const got = await read(view, length, host);
+        if (got < length) view.fill(0, got, length);
         // Not `written += await ...`: that reads `written` before the wait, losing the other workers' counts.
-        const n = await writeNonZero(outFd, buf, length, guest);
+        const n = await writeNonZero(out, view, length, guest);
         written += n;
         options.onChunk?.(length);
       } catch (e) {
@@ -66,7 +73,7 @@ export async function copyRuns(read: ChunkReader, outFd: number, runs: Iterable<
       }
     }
   };
-  await Promise.all(Array.from({ length: options.inFlight ?? IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: inFlight }, (_, k) => worker(k)));
   if (failed !== undefined) throw failed;
   return written;
 }
@@ -87,10 +94,6 @@ function readAt(fd: number, buf: Buffer, offset: number, length: number, positio
   return new Promise((resolve, reject) => readCallback(fd, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
 }
 
-function writeAt(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => write(fd, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))));
-}
-
 /** Reads `length` bytes at `position`, fewer where the file ends (at `size`, or sooner if it shrank). */
 async function readFully(fd: number, buf: Buffer, length: number, position: number, size: number): Promise<number> {
   const want = Math.max(0, Math.min(length, size - position));
@@ -104,7 +107,7 @@ async function readFully(fd: number, buf: Buffer, length: number, position: numb
 }
 
 /** Writes the non-zero 4 KiB blocks of `data[0, length)` at `position`, coalescing neighbours; returns bytes written. */
-async function writeNonZero(fd: number, data: Buffer, length: number, position: number): Promise<number> {
+async function writeNonZero(out: RawWriter, data: Buffer, length: number, position: number): Promise<number> {
   let written = 0;
   let runStart = -1;
   for (let at = 0; at < length; at += BLOCK) {
@@ -113,15 +116,15 @@ async function writeNonZero(fd: number, data: Buffer, length: number, position: 
     const zero = data.compare(ZERO_BLOCK, 0, end - at, at, end) === 0;
     if (!zero && runStart < 0) runStart = at;
     else if (zero && runStart >= 0) {
-      written += await writeAll(fd, data, runStart, at, position + runStart);
+      written += await writeRange(out, data, runStart, at, position + runStart);
       runStart = -1;
     }
   }
-  if (runStart >= 0) written += await writeAll(fd, data, runStart, length, position + runStart);
+  if (runStart >= 0) written += await writeRange(out, data, runStart, length, position + runStart);
   return written;
 }
 
-async function writeAll(fd: number, data: Buffer, from: number, to: number, position: number): Promise<number> {
-  for (let done = from; done < to;) done += await writeAt(fd, data, done, to - done, position + done - from);
+async function writeRange(out: RawWriter, data: Buffer, from: number, to: number, position: number): Promise<number> {
+  await out.write(data, from, to, position);
   return to - from;
 }

@@ -1,6 +1,7 @@
 import { BAT_PIECE_ENTRIES, littleEndianHost } from '../../format/batStream';
 import type { EntryBounds } from '../entryTests';
 import { WASM_BASE64 } from './batScanKernelsWasm';
+import { type WasmMemory, webAssembly } from '../../io/webAssemblyApi';
 
 /** Entries of BAT a kernel call takes at most: a piece of the streamed BAT (1 MiB). */
 export const KERNEL_PIECE_ENTRIES = BAT_PIECE_ENTRIES;
@@ -63,26 +64,13 @@ interface Exports {
   fragmented: { value: number };
 }
 
-/**
- * The part of the WebAssembly JS API used here. Node has it (the engine's layer has no DOM library, which is where
- * TypeScript declares it); `typeof WebAssembly` is still tested, for a runtime without it (node --jitless).
- */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: { scan: { memory: WasmMemory } }) => { exports: unknown };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-};
-
 let compiled: object | null | undefined;
 
 /** The kernels' module, compiled once per process; null where WebAssembly is missing or refuses it. */
 function kernelModule(): object | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = typeof WebAssembly === 'undefined' ? null : new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+    compiled = webAssembly === undefined ? null : new webAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
   } catch {
     compiled = null;
   }
@@ -103,7 +91,7 @@ export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefine
   // for its wrap test to hold), in WebAssembly's little-endian memory that the typed arrays here see in host order.
   if (b.shift < 0 || b.perCluster > Math.floor(0xffffffff / 31) || !littleEndianHost) return undefined;
   const module = kernelModule();
-  if (!module) return undefined;
+  if (!module || !webAssembly) return undefined;
   // The module's table of lane numbers takes the first 256 bytes; gatherAllocated stores four positions at a time
   // (up to three past the last one it counts): the positions have 16 bytes to spare.
   const filterAt = 4096;
@@ -113,8 +101,8 @@ export function scanKernel(b: EntryBounds, words: number): ScanKernel | undefine
   let memory: WasmMemory;
   let x: Exports;
   try {
-    memory = new WebAssembly.Memory({ initial: Math.ceil((seenAt + words * 4) / 65536) });
-    x = new WebAssembly.Instance(module, { scan: { memory } }).exports as unknown as Exports;
+    memory = new webAssembly.Memory({ initial: Math.ceil((seenAt + words * 4) / 65536) });
+    x = new webAssembly.Instance(module, { scan: { memory } }).exports as unknown as Exports;
   } catch {
     return undefined;
   }

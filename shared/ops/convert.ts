@@ -44,7 +44,8 @@ export async function convertToRaw(source: ByteSource, imagePath: string, outPat
     progress?.(0, total);
     const onChunk = (length: number): void => progress?.((copied += length), total);
     const written = await copyRuns(readerOf(source), out.writer, runs, { onChunk }).catch((e: unknown) => {
-      throw withPath(e, (e as NodeJS.ErrnoException).syscall === 'write' ? out.partial : imagePath);
+      // A read failed on the image; a write or a flush behind on the output.
+      throw withPath(e, (e as NodeJS.ErrnoException).syscall === 'read' ? imagePath : out.partial);
     });
     return { size: g.diskBytes, written };
   });

@@ -41,20 +41,23 @@ export interface OutputOptions {
 
 export class ConvertOutput {
   private done = false;
+  /** Set once the output has its name: a failure after that (syncing the folder) removes nothing. */
+  private named = false;
+  /** Set when the temporary name no longer leads to our file (another convert to OUT removed it): never unlink it. */
+  private nameLost = false;
+  private fdOpen = true;
+  private directFd: number | undefined;
+  private madeWriter: RawWriter | undefined;
   private readonly flush: FlushBehind;
-  /** The copy's writes: direct where they can be, buffered (and flushed behind) elsewhere. */
-  readonly writer: RawWriter;
   private readonly onSignal: (signal: NodeJS.Signals) => void;
 
   private constructor(
     readonly path: string,
     readonly partial: string,
     readonly fd: number,
-    private readonly directFd: number | undefined,
     private readonly overwrite: boolean,
   ) {
     this.flush = new FlushBehind(fd, FLUSH_EVERY);
-    this.writer = new RawWriter(fd, directFd, (length) => this.flush.wrote(length));
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);
@@ -70,7 +73,16 @@ export class ConvertOutput {
     const partial = join(dirname(outPath), `.${basename(outPath)}.hdd-lens-partial`);
     removeStalePartial(partial);
     const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-    return new ConvertOutput(outPath, partial, fd, openDirect(partial, fd), options.overwrite === true);
+    return new ConvertOutput(outPath, partial, fd, options.overwrite === true);
+  }
+
+  /**
+   * The copy's writes: direct where they can be (the file reopened with O_DIRECT on first use), buffered and
+   * flushed behind elsewhere. A writer that writes with writeSync on `fd` instead (bundle convert) opens nothing.
+   */
+  get writer(): RawWriter {
+    this.madeWriter ??= new RawWriter(this.fd, (this.directFd = reopenDirect(this.fd)), (length) => this.flush.wrote(length));
+    return this.madeWriter;
   }
 
   /** Waits for the write-behind flush in flight, if any (before the descriptor is closed). */
@@ -78,12 +90,22 @@ export class ConvertOutput {
     return this.flush.settle();
   }
 
+  /** Whether the output got its name (then nothing is removed on a later failure). */
+  get hasName(): boolean {
+    return this.named;
+  }
+
   /** Sets the final length, syncs, and gives the file its name (never replacing a file there without --overwrite). */
   commit(size: number): void {
+    // The direct descriptor is closed first and its error is fatal: a file system that keeps a descriptor's data
+    // until close (FUSE, some network ones) reports its failure there, before the sync and the name.
+    this.closeDirect();
     ftruncateSync(this.fd, size);
     // One fsync covers the file, whichever descriptor wrote.
     fsyncSync(this.fd);
-    this.closeDescriptors();
+    this.requireOwnName();
+    this.fdOpen = false;
+    closeSync(this.fd);
     this.done = true;
     this.unhook();
     try {
@@ -98,6 +120,7 @@ export class ConvertOutput {
         throw new ConvertError(`${this.path}: appeared while converting (use --overwrite to replace it); the output was removed`);
       throw e;
     }
+    this.named = true;
     fsyncDir(this.path);
   }
 
@@ -106,18 +129,41 @@ export class ConvertOutput {
     if (this.done) return;
     this.done = true;
     this.unhook();
-    this.closeDescriptors();
-    unlinkQuietly(this.partial);
+    try {
+      this.closeDirect();
+    } catch {
+      // removed below anyway
+    }
+    if (this.fdOpen) {
+      this.fdOpen = false;
+      closeQuietly(this.fd);
+    }
+    if (!this.nameLost) unlinkQuietly(this.partial);
   }
 
-  private closeDescriptors(): void {
-    for (const fd of [this.fd, this.directFd]) {
-      try {
-        if (fd !== undefined) closeSync(fd);
-      } catch {
-        // already closed
-      }
+  private closeDirect(): void {
+    const direct = this.directFd;
+    this.directFd = undefined;
+    if (direct !== undefined) closeSync(direct);
+  }
+
+  /**
+   * The temporary name still leads to the file we wrote. Another convert to the same OUT removes a partial file it
+   * takes for a killed convert's, and makes its own under the name: renaming that would publish its unfinished file.
+   */
+  private requireOwnName(): void {
+    const ours = fstatSync(this.fd);
+    let there: ReturnType<typeof lstatSync> | undefined;
+    try {
+      there = lstatSync(this.partial);
+    } catch {
+      there = undefined;
     }
+    if (there && there.dev === ours.dev && there.ino === ours.ino) return;
+    this.nameLost = true;
+    throw new ConvertError(
+      `${this.partial}: was removed or replaced while converting (another convert to ${this.path}?); ${this.path} was not written by this convert`,
+    );
   }
 
   private unhook(): void {
@@ -134,17 +180,17 @@ export async function withOutput<T extends { size: number }>(
   work: (out: ConvertOutput) => Promise<T> | T,
 ): Promise<T> {
   const out = ConvertOutput.open(imagePath, outPath, options);
-  let result: T;
   try {
-    result = await work(out);
+    const result = await work(out);
     await out.settle();
+    out.commit(result.size);
+    return result;
   } catch (e) {
     await out.settle().catch(() => undefined);
     out.abort();
-    throw withCleanupNote(e, out);
+    // Once the output has its name, only the folder's sync failed: nothing was removed.
+    throw out.hasName ? e : withCleanupNote(e, out);
   }
-  out.commit(result.size);
-  return result;
 }
 
 function withCleanupNote(e: unknown, out: ConvertOutput): unknown {
@@ -158,22 +204,35 @@ function withCleanupNote(e: unknown, out: ConvertOutput): unknown {
 }
 
 /**
- * The temporary file opened a second time, with O_DIRECT (rawWriter.ts says why); undefined where there is no
- * O_DIRECT (macOS, a file system without it) or the name no longer leads to the file `fd` created.
+ * The temporary file opened a second time, with O_DIRECT (rawWriter.ts says why), through its descriptor
+ * (/proc/self/fd: no name to race with); undefined where there is no O_DIRECT (macOS), no /proc, or the file system
+ * refuses it.
  */
-function openDirect(partial: string, fd: number): number | undefined {
-  if (constants.O_DIRECT === undefined) return undefined;
+function reopenDirect(fd: number): number | undefined {
+  if (constants.O_DIRECT === undefined || process.platform !== 'linux') return undefined;
   let direct: number;
   try {
-    direct = openSync(partial, constants.O_WRONLY | constants.O_DIRECT | (constants.O_NOFOLLOW ?? 0));
+    direct = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_DIRECT);
   } catch {
     return undefined;
   }
-  const a = fstatSync(fd);
-  const b = fstatSync(direct);
-  if (a.dev === b.dev && a.ino === b.ino) return direct;
-  closeSync(direct);
+  try {
+    const a = fstatSync(fd);
+    const b = fstatSync(direct);
+    if (b.isFile() && a.dev === b.dev && a.ino === b.ino) return direct;
+  } catch {
+    // not ours after all
+  }
+  closeQuietly(direct);
   return undefined;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
 }
 
 function refuseOutput(imagePath: string, outPath: string, options: OutputOptions): void {

@@ -11,11 +11,16 @@
  * Why one at a time: writes to one file serialize on its inode lock anyway, and with several in flight the waiters
  * spun on it (perf: rwsem_spin_on_owner, 27% of the time on two cores) instead of leaving the core to the reads.
  *
- * Where the file system or the memory refuses a direct write (EINVAL: no O_DIRECT, or a misaligned buffer), that
- * write wrote nothing; it and every later one go through the buffered descriptor.
+ * Where the kernel refuses a direct write (EINVAL: a buffer below the device's memory alignment; EOPNOTSUPP,
+ * ENOTSUP or ENOSYS: a file system that took O_DIRECT at open but cannot do it), that write and every later one go
+ * through the buffered descriptor. A refused call writes nothing; if a short direct write came before the refusal,
+ * the buffered write writes those bytes again, the same bytes. Other errors (ENOSPC, EIO, EDQUOT) fail the copy.
  */
 import { write } from 'node:fs';
 import { DIRECT_ALIGN } from './alignedBuffers';
+
+/** A direct write refused by these is done buffered instead (see above). */
+const NOT_DIRECT = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP', 'ENOSYS']);
 
 export interface WrittenBytes {
   direct: number;
@@ -23,7 +28,7 @@ export interface WrittenBytes {
 }
 
 export class RawWriter {
-  /** Bytes written each way (the tests and the benchmark read them). */
+  /** Bytes written each way (the tests read them). */
   readonly bytes: WrittenBytes = { direct: 0, buffered: 0 };
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -69,7 +74,7 @@ export class RawWriter {
     try {
       await writeAll(fd, data, from, to, position);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      if (!NOT_DIRECT.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
       this.directFd = undefined;
       return false;
     }

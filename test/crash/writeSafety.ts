@@ -25,25 +25,28 @@ export interface FileChange {
 
 /**
  * The file-changing calls in an strace log. Opens count when their flags can write (O_WRONLY, O_RDWR, O_CREAT,
- * O_TRUNC, O_APPEND) and succeeded; ftruncate is attributed to the path its descriptor was opened on.
+ * O_TRUNC, O_APPEND) and succeeded; ftruncate, and a reopen through /proc/self/fd/N (convert's O_DIRECT
+ * descriptor), are attributed to the path the descriptor was opened on: a reopen cannot launder a write.
  */
 export function fileChanges(log: string, cwd: string): FileChange[] {
   const out: FileChange[] = [];
+  // Threads of one process share descriptors: the latest open of a number is what it names (numbers are reused).
   const fds = new Map<string, string>();
+  const opened = (fd: string | undefined): string => (fd !== undefined ? fds.get(fd) : undefined) ?? `fd ${fd}`;
   for (const line of log.split('\n')) {
     const m = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+)/.exec(line);
     if (!m) continue;
-    const [, pid, call, args, ret] = m;
+    const [, , call, args, ret] = m;
     const ok = Number(ret) >= 0;
-    const paths = [...args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((p) => resolve(cwd, p[1]));
+    const paths = [...args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((p) => {
+      const reopen = /^\/proc\/(?:self|\d+)\/fd\/(\d+)$/.exec(p[1]);
+      return reopen ? opened(reopen[1]) : resolve(cwd, p[1]);
+    });
     if (call === 'openat' || call === 'open' || call === 'creat') {
-      if (ok && paths[0]) fds.set(`${pid}:${ret}`, paths[0]);
+      if (ok && paths[0]) fds.set(ret, paths[0]);
       if (ok && (call === 'creat' || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/.test(args))) out.push({ call, path: paths[0] });
     } else if (call === 'ftruncate') {
-      const fd = /^(\d+)/.exec(args)?.[1];
-      // Threads of one process share descriptors: look the descriptor up under any pid of the log.
-      const path = [...fds].find(([k]) => k.endsWith(`:${fd}`))?.[1] ?? `fd ${fd}`;
-      if (ok) out.push({ call, path });
+      if (ok) out.push({ call, path: opened(/^(\d+)/.exec(args)?.[1]) });
     } else if (ok) {
       for (const p of paths) out.push({ call, path: p });
     }

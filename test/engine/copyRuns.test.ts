@@ -24,8 +24,8 @@ describe('copyRuns', () => {
    * Random runs (lengths and guest offsets in 512-byte units, some past the end of the input) copied in rounds of
    * chunk sizes and reads in flight; `direct` also opens the output with O_DIRECT. Returns the writers' byte counts.
    */
-  async function randomCopies(seed: number, direct: boolean): Promise<Array<RawWriter['bytes']>> {
-    const counts: Array<RawWriter['bytes']> = [];
+  async function randomCopies(seed: number, direct: boolean): Promise<Array<RawWriter['bytes'] & { stillDirect: boolean }>> {
+    const counts: Array<RawWriter['bytes'] & { stillDirect: boolean }> = [];
     const random = rng(seed);
     for (let round = 0; round < 12; round++) {
       const input = new Uint8Array(200 * 1024);
@@ -52,7 +52,7 @@ describe('copyRuns', () => {
         const chunk = [4096, 65536, 1 << 20][round % 3];
         const writer = new RawWriter(outFd, directFd);
         const written = await copyRuns(fdReader(inFd, input.length), writer, runs, { chunk, inFlight: 1 + (round % 8) });
-        counts.push(writer.bytes);
+        counts.push({ ...writer.bytes, stillDirect: writer.direct });
         let nonZero = 0;
         // Every 4 KiB block of a chunk with a non-zero byte is written whole (chunks are aligned to 4 KiB multiples).
         for (const r of runs) {
@@ -96,30 +96,44 @@ describe('copyRuns', () => {
   });
 
   it('falls back to buffered writes where the kernel refuses a direct one (a misaligned buffer: EINVAL)', async function () {
-    const path = await scratchPath('direct-refused.raw');
-    writeFileSync(path, '');
-    const directFd = openDirect(path);
-    if (directFd === undefined) return this.skip(); // no O_DIRECT here
-    const outFd = openSync(path, 'w');
+    const probePath = await scratchPath('direct-refused-probe.raw');
+    writeFileSync(probePath, '');
+    const probe = openDirect(probePath);
+    if (probe === undefined) return this.skip(); // no O_DIRECT here
+    // An ArrayBuffer of the heap starts where malloc put it (16-byte aligned): find one the kernel refuses.
+    let data: Buffer | undefined;
     try {
-      // An ArrayBuffer of the heap starts where malloc put it (16-byte aligned): find one the kernel refuses.
-      let data: Buffer | undefined;
       for (let k = 0; k < 64 && !data; k++) {
         const candidate = Buffer.from(new ArrayBuffer(3 * 4096 + 16 * k)).fill(9);
         try {
-          writeSync(directFd, candidate, 0, 4096, 0);
+          writeSync(probe, candidate, 0, 4096, 0);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'EINVAL') data = candidate;
         }
       }
-      if (!data) return this.skip(); // this device takes any address
+    } finally {
+      closeSync(probe);
+    }
+    if (!data) return this.skip(); // this device takes any address
+    const path = await scratchPath('direct-refused.raw');
+    writeFileSync(path, '');
+    const outFd = openSync(path, 'w');
+    const directFd = openDirect(path)!;
+    try {
       const writer = new RawWriter(outFd, directFd);
       await writer.write(data, 100, 3 * 4096, 100);
       assert.deepEqual(writer.bytes, { direct: 0, buffered: 3 * 4096 - 100 });
       assert.equal(writer.direct, false, 'direct writes are off after a refusal');
       const back = readFileSync(path);
       assert.equal(back.length, 3 * 4096);
-      assert.ok(back.subarray(100).every((v) => v === 9));
+      assert.ok(
+        back.subarray(0, 100).every((v) => v === 0),
+        'nothing before the range',
+      );
+      assert.ok(
+        back.subarray(100).every((v) => v === 9),
+        'the range, once',
+      );
     } finally {
       closeSync(outFd);
       closeSync(directFd);

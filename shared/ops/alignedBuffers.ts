@@ -16,13 +16,18 @@ export const DIRECT_ALIGN = 4096;
 
 const WASM_PAGE = 65536;
 
+/** `n` rounded up to a multiple of DIRECT_ALIGN. */
+export function alignUp(n: number): number {
+  return Math.ceil(n / DIRECT_ALIGN) * DIRECT_ALIGN;
+}
+
 /**
  * `count` buffers of `size` bytes each, every one starting at a multiple of DIRECT_ALIGN in one WebAssembly memory;
  * undefined where WebAssembly is missing (node --jitless) or the memory cannot be had.
  */
 export function alignedBuffers(count: number, size: number): Buffer[] | undefined {
   if (webAssembly === undefined || count < 1 || size < 1) return undefined;
-  const stride = Math.ceil(size / DIRECT_ALIGN) * DIRECT_ALIGN;
+  const stride = alignUp(size);
   const pages = Math.ceil((stride * count) / WASM_PAGE);
   let memory: WasmMemory;
   try {

@@ -17,7 +17,7 @@
  * the buffered write writes those bytes again, the same bytes. Other errors (ENOSPC, EIO, EDQUOT) fail the copy.
  */
 import { write } from 'node:fs';
-import { DIRECT_ALIGN } from './alignedBuffers';
+import { DIRECT_ALIGN, alignUp } from './alignedBuffers';
 
 /** A direct write refused by these is done buffered instead (see above). */
 const NOT_DIRECT = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP', 'ENOSYS']);
@@ -88,10 +88,6 @@ export class RawWriter {
     this.bytes.buffered += to - from;
     this.onBuffered?.(to - from);
   }
-}
-
-function alignUp(n: number): number {
-  return Math.ceil(n / DIRECT_ALIGN) * DIRECT_ALIGN;
 }
 
 function writeAt(fd: number, data: Buffer, offset: number, length: number, position: number): Promise<number> {

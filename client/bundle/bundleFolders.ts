@@ -24,9 +24,10 @@ export class BundleFolders implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor() {
-    this.watcher.onDidCreate((u) => this.update(u, true));
-    this.watcher.onDidDelete((u) => this.update(u, false));
-    this.watcher.onDidChange((u) => this.changed.fire(dirname(u.fsPath)));
+    // Events of one file can arrive coalesced or out of order: each one only says where to look again.
+    this.watcher.onDidCreate((u) => this.update(u));
+    this.watcher.onDidDelete((u) => this.update(u));
+    this.watcher.onDidChange((u) => this.update(u));
     void this.scan();
   }
 
@@ -37,7 +38,8 @@ export class BundleFolders implements vscode.Disposable {
 
   async scan(): Promise<void> {
     const found = await vscode.workspace.findFiles(`**/${DESCRIPTOR_NAME}`, undefined, MAX_BUNDLES);
-    this.dirs.clear();
+    // Folders the watcher added while the search ran stay (the search may have missed them), if they still hold one.
+    for (const dir of this.dirs) if (!isFile(join(dir, DESCRIPTOR_NAME))) this.dirs.delete(dir);
     for (const u of found) if (u.scheme === 'file') this.dirs.add(dirname(u.fsPath));
     this.publish();
   }
@@ -47,12 +49,13 @@ export class BundleFolders implements vscode.Disposable {
     this.changed.dispose();
   }
 
-  private update(descriptor: vscode.Uri, exists: boolean): void {
+  private update(descriptor: vscode.Uri): void {
     if (descriptor.scheme !== 'file') return;
     const dir = dirname(descriptor.fsPath);
-    if (exists) this.dirs.add(dir);
+    const had = this.dirs.has(dir);
+    if (isFile(descriptor.fsPath)) this.dirs.add(dir);
     else this.dirs.delete(dir);
-    this.publish();
+    if (had !== this.dirs.has(dir)) this.publish();
     this.changed.fire(dir);
   }
 

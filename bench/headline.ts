@@ -41,7 +41,18 @@ interface Row {
   outputCheck?: () => { ok: boolean; text: string };
   cleanup?: () => void;
   /** Runs before each command of the row, untimed. */
-  settle?: () => void;
+  settle?: (next: Contender) => void;
+  /** Commands measured in the same rounds for comparison, with no ratio or target (convert: the disk's own pace). */
+  references?: Reference[];
+}
+
+/** A command run beside a row's, the file it writes, and the sentence that says what it did (`{time}`: its median). */
+interface Reference {
+  label: string;
+  cmd: string;
+  args: string[];
+  output: string;
+  says: string;
 }
 
 /** A peer command: a qemu-img, and what sets this run of it apart from its default (e.g. "-t writeback"). */
@@ -83,13 +94,13 @@ export async function headline(
   if (o.baseline) md(`"before" is the build in ${o.baseline}, measured in the same rounds (user's environment).`);
   md('Ratios are hdd-lens / peer (below 1: hdd-lens is faster), given only when both exited as expected and their outputs agree.');
   if (!o.quick) {
-    md('convert: hdd-lens syncs its output before renaming it into place, so it is on disk when hdd-lens exits; qemu-img convert never flushes by default');
-    md(
-      '(its output cache mode "unsafe" is the default for convert: the data may still be in the page cache when it exits). With `-t writeback` qemu-img flushes',
-    );
-    md('its output at close (one fdatasync, seen with strace): **that peer is the like-for-like one**; the default peer is shown beside it.');
-    md('hdd-lens writes its output with O_DIRECT where the file system allows it (rawWriter.ts), so it leaves no gigabytes in the page cache to flush.');
-    md('Every convert starts after a `sync` (untimed), so that none waits for the data an earlier command left unflushed.');
+    md('convert is measured twice, each against the qemu-img runs that make the same promise. **Synced**: hdd-lens by default syncs its output before');
+    md('renaming it into place, so it is on disk when hdd-lens exits; qemu-img does so with `-t writeback` (one fdatasync at close, seen with strace).');
+    md('**Not synced**: `hdd-lens convert --no-sync` against qemu-img convert\'s default (its output cache mode "unsafe", which never flushes:');
+    md("the data may still be in the page cache when it exits). dd writing and syncing the same 3 GiB shows the disk's pace.");
+    md('hdd-lens writes a sample of its output with O_DIRECT and a sample through the page cache, and the rest the faster way (writeWayProbe.ts).');
+    md('Every convert starts with its output removed and after a `sync` (both untimed), so that none waits for the data an earlier command left');
+    md('unflushed, nor frees the blocks of its previous output.');
   }
   md();
   const head = [
@@ -105,6 +116,7 @@ export async function headline(
     'Outputs',
   ];
   const lines: string[][] = [];
+  const notes: string[] = [];
   for (const row of rows(o, q72, q10, images)) {
     log(`headline: ${row.figure}`);
     const start = loadAverage();
@@ -113,6 +125,8 @@ export async function headline(
     if (o.baseline) contenders.push({ label: 'before', cmd: process.execPath, args: [join(o.baseline, 'cli.js'), ...row.args], env: userEnv() });
     const firstPeer = contenders.length;
     for (const p of row.peers) contenders.push({ label: peerName(p), cmd: p.oracle.img, args: p.args, timeoutMs: p.timeoutMs });
+    const firstReference = contenders.length;
+    for (const r of row.references ?? []) contenders.push({ label: r.label, cmd: r.cmd, args: r.args });
     let measured: Measurement[];
     let output: { ok: boolean; text: string };
     try {
@@ -157,6 +171,11 @@ export async function headline(
       output.text,
     ]);
     log(`  ${lines[lines.length - 1].join(' | ')}`);
+    const said = (row.references ?? []).map((r, k) => {
+      const m = measured[firstReference + k];
+      return r.says.replace('{time}', failureOf(m, [0]) ?? formatTime(m));
+    });
+    if (said.length > 0) notes.push(`${row.figure}, in the same rounds: ${said.join('; ')}.`);
   }
   const server = await serverRow(o, images.dense16M);
   lines.push(server);
@@ -164,6 +183,8 @@ export async function headline(
   md(`|${head.map(() => ' --- ').join('|')}|`);
   for (const l of lines) md(`| ${l.join(' | ')} |`);
   md();
+  for (const n of notes) md(`${n}`);
+  if (notes.length > 0) md();
 }
 
 function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImages): Row[] {
@@ -226,59 +247,77 @@ function rows(o: HeadlineOptions, q72: Oracle, q10: Oracle, images: HeadlineImag
       targets: [],
     },
   ];
-  if (images.convert) list.push(convertRow(images.convert, q72, q10));
+  if (images.convert) list.push(...convertRows(images.convert, q72, q10));
   return list;
 }
 
-/** convert (OUT synced before it gets its name) against qemu-img's default and its durable `-t writeback`. */
-function convertRow(g: GeneratedImage, q72: Oracle, q10: Oracle): Row {
+/**
+ * convert, twice: synced (hdd-lens's default: OUT is on disk before it gets its name) against qemu-img's `-t
+ * writeback`, which flushes at close, with dd writing the same 3 GiB as the disk's pace; and not synced (hdd-lens
+ * --no-sync) against qemu-img's default cache mode for convert's output, "unsafe", which never flushes and ends
+ * while its data is still in the page cache (seen with strace -f -e trace=fsync,fdatasync).
+ */
+function convertRows(g: GeneratedImage, q72: Oracle, q10: Oracle): Row[] {
   const dir = join(PROJECT_ROOT, 'bench', 'work', 'convert');
-  mkdirSync(dir, { recursive: true });
-  const out = {
-    ours: join(dir, 'hdd-lens.raw'),
-    q72: join(dir, 'qemu72.raw'),
-    q10: join(dir, 'qemu10.raw'),
-    q72wb: join(dir, 'qemu72-wb.raw'),
-    q10wb: join(dir, 'qemu10-wb.raw'),
-  };
-  // qemu-img convert's default cache mode for its output is "unsafe": it never flushes, and its figure ends while
-  // the data is still in the page cache. "-t writeback" flushes at close (one fdatasync of the output, seen with
-  // strace -f -e trace=fsync,fdatasync), as hdd-lens, which syncs its output before renaming it into place: that
-  // peer is the like-for-like one. Both are run.
-  const convert = (to: string, cache?: string): string[] => ['convert', ...(cache ? ['-t', cache] : []), '-f', 'parallels', '-O', 'raw', g.path, to];
-  const peer = (oracle: Oracle, to: string, cache?: string): Peer => ({
+  const path = (name: string): string => join(dir, `${name}.raw`);
+  const qemu = (oracle: Oracle, to: string, cache?: string): Peer => ({
     oracle,
-    args: convert(to, cache),
+    args: ['convert', ...(cache ? ['-t', cache] : []), '-f', 'parallels', '-O', 'raw', g.path, to],
     exits: [0],
     timeoutMs: 600000,
     ...(cache ? { variant: `-t ${cache}` } : {}),
   });
-  return {
-    figure: 'convert -O raw, 3 GiB of data',
-    args: ['convert', g.path, out.ours, '--overwrite'],
-    ourExits: [0],
-    peers: [peer(q72, out.q72), peer(q10, out.q10), peer(q72, out.q72wb, 'writeback'), peer(q10, out.q10wb, 'writeback')],
-    targets: [
-      { peer: 0, max: 1 },
-      { peer: 1, max: 1 },
-      { peer: 2, max: 1 },
-      { peer: 3, max: 1 },
-    ],
-    outputCheck: () => {
-      const same = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
-      const theirs = [out.q72, out.q10, out.q72wb, out.q10wb];
-      const ok = theirs.every((o) => same(out.ours, o));
-      const sparse = execFileSync('du', ['-k', out.ours], { encoding: 'utf8' }).split('\t')[0];
-      return {
-        ok,
-        text: `${ok ? `byte-identical to all ${theirs.length}` : 'DIFFERENT'}; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its ${(4).toFixed(0)} GiB (sparse)`,
-      };
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    // Each convert starts with nothing dirty in the page cache: a peer that does not flush leaves 3 GiB for the disk
-    // to write while the next command runs (and is throttled by it), which made the order of the commands a figure.
-    settle: () => void spawnSync('sync'),
+  const row = (figure: string, flags: string[], cache: string | undefined, references: Reference[]): Row => {
+    mkdirSync(dir, { recursive: true });
+    const ours = path('hdd-lens');
+    const theirs = [path(`qemu72${cache ? `-${cache}` : ''}`), path(`qemu10${cache ? `-${cache}` : ''}`)];
+    const outputs = [ours, ...theirs, ...references.map((r) => r.output)];
+    return {
+      figure,
+      args: ['convert', g.path, ours, ...flags],
+      ourExits: [0],
+      peers: [qemu(q72, theirs[0], cache), qemu(q10, theirs[1], cache)],
+      targets: [
+        { peer: 0, max: 1 },
+        { peer: 1, max: 1 },
+      ],
+      outputCheck: () => {
+        const same = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
+        const ok = theirs.every((o) => same(ours, o));
+        const sparse = execFileSync('du', ['-k', ours], { encoding: 'utf8' }).split('\t')[0];
+        return {
+          ok,
+          text: `${ok ? "byte-identical to both qemu-img's" : 'DIFFERENT'}; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its 4 GiB (sparse)`,
+        };
+      },
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      // Each command starts with nothing dirty in the page cache: a command that does not flush leaves 3 GiB for
+      // the disk to write while the next one runs (and is throttled by it), which made the order of the commands a
+      // figure. Its output is removed first: replacing the last round's output freed 3 GiB of blocks inside the timed
+      // command (0.7-1.1 s on the Xeon; for hdd-lens in its rename, for qemu-img in its truncation).
+      settle: (next) => {
+        for (const o of outputs) if (next.args.includes(o) || next.args.includes(`of=${o}`)) rmSync(o, { force: true });
+        spawnSync('sync');
+      },
+      references,
+    };
   };
+  // The disk's pace: the same 3 GiB of the image written and synced by dd, direct in 64 MiB writes and buffered in
+  // 1 MiB writes (on the EPYC: 5.4-6.7 s and 6.4-10.9 s; 8.7-10 s direct in 1 MiB writes).
+  const dd = (name: string, how: string[], what: string): Reference => ({
+    label: `dd ${name}`,
+    cmd: 'dd',
+    args: [`if=${g.path}`, `of=${path(`dd-${name}`)}`, ...how, 'iflag=fullblock', 'status=none'],
+    output: path(`dd-${name}`),
+    says: `dd writes the same 3 GiB ${what} in {time}`,
+  });
+  return [
+    row('convert -O raw, 3 GiB of data, synced', [], 'writeback', [
+      dd('direct', ['bs=64M', 'count=48', 'oflag=direct', 'conv=fsync'], '(64 MiB per direct write, then fsync)'),
+      dd('buffered', ['bs=1M', 'count=3072', 'conv=fdatasync'], '(1 MiB per buffered write, then fdatasync)'),
+    ]),
+    row('convert -O raw, 3 GiB of data, not synced (hdd-lens --no-sync)', ['--no-sync'], undefined, []),
+  ];
 }
 
 /** hdd-lens found every planted duplicate (the JSON report's corruptions). */

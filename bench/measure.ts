@@ -112,7 +112,10 @@ export interface Contender {
  * (A B C A B C, not A A A B B B), so that a change in the machine's load affects all of them alike. A command that
  * times out is left out of later rounds (its figure is "> timeout"). `settle` runs before each command, untimed.
  */
-export function measureInterleaved(contenders: readonly Contender[], options: { runs?: number; warmup?: number; settle?: () => void } = {}): Measurement[] {
+export function measureInterleaved(
+  contenders: readonly Contender[],
+  options: { runs?: number; warmup?: number; settle?: (next: Contender) => void } = {},
+): Measurement[] {
   const runs = options.runs ?? 5;
   const warmup = options.warmup ?? 1;
   const results: RunResult[][] = contenders.map(() => []);
@@ -120,7 +123,7 @@ export function measureInterleaved(contenders: readonly Contender[], options: { 
     contenders.forEach((c, k) => {
       const done = results[k];
       if (done.some((r) => r.timedOut)) return;
-      options.settle?.();
+      options.settle?.(c);
       const r = runOnce(c.cmd, c.args, c.timeoutMs ?? 120000, false, c.env);
       if (round >= warmup || r.timedOut) done.push(r);
     });

@@ -9,7 +9,8 @@ Commands:
                                                   find problems; -r repairs them (crash-safe)
   info IMAGE [--json]                             what the header and the format extension say
   map IMAGE [--json]                              guest ranges and where they are stored (as qemu-img map)
-  convert IMAGE OUT.raw [--overwrite] [-p]        the guest disk as a raw file (as qemu-img convert -O raw)
+  convert IMAGE OUT.raw [--overwrite] [--no-sync] [-p]
+                                                  the guest disk as a raw file (as qemu-img convert -O raw)
   create IMAGE SIZE [--cluster-size N] [--legacy] [--overwrite]
                                                   a new empty image (as qemu-img create -f parallels)
   recover IMAGE [--force]                         finish a write that was interrupted (from its journal)
@@ -63,12 +64,15 @@ Lists the guest disk as runs: where each allocated run is stored in IMAGE. Witho
 of 'qemu-img map'; with --json, exactly the output of 'qemu-img map --output=json -f parallels'.
 For a BUNDLE, the runs of the merged guest disk: depth is the image's place in the chain (0 = top), as
 qemu-img map reports a chain; --json adds each run's "file" and "storage".`,
-  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--snapshot GUID] [-p]
+  convert: `Usage: hdd-lens convert IMAGE|BUNDLE OUT.raw [--overwrite] [--no-sync] [--snapshot GUID] [-p]
 
 Writes the guest disk as a raw file, byte for byte what 'qemu-img convert -f parallels -O raw' writes.
-OUT.raw is sparse: unallocated clusters and zero blocks are not written.
+OUT.raw is sparse: unallocated clusters and zero blocks are not written. OUT.raw is synced to the disk
+before it gets its name: after a crash or a power loss it is absent, the file that was there, or whole.
 
   --overwrite       replace OUT.raw if it exists (it never may be IMAGE itself)
+  --no-sync         do not sync OUT.raw (qemu-img convert's default): faster where the disk is slower
+                    than memory, but after a power loss or a kernel crash OUT.raw may be incomplete
   --snapshot G      for a BUNDLE: the guest disk of snapshot G instead of the top
   -p, --progress    show progress on stderr, as qemu-img convert -p (the default when stderr is a terminal)
 

@@ -125,7 +125,11 @@ function mapBundles(t: BundleTarget, json: boolean): number {
  * One bundle converts to OUT. A VM with several disks converts into the folder OUT (which must exist), one
  * `NAME.raw` per disk bundle `NAME.hdd`.
  */
-async function convertBundles(t: BundleTarget, out: string, o: { snapshot?: string; overwrite: boolean; onProgress?: ProgressCallback }): Promise<number> {
+async function convertBundles(
+  t: BundleTarget,
+  out: string,
+  o: { snapshot?: string; overwrite: boolean; sync: boolean; onProgress?: ProgressCallback },
+): Promise<number> {
   const dirs = bundleDirs(t);
   if (dirs.length > 1 && o.snapshot !== undefined)
     throw new UsageError('--snapshot names a snapshot of one disk; give that disk bundle, not the VM', 'convert');

@@ -16,18 +16,19 @@ export async function runConvert(argv: string[]): Promise<number> {
   const p = parseCommand(
     'convert',
     argv,
-    { overwrite: { type: 'boolean' }, snapshot: { type: 'string' }, progress: { type: 'boolean', short: 'p' } },
+    { overwrite: { type: 'boolean' }, 'no-sync': { type: 'boolean' }, snapshot: { type: 'string' }, progress: { type: 'boolean', short: 'p' } },
     { min: 2, max: 2, names: 'IMAGE and OUT.raw' },
   );
   if (flag(p, 'help')) return printUsage('convert');
   const [image, out] = p.positionals;
   const bundle = bundleTarget(image);
   const progress = progressLine(wantProgress(flag(p, 'progress'), false));
+  const output = { overwrite: flag(p, 'overwrite'), sync: !flag(p, 'no-sync') };
   if (bundle) {
     try {
       return await bundleCommands().bundleConvert(bundle, out, {
         snapshot: stringOption(p, 'snapshot'),
-        overwrite: flag(p, 'overwrite'),
+        ...output,
         ...(progress ? { onProgress: progress.update } : {}),
       });
     } finally {
@@ -37,9 +38,7 @@ export async function runConvert(argv: string[]): Promise<number> {
   if (stringOption(p, 'snapshot') !== undefined) throw new UsageError('--snapshot applies to a bundle; IMAGE is a single image', 'convert');
   const view = openForReading(image);
   try {
-    await forFile(image, () =>
-      convertToRaw(view.source, image, out, { overwrite: flag(p, 'overwrite'), ...(progress ? { onProgress: progress.update } : {}) }),
-    );
+    await forFile(image, () => convertToRaw(view.source, image, out, { ...output, ...(progress ? { onProgress: progress.update } : {}) }));
   } finally {
     progress?.end();
     view.source.close();

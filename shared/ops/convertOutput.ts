@@ -31,12 +31,19 @@ import { RawWriter } from './rawWriter';
 
 /** Bytes written between two write-behind flushes (flushBehind.ts): 64 MiB flushed too often, 128 MiB won. */
 const FLUSH_EVERY = 128 << 20;
+/** Bytes of each way's sample (writeWayProbe.ts): a flush behind falls within the buffered one, as it will after. */
+const WAY_SAMPLE = FLUSH_EVERY;
 
 /** A conversion refused before anything was written (existing output, output = input), or one that failed. */
 export class ConvertError extends Error {}
 
 export interface OutputOptions {
   overwrite?: boolean;
+  /**
+   * false: OUT is neither synced nor flushed behind (`--no-sync`, qemu-img convert's default). A killed convert
+   * still leaves OUT absent or whole, but after a power loss or a kernel crash OUT may be incomplete.
+   */
+  sync?: boolean;
 }
 
 export class ConvertOutput {
@@ -56,8 +63,9 @@ export class ConvertOutput {
     readonly partial: string,
     readonly fd: number,
     private readonly overwrite: boolean,
+    private readonly sync: boolean,
   ) {
-    this.flush = new FlushBehind(fd, FLUSH_EVERY);
+    this.flush = new FlushBehind(fd, sync ? FLUSH_EVERY : Infinity);
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);
@@ -73,15 +81,16 @@ export class ConvertOutput {
     const partial = join(dirname(outPath), `.${basename(outPath)}.hdd-lens-partial`);
     removeStalePartial(partial);
     const fd = openSync(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-    return new ConvertOutput(outPath, partial, fd, options.overwrite === true);
+    return new ConvertOutput(outPath, partial, fd, options.overwrite === true, options.sync !== false);
   }
 
   /**
-   * The copy's writes: direct where they can be (the file reopened with O_DIRECT on first use), buffered and
-   * flushed behind elsewhere. A writer that writes with writeSync on `fd` instead (bundle convert) opens nothing.
+   * The copy's writes: the faster of direct (the file reopened with O_DIRECT on first use) and buffered, flushed
+   * behind, once a sample of each is timed. A writer that writes with writeSync on `fd` instead (bundle convert)
+   * opens nothing.
    */
   get writer(): RawWriter {
-    this.madeWriter ??= new RawWriter(this.fd, (this.directFd = reopenDirect(this.fd)), (length) => this.flush.wrote(length));
+    this.madeWriter ??= new RawWriter(this.fd, (this.directFd = reopenDirect(this.fd)), (length) => this.flush.wrote(length), WAY_SAMPLE);
     return this.madeWriter;
   }
 
@@ -95,14 +104,17 @@ export class ConvertOutput {
     return this.named;
   }
 
-  /** Sets the final length, syncs, and gives the file its name (never replacing a file there without --overwrite). */
+  /**
+   * Sets the final length, syncs (unless told not to), and gives the file its name (never replacing a file there
+   * without --overwrite).
+   */
   commit(size: number): void {
     // The direct descriptor is closed first and its error is fatal: a file system that keeps a descriptor's data
     // until close (FUSE, some network ones) reports its failure there, before the sync and the name.
     this.closeDirect();
     ftruncateSync(this.fd, size);
     // One fsync covers the file, whichever descriptor wrote.
-    fsyncSync(this.fd);
+    if (this.sync) fsyncSync(this.fd);
     this.requireOwnName();
     this.fdOpen = false;
     closeSync(this.fd);
@@ -121,7 +133,7 @@ export class ConvertOutput {
       throw e;
     }
     this.named = true;
-    fsyncDir(this.path);
+    if (this.sync) fsyncDir(this.path);
   }
 
   /** Removes the unfinished output (after a failure or a signal). */

@@ -15,9 +15,13 @@
  * ENOTSUP or ENOSYS: a file system that took O_DIRECT at open but cannot do it), that write and every later one go
  * through the buffered descriptor. A refused call writes nothing; if a short direct write came before the refusal,
  * the buffered write writes those bytes again, the same bytes. Other errors (ENOSPC, EIO, EDQUOT) fail the copy.
+ *
+ * Direct is not the faster way on every machine: given a sample size, the writer times a sample each way and
+ * keeps the faster (writeWayProbe.ts).
  */
 import { write } from 'node:fs';
 import { DIRECT_ALIGN, alignUp } from './alignedBuffers';
+import { type Timed, type WriteWay, WriteWayProbe } from './writeWayProbe';
 
 /** A direct write refused by these is done buffered instead (see above). */
 const NOT_DIRECT = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP', 'ENOSYS']);
@@ -31,20 +35,35 @@ export class RawWriter {
   /** Bytes written each way (the tests read them). */
   readonly bytes: WrittenBytes = { direct: 0, buffered: 0 };
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly probe: WriteWayProbe | undefined;
 
   /**
    * `fd`: the output, buffered. `directFd`: the same file opened with O_DIRECT, if it could be. `onBuffered`: told
-   * the length of each buffered write (convert's write-behind flushes count them).
+   * the length of each buffered write (convert's write-behind flushes count them). `sample`: bytes of each way's
+   * sample, if the writer is to choose the faster way; without it every write that can go direct does.
    */
   constructor(
     private readonly fd: number,
     private directFd?: number,
     private readonly onBuffered?: (length: number) => void,
-  ) {}
+    sample?: number,
+  ) {
+    this.probe = directFd !== undefined && sample !== undefined ? new WriteWayProbe(sample) : undefined;
+  }
 
-  /** Whether direct writes are still in use (false once one was refused). */
+  /** Whether direct writes are still in use (false once one was refused, or the buffered way was chosen). */
   get direct(): boolean {
     return this.directFd !== undefined;
+  }
+
+  /** The way the samples chose, once they are both timed. */
+  get chosen(): WriteWay | undefined {
+    return this.probe?.choice;
+  }
+
+  /** The samples so far, each way's bytes and time (undefined without sampling). */
+  get samples(): Readonly<Record<WriteWay, Readonly<Timed>>> | undefined {
+    return this.probe;
   }
 
   /**
@@ -58,6 +77,18 @@ export class RawWriter {
   }
 
   private async writeNow(data: Buffer, from: number, to: number, position: number): Promise<void> {
+    const probe = this.probe;
+    if (this.directFd === undefined || probe === undefined) return this.writeThrough(data, from, to, position);
+    const way = probe.next;
+    const start = process.hrtime.bigint();
+    if (way === 'direct') await this.writeThrough(data, from, to, position);
+    else await this.buffered(data, from, to, position);
+    // Direct writes stop once the buffered way is chosen (the direct descriptor stays open until the output's commit).
+    if (probe.wrote(way, to - from, Number(process.hrtime.bigint() - start)) === 'buffered') this.directFd = undefined;
+  }
+
+  /** The write's page-aligned middle direct (if direct writes are on), the rest buffered. */
+  private async writeThrough(data: Buffer, from: number, to: number, position: number): Promise<void> {
     const end = position + (to - from);
     const a = alignUp(position);
     const b = end - (end % DIRECT_ALIGN);

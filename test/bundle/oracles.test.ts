@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { openBundle } from '../../shared/bundle/bundle';
 import { ChainSource } from '../../shared/bundle/chainSource';
-import { hdd } from '../cli/helpers';
+import { convertSyncCalls, hdd } from '../cli/helpers';
+import { fileDifference } from '../differential/cli';
+import { straceAvailable } from '../crash/writeSafety';
 import { ALL_BUNDLES, type BundleFixture, CLEAN, TOP, TWO_DISKS, chainOf, qemuChainName, sharedBundles } from '../fixtures/bundles';
 import { run, runOk } from '../fixtures/qemu';
 import { ORACLES } from '../oracles';
@@ -78,6 +80,16 @@ describe('bundle oracles: qemu-img reading the chain as backing files', function
 
   it('inactive-branch: --snapshot converts the inactive branch, as qemu-img reads that chain', () =>
     convertAndCompare(CLEAN.find((f) => f.spec.name === 'inactive-branch') as BundleFixture, '{66666666-7777-4888-9999-aaaaaaaaaaaa}'));
+
+  it('--no-sync converts a bundle to the same bytes and syncs nothing', async function () {
+    if (!straceAvailable()) this.skip();
+    const dir = await dirOf(CLEAN[0].spec.name);
+    const synced = join(await scratchDir(), 'synced.raw');
+    const unsynced = join(await scratchDir(), 'unsynced.raw');
+    assert.deepEqual(await convertSyncCalls(dir, synced), ['fsync', 'fsync'], 'the file, then its folder');
+    assert.deepEqual(await convertSyncCalls(dir, unsynced, ['--no-sync']), []);
+    assert.equal(await fileDifference(unsynced, synced), undefined);
+  });
 
   it('the merged guest content is what the examples README says', async () => {
     for (const f of CLEAN) {

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { strict as assert } from 'node:assert';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -90,4 +91,28 @@ export async function manyDuplicates(): Promise<string> {
   for (let k = 0; k < 12; k++) dups[20 + 3 * k] = 1 + (k % 8);
   await setBat(path, dups);
   return path;
+}
+
+/** The sync calls (strace) of `hdd-lens convert IMAGE OUT ...extra`, which must succeed. */
+export async function convertSyncCalls(image: string, out: string, extra: string[] = []): Promise<string[]> {
+  const log = `${out}.strace`;
+  const r = spawnSync('strace', [
+    '-f',
+    '-qq',
+    '-e',
+    'trace=fsync,fdatasync,sync_file_range,syncfs,sync',
+    '-o',
+    log,
+    process.execPath,
+    CLI,
+    'convert',
+    image,
+    out,
+    ...extra,
+  ]);
+  assert.equal(r.status, 0, r.stderr.toString());
+  return (await readFile(log, 'utf8'))
+    .split('\n')
+    .map((l) => /^\d+\s+(\w+)\(/.exec(l)?.[1])
+    .filter((c): c is string => c !== undefined);
 }

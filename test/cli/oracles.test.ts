@@ -4,9 +4,8 @@ import { SAMPLES, qemuConvert, qemuCreate, qemuWrite, run, runOk, samplePath } f
 import { scratchCopy, scratchPath, sha256 } from '../fixtures/files';
 import { ORACLES, type Oracle, qemu10, qemu72 } from '../oracles';
 import { fileDifference } from '../differential/cli';
-import { CLI, hdd } from './helpers';
+import { convertSyncCalls, hdd } from './helpers';
 import { straceAvailable } from '../crash/writeSafety';
-import { spawnSync } from 'node:child_process';
 
 /** The sizes and cluster sizes `create` is compared on: defaults, odd sizes, rounding, suffixes, 1 TiB. */
 const CREATE_CASES: Array<{ size: string; cluster?: string }> = [
@@ -124,28 +123,18 @@ describe('hdd-lens create, convert and map against qemu-img', function () {
 
     it('syncs OUT.raw, then its folder, before exiting (qemu-img convert by default syncs neither)', async function () {
       if (!straceAvailable()) this.skip();
-      const image = await filled('ext');
-      const out = `${await scratchPath('synced')}.raw`;
-      const log = `${out}.strace`;
-      const r = spawnSync('strace', [
-        '-f',
-        '-qq',
-        '-e',
-        'trace=fsync,fdatasync,sync_file_range,syncfs,sync',
-        '-o',
-        log,
-        process.execPath,
-        CLI,
-        'convert',
-        image,
-        out,
-      ]);
-      assert.equal(r.status, 0, r.stderr.toString());
-      const calls = (await readFile(log, 'utf8'))
-        .split('\n')
-        .map((l) => /^\d+\s+(\w+)\(/.exec(l)?.[1])
-        .filter((c): c is string => c !== undefined);
+      const calls = await convertSyncCalls(await filled('ext'), `${await scratchPath('synced')}.raw`);
       assert.deepEqual(calls, ['fsync', 'fsync'], 'the file, then its folder');
+    });
+
+    it('with --no-sync syncs nothing, as qemu-img convert by default, and writes the same bytes', async function () {
+      if (!straceAvailable()) this.skip();
+      const image = await filled('ext');
+      const synced = `${await scratchPath('synced')}.raw`;
+      const unsynced = `${await scratchPath('unsynced')}.raw`;
+      await convertSyncCalls(image, synced);
+      assert.deepEqual(await convertSyncCalls(image, unsynced, ['--no-sync']), []);
+      assert.equal(await fileDifference(unsynced, synced), undefined);
     });
 
     it('refuses an existing output unless --overwrite, and never the image itself', async () => {

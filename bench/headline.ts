@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Oracle, PROJECT_ROOT } from '../test/oracles';
 import type { GeneratedImage } from './generate';
@@ -268,7 +268,6 @@ function convertRows(g: GeneratedImage, q72: Oracle, q10: Oracle): Row[] {
     ...(cache ? { variant: `-t ${cache}` } : {}),
   });
   const row = (figure: string, flags: string[], cache: string | undefined, references: Reference[]): Row => {
-    mkdirSync(dir, { recursive: true });
     const ours = path('hdd-lens');
     const theirs = [path(`qemu72${cache ? `-${cache}` : ''}`), path(`qemu10${cache ? `-${cache}` : ''}`)];
     const outputs = [ours, ...theirs, ...references.map((r) => r.output)];
@@ -283,11 +282,12 @@ function convertRows(g: GeneratedImage, q72: Oracle, q10: Oracle): Row[] {
       ],
       outputCheck: () => {
         const same = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
-        const ok = theirs.every((o) => same(ours, o));
+        const ok = existsSync(ours) && theirs.every((o) => same(ours, o));
+        if (!ok) return { ok, text: existsSync(ours) ? 'DIFFERENT' : 'no output' };
         const sparse = execFileSync('du', ['-k', ours], { encoding: 'utf8' }).split('\t')[0];
         return {
           ok,
-          text: `${ok ? "byte-identical to both qemu-img's" : 'DIFFERENT'}; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its 4 GiB (sparse)`,
+          text: `byte-identical to both qemu-img's; hdd-lens's output holds ${(Number(sparse) / 2 ** 20).toFixed(2)} GiB of its 4 GiB (sparse)`,
         };
       },
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
@@ -296,6 +296,8 @@ function convertRows(g: GeneratedImage, q72: Oracle, q10: Oracle): Row[] {
       // figure. Its output is removed first: replacing the last round's output freed 3 GiB of blocks inside the timed
       // command (0.7-1.1 s on the Xeon; for hdd-lens in its rename, for qemu-img in its truncation).
       settle: (next) => {
+        // The row before removed the folder (its cleanup).
+        mkdirSync(dir, { recursive: true });
         for (const o of outputs) if (next.args.includes(o) || next.args.includes(`of=${o}`)) rmSync(o, { force: true });
         spawnSync('sync');
       },

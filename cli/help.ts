@@ -73,6 +73,7 @@ before it gets its name: after a crash or a power loss it is absent, the file th
   --overwrite       replace OUT.raw if it exists (it never may be IMAGE itself)
   --no-sync         do not sync OUT.raw (qemu-img convert's default): faster where the disk is slower
                     than memory, but after a power loss or a kernel crash OUT.raw may be incomplete
+                    (with --overwrite, the file it replaced may be gone too)
   --snapshot G      for a BUNDLE: the guest disk of snapshot G instead of the top
   -p, --progress    show progress on stderr, as qemu-img convert -p (the default when stderr is a terminal)
 

@@ -32,7 +32,7 @@ export async function convertBundle(bundle: Bundle, outPath: string, options: Bu
   try {
     refuseInvalidEntries(chain);
     // Written as an image's convert is: a temporary file renamed when complete, removed on a failure or signal.
-    return await withOutput(bundle.descriptorPath, outPath, { overwrite: options.overwrite === true, sync: options.sync !== false }, async (out) => {
+    return await withOutput(bundle.descriptorPath, outPath, options, async (out) => {
       const written = await copyMapped(chain, out.fd, outPath, options.onProgress);
       return { size: chain.size, written, snapshot: chain.guid };
     });

@@ -1,7 +1,7 @@
 /**
  * Where `convert` writes: a temporary file in the output's folder (`.OUT.hdd-lens-partial`), renamed to OUT only
  * once it is complete and synced. So OUT is either absent, the file that was there, or the whole conversion:
- * never a full-length sparse file that looks finished and is not. The temporary file gets its final length only at
+ * never a full-length sparse file that looks finished and is not (with --no-sync, only until a power loss). The temporary file gets its final length only at
  * the end, so even one left behind by a kill is visibly short, and the next convert to the same OUT removes it.
  * On a failure (ENOSPC, EIO) or SIGINT/SIGTERM it is removed and the message says so.
  *
@@ -31,8 +31,8 @@ import { RawWriter } from './rawWriter';
 
 /** Bytes written between two write-behind flushes (flushBehind.ts): 64 MiB flushed too often, 128 MiB won. */
 const FLUSH_EVERY = 128 << 20;
-/** Bytes of each way's sample (writeWayProbe.ts): a flush behind falls within the buffered one, as it will after. */
-const WAY_SAMPLE = FLUSH_EVERY;
+/** Bytes of each way's sample (writeWayProbe.ts): the buffered one spans three flushes behind. */
+const WAY_SAMPLE = { direct: FLUSH_EVERY, buffered: 3 * FLUSH_EVERY };
 
 /** A conversion refused before anything was written (existing output, output = input), or one that failed. */
 export class ConvertError extends Error {}
@@ -90,7 +90,7 @@ export class ConvertOutput {
    * opens nothing.
    */
   get writer(): RawWriter {
-    this.madeWriter ??= new RawWriter(this.fd, (this.directFd = reopenDirect(this.fd)), (length) => this.flush.wrote(length), WAY_SAMPLE);
+    this.madeWriter ??= new RawWriter(this.fd, (this.directFd = reopenDirect(this.fd)), (length, sampling) => this.flush.wrote(length, sampling), WAY_SAMPLE);
     return this.madeWriter;
   }
 

@@ -39,14 +39,15 @@ export class RawWriter {
 
   /**
    * `fd`: the output, buffered. `directFd`: the same file opened with O_DIRECT, if it could be. `onBuffered`: told
-   * the length of each buffered write (convert's write-behind flushes count them). `sample`: bytes of each way's
-   * sample, if the writer is to choose the faster way; without it every write that can go direct does.
+   * the length of each buffered write and whether the ways are being sampled (convert's write-behind flushes count
+   * them, and hold a sample back to the disk's pace: a promise it returns is waited for). `sample`: bytes of each way's sample, if the writer is to choose the faster way; without it every write
+   * that can go direct does.
    */
   constructor(
     private readonly fd: number,
     private directFd?: number,
-    private readonly onBuffered?: (length: number) => void,
-    sample?: number,
+    private readonly onBuffered?: (length: number, sampling: boolean) => Promise<void> | undefined,
+    sample?: Readonly<Record<WriteWay, number>>,
   ) {
     this.probe = directFd !== undefined && sample !== undefined ? new WriteWayProbe(sample) : undefined;
   }
@@ -80,6 +81,7 @@ export class RawWriter {
     const probe = this.probe;
     if (this.directFd === undefined || probe === undefined) return this.writeThrough(data, from, to, position);
     const way = probe.next;
+    // A write of the direct sample is timed whole, its buffered head and tail too: the direct way's pace as it runs.
     const start = process.hrtime.bigint();
     if (way === 'direct') await this.writeThrough(data, from, to, position);
     else await this.buffered(data, from, to, position);
@@ -117,7 +119,7 @@ export class RawWriter {
     if (from >= to) return;
     await writeAll(this.fd, data, from, to, position);
     this.bytes.buffered += to - from;
-    this.onBuffered?.(to - from);
+    await this.onBuffered?.(to - from, this.probe !== undefined && this.probe.choice === undefined);
   }
 }
 

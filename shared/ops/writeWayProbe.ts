@@ -6,16 +6,16 @@
  *   copying into the page cache, copy_folio_from_iter_atomic, was 45% of the buffered time);
  * - an AMD EPYC VM, whose virtual disk is slow at one write in flight (1 MiB in 2.5 ms): direct 8.7 s, buffered
  *   5.3 s, as the kernel's writeback keeps many writes in flight.
- * So the writer times both: the first `sample` bytes go direct, the next `sample` bytes buffered, and the faster way
- * writes the rest. Sampling costs at most one sample at the slower pace (0.1 s of the EPYC's 5.3 s). The output is
- * the same either way.
+ * So the writer times both: the first `sample.direct` bytes go direct, the next `sample.buffered` bytes buffered,
+ * and the faster way writes the rest. The output is the same either way.
  *
- * The buffered sample times the copies into the page cache, not the flushes behind them, which run on another
- * thread meanwhile. Where the disk is slower than the copies, the buffered way is slower than its sample says, but
- * its flushes still keep many writes in flight, and a direct write one at a time is slower yet: on the EPYC the
- * samples took 0.27-0.34 s direct and 0.11-0.15 s buffered per 128 MiB, and the whole 3 GiB 8.7 s direct and
- * 5.7-6.2 s buffered. Timing a flush of the sample instead (0.26-0.45 s per 128 MiB, mostly a flush's fixed cost,
- * which the flushes behind share) chose direct there.
+ * The buffered sample spans three flushes behind (flushBehind.ts), and while it runs a write waits for the flush in
+ * flight once it is an interval ahead of it: so the sample's time is the disk's as well as the copies', as the
+ * whole conversion's is. On the EPYC it took 0.22-0.30 s per 128 MiB, where the whole 3 GiB took 0.22-0.28 s per
+ * 128 MiB (after the sample the copies run ahead); the copies alone took 0.11-0.15 s, and a flush timed alone
+ * 0.26-0.45 s (mostly a flush's fixed cost, which the flushes behind share). Without syncing (--no-sync) there
+ * are no flushes and the copies are the buffered way's pace.
+ * Sampling costs at most the samples at the slower pace.
  */
 
 export type WriteWay = 'direct' | 'buffered';
@@ -31,11 +31,11 @@ export class WriteWayProbe {
   readonly buffered: Timed = { bytes: 0, ns: 0 };
   private chosen: WriteWay | undefined;
 
-  constructor(private readonly sample: number) {}
+  constructor(private readonly sample: Readonly<Record<WriteWay, number>>) {}
 
   /** The way the next write goes: the one being sampled, then the faster. */
   get next(): WriteWay {
-    return this.chosen ?? (this.direct.bytes < this.sample ? 'direct' : 'buffered');
+    return this.chosen ?? (this.direct.bytes < this.sample.direct ? 'direct' : 'buffered');
   }
 
   /** The faster way, once both samples are timed. */
@@ -48,7 +48,7 @@ export class WriteWayProbe {
     const to = this[way];
     to.bytes += bytes;
     to.ns += ns;
-    if (this.chosen === undefined && this.buffered.bytes >= this.sample) this.chosen = fasterWay(this.direct, this.buffered);
+    if (this.chosen === undefined && this.buffered.bytes >= this.sample.buffered) this.chosen = fasterWay(this.direct, this.buffered);
     return this.chosen;
   }
 }

@@ -22,7 +22,7 @@ describe('write way probe', () => {
   });
 
   it('samples direct first, then buffered, and chooses once the buffered sample is complete', () => {
-    const probe = new WriteWayProbe(100);
+    const probe = new WriteWayProbe({ direct: 100, buffered: 150 });
     const ways: string[] = [];
     for (let k = 0; k < 6; k++) {
       const way = probe.next;
@@ -33,6 +33,9 @@ describe('write way probe', () => {
     assert.equal(probe.choice, 'buffered');
     assert.deepEqual(probe.direct, { bytes: 100, ns: 160 });
     assert.deepEqual(probe.buffered, { bytes: 200, ns: 80 }, 'writes after the choice are counted too');
+    const undecided = new WriteWayProbe({ direct: 100, buffered: 150 });
+    for (let k = 0; k < 4; k++) undecided.wrote(undecided.next, 50, 10);
+    assert.equal(undecided.choice, undefined, 'the buffered sample is not complete');
   });
 
   it('writes the samples each way, then every later write the chosen way, on a real file', async function () {
@@ -53,7 +56,15 @@ describe('write way probe', () => {
     const sample = 4 * chunk;
     let reported = 0;
     try {
-      const writer = new RawWriter(fd, directFd, (n) => (reported += n), sample);
+      const writer = new RawWriter(
+        fd,
+        directFd,
+        (n) => {
+          reported += n;
+          return undefined;
+        },
+        { direct: sample, buffered: sample },
+      );
       for (let k = 0; k < 8; k++) await writer.write(buf.fill(k + 1), 0, chunk, k * chunk);
       assert.deepEqual(writer.bytes, { direct: sample, buffered: sample }, 'the samples, one each way');
       assert.equal(reported, sample, 'the buffered sample counts for the flushes behind');

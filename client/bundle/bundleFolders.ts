@@ -19,6 +19,14 @@ const MAX_BUNDLES = 10000;
 export class BundleFolders implements vscode.Disposable {
   private readonly dirs = new Set<string>();
   private readonly watcher = vscode.workspace.createFileSystemWatcher(`**/${DESCRIPTOR_NAME}`);
+  /**
+   * Folder creations: a folder made with its files at once (copied, unpacked) can come as one event for the folder
+   * and none for the descriptor inside it (the e2e test's new bundle was never offered the bundle commands so).
+   */
+  private readonly folders = vscode.workspace.createFileSystemWatcher('**', false, true, true);
+  private rescan: ReturnType<typeof setTimeout> | undefined;
+  /** The list last published, joined (undefined before the first). */
+  private published: string | undefined;
   private readonly changed = new vscode.EventEmitter<string>();
   /** A descriptor was created, changed or deleted: the path of its folder. */
   readonly onDidChange = this.changed.event;
@@ -28,6 +36,7 @@ export class BundleFolders implements vscode.Disposable {
     this.watcher.onDidCreate((u) => this.update(u));
     this.watcher.onDidDelete((u) => this.update(u));
     this.watcher.onDidChange((u) => this.update(u));
+    this.folders.onDidCreate((u) => this.folderCreated(u));
     void this.scan();
   }
 
@@ -41,10 +50,13 @@ export class BundleFolders implements vscode.Disposable {
     // Folders the watcher added while the search ran stay (the search may have missed them), if they still hold one.
     for (const dir of this.dirs) if (!isFile(join(dir, DESCRIPTOR_NAME))) this.dirs.delete(dir);
     for (const u of found) if (u.scheme === 'file') this.dirs.add(dirname(u.fsPath));
-    this.publish();
+    // Only a new list is published: each setting redraws an open context menu.
+    if (this.all.join('\n') !== this.published) this.publish();
   }
 
   dispose(): void {
+    clearTimeout(this.rescan);
+    this.folders.dispose();
     this.watcher.dispose();
     this.changed.dispose();
   }
@@ -59,7 +71,21 @@ export class BundleFolders implements vscode.Disposable {
     this.changed.fire(dir);
   }
 
+  /** A new folder: searched again soon, once for a burst of them. */
+  private folderCreated(u: vscode.Uri): void {
+    if (u.scheme !== 'file' || statSync(u.fsPath, { throwIfNoEntry: false })?.isDirectory() !== true) return;
+    clearTimeout(this.rescan);
+    this.rescan = setTimeout(() => void this.rescanFired(), 300);
+  }
+
+  private async rescanFired(): Promise<void> {
+    const before = this.all;
+    await this.scan();
+    for (const dir of this.all) if (!before.includes(dir)) this.changed.fire(dir);
+  }
+
   private publish(): void {
+    this.published = this.all.join('\n');
     // `resourcePath` in a when clause is the URI's path ("/c:/VMs/d.hdd" on Windows), not the file-system path.
     void vscode.commands.executeCommand(
       'setContext',

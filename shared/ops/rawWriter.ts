@@ -40,8 +40,8 @@ export class RawWriter {
   /**
    * `fd`: the output, buffered. `directFd`: the same file opened with O_DIRECT, if it could be. `onBuffered`: told
    * the length of each buffered write and whether the ways are being sampled (convert's write-behind flushes count
-   * them, and hold a sample back to the disk's pace: a promise it returns is waited for). `sample`: bytes of each way's sample, if the writer is to choose the faster way; without it every write
-   * that can go direct does.
+   * them, and hold a sample back to the disk's pace: a promise it returns is waited for). `sample`: bytes of each
+   * way's sample, if the writer is to choose the faster way; without it every write that can go direct does.
    */
   constructor(
     private readonly fd: number,

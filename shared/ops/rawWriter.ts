@@ -17,11 +17,11 @@
  * the buffered write writes those bytes again, the same bytes. Other errors (ENOSPC, EIO, EDQUOT) fail the copy.
  *
  * Direct is not the faster way on every machine: given a sample size, the writer times a sample each way and
- * keeps the faster (writeWayProbe.ts).
+ * writes on the faster, looking again as it goes (writeWayProbe.ts).
  */
 import { write } from 'node:fs';
 import { DIRECT_ALIGN, alignUp } from './alignedBuffers';
-import { type Timed, type WriteWay, WriteWayProbe } from './writeWayProbe';
+import { type Timed, type WaySample, type WriteWay, WriteWayProbe } from './writeWayProbe';
 
 /** A direct write refused by these is done buffered instead (see above). */
 const NOT_DIRECT = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP', 'ENOSYS']);
@@ -41,20 +41,26 @@ export class RawWriter {
    * `fd`: the output, buffered. `directFd`: the same file opened with O_DIRECT, if it could be. `onBuffered`: told
    * the length of each buffered write and whether the ways are being sampled (convert's write-behind flushes count
    * them, and hold a sample back to the disk's pace: a promise it returns is waited for). `sample`: bytes of each
-   * way's sample, if the writer is to choose the faster way; without it every write that can go direct does.
+   * way's sample and of the window between two looks at their paces, if the writer is to choose the faster way;
+   * without it every write that can go direct does.
    */
   constructor(
     private readonly fd: number,
     private directFd?: number,
     private readonly onBuffered?: (length: number, sampling: boolean) => Promise<void> | undefined,
-    sample?: Readonly<Record<WriteWay, number>>,
+    sample?: Readonly<WaySample>,
   ) {
     this.probe = directFd !== undefined && sample !== undefined ? new WriteWayProbe(sample) : undefined;
   }
 
-  /** Whether direct writes are still in use (false once one was refused, or the buffered way was chosen). */
+  /** Whether the next write goes direct (false once a direct write was refused, or while buffered is the faster way). */
   get direct(): boolean {
-    return this.directFd !== undefined;
+    return this.directFd !== undefined && (this.probe?.next ?? 'direct') === 'direct';
+  }
+
+  /** Times the faster way changed after the first choice (writeWayProbe.ts). */
+  get changes(): number {
+    return this.probe?.changes ?? 0;
   }
 
   /** The way the samples chose, once they are both timed. */
@@ -81,12 +87,11 @@ export class RawWriter {
     const probe = this.probe;
     if (this.directFd === undefined || probe === undefined) return this.writeThrough(data, from, to, position);
     const way = probe.next;
-    // A write of the direct sample is timed whole, its buffered head and tail too: the direct way's pace as it runs.
+    // A direct write is timed whole, its buffered head and tail too: the direct way's pace as it runs.
     const start = process.hrtime.bigint();
     if (way === 'direct') await this.writeThrough(data, from, to, position);
     else await this.buffered(data, from, to, position);
-    // Direct writes stop once the buffered way is chosen (the direct descriptor stays open until the output's commit).
-    if (probe.wrote(way, to - from, Number(process.hrtime.bigint() - start)) === 'buffered') this.directFd = undefined;
+    probe.wrote(way, to - from, Number(process.hrtime.bigint() - start));
   }
 
   /** The write's page-aligned middle direct (if direct writes are on), the rest buffered. */

@@ -6,7 +6,8 @@ import { WriteWayProbe, fasterWay } from '../../shared/ops/writeWayProbe';
 import { scratchPath } from '../fixtures/files';
 
 /**
- * convert's choice between direct and buffered writes: a sample each way, timed, then the faster way for the rest.
+ * convert's choice between direct and buffered writes: a sample each way, timed, then the faster way, looked at again
+ * after each window.
  * Which way wins depends on the machine, so the tests check the choice against the samples' own times.
  */
 describe('write way probe', () => {
@@ -22,7 +23,7 @@ describe('write way probe', () => {
   });
 
   it('samples direct first, then buffered, and chooses once the buffered sample is complete', () => {
-    const probe = new WriteWayProbe({ direct: 100, buffered: 150 });
+    const probe = new WriteWayProbe({ direct: 100, buffered: 150, window: 100 });
     const ways: string[] = [];
     for (let k = 0; k < 6; k++) {
       const way = probe.next;
@@ -33,9 +34,28 @@ describe('write way probe', () => {
     assert.equal(probe.choice, 'buffered');
     assert.deepEqual(probe.direct, { bytes: 100, ns: 160 });
     assert.deepEqual(probe.buffered, { bytes: 200, ns: 80 }, 'writes after the choice are counted too');
-    const undecided = new WriteWayProbe({ direct: 100, buffered: 150 });
+    const undecided = new WriteWayProbe({ direct: 100, buffered: 150, window: 100 });
     for (let k = 0; k < 4; k++) undecided.wrote(undecided.next, 50, 10);
     assert.equal(undecided.choice, undefined, 'the buffered sample is not complete');
+  });
+
+  it('looks again after each window: a way that slows down gives way to the other, whose pace is the one it last had', () => {
+    const probe = new WriteWayProbe({ direct: 100, buffered: 100, window: 100 });
+    probe.wrote(probe.next, 100, 90); // direct sample: 0.9 ns per byte
+    probe.wrote(probe.next, 100, 70); // buffered sample: 0.7
+    assert.equal(probe.choice, 'buffered');
+    probe.wrote(probe.next, 50, 40);
+    assert.equal(probe.choice, 'buffered', 'no look before the window is whole');
+    probe.wrote(probe.next, 50, 160); // buffered window: 2.0 ns per byte
+    assert.equal(probe.choice, 'direct', 'the buffered window was slower than the direct sample');
+    assert.equal(probe.next, 'direct');
+    probe.wrote(probe.next, 100, 150); // direct window: 1.5, still faster than buffered's last 2.0
+    assert.equal(probe.choice, 'direct');
+    probe.wrote(probe.next, 100, 250); // direct window: 2.5, slower than buffered's last
+    assert.equal(probe.choice, 'buffered');
+    assert.equal(probe.changes, 2);
+    assert.deepEqual(probe.direct, { bytes: 300, ns: 490 }, 'all the direct writes');
+    assert.deepEqual(probe.buffered, { bytes: 200, ns: 270 }, 'all the buffered writes');
   });
 
   it('writes the samples each way, then every later write the chosen way, on a real file', async function () {
@@ -63,7 +83,7 @@ describe('write way probe', () => {
           reported += n;
           return undefined;
         },
-        { direct: sample, buffered: sample },
+        { direct: sample, buffered: sample, window: sample },
       );
       for (let k = 0; k < 8; k++) await writer.write(buf.fill(k + 1), 0, chunk, k * chunk);
       assert.deepEqual(writer.bytes, { direct: sample, buffered: sample }, 'the samples, one each way');

@@ -85,7 +85,9 @@ export async function headline(
   const caSet = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
   md('## Headline: hdd-lens against qemu-img, side by side');
   md();
-  md(`Each row's commands ran in turn, round after round (${o.runs} measured rounds after a warm-up round); medians of wall time.`);
+  md(
+    `Each row's commands ran in turn, round after round, each round starting one command further on (${o.runs} measured rounds after a warm-up round); medians of wall time.`,
+  );
   md('**The user\'s case is the "hdd-lens" column**: Node.js without NODE_EXTRA_CA_CERTS, as on a user\'s machine.');
   if (caSet)
     md(

@@ -1,6 +1,6 @@
 /**
  * The headline figures (issue 14's table): each row's commands measured side by side in one run, interleaved
- * (A B C A B C), with the machine's load before and after the row. hdd-lens runs twice per round: in a user's
+ * (A B C, B C A, ...), with the machine's load before and after the row. hdd-lens runs twice per round: in a user's
  * environment (no NODE_EXTRA_CA_CERTS, which costs Node.js ~50 ms at every start) and, when this machine sets it,
  * in this machine's. Every peer's exit status and output are checked before a ratio is given: a peer that crashes
  * (qemu-img 7.2's assertion on a 16M-entry dense map) is reported as a crash, not as a time.
@@ -100,7 +100,9 @@ export async function headline(
     md('renaming it into place, so it is on disk when hdd-lens exits; qemu-img does so with `-t writeback` (one fdatasync at close, seen with strace).');
     md('**Not synced**: `hdd-lens convert --no-sync` against qemu-img convert\'s default (its output cache mode "unsafe", which never flushes:');
     md("the data may still be in the page cache when it exits). dd writing and syncing the same 3 GiB shows the disk's pace.");
-    md('hdd-lens writes a sample of its output with O_DIRECT and a sample through the page cache, and the rest the faster way (writeWayProbe.ts).');
+    md(
+      'hdd-lens writes a sample of its output with O_DIRECT and a sample through the page cache, then the faster way, looking again every 32 MiB (writeWayProbe.ts).',
+    );
     md('Every convert starts with its output removed and after a `sync` (both untimed), so that none waits for the data an earlier command left');
     md('unflushed, nor frees the blocks of its previous output.');
   }
@@ -151,7 +153,7 @@ export async function headline(
       const shown = why
         ? `n/a (${why.startsWith('crashed') ? `${p.oracle.version} ${why.split(':')[0]}` : why})`
         : m.timedOut && ours.medianMs !== undefined
-          ? `< ${(ours.medianMs / m.timeoutMs).toFixed(2)}x (timed out)`
+          ? `< ${Math.max(0.01, Math.ceil((100 * ours.medianMs) / m.timeoutMs) / 100).toFixed(2)}x (timed out)`
           : ratio(ours, m);
       return `${shown} vs ${peerName(p)}`;
     });

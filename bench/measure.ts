@@ -124,7 +124,9 @@ export function measureInterleaved(
   const results: RunResult[][] = contenders.map(() => []);
   for (let round = 0; round < warmup + runs; round++) {
     contenders.forEach((_, turn) => {
-      const k = (turn + round) % contenders.length;
+      // The first measured round starts with the first command (with fewer rounds than commands, the last ones
+      // never run first).
+      const k = (turn + round - warmup + contenders.length * warmup) % contenders.length;
       const c = contenders[k];
       const done = results[k];
       if (done.some((r) => r.timedOut)) return;

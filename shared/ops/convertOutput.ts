@@ -69,7 +69,7 @@ export class ConvertOutput {
     private readonly overwrite: boolean,
     private readonly sync: boolean,
   ) {
-    this.flush = new FlushBehind(fd, sync ? FLUSH_EVERY : Infinity);
+    this.flush = new FlushBehind(fd, sync ? FLUSH_EVERY : Infinity, (bytes, ns) => this.madeWriter?.flushed(bytes, ns));
     this.onSignal = (signal) => {
       this.abort();
       process.stderr.write(`hdd-lens: ${path}: convert interrupted (${signal}); removed the unfinished output ${partial}, nothing was written to ${path}\n`);

@@ -12,10 +12,18 @@ export class FlushBehind {
   private failure: unknown;
   /** Flushes started so far (the tests count them). */
   started = 0;
+  /** Bytes counted so far, and when the flush in flight began, the count then. */
+  private total = 0;
+  private coveredBefore = 0;
 
+  /**
+   * `onFlushed`: told, after each flush, the bytes it made durable (those counted since the flush before it began)
+   * and the nanoseconds it took: the disk's pace for buffered writes, once they run ahead of it.
+   */
   constructor(
     private readonly fd: number,
     private readonly every: number,
+    private readonly onFlushed?: (bytes: number, ns: number) => void,
   ) {}
 
   /**
@@ -28,13 +36,18 @@ export class FlushBehind {
   wrote(length: number, hold = false): Promise<void> | undefined {
     if (this.failure !== undefined) throw this.failure;
     this.since += length;
+    this.total += length;
     if (this.since < this.every) return undefined;
     if (this.pending) return hold ? this.pending : undefined;
     this.since = 0;
     this.started++;
+    const covers = this.total - this.coveredBefore;
+    this.coveredBefore = this.total;
+    const start = process.hrtime.bigint();
     this.pending = new Promise<void>((resolve) =>
       fdatasync(this.fd, (e) => {
         if (e) this.failure ??= e;
+        else this.onFlushed?.(covers, Number(process.hrtime.bigint() - start));
         this.pending = undefined;
         resolve();
       }),

@@ -58,17 +58,17 @@ export class RawWriter {
     return this.directFd !== undefined && (this.probe?.next ?? 'direct') === 'direct';
   }
 
-  /** Times the faster way changed after the first choice (writeWayProbe.ts). */
-  get changes(): number {
-    return this.probe?.changes ?? 0;
+  /** Counts a flush behind of the buffered writes (convertOutput.ts): the buffered way's pace at the disk. */
+  flushed(bytes: number, ns: number): void {
+    this.probe?.flushed(bytes, ns);
   }
 
-  /** The way the samples chose, once they are both timed. */
+  /** The way writes go now, once both samples are timed (writeWayProbe.ts). */
   get chosen(): WriteWay | undefined {
     return this.probe?.choice;
   }
 
-  /** The samples so far, each way's bytes and time (undefined without sampling). */
+  /** Each way's bytes written so far and their time, samples and all (undefined without sampling). */
   get samples(): Readonly<Record<WriteWay, Readonly<Timed>>> | undefined {
     return this.probe;
   }
@@ -124,7 +124,8 @@ export class RawWriter {
     if (from >= to) return;
     await writeAll(this.fd, data, from, to, position);
     this.bytes.buffered += to - from;
-    await this.onBuffered?.(to - from, this.probe !== undefined && this.probe.choice === undefined);
+    // Held to the disk's pace only while the ways are sampled (not once direct writes were refused in the sample).
+    await this.onBuffered?.(to - from, this.directFd !== undefined && this.probe !== undefined && this.probe.choice === undefined);
   }
 }
 

@@ -21,9 +21,19 @@
  * direct's 86-100, and the buffered way was chosen; but the copies into the page cache then slowed to 250-480 ms
  * per 128 MiB (pages fresh from the host, as we take it), and the 3 GiB took 3.6-3.8 s where direct took 2.3-2.9 s.
  * So the choice is revisited: each way keeps the pace of its latest window (its sample, then every `window` bytes
- * written that way), and after each window the faster pace writes on. The way not in use keeps the pace it last
- * had. A change of way costs nothing (the writes are to disjoint ranges of one file); a wrong change costs at most
- * a window at the slower pace, as the window after it puts the other way back.
+ * written that way), and the other way takes over once the chosen one was behind it by more than `MARGIN` in
+ * `BEHIND_WINDOWS` windows in a row. The way not in use keeps the pace it last had, which may be stale: the
+ * margin keeps two ways of about the same pace from trading places every window, and the windows in a row keep one
+ * slow window from condemning a way (on the Xeon the first direct window after buffered ones took 629 ms per 128
+ * MiB, the disk still writing the page cache's backlog, and the next ones 100 ms; going by that one window left
+ * the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way costs nothing (the writes are to
+ * disjoint ranges of one file); a wrong one costs a few windows at the slower pace.
+ *
+ * After the sample a buffered write is not held back, and its time is the copy into the page cache only: the
+ * disk's part comes later, in the flushes behind and the final sync. So a buffered window's pace is the slower of
+ * its copies' and the latest flush behind's (`flushed`: the bytes it made durable in the time it took; with the
+ * copies ahead of the disk, each flush covers what was written during the one before, so it goes at the disk's
+ * pace). Without syncing there are no flushes, and the copies are the pace.
  */
 
 export type WriteWay = 'direct' | 'buffered';
@@ -39,6 +49,11 @@ export interface Timed {
   ns: number;
 }
 
+/** How much faster (in rate) the other way's pace must be for the choice to change after the first. */
+export const MARGIN = 0.1;
+/** Windows in a row the chosen way must be behind by the margin before the other takes over. */
+export const BEHIND_WINDOWS = 2;
+
 export class WriteWayProbe {
   /** All the bytes written each way and the time their writes took. */
   readonly direct: Timed = { bytes: 0, ns: 0 };
@@ -47,8 +62,12 @@ export class WriteWayProbe {
   private readonly pace: Record<WriteWay, Timed> = { direct: { bytes: 0, ns: 0 }, buffered: { bytes: 0, ns: 0 } };
   /** The window being written the chosen way. */
   private window: Timed = { bytes: 0, ns: 0 };
+  /** The latest flush behind of buffered writes: the bytes it made durable and its time. */
+  private lastFlush: Timed | undefined;
   private chosen: WriteWay | undefined;
-  /** Times the choice changed after the first (the tests and traces read it). */
+  /** Windows in a row the chosen way was behind the other by the margin. */
+  private behind = 0;
+  /** Times the choice changed after the first (the tests read it). */
   changes = 0;
 
   constructor(private readonly sample: Readonly<WaySample>) {}
@@ -58,7 +77,7 @@ export class WriteWayProbe {
     return this.chosen ?? (this.direct.bytes < this.sample.direct ? 'direct' : 'buffered');
   }
 
-  /** The faster way so far, once both samples are timed. */
+  /** The faster way so far, once both samples are timed, and again after each window. */
   get choice(): WriteWay | undefined {
     return this.chosen;
   }
@@ -73,14 +92,33 @@ export class WriteWayProbe {
     }
     add(this.window, bytes, ns);
     if (this.window.bytes >= this.sample.window) {
-      this.pace[way] = this.window;
+      this.pace[way] = way === 'buffered' && this.lastFlush && slower(this.lastFlush, this.window) ? this.lastFlush : this.window;
       this.window = { bytes: 0, ns: 0 };
-      const faster = fasterWay(this.pace.direct, this.pace.buffered);
-      if (faster !== this.chosen) this.changes++;
-      this.chosen = faster;
+      const other = way === 'direct' ? 'buffered' : 'direct';
+      this.behind = fasterBy(this.pace[other], this.pace[way], MARGIN) ? this.behind + 1 : 0;
+      if (this.behind >= BEHIND_WINDOWS) {
+        this.chosen = other;
+        this.changes++;
+        this.behind = 0;
+      }
     }
     return this.chosen;
   }
+
+  /** Counts a flush behind of buffered writes: `bytes` made durable in `ns`. */
+  flushed(bytes: number, ns: number): void {
+    if (bytes > 0) this.lastFlush = { bytes, ns };
+  }
+}
+
+/** Whether `a`'s rate is below `b`'s. */
+function slower(a: Timed, b: Timed): boolean {
+  return a.bytes * b.ns < b.bytes * a.ns;
+}
+
+/** Whether `a`'s rate is above `b`'s by more than `margin` (a fraction of `b`'s): a.bytes/a.ns > (1+m) b.bytes/b.ns. */
+function fasterBy(a: Timed, b: Timed, margin: number): boolean {
+  return a.bytes * b.ns > (1 + margin) * b.bytes * a.ns;
 }
 
 function add(to: Timed, bytes: number, ns: number): void {

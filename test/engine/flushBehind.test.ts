@@ -5,12 +5,16 @@ import { scratchPath } from '../fixtures/files';
 
 /**
  * convert's write-behind: one fdatasync per `every` bytes written, never two at once, the writer held back while
- * one is in flight and another interval is written, and its errors surface.
+ * one is in flight and another interval is written, each flush's durable bytes reported, and its errors surface.
  */
 describe('FlushBehind', () => {
   it('starts one flush per threshold crossed, none while one is in flight, and settles before the close', async () => {
     const fd = openSync(await scratchPath('flush-behind.raw'), 'w');
-    const flush = new FlushBehind(fd, 1000);
+    const flushed: number[] = [];
+    const flush = new FlushBehind(fd, 1000, (bytes, ns) => {
+      assert.ok(ns >= 0);
+      flushed.push(bytes);
+    });
     const data = Buffer.alloc(400, 7);
     const write = (hold = false): Promise<void> | undefined => {
       writeSync(fd, data);
@@ -29,9 +33,11 @@ describe('FlushBehind', () => {
     assert.ok(held, 'an interval ahead, held back: wait for the flush in flight');
     assert.equal(flush.started, 1, 'no second flush while the first is in flight');
     await held;
+    assert.deepEqual(flushed, [1200], 'the first flush made the first 1200 bytes durable');
     assert.equal(write(), undefined);
     assert.equal(flush.started, 2, 'the bytes written meanwhile start the next one');
     await flush.settle();
+    assert.deepEqual(flushed, [1200, 2000], 'the second, the 2000 bytes written since the first began');
     closeSync(fd);
   });
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { alignedBuffers } from '../../shared/ops/alignedBuffers';
 import { RawWriter } from '../../shared/ops/rawWriter';
-import { WriteWayProbe, fasterWay } from '../../shared/ops/writeWayProbe';
+import { BEHIND_WINDOWS, MARGIN, WriteWayProbe, fasterWay } from '../../shared/ops/writeWayProbe';
 import { scratchPath } from '../fixtures/files';
 
 /**
@@ -47,15 +47,51 @@ describe('write way probe', () => {
     probe.wrote(probe.next, 50, 40);
     assert.equal(probe.choice, 'buffered', 'no look before the window is whole');
     probe.wrote(probe.next, 50, 160); // buffered window: 2.0 ns per byte
-    assert.equal(probe.choice, 'direct', 'the buffered window was slower than the direct sample');
+    assert.equal(probe.choice, 'buffered', 'one window behind is not enough');
+    probe.wrote(probe.next, 100, 200); // buffered window: 2.0 again
+    assert.equal(probe.choice, 'direct', 'two buffered windows in a row were slower than the direct sample');
     assert.equal(probe.next, 'direct');
     probe.wrote(probe.next, 100, 150); // direct window: 1.5, still faster than buffered's last 2.0
-    assert.equal(probe.choice, 'direct');
     probe.wrote(probe.next, 100, 250); // direct window: 2.5, slower than buffered's last
-    assert.equal(probe.choice, 'buffered');
+    assert.equal(probe.choice, 'direct', 'one window behind');
+    probe.wrote(probe.next, 100, 150); // 1.5: ahead again, the count starts over
+    probe.wrote(probe.next, 100, 250);
+    assert.equal(probe.choice, 'direct');
+    probe.wrote(probe.next, 100, 260);
+    assert.equal(probe.choice, 'buffered', 'two direct windows in a row behind');
     assert.equal(probe.changes, 2);
-    assert.deepEqual(probe.direct, { bytes: 300, ns: 490 }, 'all the direct writes');
-    assert.deepEqual(probe.buffered, { bytes: 200, ns: 270 }, 'all the buffered writes');
+    assert.deepEqual(probe.direct, { bytes: 600, ns: 1150 }, 'all the direct writes');
+    assert.deepEqual(probe.buffered, { bytes: 300, ns: 470 }, 'all the buffered writes');
+  });
+
+  it('changes way only for a pace faster by more than the margin', () => {
+    const probe = new WriteWayProbe({ direct: 100, buffered: 100, window: 100 });
+    probe.wrote(probe.next, 100, 100); // direct sample: 1.0 ns per byte
+    probe.wrote(probe.next, 100, 200); // buffered sample: 2.0
+    assert.equal(probe.choice, 'direct');
+    for (let k = 0; k < 3; k++) probe.wrote(probe.next, 100, 200 * (1 + MARGIN) - 1); // buffered is faster, within the margin
+    assert.equal(probe.choice, 'direct', 'within the margin');
+    for (let k = 0; k < BEHIND_WINDOWS; k++) probe.wrote(probe.next, 100, 200 * (1 + MARGIN) + 5);
+    assert.equal(probe.choice, 'buffered', 'beyond the margin');
+    assert.equal(probe.changes, 1);
+  });
+
+  it("times a buffered window at the slower of its copies and the latest flush behind (the disk's part)", () => {
+    const probe = new WriteWayProbe({ direct: 100, buffered: 100, window: 100 });
+    probe.wrote(probe.next, 100, 100); // direct sample: 1.0 ns per byte
+    probe.wrote(probe.next, 100, 50); // buffered sample: 0.5
+    assert.equal(probe.choice, 'buffered');
+    probe.flushed(200, 100); // the disk made 200 bytes durable in 100 ns: 0.5, no slower than the copies
+    probe.wrote(probe.next, 100, 40);
+    assert.equal(probe.choice, 'buffered');
+    probe.flushed(300, 600); // the copies ran ahead: a flush of 300 bytes took 600 ns, 2.0 per byte
+    probe.wrote(probe.next, 100, 40); // the copies alone would stay ahead of direct
+    probe.wrote(probe.next, 100, 40);
+    assert.equal(probe.choice, 'direct', "the flush's pace counts for the buffered windows");
+    probe.flushed(100, 1); // a flush while direct writes go on changes nothing until a buffered window
+    probe.wrote(probe.next, 100, 150);
+    probe.wrote(probe.next, 100, 150);
+    assert.equal(probe.choice, 'direct', 'direct at 1.5 is faster than buffered at 2.0');
   });
 
   it('writes the samples each way, then every later write the chosen way, on a real file', async function () {
@@ -83,7 +119,8 @@ describe('write way probe', () => {
           reported += n;
           return undefined;
         },
-        { direct: sample, buffered: sample, window: sample },
+        // No second look in this test (the window logic is tested above): the later writes all go the chosen way.
+        { direct: sample, buffered: sample, window: Number.MAX_SAFE_INTEGER },
       );
       for (let k = 0; k < 8; k++) await writer.write(buf.fill(k + 1), 0, chunk, k * chunk);
       assert.deepEqual(writer.bytes, { direct: sample, buffered: sample }, 'the samples, one each way');

@@ -94,15 +94,19 @@ describe('disk bundles in VS Code (code-server)', function () {
   /**
    * Runs a bundle command from the folder's context menu. Under load VS Code can redraw the menu while it is open
    * (a context key changed): a click between press and release then runs nothing (the item stays highlighted), or
-   * the item is gone from the redrawn menu for a moment. So the menu is opened again and the click tried again
-   * while the command has not run (the menu did not close).
+   * the item is gone from the redrawn menu for a moment; the fresh-clone CI of 19:38 UTC on 2026-12-03 saw three
+   * clicks in a row so. So the item is chosen as a user of the keyboard would: the pointer on it (which focuses it),
+   * then Enter, which runs the focused item whatever was redrawn between; and the menu is opened again and the item
+   * tried again while the command has not run (the menu did not close).
    */
   async function runFromMenu(parent: string, title: string, open?: Locator): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const menu = open && attempt === 1 ? open : await bundleMenu(parent);
-      const clicked = await menu
-        .locator('.action-label', { hasText: title })
-        .click({ timeout: 10000 })
+      const item = menu.locator('.action-item', { has: wb.page.locator('.action-label', { hasText: title }) });
+      const clicked = await item
+        .hover({ timeout: 10000 })
+        .then(() => item.and(wb.page.locator('.focused')).waitFor({ timeout: 5000 }))
+        .then(() => wb.page.keyboard.press('Enter'))
         .then(() => true)
         .catch(() => false);
       const closed =

@@ -92,7 +92,7 @@ export class WriteWayProbe {
     }
     add(this.window, bytes, ns);
     if (this.window.bytes >= this.sample.window) {
-      this.pace[way] = way === 'buffered' && this.lastFlush && slower(this.lastFlush, this.window) ? this.lastFlush : this.window;
+      this.pace[way] = way === 'buffered' && this.lastFlush && fasterBy(this.window, this.lastFlush, 0) ? this.lastFlush : this.window;
       this.window = { bytes: 0, ns: 0 };
       const other = way === 'direct' ? 'buffered' : 'direct';
       this.behind = fasterBy(this.pace[other], this.pace[way], MARGIN) ? this.behind + 1 : 0;
@@ -109,11 +109,6 @@ export class WriteWayProbe {
   flushed(bytes: number, ns: number): void {
     if (bytes > 0) this.lastFlush = { bytes, ns };
   }
-}
-
-/** Whether `a`'s rate is below `b`'s. */
-function slower(a: Timed, b: Timed): boolean {
-  return a.bytes * b.ns < b.bytes * a.ns;
 }
 
 /** Whether `a`'s rate is above `b`'s by more than `margin` (a fraction of `b`'s): a.bytes/a.ns > (1+m) b.bytes/b.ns. */

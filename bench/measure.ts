@@ -110,10 +110,10 @@ export interface Contender {
 /**
  * Measures commands side by side: `warmup` rounds, then `runs` rounds, each running every command once in turn
  * (A B C, B C A, C A B: not A A A B B B), so that a change in the machine's load affects all of them alike. Each
- * round starts one command further on, so that no command always runs first: in a fixed
- * order, the same hdd-lens convert took 7.50 s run first in each round and 4.52 s run second (16:51 UTC on
- * 2026-12-03): the order was a figure. A command that times out is left out of later rounds (its figure is
- * "> timeout"). `settle` runs before each command, untimed.
+ * round starts one command further on, so that no command always runs first: in a fixed order, the same hdd-lens
+ * convert took 7.50 s run first in each round and 4.52 s run second (16:51 UTC on 2026-12-03): the order was a
+ * figure. A command that times out is left out of later rounds (its figure is "> timeout"). `settle` runs before
+ * each command, untimed.
  */
 export function measureInterleaved(
   contenders: readonly Contender[],

@@ -103,14 +103,14 @@ describe('disk bundles in VS Code (code-server)', function () {
     for (let attempt = 1; ; attempt++) {
       const menu = open && attempt === 1 ? open : await bundleMenu(parent);
       const item = menu.locator('.action-item', { has: wb.page.locator('.action-label', { hasText: title }) });
-      const clicked = await item
+      const chosen = await item
         .hover({ timeout: 10000 })
         .then(() => item.and(wb.page.locator('.focused')).waitFor({ timeout: 5000 }))
         .then(() => wb.page.keyboard.press('Enter'))
         .then(() => true)
         .catch(() => false);
       const closed =
-        clicked &&
+        chosen &&
         (await menu
           .waitFor({ state: 'hidden', timeout: 5000 })
           .then(() => true)

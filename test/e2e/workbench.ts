@@ -72,9 +72,27 @@ export class Workbench {
 
   /** Runs a command by its title through F1. */
   async command(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
+    // A quick input still closing (openFile's Quick Open, just before) is inert, then hidden: F1 pressed then was
+    // lost and the fill waited on the closing one (a fresh-clone CI run, 2026-12-04). So wait for it to go, and
+    // press F1 again if the command palette (its value starts with ">") does not open.
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: LONG });
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      const opened = await this.page
+        .waitForFunction(
+          () => {
+            const i = document.querySelector('.quick-input-widget input');
+            return i instanceof HTMLInputElement && i.offsetParent !== null && !i.closest('[inert]') && i.value.startsWith('>');
+          },
+          undefined,
+          { timeout: LONG / 9 },
+        )
+        .then(() => true)
+        .catch(() => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error(`F1 did not open the command palette (3 tries), to run "${title}"`);
+    }
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: LONG });
     await input.fill(`>${title}`);
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: LONG });
     await this.page.keyboard.press('Enter');

@@ -21,9 +21,9 @@
  * direct's 86-100, and the buffered way was chosen; but the copies into the page cache then slowed to 250-480 ms
  * per 128 MiB (pages fresh from the host, as we take it), and the 3 GiB took 3.6-3.8 s where direct took 2.3-2.9 s.
  * So the choice is revisited: each way keeps the pace of its latest window (its sample, then every `window` bytes
- * written that way), and the other way takes over once the chosen one was behind it by more than `MARGIN` in
- * `BEHIND_WINDOWS` windows in a row. The way not in use keeps the pace it last had, which may be stale: the
- * margin keeps two ways of about the same pace from trading places every window, and the windows in a row keep one
+ * written that way), and the other way takes over once the chosen one was behind it by more than `MARGIN` (half
+ * the other's rate) in `BEHIND_WINDOWS` windows in a row. The way not in use keeps the pace it last had, which may be
+ * stale: the margin keeps two ways of about the same pace from trading places every window, and the windows in a row keep one
  * slow window from condemning a way (on the Xeon the first direct window after buffered ones took 629 ms per 128
  * MiB, the disk still writing the page cache's backlog, and the next ones 100 ms; going by that one window left
  * the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way costs nothing (the writes are to
@@ -49,8 +49,17 @@ export interface Timed {
   ns: number;
 }
 
-/** How much faster (in rate) the other way's pace must be for the choice to change after the first. */
-export const MARGIN = 0.1;
+/**
+ * How much faster (in rate) the other way's pace must be for the choice to change after the first: twice as fast.
+ * The paces compared are not alike. The way not in use keeps a stale pace, often its sample's, taken with the disk
+ * idle; and a direct window's pace leaves out what its final fsync costs: on the EPYC (2026-12-04) 1.6 s for 3 GiB
+ * written direct (the virtual disk flushing its own cache), where buffered writes flushed behind left 0.2 s. There
+ * buffered windows, held back by the flushes, took 254-418 ms per 128 MiB against a direct sample of 289-340; a
+ * margin of 10% went direct after two windows, and the conversion took 8.9-11.1 s where buffered all the way took
+ * 5.5-6.9 s (qemu-img 10 -t writeback: 7.7-9.6 s). On the Xeon, where direct is the faster way, copies into fresh
+ * pages took 250-480 ms per 128 MiB against direct's 86-100: 2.5x or more, still beyond this margin.
+ */
+export const MARGIN = 1;
 /** Windows in a row the chosen way must be behind by the margin before the other takes over. */
 export const BEHIND_WINDOWS = 2;
 

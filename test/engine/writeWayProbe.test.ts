@@ -52,15 +52,17 @@ describe('write way probe', () => {
     assert.equal(probe.choice, 'direct', 'two buffered windows in a row were slower than the direct sample');
     assert.equal(probe.next, 'direct');
     probe.wrote(probe.next, 100, 150); // direct window: 1.5, still faster than buffered's last 2.0
-    probe.wrote(probe.next, 100, 250); // direct window: 2.5, slower than buffered's last
+    probe.wrote(probe.next, 100, 350); // direct window: 3.5, slower than buffered's last, within the margin
+    assert.equal(probe.choice, 'direct', 'within the margin');
+    probe.wrote(probe.next, 100, 500); // direct window: 5.0, behind buffered's 2.0 by more than the margin
     assert.equal(probe.choice, 'direct', 'one window behind');
     probe.wrote(probe.next, 100, 150); // 1.5: ahead again, the count starts over
-    probe.wrote(probe.next, 100, 250);
+    probe.wrote(probe.next, 100, 500);
     assert.equal(probe.choice, 'direct');
-    probe.wrote(probe.next, 100, 260);
+    probe.wrote(probe.next, 100, 520);
     assert.equal(probe.choice, 'buffered', 'two direct windows in a row behind');
     assert.equal(probe.changes, 2);
-    assert.deepEqual(probe.direct, { bytes: 600, ns: 1150 }, 'all the direct writes');
+    assert.deepEqual(probe.direct, { bytes: 700, ns: 2260 }, 'all the direct writes');
     assert.deepEqual(probe.buffered, { bytes: 300, ns: 470 }, 'all the buffered writes');
   });
 
@@ -84,14 +86,14 @@ describe('write way probe', () => {
     probe.flushed(200, 100); // the disk made 200 bytes durable in 100 ns: 0.5, no slower than the copies
     probe.wrote(probe.next, 100, 40);
     assert.equal(probe.choice, 'buffered');
-    probe.flushed(300, 600); // the copies ran ahead: a flush of 300 bytes took 600 ns, 2.0 per byte
+    probe.flushed(300, 900); // the copies ran ahead: a flush of 300 bytes took 900 ns, 3.0 per byte
     probe.wrote(probe.next, 100, 40); // the copies alone would stay ahead of direct
     probe.wrote(probe.next, 100, 40);
     assert.equal(probe.choice, 'direct', "the flush's pace counts for the buffered windows");
     probe.flushed(100, 1); // a flush while direct writes go on changes nothing until a buffered window
     probe.wrote(probe.next, 100, 150);
     probe.wrote(probe.next, 100, 150);
-    assert.equal(probe.choice, 'direct', 'direct at 1.5 is faster than buffered at 2.0');
+    assert.equal(probe.choice, 'direct', 'direct at 1.5 is faster than buffered at 3.0');
   });
 
   it('writes the samples each way, then every later write the chosen way, on a real file', async function () {

@@ -21,12 +21,12 @@
  * direct's 86-100, and the buffered way was chosen; but the copies into the page cache then slowed to 250-480 ms
  * per 128 MiB (pages fresh from the host, as we take it), and the 3 GiB took 3.6-3.8 s where direct took 2.3-2.9 s.
  * So the choice is revisited: each way keeps the pace of its latest window (its sample, then every `window` bytes
- * written that way), and the other way takes over once the chosen one was behind it by more than `MARGIN` (half
- * the other's rate) in `BEHIND_WINDOWS` windows in a row. The way not in use keeps the pace it last had, which may be
- * stale: the margin keeps two ways of about the same pace from trading places every window, and the windows in a row keep one
- * slow window from condemning a way (on the Xeon the first direct window after buffered ones took 629 ms per 128
- * MiB, the disk still writing the page cache's backlog, and the next ones 100 ms; going by that one window left
- * the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way costs nothing (the writes are to
+ * written that way), and the other way takes over once the chosen one was behind it by more than `MARGIN` (the
+ * other's rate more than twice its own) in `BEHIND_WINDOWS` windows in a row. The way not in use keeps the pace it
+ * last had, which may be stale: the margin keeps two ways of about the same pace from trading places every window,
+ * and the windows in a row keep one slow window from condemning a way (on the Xeon the first direct window after
+ * buffered ones took 629 ms per 128 MiB, the disk still writing the page cache's backlog, and the next ones 100 ms;
+ * going by that one window left the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way costs nothing (the writes are to
  * disjoint ranges of one file); a wrong one costs a few windows at the slower pace.
  *
  * After the sample a buffered write is not held back, and its time is the copy into the page cache only: the

@@ -26,8 +26,8 @@
  * last had, which may be stale: the margin keeps two ways of about the same pace from trading places every window,
  * and the windows in a row keep one slow window from condemning a way (on the Xeon the first direct window after
  * buffered ones took 629 ms per 128 MiB, the disk still writing the page cache's backlog, and the next ones 100 ms;
- * going by that one window left the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way costs nothing (the writes are to
- * disjoint ranges of one file); a wrong one costs a few windows at the slower pace.
+ * going by that one window left the copies at 370-400 ms per 128 MiB for the rest of the run). A change of way
+ * costs nothing (the writes are to disjoint ranges of one file); a wrong one costs a few windows at the slower pace.
  *
  * After the sample a buffered write is not held back, and its time is the copy into the page cache only: the
  * disk's part comes later, in the flushes behind and the final sync. So a buffered window's pace is the slower of
@@ -55,9 +55,10 @@ export interface Timed {
  * idle; and a direct window's pace leaves out what its final fsync costs: on the EPYC (2026-12-04) 1.6 s for 3 GiB
  * written direct (the virtual disk flushing its own cache), where buffered writes flushed behind left 0.2 s. There
  * buffered windows, held back by the flushes, took 254-418 ms per 128 MiB against a direct sample of 289-340; a
- * margin of 10% went direct after two windows, and the conversion took 8.9-11.1 s where buffered all the way took
- * 5.5-6.9 s (qemu-img 10 -t writeback: 7.7-9.6 s). On the Xeon, where direct is the faster way, copies into fresh
- * pages took 250-480 ms per 128 MiB against direct's 86-100: 2.5x or more, still beyond this margin.
+ * margin of 10% went direct after two windows, and the conversion took 9.3-11.1 s where buffered all the way took
+ * 5.5-6.9 s in the same rounds (qemu-img 10 -t writeback: 7.7-9.6 s). On the Xeon, where direct is the faster
+ * way, copies into fresh pages took 250-480 ms per 128 MiB against direct's 86-100: 2.5x or more, still beyond this
+ * margin.
  */
 export const MARGIN = 1;
 /** Windows in a row the chosen way must be behind by the margin before the other takes over. */
